@@ -1,0 +1,34 @@
+# golive — `make demo` certifies the sandbox, `make test` runs golive's own tests.
+PY := .venv/bin/python
+GOLIVE := .venv/bin/golive
+PYTEST := .venv/bin/pytest
+
+.PHONY: setup up down demo lint test test-unit test-sandbox bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+up: setup
+	$(GOLIVE) sandbox up
+
+down:
+	$(GOLIVE) sandbox down
+
+demo: up
+	-$(PYTEST) -m smoke -q
+	@$(PY) -m golive.demo
+
+lint: setup
+	.venv/bin/ruff check golive plugins fixtures suites tests bench
+	.venv/bin/mypy
+
+test-unit: setup
+	$(PYTEST) -q tests/unit
+
+test-sandbox: up
+	$(PYTEST) -q tests/sandbox
+
+test: lint test-unit test-sandbox
+
+clean:
+	rm -rf reports/allure-results reports/html reports/*.json reports/*.xml

@@ -1,0 +1,23 @@
+#!/bin/sh
+# db1's backup job: a plain-format base backup with a SHA-256 manifest, a custom-format
+# logical dump, and manifest.json (file sha256 sums and per-table row counts).
+# Usage: backup.sh BACKUP_DIR SOCKET_DIR PORT   (run as postgres)
+set -eu
+dest=$1 sock=$2 port=$3
+ts=$(date -u +%Y%m%dT%H%M%SZ)
+dir="$dest/$ts"
+mkdir -p "$dir"
+pg_basebackup -h "$sock" -p "$port" -D "$dir/base" -Fp --manifest-checksums=SHA256 --checkpoint=fast
+pg_dump -h "$sock" -p "$port" -Fc -f "$dir/trading.dump" trading
+counts=$(psql -h "$sock" -p "$port" -d trading -XAt -c "
+  SELECT string_agg(format('\"%s\": %s', c.relname,
+         (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', c.relname),
+          false, true, '')))[1]::text), ', ' ORDER BY c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = 'public' AND c.relkind = 'r'")
+files=$(cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum |
+        awk '{ printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), substr($2, 3), $1 }')
+printf '{"taken_at": "%s", "database": "trading", "row_counts": {%s}, "files": {%s}}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$counts" "$files" > "$dir/manifest.json"
+ln -sfn "$ts" "$dest/latest"
+ls -1d "$dest"/20*Z | head -n -3 | xargs -r rm -rf

@@ -1,0 +1,1 @@
+"""golive: deployment validation and go-live certification."""

@@ -1,0 +1,40 @@
+"""Errors that golive reports to the user as one clear line, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GoliveError(Exception):
+    """Base class for errors shown to the user without a traceback."""
+
+    exit_code = 4
+
+
+class ConfigError(GoliveError):
+    """A configuration file is missing, malformed or does not match its schema."""
+
+    def __init__(self, file: Path | str, key: str, expected: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.expected = expected
+        super().__init__(f"{self.file}: {key}: {expected}")
+
+
+class UsageError(GoliveError):
+    """The command line asked for something that cannot be done."""
+
+
+class SandboxError(GoliveError):
+    """The sandbox could not be brought to the requested state."""
+
+    exit_code = 3
+
+
+class HostUnreachable(GoliveError):
+    """A host of the environment could not be reached; its checks have no evidence."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        self.host = host
+        self.reason = reason
+        super().__init__(f"host {host} unreachable: {reason}")

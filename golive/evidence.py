@@ -1,0 +1,67 @@
+"""Attach a check's raw evidence to the Allure report: redacted first, recorded with its sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import allure
+
+from golive.redact import Redactor
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """One attachment: its name, media type and the sha256 of the bytes written."""
+
+    name: str
+    mime: str
+    sha256: str
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Evidence:
+    """Evidence attacher for the current check; ``record`` receives each attachment's record."""
+
+    def __init__(self, redactor: Redactor, record: Callable[[EvidenceRecord], None]) -> None:
+        self._redactor = redactor
+        self._record = record
+
+    def bytes(self, name: str, data: bytes, mime: str, extension: str) -> EvidenceRecord:
+        """Redact and attach raw bytes (text is redacted; binary is attached as is)."""
+        data = self._redactor.bytes(data)
+        allure.attach(data, name=name, attachment_type=mime, extension=extension)
+        rec = EvidenceRecord(name, mime, sha256(data))
+        self._record(rec)
+        return rec
+
+    def text(self, name: str, text: str) -> EvidenceRecord:
+        return self.bytes(name, text.encode("utf-8"), "text/plain", "txt")
+
+    def json(self, name: str, value: Any) -> EvidenceRecord:
+        body = json.dumps(value, indent=2, sort_keys=True, default=str)
+        return self.bytes(name, body.encode("utf-8"), "application/json", "json")
+
+    def xml(self, name: str, text: str) -> EvidenceRecord:
+        return self.bytes(name, text.encode("utf-8"), "application/xml", "xml")
+
+    def file(self, path: Path, name: str | None = None) -> EvidenceRecord:
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ext = path.suffix.lstrip(".") or "bin"
+        return self.bytes(name or path.name, path.read_bytes(), mime, ext)

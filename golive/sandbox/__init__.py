@@ -1,0 +1,1 @@
+"""The embedded sandbox: a real miniature of the trading deployment in a network namespace."""

@@ -1,0 +1,57 @@
+"""The sandbox's layout on disk, derived from its inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive.environment import Environment, Host, load_environment
+from golive.errors import SandboxError
+
+STACK = Path(__file__).parents[2] / "environments" / "sandbox" / "stack"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A sandbox environment and where its parts live."""
+
+    env: Environment
+
+    @classmethod
+    def load(cls, name: str = "sandbox") -> Sandbox:
+        env = load_environment(name, secrets=False)
+        if env.inventory.sandbox is None:
+            raise SandboxError(f"environment {name} is not a sandbox (no `sandbox:` key)")
+        return cls(env)
+
+    @property
+    def dir(self) -> Path:
+        assert self.env.inventory.sandbox is not None
+        return self.env.inventory.sandbox.dir
+
+    @property
+    def netns(self) -> str:
+        assert self.env.inventory.sandbox is not None
+        return self.env.inventory.sandbox.netns
+
+    @property
+    def stack(self) -> Path:
+        return STACK
+
+    def host(self, name: str) -> Host:
+        return self.env.inventory.hosts[name]
+
+    def address(self, name: str) -> str:
+        return str(self.host(name).address)
+
+    def var(self, host: str, key: str) -> Path:
+        return Path(self.host(host).vars[key])
+
+    def path(self, *parts: str) -> Path:
+        return self.dir.joinpath(*parts)
+
+    def pidfile(self, host: str, service: str) -> Path:
+        return self.path("run", f"{host}-{service}.pid")
+
+    def log(self, host: str, service: str) -> Path:
+        return self.path("logs", f"{host}-{service}.log")

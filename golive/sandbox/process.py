@@ -1,0 +1,133 @@
+"""Run commands and supervise daemons by pid file (never by process name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from golive.errors import SandboxError
+
+
+def run(
+    cmd: Sequence[str],
+    *,
+    user: str | None = None,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to completion, capturing its output; failures raise SandboxError."""
+    proc = subprocess.run(
+        list(cmd),
+        input=input,
+        capture_output=True,
+        text=True,
+        user=user,
+        env={**os.environ, **env} if env else None,
+        cwd=cwd,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise SandboxError(f"{' '.join(cmd[:3])}… exited {proc.returncode}: {' | '.join(detail)}")
+    return proc
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def read_pid(pidfile: Path) -> int | None:
+    """The pid recorded in ``pidfile`` if that very process is still alive."""
+    try:
+        pid_text, started = pidfile.read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    return pid if _start_time(pid) == started else None
+
+
+def spawn(
+    cmd: Sequence[str],
+    pidfile: Path,
+    log: Path,
+    *,
+    user: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> int:
+    """Start a foreground-mode daemon detached from us and record its pid and start time."""
+    if (pid := read_pid(pidfile)) is not None:
+        return pid
+    log.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            list(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            user=user,
+            env={**os.environ, **env} if env else None,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    pidfile.write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
+    return proc.pid
+
+
+def stop(pidfile: Path, timeout: float = 15.0) -> bool:
+    """Stop the process recorded in ``pidfile`` (TERM, then KILL); True if one was running."""
+    pid = read_pid(pidfile)
+    if pid is None:
+        pidfile.unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while read_pid(pidfile) is not None and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.1)
+    if read_pid(pidfile) is not None:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        _reap(pid)
+    pidfile.unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def port_open(address: str, port: int, timeout: float = 0.5) -> bool:
+    """True if a TCP connection to address:port succeeds."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_port(address: str, port: int, timeout: float, what: str, pidfile: Path | None = None) -> None:
+    """Wait until address:port accepts connections, or fail naming the service."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(address, port):
+            return
+        if pidfile is not None and read_pid(pidfile) is None:
+            raise SandboxError(f"{what} exited during start-up (see its log)")
+        time.sleep(0.2)
+    raise SandboxError(f"{what} did not listen on {address}:{port} within {timeout:.0f} s")

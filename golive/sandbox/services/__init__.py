@@ -1,0 +1,34 @@
+"""Sandbox services. Each module exposes ``SERVICES``: the services it runs, per host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golive.sandbox.context import Sandbox
+
+
+@dataclass(frozen=True)
+class Service:
+    """One daemon of one sandbox host, supervised by pid file."""
+
+    host: str
+    name: str
+    port: int
+    prepare: Callable[[Sandbox], None]
+    command: Callable[[Sandbox], list[str]]
+    user: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    start_timeout: float = 30.0
+    after_start: Callable[[Sandbox], None] | None = None
+
+    def pidfile(self, sbx: Sandbox) -> Path:
+        return sbx.pidfile(self.host, self.name)
+
+    def log(self, sbx: Sandbox) -> Path:
+        return sbx.log(self.host, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}/{self.name}"

@@ -1,0 +1,54 @@
+"""sshd on every sandbox host: key authentication for the dedicated check user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golive.sandbox.context import Sandbox
+from golive.sandbox.process import run
+from golive.sandbox.render import render, write
+from golive.sandbox.services import Service
+
+PORT = 22
+
+
+def user(sbx: Sandbox) -> str:
+    return sbx.env.inventory.ssh.user or "golive"
+
+
+def client_key(sbx: Sandbox) -> Path:
+    return sbx.env.inventory.ssh.identity_file or sbx.path("ssh", "id_ed25519")
+
+
+def ensure_keys(sbx: Sandbox) -> None:
+    """The check user's client key, every host's host key, authorized_keys and known_hosts."""
+    ssh = sbx.path("ssh")
+    (ssh / "hostkeys").mkdir(parents=True, exist_ok=True)
+    (ssh / "cm").mkdir(mode=0o700, exist_ok=True)
+    key = client_key(sbx)
+    if not key.exists():
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "golive-sandbox", "-f", str(key)])
+    known = []
+    for host in sbx.env.inventory.hosts:
+        hostkey = ssh / "hostkeys" / host
+        if not hostkey.exists():
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", host, "-f", str(hostkey)])
+        pub = hostkey.with_suffix(".pub").read_text().split()
+        known.append(f"{sbx.address(host)} {pub[0]} {pub[1]}\n")
+    write(sbx.env.inventory.ssh.known_hosts or ssh / "known_hosts", "".join(known))
+    write(ssh / "authorized_keys" / user(sbx), key.with_suffix(".pub").read_text())
+
+
+def prepare(sbx: Sandbox, host: str) -> None:
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    render(sbx.stack / "sshd_config", sbx.path("ssh", f"sshd_{host}.conf"), mode=0o600,
+           host=host, address=sbx.address(host), hostkey=sbx.path("ssh", "hostkeys", host),
+           authorized_keys=sbx.path("ssh", "authorized_keys"), user=user(sbx))
+
+
+def services(sbx: Sandbox) -> list[Service]:
+    return [
+        Service(host, "sshd", PORT, lambda s, h=host: prepare(s, h),
+                lambda s, h=host: ["/usr/sbin/sshd", "-D", "-e", "-f", str(s.path("ssh", f"sshd_{h}.conf"))])
+        for host in sbx.env.inventory.hosts
+    ]

@@ -1,0 +1,70 @@
+"""Smoke: right after a deploy, the service answers and its key functions work.
+
+Plan: Deployment Process › Validation and Testing › Smoke Testing. Safe on production:
+its only write is one synthetic order, flagged as such.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from golive.environment import Environment
+from golive.hosts import Target
+from golive.nodes import get_json
+
+pytestmark = [pytest.mark.smoke, pytest.mark.plan("deploy.validation.smoke")]
+
+
+@pytest.mark.severity("blocker")
+def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
+    path = environment.expectations.app.health_path
+    response = api.request("GET", path)
+    assert response.status_code == 200, (
+        f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
+    )
+    assert response.json().get("status") == "UP", f"{api.base}{path} reports {response.json()}"
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_app_node_is_healthy(host: Target, environment: Environment) -> None:
+    app = environment.expectations.app
+    answer = get_json(host, app.port, app.health_path)
+    assert answer.status == 200, f"{host.name}: {answer.describe()}"
+    assert answer.body.get("status") == "UP", f"{host.name}: health is {answer.body}"
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_app_node_serves_release_under_certification(host: Target, environment: Environment) -> None:
+    app, wanted = environment.expectations.app, environment.inventory.release.version
+    answer = get_json(host, app.port, app.version_path)
+    assert answer.status == 200, f"{host.name}: {answer.describe()}"
+    served = answer.body.get("version")
+    assert served == wanted, f"{host.name} serves {served}, the release under certification is {wanted}"
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_database_is_up_as_seen_by_app(host: Target, environment: Environment) -> None:
+    app = environment.expectations.app
+    answer = get_json(host, app.port, app.health_path)
+    assert answer.status in (200, 503), f"{host.name}: {answer.describe()}"
+    db = answer.body.get("db")
+    assert db == "UP", f"{host.name}: the app sees the database as {db} ({answer.body.get('reason', '')})"
+
+
+@pytest.mark.severity("blocker")
+def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
+    order = environment.expectations.smoke_order
+    token = api.token(order.account)
+    body = {"symbol": order.symbol, "side": order.side, "quantity": order.quantity,
+            "limit_price": order.limit_price, "synthetic": True}
+    placed = api.request("POST", "/api/orders", token, json=body)
+    assert placed.status_code == 201, f"placing a synthetic order answered HTTP {placed.status_code}: {placed.text[:200]}"
+    order_id = placed.json()["id"]
+    read = api.request("GET", f"/api/orders/{order_id}", token)
+    assert read.status_code == 200, f"reading order {order_id} back answered HTTP {read.status_code}"
+    got = read.json()
+    mismatched = {k: (v, got.get(k)) for k, v in body.items() if got.get(k) != v}
+    assert not mismatched, f"order {order_id} read back differs (sent, got): {mismatched}"
