@@ -31,14 +31,19 @@ def _sandbox(args: argparse.Namespace) -> int:
         if not args.name:
             print("\n".join(f"{n:<28} {f.host:<6} {f.breaks}" for n, f in faults.catalog().items()))
             return 0
-        fault = (faults.inject if args.action == "fault" else faults.heal)(sbx, args.name)
-        verb = "injected" if args.action == "fault" else "healed"
-        print(f"{verb} {args.name}: {fault.breaks}")
+        if args.action == "fault":
+            print(f"injected {args.name}: {faults.inject(sbx, args.name).breaks}")
+        else:
+            faults.heal(sbx, args.name)
+            print(f"healed {args.name}")
     return 0
 
 
 def add_report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Report, certificate, bundle and plan-coverage commands."""
+    from golive.cli_report import add_commands
+
+    add_commands(sub)
 
 
 def parser() -> argparse.ArgumentParser:

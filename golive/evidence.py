@@ -43,25 +43,25 @@ class Evidence:
         self._redactor = redactor
         self._record = record
 
-    def bytes(self, name: str, data: bytes, mime: str, extension: str) -> EvidenceRecord:
+    def raw(self, name: str, data: bytes, mime: str, extension: str) -> EvidenceRecord:
         """Redact and attach raw bytes (text is redacted; binary is attached as is)."""
-        data = self._redactor.bytes(data)
+        data = self._redactor.data(data)
         allure.attach(data, name=name, attachment_type=mime, extension=extension)
         rec = EvidenceRecord(name, mime, sha256(data))
         self._record(rec)
         return rec
 
     def text(self, name: str, text: str) -> EvidenceRecord:
-        return self.bytes(name, text.encode("utf-8"), "text/plain", "txt")
+        return self.raw(name, text.encode("utf-8"), "text/plain", "txt")
 
     def json(self, name: str, value: Any) -> EvidenceRecord:
         body = json.dumps(value, indent=2, sort_keys=True, default=str)
-        return self.bytes(name, body.encode("utf-8"), "application/json", "json")
+        return self.raw(name, body.encode("utf-8"), "application/json", "json")
 
     def xml(self, name: str, text: str) -> EvidenceRecord:
-        return self.bytes(name, text.encode("utf-8"), "application/xml", "xml")
+        return self.raw(name, text.encode("utf-8"), "application/xml", "xml")
 
     def file(self, path: Path, name: str | None = None) -> EvidenceRecord:
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         ext = path.suffix.lstrip(".") or "bin"
-        return self.bytes(name or path.name, path.read_bytes(), mime, ext)
+        return self.raw(name or path.name, path.read_bytes(), mime, ext)

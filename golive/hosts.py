@@ -46,7 +46,7 @@ def _ssh_options(env: Environment) -> dict[str, Any]:
     if ssh.identity_file:
         options["ssh_identity_file"] = str(ssh.identity_file)
     if env.inventory.sandbox is not None:
-        options["controlpath"] = str(env.inventory.sandbox.dir / "ssh" / "cm" / "%C")
+        options["controlpath"] = str(env.inventory.sandbox.dir / "ssh" / "cm" / "%%C")  # testinfra %-formats the command
     return options
 
 

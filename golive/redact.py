@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 MASK = "[REDACTED]"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -21,16 +22,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         f"-----BEGIN PRIVATE KEY-----{MASK}-----END PRIVATE KEY-----",
     ),
-    (re.compile(r"otpauth://[^\s\"'<>]+"), f"otpauth://{MASK}"),
+    (re.compile(r"otpauth://[^\s\"'<>\\]+"), f"otpauth://{MASK}"),
     (
         re.compile(
             r"(?i)\b([\w.-]*(?:password|passwd|pwd|secret|totp|token)[\w.-]*"
-            r"[\"']?\s*[=:]\s*[\"']?)(?!\[REDACTED\]|(?:true|false|on|off|yes|no|null|none)\b)[^\s&;,\"'<>]+"
+            r"[\"']?\s*[=:]\s*[\"']?)(?!\[REDACTED\]|(?:true|false|on|off|yes|no|null|none)\b)[^\s&;,\"'<>\\]+"
         ),
         rf"\1{MASK}",
     ),
-    (re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s\"']+"), rf"\1{MASK}"),
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@"), rf"\1{MASK}@"),
+    (re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s\"'\\]+"), rf"\1{MASK}"),
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@\\]+:)[^\s@/\\]+@"), rf"\1{MASK}@"),
 )
 _TEXT_SUFFIXES = frozenset(
     {".json", ".txt", ".xml", ".properties", ".md", ".html", ".csv", ".log", ".yml", ".yaml", ""}
@@ -58,7 +59,7 @@ class Redactor:
             text = pattern.sub(repl, text)
         return text
 
-    def bytes(self, data: bytes) -> bytes:
+    def data(self, data: bytes) -> bytes:
         """Redact UTF-8 text; binary data that does not decode is returned unchanged."""
         try:
             text = data.decode("utf-8")
@@ -67,22 +68,42 @@ class Redactor:
         out = self.text(text)
         return data if out == text else out.encode("utf-8")
 
+    def value(self, value: Any) -> Any:
+        """Redact every string of a JSON-like value."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        return value
+
+    def _json(self, data: bytes) -> bytes:
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            return self.data(data)
+        out = self.value(doc)
+        return data if out == doc else json.dumps(out).encode("utf-8")
+
     def file(self, path: Path) -> bool:
-        """Redact a text file in place; True if it changed."""
+        """Redact a text file in place (JSON value by value, so it stays JSON); True if changed."""
         if path.suffix.lower() not in _TEXT_SUFFIXES and not path.name.endswith("-attachment"):
             return False
         data = path.read_bytes()
-        out = self.bytes(data)
+        out = self._json(data) if path.suffix.lower() == ".json" else self.data(data)
         if out is data:
             return False
         path.write_bytes(out)
         return True
 
     def tree(self, root: Path, since: float = 0.0) -> list[Path]:
-        """Redact every text file under ``root`` modified at or after ``since``; the changed ones."""
-        changed = []
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and not path.is_symlink() and path.stat().st_mtime >= since:
-                if self.file(path):
-                    changed.append(path)
-        return changed
+        """Redact the text files under ``root`` modified since ``since``; the changed ones."""
+        return [
+            path
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+            and not path.is_symlink()
+            and path.stat().st_mtime >= since
+            and self.file(path)
+        ]

@@ -93,8 +93,9 @@ def finish(
         "junit": _rel(layout.junit, layout.root) if layout.junit else None,
         "certificate": ["certificate.md", "certificate.html"],
     }
-    doc = json.loads(redactor.text(json.dumps(doc)))
-    layout.verdict.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    text = redactor.text(json.dumps(doc, indent=2)) + "\n"
+    layout.verdict.write_text(text, encoding="utf-8")
+    doc = dict(json.loads(text))
     write_certificate(layout.root, doc)
     return doc
 

@@ -1,4 +1,4 @@
-"""Sign-offs (``signoffs.yml``): the human approvals the plan requires, checked for presence and expiry."""
+"""Sign-offs (``signoffs.yml``): the human approvals the plan requires, and their validity."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def load_signoffs(path: Path) -> tuple[dict[str, Signoff], dict[str, str]]:
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise ConfigError(path, "(root)", "a mapping of sign-off name to {who, when, scope, expires}")
+        raise ConfigError(
+            path, "(root)", "a mapping of sign-off name to {who, when, scope, expires}"
+        )
     valid: dict[str, Signoff] = {}
     malformed: dict[str, str] = {}
     for name, entry in data.items():
@@ -83,7 +85,9 @@ def check_signoffs(
         elif s.when > today:
             out.append(SignoffStatus(name, req, "not yet valid", f"dated {s.when}", s))
         elif s.release is not None and s.release != release:
-            out.append(SignoffStatus(name, req, "other release", f"approves {s.release}, not {release}", s))
+            out.append(
+                SignoffStatus(name, req, "other release", f"approves {s.release}, not {release}", s)
+            )
         else:
             out.append(SignoffStatus(name, req, "valid", "", s))
     return out

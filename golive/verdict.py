@@ -47,7 +47,9 @@ class Scope:
     keywords: str = ""
 
     def line(self) -> str:
-        sel = f"markers: {self.markers or '(all)'}" + (f", -k {self.keywords}" if self.keywords else "")
+        sel = f"markers: {self.markers or '(all)'}" + (
+            f", -k {self.keywords}" if self.keywords else ""
+        )
         return f"env {self.env}, release {self.release}, {sel}, hosts: {', '.join(self.hosts)}"
 
 
@@ -80,7 +82,8 @@ class WaiverStatus:
 
     def line(self) -> str:
         what = f"{len(self.applied_to)} check(s)" if self.state == "applied" else self.state
-        return f"waiver #{self.index} {self.check} ({self.ticket}, {self.approver}, expires {self.expires}): {what}"
+        who = f"{self.ticket}, {self.approver}, expires {self.expires}"
+        return f"waiver #{self.index} {self.check} ({who}): {what}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class Verdict:
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of reports/verdict.json (see reports/README.md), minus timings/evidence."""
+        """verdict.json (reports/README.md) without the run's timings and evidence."""
         return {
             "schema": SCHEMA,
             "verdict": self.decision,
@@ -134,7 +137,12 @@ def _waiver(w: WaiverStatus) -> dict[str, Any]:
 
 
 def _signoff(s: SignoffStatus) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": s.name, "required": s.required, "state": s.state, "detail": s.detail}
+    d: dict[str, Any] = {
+        "name": s.name,
+        "required": s.required,
+        "state": s.state,
+        "detail": s.detail,
+    }
     if s.signoff is not None:
         d.update(s.signoff.model_dump(mode="json"))
     return d
@@ -182,7 +190,9 @@ def decide(
         if active is not None:
             index, w = active
             applied[index].append(r.id)
-            waived.append(Finding(r.id, r.host, f"{message} [waived: {w.ticket}]", r.severity, index))
+            waived.append(
+                Finding(r.id, r.host, f"{message} [waived: {w.ticket}]", r.severity, index)
+            )
             continue
         stale = _expired(waivers, r.id, today)
         if stale is not None:
@@ -209,21 +219,40 @@ def decide(
 
     statuses = tuple(
         WaiverStatus(
-            i, w.check, w.ticket, w.approver, w.justification, w.expires,
+            i,
+            w.check,
+            w.ticket,
+            w.approver,
+            w.justification,
+            w.expires,
             "expired" if w.expired(today) else "applied" if applied.get(i) else "unused",
             tuple(applied.get(i, ())),
         )
         for i, w in waivers.valid
     )
     decision: Decision = "NO-GO" if blockers else "CONDITIONAL" if conditions or waived else "GO"
-    counts = {o: sum(r.outcome == o for r in results) for o in ("passed", "failed", "error", "skipped")}
+    counts = {
+        o: sum(r.outcome == o for r in results) for o in ("passed", "failed", "error", "skipped")
+    }
     counts.update(
-        total=len(results), unreachable=sum(r.unreachable is not None for r in results),
-        blockers=len(blockers), waived=len(waived), missing=len(missing),
+        total=len(results),
+        unreachable=sum(r.unreachable is not None for r in results),
+        blockers=len(blockers),
+        waived=len(waived),
+        missing=len(missing),
     )
     return Verdict(
-        decision, scope, tuple(results), tuple(blockers), tuple(conditions), tuple(waived),
-        tuple(missing), statuses, tuple(str(m) for m in waivers.malformed), tuple(signoffs), counts,
+        decision,
+        scope,
+        tuple(results),
+        tuple(blockers),
+        tuple(conditions),
+        tuple(waived),
+        tuple(missing),
+        statuses,
+        tuple(str(m) for m in waivers.malformed),
+        tuple(signoffs),
+        counts,
     )
 
 

@@ -68,7 +68,9 @@ def load_waivers(path: Path) -> WaiverFile:
     if data is None:
         return WaiverFile()
     if not isinstance(data, list):
-        raise ConfigError(path, "(root)", "a list of waivers (check, justification, approver, ticket, expires)")
+        raise ConfigError(
+            path, "(root)", "a list of waivers (check, justification, approver, ticket, expires)"
+        )
     valid: list[tuple[int, Waiver]] = []
     malformed: list[MalformedWaiver] = []
     for index, entry in enumerate(data):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -43,10 +44,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--golive-reports",
         dest="golive_reports",
-        default=None,
+        default=os.environ.get("GOLIVE_REPORTS"),
         metavar="DIR",
         help="directory for verdict.json, certificate, allure-results, junit.xml "
-        "(default: reports/ under the rootdir)",
+        "(default: $GOLIVE_REPORTS or reports/ under the rootdir; write --golive-reports=DIR)",
     )
     group.addoption(
         "--golive-plan-coverage",

@@ -27,10 +27,18 @@ class SwitchRelease(Strict):
     release: Literal["previous"]
 
 
+class Expectation(Strict):
+    """The check a fault must fail, and what its failure message must say."""
+
+    check: str
+    message: str
+
+
 class Fault(Strict):
     host: str
     breaks: str
     caught_by: list[str]
+    expect: Expectation
     action: StopService | SwitchRelease
 
 

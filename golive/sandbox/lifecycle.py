@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 from golive import netns
 from golive.errors import SandboxError
@@ -14,6 +16,7 @@ from golive.sandbox.process import port_open, read_pid, run, spawn, stop, wait_p
 from golive.sandbox.services import Service, app, db, dns, lb, monitoring, ssh
 
 SYSTEM_USERS = {"trading": "/usr/sbin/nologin", "golive": "/bin/sh"}
+HOME = "/var/lib/golive/home"
 
 
 def services(sbx: Sandbox) -> list[Service]:
@@ -28,8 +31,11 @@ def _ensure_users() -> None:
     for name, shell in SYSTEM_USERS.items():
         if run(["id", "-u", name], check=False).returncode != 0:
             run(["useradd", "--system", "--user-group", "--no-create-home",
-                 "--home-dir", "/nonexistent", "--shell", shell, name])
-    run(["usermod", "-p", "*", "-a", "-G", "trading", "golive"])
+                 "--home-dir", f"{HOME}/{name}", "--shell", shell, name])
+    home = Path(HOME, "golive")
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.chown(home, "golive", "golive")
+    run(["usermod", "-d", str(home), "-p", "*", "-a", "-G", "trading", "golive"])
 
 
 def provision(sbx: Sandbox) -> None:
@@ -56,7 +62,8 @@ def up(sbx: Sandbox) -> None:
 
 
 def start(sbx: Sandbox, wanted: list[Service]) -> None:
-    """Start the services among ``wanted`` that are not running, and wait until they listen."""
+    """Start the services among ``wanted`` that are not running, wait until they listen, and
+    run every one's (idempotent) post-start step."""
     started = []
     for svc in wanted:
         if read_pid(svc.pidfile(sbx)) is None:
@@ -65,6 +72,7 @@ def start(sbx: Sandbox, wanted: list[Service]) -> None:
             started.append(svc)
     for svc in started:
         wait_port(sbx.address(svc.host), svc.port, svc.start_timeout, svc.label, svc.pidfile(sbx))
+    for svc in wanted:
         if svc.after_start:
             svc.after_start(sbx)
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # db1's backup job: a plain-format base backup with a SHA-256 manifest, a custom-format
-# logical dump, and manifest.json (file sha256 sums and per-table row counts).
+# logical dump, and manifest.json (sha256 of the dump and of the base backup's own
+# manifest, which covers every base file; per-table row counts).
 # Usage: backup.sh BACKUP_DIR SOCKET_DIR PORT   (run as postgres)
 set -eu
 dest=$1 sock=$2 port=$3
@@ -15,8 +16,8 @@ counts=$(psql -h "$sock" -p "$port" -d trading -XAt -c "
           false, true, '')))[1]::text), ', ' ORDER BY c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = 'public' AND c.relkind = 'r'")
-files=$(cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum |
-        awk '{ printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), substr($2, 3), $1 }')
+files=$(cd "$dir" && sha256sum trading.dump base/backup_manifest |
+        awk '{ printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $2, $1 }')
 printf '{"taken_at": "%s", "database": "trading", "row_counts": {%s}, "files": {%s}}\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$counts" "$files" > "$dir/manifest.json"
 ln -sfn "$ts" "$dest/latest"

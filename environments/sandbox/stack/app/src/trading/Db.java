@@ -6,14 +6,18 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A tiny connection pool: at most MAX_IDLE idle connections, dropped when the
+ * A tiny connection pool: at most MAX_OPEN open and MAX_IDLE idle connections, dropped when the
  * configured URL/credentials change, validated after being idle a while, and
  * closed (never reused) after any failure while in use.
  */
 public final class Db {
-    private static final int MAX_IDLE = 8;
+    private static final int MAX_IDLE = 16;
+    private static final int MAX_OPEN = 40;
+    private static final Semaphore OPEN = new Semaphore(MAX_OPEN);
     private static final long VALIDATE_AFTER_NANOS = 5_000_000_000L;
     private static volatile Driver driver;
     private static final ArrayDeque<Idle> IDLE = new ArrayDeque<>();
@@ -101,9 +105,21 @@ public final class Db {
         p.setProperty("socketTimeout", "15");
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("ApplicationName", "trading-" + cfg.node);
-        Connection c = driver().connect(cfg.dbUrl, p);
-        if (c == null) throw new SQLException("unsupported JDBC URL", "08001");
-        return new Lease(c, k, false);
+        Driver d = driver();
+        try {
+            if (!OPEN.tryAcquire(5, TimeUnit.SECONDS)) throw new SQLException("connection pool exhausted", "08004");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", "08004");
+        }
+        Connection c = null;
+        try {
+            c = d.connect(cfg.dbUrl, p);
+            if (c == null) throw new SQLException("unsupported JDBC URL", "08001");
+            return new Lease(c, k, false);
+        } finally {
+            if (c == null) OPEN.release();
+        }
     }
 
     public static void release(Lease l, boolean healthy) {
@@ -147,11 +163,14 @@ public final class Db {
         }
     }
 
+    /** Closes a connection opened by {@link #borrow} and returns its slot. */
     static void closeQuietly(Connection c) {
         try {
             c.close();
         } catch (SQLException | RuntimeException e) {
             // ignore
+        } finally {
+            OPEN.release();
         }
     }
 

@@ -1,0 +1,67 @@
+"""Drive golive against the real sandbox: bring it up, inject faults, run suites."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def golive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the golive CLI."""
+    proc = subprocess.run([str(BIN / "golive"), *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"golive {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@dataclass
+class Run:
+    """One certification run: exit code, terminal output and the verdict file."""
+
+    returncode: int
+    output: str
+    verdict: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> None:
+    """The sandbox is up (idempotent)."""
+    golive("sandbox", "up")
+
+
+@pytest.fixture
+def certify(tmp_path: Path, sandbox: None):
+    """Run golive's suites (``pytest -m MARKERS``) as a subprocess, like QA or CI does."""
+
+    def run(markers: str, *extra: str) -> Run:
+        reports = tmp_path / "reports"
+        proc = subprocess.run(
+            [str(BIN / "pytest"), "-m", markers, "-q", "-p", "no:randomly", f"--golive-reports={reports}", *extra],
+            cwd=REPO, capture_output=True, text=True, timeout=600,
+        )
+        verdict_file = reports / "verdict.json"
+        verdict = json.loads(verdict_file.read_text()) if verdict_file.exists() else {}
+        return Run(proc.returncode, proc.stdout + proc.stderr, verdict)
+
+    return run
+
+
+@contextmanager
+def injected(name: str) -> Iterator[None]:
+    """Inject a catalog fault for the duration of the block, healing it afterwards."""
+    golive("sandbox", "fault", name)
+    try:
+        yield
+    finally:
+        golive("sandbox", "heal", name)

@@ -1,0 +1,80 @@
+"""Helpers for the gate's unit tests: a fake (non-sandbox) environment and inner pytest runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from golive import environment as golive_environment
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "Sup3r-Secret-Pw-42"
+TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DP"
+INVENTORY: dict[str, Any] = {
+    "name": "fake",
+    "release": {"version": "2.0.0", "previous": "1.9.0"},
+    "public": {"url": "https://trading.fake.test"},
+    "hosts": {
+        "app1": {"address": "192.0.2.11", "roles": ["app"], "connection": "local://"},
+        "app2": {"address": "192.0.2.12", "roles": ["app"], "connection": "local://"},
+        "db1": {"address": "192.0.2.21", "roles": ["db"], "connection": "local://"},
+    },
+    "database": {
+        "host": "db1",
+        "dbname": "trading",
+        "user": "qa",
+        "password": "db_password",
+        "app_role": "trading_app",
+    },
+    "policy": {"conditional_exit_code": 3, "required_signoffs": ["change_board"]},
+}
+EXPECTATIONS = {"app": {"port": 8080}, "smoke_order": {"symbol": "ACME", "limit_price": 1.0}}
+SIGNOFF = {
+    "who": "Change Board",
+    "when": "2024-01-10",
+    "scope": "release 2.0.0",
+    "expires": "2099-12-31",
+}
+CONFTEST = 'pytest_plugins = ["plugins.environment", "plugins.gate", "plugins.evidence"]\n'
+
+
+class Golive:
+    """A fake environment and a way to run golive-gated pytest sessions against it."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        self.env = pytester.path / "envs" / "fake"
+        self.reports = pytester.path / "reports"
+        self.env.mkdir(parents=True)
+        secrets = pytester.path / "secrets.yml"
+        secrets.write_text(yaml.safe_dump({"db_password": SECRET, "trader_totp": TOTP_SEED}))
+        self.write("inventory.yml", {**INVENTORY, "secrets_file": str(secrets)})
+        self.write("expectations.yml", EXPECTATIONS)
+        self.write("signoffs.yml", {"change_board": SIGNOFF})
+        ini = (REPO / "pytest.ini").read_text().replace("testpaths = suites\n", "")
+        pytester.makefile(".ini", pytest=ini)
+        pytester.makeconftest(CONFTEST)
+
+    def write(self, name: str, data: Any) -> None:
+        (self.env / name).write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def run(self, source: str, *args: str) -> pytest.RunResult:
+        self.pytester.makepyfile(test_checks=source)
+        return self.pytester.runpytest(
+            "--env", "fake", f"--golive-reports={self.reports}", *args
+        )
+
+    def verdict(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.reports / "verdict.json").read_text())
+        return data
+
+
+@pytest.fixture
+def golive(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Golive:
+    g = Golive(pytester)
+    monkeypatch.setattr(golive_environment, "ENVIRONMENTS", pytester.path / "envs")
+    return g

@@ -1,0 +1,315 @@
+"""The gate plugin end to end, in inner pytest runs against a fake (non-sandbox) environment."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import SECRET, SIGNOFF, TOTP_SEED, Golive
+
+PASS = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2"])
+def test_health(host):
+    pass
+"""
+FAIL_APP2 = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2"])
+def test_health(host):
+    assert host != "app2", f"{host} answered 503"
+"""
+WAIVER = {
+    "check": "test_checks.py::test_health[app2]",
+    "justification": "node in repair",
+    "approver": "cto",
+    "ticket": "CHG-7",
+    "expires": "2099-01-01",
+}
+
+
+def last_lines(result, n):
+    return [line for line in result.outlines if line.strip()][-n:]
+
+
+def test_healthy_run_is_go_exit_0(golive: Golive):
+    r = golive.run(PASS)
+    assert r.ret == 0
+    assert last_lines(r, 2)[0] == "golive verdict: GO"
+    assert last_lines(r, 1)[0].startswith("scope: env fake, release 2.0.0, markers: (all)")
+    v = golive.verdict()
+    assert v["verdict"] == "GO" and v["counts"]["passed"] == 2 and v["exit_code"] == 0
+
+
+def test_blocker_failure_is_nogo_naming_host(golive: Golive):
+    r = golive.run(FAIL_APP2, "-m", "smoke")
+    assert r.ret == 1
+    assert last_lines(r, 3) == [
+        "golive verdict: NO-GO",
+        "scope: env fake, release 2.0.0, markers: smoke, hosts: app1, app2, db1",
+        "app2: test_checks.py::test_health[app2]: failed: AssertionError: app2 answered 503",
+    ]
+    b = golive.verdict()["blockers"]
+    assert b == [
+        {
+            "check": "test_checks.py::test_health[app2]",
+            "host": "app2",
+            "message": "failed: AssertionError: app2 answered 503",
+            "severity": "blocker",
+            "waiver": None,
+        }
+    ]
+
+
+def test_valid_waiver_is_conditional_with_policy_exit(golive: Golive):
+    golive.write("waivers.yml", [WAIVER])
+    r = golive.run(FAIL_APP2)
+    assert r.ret == 3  # the fake inventory's policy.conditional_exit_code
+    assert last_lines(r, 2)[0] == "golive verdict: CONDITIONAL"
+    assert (
+        "waived: app2: test_checks.py::test_health[app2]: failed: AssertionError: "
+        "app2 answered 503 [waived: CHG-7]" in r.outlines
+    )
+    v = golive.verdict()
+    assert v["waivers"]["applied"][0]["applied_to"] == ["test_checks.py::test_health[app2]"]
+
+
+def test_expired_waiver_is_nogo_and_reported(golive: Golive):
+    golive.write("waivers.yml", [{**WAIVER, "expires": "2020-01-01"}])
+    r = golive.run(FAIL_APP2)
+    assert r.ret == 1
+    assert (
+        "waiver #0 test_checks.py::test_health[app2] (CHG-7, cto, expires 2020-01-01): expired"
+        in r.outlines
+    )
+    assert golive.verdict()["waivers"]["expired"][0]["ticket"] == "CHG-7"
+    assert "expired" in (golive.reports / "certificate.md").read_text()
+
+
+def test_malformed_waiver_listed_and_others_kept(golive: Golive):
+    bad = {k: v for k, v in WAIVER.items() if k != "ticket"}
+    golive.write("waivers.yml", [bad, {**WAIVER, "expires": "someday"}, WAIVER])
+    r = golive.run(FAIL_APP2)
+    assert r.ret == 3
+    malformed = golive.verdict()["waivers"]["malformed"]
+    assert len(malformed) == 2
+    assert malformed[0].endswith("waivers.yml: [0].ticket: required key is missing")
+    assert "[1].expires" in malformed[1]
+    assert any(
+        line.startswith("malformed waiver, not applied: ") and "[0].ticket" in line
+        for line in r.outlines
+    )
+
+
+def test_unused_waiver_listed(golive: Golive):
+    golive.write("waivers.yml", [{**WAIVER, "check": "nothing::*"}])
+    r = golive.run(PASS)
+    assert r.ret == 0
+    assert golive.verdict()["waivers"]["unused"][0]["check"] == "nothing::*"
+    r.stdout.fnmatch_lines(["waiver #0 nothing::* *: unused"])
+
+
+def test_waivers_file_not_a_list_is_usage_error(golive: Golive):
+    golive.write("waivers.yml", {"check": "x"})
+    r = golive.run(PASS)
+    assert r.ret == 4
+    r.stderr.fnmatch_lines(["*waivers.yml: (root): a list of waivers*"])
+    assert "Traceback" not in r.stdout.str() + r.stderr.str()
+
+
+def test_missing_signoff_is_nogo(golive: Golive):
+    golive.write("signoffs.yml", {})
+    r = golive.run(PASS)
+    assert r.ret == 1
+    assert last_lines(r, 1) == [
+        "-: signoff:change_board: sign-off change_board: missing: no entry in signoffs.yml"
+    ]
+
+
+def test_expired_signoff_is_nogo(golive: Golive):
+    golive.write("signoffs.yml", {"change_board": {**SIGNOFF, "expires": "2021-01-01"}})
+    r = golive.run(PASS)
+    assert r.ret == 1
+    assert "sign-off change_board: expired" in last_lines(r, 1)[0]
+
+
+def test_unreachable_host_reported_once_others_go_on(golive: Golive):
+    src = """
+import pytest
+from golive.errors import HostUnreachable
+
+@pytest.fixture
+def target(host):
+    if host == "app2":
+        raise HostUnreachable(host, "ssh: connect timed out after 3s")
+    return host
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2", "db1"])
+@pytest.mark.parametrize("what", ["a", "b"])
+def test_facts(target, what):
+    pass
+"""
+    r = golive.run(src)
+    assert r.ret == 1
+    r.assert_outcomes(passed=4, errors=2)
+    assert last_lines(r, 1) == [
+        "app2: connection: host app2 unreachable: ssh: connect timed out after 3s "
+        "(2 check(s) without evidence)"
+    ]
+    v = golive.verdict()
+    assert v["counts"]["unreachable"] == 2 and len(v["blockers"]) == 1
+
+
+def test_skipped_required_check_is_nogo(golive: Golive):
+    src = (
+        PASS
+        + """
+@pytest.mark.security
+def test_tls():
+    pytest.skip("sslyze missing")
+"""
+    )
+    r = golive.run(src)
+    assert r.ret == 1
+    assert "missing evidence (skipped: sslyze missing)" in last_lines(r, 1)[0]
+
+
+def test_normal_failure_is_conditional(golive: Golive):
+    src = (
+        PASS
+        + """
+@pytest.mark.severity("normal")
+def test_docs():
+    assert False, "runbook link stale"
+"""
+    )
+    r = golive.run(src)
+    assert r.ret == 3
+    assert last_lines(r, 2)[0] == "golive verdict: CONDITIONAL"
+
+
+def test_xfail_counts_as_failure(golive: Golive):
+    src = (
+        PASS
+        + """
+@pytest.mark.xfail(reason="known bug")
+def test_known():
+    assert False
+"""
+    )
+    assert golive.run(src).ret == 1
+
+
+def test_no_check_run_is_nogo(golive: Golive):
+    r = golive.run(PASS, "-m", "backup")
+    assert r.ret == 1
+    assert "no check ran" in last_lines(r, 1)[0]
+
+
+def test_unknown_plan_item_is_usage_error(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.plan("pre.env.nowhere")
+def test_x():
+    pass
+"""
+    r = golive.run(src)
+    assert r.ret == 4
+    r.stderr.fnmatch_lines(["*test_checks.py::test_x: plan('pre.env.nowhere') is not an item*"])
+    assert "Traceback" not in r.stderr.str()
+
+
+def test_unknown_severity_is_usage_error(golive: Golive):
+    r = golive.run("import pytest\n@pytest.mark.severity('huge')\ndef test_x():\n    pass\n")
+    assert r.ret == 4
+    r.stderr.fnmatch_lines(["*test_checks.py::test_x: severity('huge') is not one of*"])
+
+
+def test_bad_inventory_is_usage_error_without_traceback(golive: Golive):
+    (golive.env / "inventory.yml").write_text("name: fake\nrelease: {version: 1}\n")
+    r = golive.run(PASS)
+    assert r.ret == 4
+    assert "Traceback" not in r.stdout.str() + r.stderr.str()
+    assert not (golive.reports / "verdict.json").exists()
+
+
+def test_labels_severity_plan_and_host(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.security
+@pytest.mark.plan("pre.security.tls")
+@pytest.mark.parametrize("host", ["app1"])
+def test_tls(host):
+    pass
+"""
+    golive.run(src)
+    (res,) = (golive.reports / "allure-results").glob("*-result.json")
+    data = json.loads(res.read_text())
+    labels = {(lb["name"], lb["value"]) for lb in data["labels"]}
+    assert {
+        ("severity", "critical"),
+        ("epic", "Pre-Deployment Preparations"),
+        ("feature", "Security Preparations"),
+        ("story", "pre.security.tls: SSL/TLS Configuration"),
+    } <= labels
+    assert {"name": "host", "value": "'app1'"} in data["parameters"]
+    junit = (golive.reports / "junit.xml").read_text()
+    assert (
+        'name="severity" value="critical"' in junit
+        and 'name="plan" value="pre.security.tls"' in junit
+    )
+
+
+def test_allure_metadata_files(golive: Golive, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("CI_JOB_URL", "https://ci.example/job/1")
+    golive.run(FAIL_APP2)
+    results = golive.reports / "allure-results"
+    props = (results / "environment.properties").read_text()
+    assert (
+        "env=fake" in props and "release=2.0.0" in props and "commit=" in props and "app2" in props
+    )
+    assert (
+        json.loads((results / "executor.json").read_text())["buildUrl"]
+        == "https://ci.example/job/1"
+    )
+    names = [c["name"] for c in json.loads((results / "categories.json").read_text())]
+    assert {"Blocker failures", "Unreachable hosts", "Missing evidence", "Waived"} <= set(names)
+    messages = [
+        json.loads(p.read_text()).get("statusDetails", {}).get("message", "")
+        for p in results.glob("*-result.json")
+    ]
+    assert any(m.startswith("[BLOCKER] ") for m in messages)
+
+
+def test_secrets_redacted_everywhere(golive: Golive):
+    src = f"""
+import pytest
+
+KEY = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEabc\\n-----END RSA PRIVATE KEY-----"
+
+def test_leaky(evidence):
+    evidence.text("config", "db.password={SECRET}\\n" + KEY)
+    evidence.json("facts", {{"uri": "otpauth://totp/x?secret={TOTP_SEED}"}})
+    print("connecting with {SECRET}")
+    assert False, "login failed for postgresql://qa:{SECRET}@db1/trading"
+"""
+    golive.run(src)
+    files = [p for p in golive.reports.rglob("*") if p.is_file()]
+    assert any(p.name.endswith("-attachment.txt") for p in files)
+    for p in files:
+        text = p.read_text(errors="replace")
+        for secret in (SECRET, TOTP_SEED, "MIIEabc"):
+            assert secret not in text, f"{secret} leaked into {p}"
+    ev = golive.verdict()["evidence"]
+    assert {e["name"] for e in ev} >= {"config", "facts"} and all(
+        len(e["sha256"]) == 64 for e in ev
+    )
+    cert = (golive.reports / "certificate.md").read_text()
+    assert ev[0]["sha256"] in cert
