@@ -16,17 +16,17 @@ down:
 
 demo: up
 	-$(PYTEST) -m smoke -q
-	@$(PY) -m golive.demo
+	$(GOLIVE) report
 
 lint: setup
 	.venv/bin/ruff check golive plugins fixtures suites tests bench
 	.venv/bin/mypy
 
 test-unit: setup
-	$(PYTEST) -q tests/unit
+	$(PYTEST) -c tests/unit/pytest.ini -q tests/unit
 
 test-sandbox: up
-	$(PYTEST) -q tests/sandbox
+	$(PYTEST) -c tests/sandbox/pytest.ini -q tests/sandbox
 
 test: lint test-unit test-sandbox
 

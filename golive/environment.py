@@ -14,7 +14,9 @@ from pydantic import Field, field_validator, model_validator
 from golive.config import Strict, load_model, read_yaml
 from golive.errors import ConfigError
 
-ENVIRONMENTS = Path(os.environ.get("GOLIVE_ENVIRONMENTS", Path(__file__).parents[1] / "environments"))
+ENVIRONMENTS = Path(
+    os.environ.get("GOLIVE_ENVIRONMENTS", Path(__file__).parents[1] / "environments")
+)
 
 
 class Release(Strict):
@@ -207,7 +209,9 @@ def load_environment(name: str, root: Path | None = None, *, secrets: bool = Tru
     """Load ``environments/NAME/`` (or ``root`` itself when given)."""
     path = root if root is not None else ENVIRONMENTS / name
     if not (path / "inventory.yml").is_file():
-        raise ConfigError(path, "--env", f"an environment with an inventory.yml; known: {', '.join(available())}")
+        raise ConfigError(
+            path, "--env", f"an environment with an inventory.yml; known: {', '.join(available())}"
+        )
     inventory = load_model(path / "inventory.yml", Inventory)
     expectations = load_model(path / "expectations.yml", Expectations)
     return Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})

@@ -42,11 +42,16 @@ def _ssh_options(env: Environment) -> dict[str, Any]:
     ]
     if ssh.known_hosts:
         extra += [f"-o UserKnownHostsFile={ssh.known_hosts}", "-o StrictHostKeyChecking=yes"]
-    options: dict[str, Any] = {"ssh_extra_args": " ".join(extra), "controlpersist": ssh.control_persist}
+    options: dict[str, Any] = {
+        "ssh_extra_args": " ".join(extra),
+        "controlpersist": ssh.control_persist,
+    }
     if ssh.identity_file:
         options["ssh_identity_file"] = str(ssh.identity_file)
     if env.inventory.sandbox is not None:
-        options["controlpath"] = str(env.inventory.sandbox.dir / "ssh" / "cm" / "%%C")  # testinfra %-formats the command
+        options["controlpath"] = str(
+            env.inventory.sandbox.dir / "ssh" / "cm" / "%%C"
+        )  # testinfra %-formats the command
     return options
 
 
@@ -67,7 +72,11 @@ class HostPool:
             probe = remote.run("true")
         except RuntimeError as exc:
             out = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            reason = (out or str(exc)).strip().splitlines()[-1] if (out or str(exc)).strip() else "ssh failed"
+            reason = (
+                (out or str(exc)).strip().splitlines()[-1]
+                if (out or str(exc)).strip()
+                else "ssh failed"
+            )
             return HostUnreachable(name, f"{spec.connection}: {reason}")
         if probe.rc != 0:
             return HostUnreachable(name, f"{spec.connection}: probe command exited {probe.rc}")

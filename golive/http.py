@@ -45,10 +45,12 @@ class EnvironmentAdapter(HTTPAdapter):
             kwargs["source_address"] = self._source
         super().init_poolmanager(*args, **kwargs)
 
-    def build_connection_pool_key_attributes(
+    def build_connection_pool_key_attributes(  # type: ignore[override]
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        params, kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params: dict[str, Any] = dict(params)
+        pool_kwargs: dict[str, Any] = dict(kwargs)
         name = host_params["host"]
         host_params["host"] = self._resolver.addresses(name)[0]
         if host_params["scheme"] == "https":

@@ -31,7 +31,10 @@ def get_json(target: Target, port: int, path: str, timeout: float = 5.0) -> Node
         "curl -sS -m %s -o /dev/stdout -w '\\n%%{http_code}' %s", str(int(timeout)), url
     )
     if out.rc != 0:
-        reason = out.stderr.strip().removeprefix("curl: ").split(")", 1)[-1].strip() or f"curl exit {out.rc}"
+        reason = (
+            out.stderr.strip().removeprefix("curl: ").split(")", 1)[-1].strip()
+            or f"curl exit {out.rc}"
+        )
         return NodeAnswer(url, 0, None, reason)
     body, _, code = out.stdout.rpartition("\n")
     try:

@@ -5,11 +5,12 @@ cd "$(dirname "$0")/.."
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (it installs Debian packages)" >&2; exit 2; }
 
-mapfile -t packages < <(grep -v '^\s*#' scripts/apt-packages.txt | grep -v '^\s*$')
 missing=()
-for pkg in "${packages[@]}"; do
+while read -r pkg cmd; do
+  case "$pkg" in ''|'#'*) continue ;; esac
+  [ -n "${cmd:-}" ] && command -v "$cmd" >/dev/null && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
+done < scripts/apt-packages.txt
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   # Packaged services must not start in the machine's own namespace: the sandbox runs them.

@@ -13,8 +13,13 @@ SCHEDULE = "0 2 * * *"
 
 
 def job(sbx: Sandbox, host: str) -> list[str]:
-    return ["sh", str(sbx.stack / "backup" / "backup.sh"), str(sbx.var(host, "backups")),
-            str(db.socket_dir(sbx, host)), str(db.PORT)]
+    return [
+        "sh",
+        str(sbx.stack / "backup" / "backup.sh"),
+        str(sbx.var(host, "backups")),
+        str(db.socket_dir(sbx, host)),
+        str(db.PORT),
+    ]
 
 
 def install(sbx: Sandbox, host: str) -> None:
@@ -22,8 +27,11 @@ def install(sbx: Sandbox, host: str) -> None:
     backups = sbx.var(host, "backups")
     backups.mkdir(parents=True, exist_ok=True)
     shutil.chown(backups, db.USER, db.USER)
-    write(sbx.path(host, "cron.d", "golive-backup"),
-          f"# nightly backup of the trading database\n{SCHEDULE} {db.USER} {' '.join(job(sbx, host))}\n")
+    write(
+        sbx.path(host, "cron.d", "golive-backup"),
+        "# nightly backup of the trading database\n"
+        f"{SCHEDULE} {db.USER} {' '.join(job(sbx, host))}\n",
+    )
     if not (backups / "latest").exists():
         take(sbx, host)
 

@@ -85,7 +85,9 @@ def _marker(sbx: Sandbox, name: str) -> Path:
 
 
 def active(sbx: Sandbox) -> list[str]:
-    return sorted(p.name for p in sbx.path("faults").glob("*")) if sbx.path("faults").exists() else []
+    return (
+        sorted(p.name for p in sbx.path("faults").glob("*")) if sbx.path("faults").exists() else []
+    )
 
 
 def inject(sbx: Sandbox, name: str) -> Fault:

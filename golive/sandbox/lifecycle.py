@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,16 +23,31 @@ HOME = "/var/lib/golive/home"
 def services(sbx: Sandbox) -> list[Service]:
     """Every sandbox service, in start order."""
     return [
-        *dns.services(sbx), *db.services(sbx), *app.services(sbx), *lb.services(sbx),
-        *monitoring.services(sbx), *ssh.services(sbx),
+        *dns.services(sbx),
+        *db.services(sbx),
+        *app.services(sbx),
+        *lb.services(sbx),
+        *monitoring.services(sbx),
+        *ssh.services(sbx),
     ]
 
 
 def _ensure_users() -> None:
     for name, shell in SYSTEM_USERS.items():
         if run(["id", "-u", name], check=False).returncode != 0:
-            run(["useradd", "--system", "--user-group", "--no-create-home",
-                 "--home-dir", f"{HOME}/{name}", "--shell", shell, name])
+            run(
+                [
+                    "useradd",
+                    "--system",
+                    "--user-group",
+                    "--no-create-home",
+                    "--home-dir",
+                    f"{HOME}/{name}",
+                    "--shell",
+                    shell,
+                    name,
+                ]
+            )
     home = Path(HOME, "golive")
     home.mkdir(parents=True, exist_ok=True)
     shutil.chown(home, "golive", "golive")
@@ -67,14 +83,20 @@ def start(sbx: Sandbox, wanted: list[Service]) -> None:
     started = []
     for svc in wanted:
         if read_pid(svc.pidfile(sbx)) is None:
-            svc.prepare(sbx)
-            spawn(svc.command(sbx), svc.pidfile(sbx), svc.log(sbx), user=svc.user, env=svc.env)
+            svc.prepare(sbx, svc.host)
+            spawn(
+                svc.command(sbx, svc.host),
+                svc.pidfile(sbx),
+                svc.log(sbx),
+                user=svc.user,
+                env=svc.env,
+            )
             started.append(svc)
     for svc in started:
         wait_port(sbx.address(svc.host), svc.port, svc.start_timeout, svc.label, svc.pidfile(sbx))
     for svc in wanted:
         if svc.after_start:
-            svc.after_start(sbx)
+            svc.after_start(sbx, svc.host)
 
 
 def service(sbx: Sandbox, host: str, name: str) -> Service:
@@ -98,15 +120,26 @@ def restart(sbx: Sandbox, svc: Service) -> None:
     start(sbx, [svc])
 
 
+def _ancestry() -> set[int]:
+    """This process and its ancestors, which may live in the namespace and must survive."""
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return pids
+
+
 def down(sbx: Sandbox) -> None:
-    """Stop every service by pid, end any process left in the namespace, delete it."""
+    """Stop every service by pid, end any other process left in the namespace (ssh control
+    masters), and delete it."""
     for svc in reversed(services(sbx)):
         stop(svc.pidfile(sbx))
+    spare = _ancestry()
     for pid in network.pids(sbx):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if pid not in spare:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     network.delete(sbx)
 
 
@@ -130,9 +163,12 @@ def status(sbx: Sandbox) -> list[ServiceStatus]:
     out = []
     for svc in services(sbx):
         address = sbx.address(svc.host)
-        out.append(ServiceStatus(
-            svc.label, f"{address}:{svc.port}", read_pid(svc.pidfile(sbx)) is not None,
-            present and port_open(address, svc.port),
-        ))
+        out.append(
+            ServiceStatus(
+                svc.label,
+                f"{address}:{svc.port}",
+                read_pid(svc.pidfile(sbx)) is not None,
+                present and port_open(address, svc.port),
+            )
+        )
     return out
-

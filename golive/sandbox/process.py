@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -106,10 +107,8 @@ def stop(pidfile: Path, timeout: float = 15.0) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def port_open(address: str, port: int, timeout: float = 0.5) -> bool:
@@ -121,7 +120,9 @@ def port_open(address: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
-def wait_port(address: str, port: int, timeout: float, what: str, pidfile: Path | None = None) -> None:
+def wait_port(
+    address: str, port: int, timeout: float, what: str, pidfile: Path | None = None
+) -> None:
     """Wait until address:port accepts connections, or fail naming the service."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

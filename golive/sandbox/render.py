@@ -8,7 +8,9 @@ from pathlib import Path
 from string import Template
 
 
-def render(template: Path, dest: Path, mode: int = 0o644, owner: str | None = None, **values: object) -> None:
+def render(
+    template: Path, dest: Path, mode: int = 0o644, owner: str | None = None, **values: object
+) -> None:
     """Write ``template`` with ``${name}`` placeholders filled from ``values``."""
     text = Template(template.read_text()).substitute({k: str(v) for k, v in values.items()})
     write(dest, text, mode, owner)

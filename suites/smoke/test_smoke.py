@@ -36,12 +36,16 @@ def test_app_node_is_healthy(host: Target, environment: Environment) -> None:
 
 @pytest.mark.severity("blocker")
 @pytest.mark.roles("app")
-def test_app_node_serves_release_under_certification(host: Target, environment: Environment) -> None:
+def test_app_node_serves_release_under_certification(
+    host: Target, environment: Environment
+) -> None:
     app, wanted = environment.expectations.app, environment.inventory.release.version
     answer = get_json(host, app.port, app.version_path)
     assert answer.status == 200, f"{host.name}: {answer.describe()}"
     served = answer.body.get("version")
-    assert served == wanted, f"{host.name} serves {served}, the release under certification is {wanted}"
+    assert served == wanted, (
+        f"{host.name} serves {served}, the release under certification is {wanted}"
+    )
 
 
 @pytest.mark.severity("blocker")
@@ -51,20 +55,31 @@ def test_database_is_up_as_seen_by_app(host: Target, environment: Environment) -
     answer = get_json(host, app.port, app.health_path)
     assert answer.status in (200, 503), f"{host.name}: {answer.describe()}"
     db = answer.body.get("db")
-    assert db == "UP", f"{host.name}: the app sees the database as {db} ({answer.body.get('reason', '')})"
+    assert db == "UP", (
+        f"{host.name}: the app sees the database as {db} ({answer.body.get('reason', '')})"
+    )
 
 
 @pytest.mark.severity("blocker")
 def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
     order = environment.expectations.smoke_order
     token = api.token(order.account)
-    body = {"symbol": order.symbol, "side": order.side, "quantity": order.quantity,
-            "limit_price": order.limit_price, "synthetic": True}
+    body = {
+        "symbol": order.symbol,
+        "side": order.side,
+        "quantity": order.quantity,
+        "limit_price": order.limit_price,
+        "synthetic": True,
+    }
     placed = api.request("POST", "/api/orders", token, json=body)
-    assert placed.status_code == 201, f"placing a synthetic order answered HTTP {placed.status_code}: {placed.text[:200]}"
+    assert placed.status_code == 201, (
+        f"placing a synthetic order answered HTTP {placed.status_code}: {placed.text[:200]}"
+    )
     order_id = placed.json()["id"]
     read = api.request("GET", f"/api/orders/{order_id}", token)
-    assert read.status_code == 200, f"reading order {order_id} back answered HTTP {read.status_code}"
+    assert read.status_code == 200, (
+        f"reading order {order_id} back answered HTTP {read.status_code}"
+    )
     got = read.json()
     mismatched = {k: (v, got.get(k)) for k, v in body.items() if got.get(k) != v}
     assert not mismatched, f"order {order_id} read back differs (sent, got): {mismatched}"

@@ -19,9 +19,13 @@ BIN = Path(sys.executable).parent
 
 def golive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the golive CLI."""
-    proc = subprocess.run([str(BIN / "golive"), *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(BIN / "golive"), *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"golive {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"golive {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -47,8 +51,20 @@ def certify(tmp_path: Path, sandbox: None):
     def run(markers: str, *extra: str) -> Run:
         reports = tmp_path / "reports"
         proc = subprocess.run(
-            [str(BIN / "pytest"), "-m", markers, "-q", "-p", "no:randomly", f"--golive-reports={reports}", *extra],
-            cwd=REPO, capture_output=True, text=True, timeout=600,
+            [
+                str(BIN / "pytest"),
+                "-m",
+                markers,
+                "-q",
+                "-p",
+                "no:randomly",
+                f"--golive-reports={reports}",
+                *extra,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         verdict_file = reports / "verdict.json"
         verdict = json.loads(verdict_file.read_text()) if verdict_file.exists() else {}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import injected
 
+from conftest import injected
 from golive.sandbox import faults
 
 CATALOG = faults.catalog()

@@ -7,12 +7,10 @@ import subprocess
 import time
 
 from conftest import golive
-
 from golive import http
 from golive.environment import load_environment
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-
 
 # The machine's own namespace, held before any test enters the sandbox's.
 MACHINE_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -20,8 +18,13 @@ MACHINE_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY)
 
 def host_listeners() -> list[str]:
     """Listening sockets of the machine's own network namespace."""
-    out = subprocess.run(["nsenter", f"--net=/proc/self/fd/{MACHINE_NETNS}", "ss", "-Htln"],
-                         capture_output=True, text=True, check=True, pass_fds=(MACHINE_NETNS,)).stdout
+    out = subprocess.run(
+        ["nsenter", f"--net=/proc/self/fd/{MACHINE_NETNS}", "ss", "-Htln"],
+        capture_output=True,
+        text=True,
+        check=True,
+        pass_fds=(MACHINE_NETNS,),
+    ).stdout
     return [line.split()[3] for line in out.splitlines()]
 
 
@@ -37,8 +40,12 @@ def test_up_twice_is_idempotent_and_all_services_are_up() -> None:
 
 def test_nothing_listens_in_the_machines_own_namespace() -> None:
     golive("sandbox", "up")
-    ports = {str(row.endpoint.rsplit(":", 1)[1]) for row in lifecycle.status(Sandbox.load())} | {"80"}
-    leaked = [a for a in host_listeners() if a.startswith("127.10.") or a.rsplit(":", 1)[1] in ports]
+    ports = {str(row.endpoint.rsplit(":", 1)[1]) for row in lifecycle.status(Sandbox.load())} | {
+        "80"
+    }
+    leaked = [
+        a for a in host_listeners() if a.startswith("127.10.") or a.rsplit(":", 1)[1] in ports
+    ]
     assert not leaked, f"sandbox listeners in the machine's namespace: {leaked}"
 
 

@@ -64,9 +64,7 @@ class Golive:
 
     def run(self, source: str, *args: str) -> pytest.RunResult:
         self.pytester.makepyfile(test_checks=source)
-        return self.pytester.runpytest(
-            "--env", "fake", f"--golive-reports={self.reports}", *args
-        )
+        return self.pytester.runpytest("--env", "fake", f"--golive-reports={self.reports}", *args)
 
     def verdict(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.reports / "verdict.json").read_text())

@@ -11,17 +11,20 @@ from golive.sandbox.context import Sandbox
 
 @dataclass(frozen=True)
 class Service:
-    """One daemon of one sandbox host, supervised by pid file."""
+    """One daemon of one sandbox host, supervised by pid file.
+
+    ``prepare``, ``command`` and ``after_start`` are called with the sandbox and the host name.
+    """
 
     host: str
     name: str
     port: int
-    prepare: Callable[[Sandbox], None]
-    command: Callable[[Sandbox], list[str]]
+    prepare: Callable[[Sandbox, str], None]
+    command: Callable[[Sandbox, str], list[str]]
     user: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     start_timeout: float = 30.0
-    after_start: Callable[[Sandbox], None] | None = None
+    after_start: Callable[[Sandbox, str], None] | None = None
 
     def pidfile(self, sbx: Sandbox) -> Path:
         return sbx.pidfile(self.host, self.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from functools import partial
 
 from golive.sandbox import credentials, releases
 from golive.sandbox.context import Sandbox
@@ -16,25 +15,46 @@ PORT = 8080
 JAVA_OPTS = ["-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
 
 
-def prepare(host: str, sbx: Sandbox) -> None:
+def prepare(sbx: Sandbox, host: str) -> None:
     base = sbx.var(host, "catalina_base")
     tomcat = sbx.stack / "tomcat"
     logs = base / "logs"
     for sub in ("conf/Catalina/localhost", "webapps", "work", "temp", "logs"):
         (base / sub).mkdir(parents=True, exist_ok=True)
-    render(tomcat / "server.xml", base / "conf" / "server.xml",
-           host=host, address=sbx.address(host), port=PORT, logs=logs)
-    render(tomcat / "ROOT.xml", base / "conf" / "Catalina" / "localhost" / "ROOT.xml",
-           releases=sbx.var(host, "releases"))
+    render(
+        tomcat / "server.xml",
+        base / "conf" / "server.xml",
+        host=host,
+        address=sbx.address(host),
+        port=PORT,
+        logs=logs,
+    )
+    render(
+        tomcat / "ROOT.xml",
+        base / "conf" / "Catalina" / "localhost" / "ROOT.xml",
+        releases=sbx.var(host, "releases"),
+    )
     for name in ("web.xml", "catalina.properties", "context.xml", "logging.properties"):
         shutil.copyfile(f"/etc/tomcat10/{name}", base / "conf" / name)
-    secrets = credentials.ensure(sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml"))
+    secrets = credentials.ensure(
+        sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml")
+    )
     db = sbx.env.inventory.database
     config = sbx.var(host, "app_config")
-    render(tomcat / "application.properties", config, mode=0o600, owner=APP_USER,
-           node=host, address=sbx.address(host), db_address=sbx.address(db.host), db_port=db.port,
-           ca=sbx.path("pki", "ca.crt"), db_password=secrets["db_app_password"],
-           session_secret=secrets["session_secret"], audit_log=sbx.var(host, "audit_log"))
+    render(
+        tomcat / "application.properties",
+        config,
+        mode=0o600,
+        owner=APP_USER,
+        node=host,
+        address=sbx.address(host),
+        db_address=sbx.address(db.host),
+        db_port=db.port,
+        ca=sbx.path("pki", "ca.crt"),
+        db_password=secrets["db_app_password"],
+        session_secret=secrets["session_secret"],
+        audit_log=sbx.var(host, "audit_log"),
+    )
     config.parent.chmod(0o750)
     sbx.var(host, "audit_log").parent.mkdir(parents=True, exist_ok=True)
     chown_tree(base, APP_USER)
@@ -44,23 +64,26 @@ def prepare(host: str, sbx: Sandbox) -> None:
         releases.deploy(sbx, host)
 
 
-def command(host: str, sbx: Sandbox) -> list[str]:
+def command(sbx: Sandbox, host: str) -> list[str]:
     base = sbx.var(host, "catalina_base")
     return [
-        "java", *JAVA_OPTS,
-        f"-Dcatalina.home={CATALINA_HOME}", f"-Dcatalina.base={base}",
+        "java",
+        *JAVA_OPTS,
+        f"-Dcatalina.home={CATALINA_HOME}",
+        f"-Dcatalina.base={base}",
         f"-Djava.io.tmpdir={base / 'temp'}",
         f"-Dtrading.config={sbx.var(host, 'app_config')}",
         "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
         f"-Djava.util.logging.config.file={base / 'conf' / 'logging.properties'}",
-        "-cp", f"{CATALINA_HOME}/bin/bootstrap.jar:{CATALINA_HOME}/bin/tomcat-juli.jar",
-        "org.apache.catalina.startup.Bootstrap", "start",
+        "-cp",
+        f"{CATALINA_HOME}/bin/bootstrap.jar:{CATALINA_HOME}/bin/tomcat-juli.jar",
+        "org.apache.catalina.startup.Bootstrap",
+        "start",
     ]
 
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "tomcat", PORT, partial(prepare, host),
-                partial(command, host), user=APP_USER, start_timeout=60)
+        Service(host, "tomcat", PORT, prepare, command, user=APP_USER, start_timeout=60)
         for host in sbx.env.hosts_with_role("app")
     ]

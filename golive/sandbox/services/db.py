@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from functools import partial
 from pathlib import Path
 
 from golive.sandbox import credentials, pki
@@ -21,15 +20,27 @@ def socket_dir(sbx: Sandbox, host: str) -> Path:
     return sbx.path(host, "run")
 
 
-def prepare(host: str, sbx: Sandbox) -> None:
+def prepare(sbx: Sandbox, host: str) -> None:
     pgdata = sbx.var(host, "pgdata")
     stack = sbx.stack / "db"
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         shutil.chown(pgdata, USER, USER)
         pgdata.chmod(0o700)
-        run([str(PG_BIN / "initdb"), "-D", str(pgdata), "-U", USER, "--auth-local=peer",
-             "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"], user=USER)
+        run(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                USER,
+                "--auth-local=peer",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            user=USER,
+        )
         with (pgdata / "postgresql.conf").open("a") as conf:
             conf.write("include = 'golive.conf'\n")
     tls = sbx.path(host, "tls")
@@ -43,22 +54,50 @@ def prepare(host: str, sbx: Sandbox) -> None:
     sock = socket_dir(sbx, host)
     sock.mkdir(parents=True, exist_ok=True)
     shutil.chown(sock, USER, USER)
-    render(stack / "golive.conf", pgdata / "golive.conf", owner=USER, address=sbx.address(host),
-           port=PORT, socket_dir=sock, cert=tls / "server.crt", key=tls / "server.key")
+    render(
+        stack / "golive.conf",
+        pgdata / "golive.conf",
+        owner=USER,
+        address=sbx.address(host),
+        port=PORT,
+        socket_dir=sock,
+        cert=tls / "server.crt",
+        key=tls / "server.key",
+    )
     shutil.copyfile(stack / "pg_hba.conf", pgdata / "pg_hba.conf")
     shutil.chown(pgdata / "pg_hba.conf", USER, USER)
 
 
 def psql(sbx: Sandbox, host: str, sql: str, db: str = "postgres") -> str:
     """Run SQL on the host's cluster as the postgres superuser over the local socket."""
-    proc = run([str(PG_BIN / "psql"), "-h", str(socket_dir(sbx, host)), "-p", str(PORT), "-d", db,
-                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"], user=USER, input=sql)
+    proc = run(
+        [
+            str(PG_BIN / "psql"),
+            "-h",
+            str(socket_dir(sbx, host)),
+            "-p",
+            str(PORT),
+            "-d",
+            db,
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+        ],
+        user=USER,
+        input=sql,
+    )
     return proc.stdout.strip()
 
 
 def migrations(sbx: Sandbox) -> list[tuple[int, Path]]:
     """The schema migrations of the stack, in order: (number, file)."""
-    found = [(int(p.name[1:].split("__")[0]), p) for p in (sbx.stack / "db" / "migrations").glob("V*__*.sql")]
+    found = [
+        (int(p.name[1:].split("__")[0]), p)
+        for p in (sbx.stack / "db" / "migrations").glob("V*__*.sql")
+    ]
     return sorted(found)
 
 
@@ -66,16 +105,23 @@ def schema_version(sbx: Sandbox, host: str) -> int:
     """The highest migration applied to the trading database (0 before the first)."""
     if psql(sbx, host, "SELECT to_regclass('schema_migrations') IS NOT NULL", "trading") != "t":
         return 0
-    return int(psql(sbx, host, "SELECT coalesce(max(version), 0) FROM schema_migrations", "trading"))
+    return int(
+        psql(sbx, host, "SELECT coalesce(max(version), 0) FROM schema_migrations", "trading")
+    )
 
 
-def provision(host: str, sbx: Sandbox) -> None:
+def provision(sbx: Sandbox, host: str) -> None:
     """Roles, database, migrations, grants and the application's test accounts."""
     stack = sbx.stack / "db"
-    secrets = credentials.ensure(sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml"))
-    psql(sbx, host, f"\\set app_password '{secrets['db_app_password']}'\n"
-                    f"\\set qa_password '{secrets['db_qa_password']}'\n"
-                    + (stack / "roles.sql").read_text())
+    secrets = credentials.ensure(
+        sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml")
+    )
+    psql(
+        sbx,
+        host,
+        f"\\set app_password '{secrets['db_app_password']}'\n"
+        f"\\set qa_password '{secrets['db_qa_password']}'\n" + (stack / "roles.sql").read_text(),
+    )
     applied = schema_version(sbx, host)
     for number, migration in migrations(sbx):
         if number > applied:
@@ -84,18 +130,23 @@ def provision(host: str, sbx: Sandbox) -> None:
     for account in sbx.env.inventory.accounts.values():
         pw_hash = credentials.password_hash(secrets[account.password])
         seed = secrets[account.totp] if account.totp else ""
-        psql(sbx, host,
-             "INSERT INTO users (username, password_hash, totp_secret, role) "
-             f"VALUES ('{account.username}', '{pw_hash}', '{seed}', '{account.role}') "
-             "ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, "
-             "totp_secret = EXCLUDED.totp_secret, role = EXCLUDED.role, locked_until = NULL",
-             "trading")
+        psql(
+            sbx,
+            host,
+            "INSERT INTO users (username, password_hash, totp_secret, role) "
+            f"VALUES ('{account.username}', '{pw_hash}', '{seed}', '{account.role}') "
+            "ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, "
+            "totp_secret = EXCLUDED.totp_secret, role = EXCLUDED.role, locked_until = NULL",
+            "trading",
+        )
+
+
+def command(sbx: Sandbox, host: str) -> list[str]:
+    return [str(PG_BIN / "postgres"), "-D", str(sbx.var(host, "pgdata"))]
 
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "postgres", PORT, partial(prepare, host),
-                lambda s, h=host: [str(PG_BIN / "postgres"), "-D", str(s.var(h, "pgdata"))],
-                user=USER, after_start=partial(provision, host))
+        Service(host, "postgres", PORT, prepare, command, user=USER, after_start=provision)
         for host in sbx.env.hosts_with_role("db")
     ]

@@ -21,16 +21,25 @@ def prepare(sbx: Sandbox, host: str) -> None:
 
 def command(sbx: Sandbox, host: str) -> list[str]:
     return [
-        "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-        "--bind-interfaces", f"--listen-address={sbx.address(host)}", "--except-interface=none",
-        f"--addn-hosts={hosts_file(sbx, host)}", "--local=/sandbox.test/", "--domain-needed",
-        "--bogus-priv", "--user=nobody", "--pid-file=", "--log-facility=-",
+        "dnsmasq",
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--bind-interfaces",
+        f"--listen-address={sbx.address(host)}",
+        "--except-interface=none",
+        f"--addn-hosts={hosts_file(sbx, host)}",
+        "--local=/sandbox.test/",
+        "--domain-needed",
+        "--bogus-priv",
+        "--user=nobody",
+        "--pid-file=",
+        "--log-facility=-",
     ]
 
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "dnsmasq", PORT, lambda s, h=host: prepare(s, h),
-                lambda s, h=host: command(s, h))
-        for host in sbx.env.hosts_with_role("dns")
+        Service(host, "dnsmasq", PORT, prepare, command) for host in sbx.env.hosts_with_role("dns")
     ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from golive.sandbox import pki
 from golive.sandbox.context import Sandbox
 from golive.sandbox.render import render
@@ -13,11 +11,11 @@ PORT = 443
 PROTOCOLS = "TLSv1.2 TLSv1.3"
 
 
-def conf(sbx: Sandbox, host: str) -> str:
-    return str(sbx.var(host, "nginx_conf"))
+def command(sbx: Sandbox, host: str) -> list[str]:
+    return ["nginx", "-c", str(sbx.var(host, "nginx_conf")), "-e", str(sbx.log(host, "nginx"))]
 
 
-def prepare(host: str, sbx: Sandbox, protocols: str = PROTOCOLS) -> None:
+def prepare(sbx: Sandbox, host: str, protocols: str = PROTOCOLS) -> None:
     base = sbx.var(host, "nginx_conf").parent
     for sub in ("logs", "tmp"):
         (base / sub).mkdir(parents=True, exist_ok=True)
@@ -25,14 +23,19 @@ def prepare(host: str, sbx: Sandbox, protocols: str = PROTOCOLS) -> None:
     cert, key = sbx.path("pki", "public.crt"), sbx.path("pki", "public.key")
     if not cert.exists():
         cert, key = pki.issue(sbx.path("pki"), "public", names)
-    render(sbx.stack / "nginx" / "nginx.conf", sbx.var(host, "nginx_conf"),
-           run=sbx.path("run"), logs=base / "logs", tmp=base / "tmp",
-           cert=cert, key=key, protocols=protocols)
+    render(
+        sbx.stack / "nginx" / "nginx.conf",
+        sbx.var(host, "nginx_conf"),
+        run=sbx.path("run"),
+        logs=base / "logs",
+        tmp=base / "tmp",
+        cert=cert,
+        key=key,
+        protocols=protocols,
+    )
 
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "nginx", PORT, partial(prepare, host),
-                lambda s, h=host: ["nginx", "-c", conf(s, h), "-e", str(s.log(h, "nginx"))])
-        for host in sbx.env.hosts_with_role("lb")
+        Service(host, "nginx", PORT, prepare, command) for host in sbx.env.hosts_with_role("lb")
     ]

@@ -13,6 +13,10 @@ EXPORTER_PORT = 9100
 USER = "prometheus"
 
 
+def nothing(sbx: Sandbox, host: str) -> None:
+    """The node exporter needs no preparation."""
+
+
 def prepare_prometheus(sbx: Sandbox, host: str) -> None:
     config = sbx.var(host, "prometheus_config")
     rules = config.with_name("rules.yml")
@@ -25,29 +29,36 @@ def prepare_prometheus(sbx: Sandbox, host: str) -> None:
 def prometheus(sbx: Sandbox, host: str) -> list[str]:
     config = sbx.var(host, "prometheus_config")
     return [
-        "prometheus", f"--config.file={config}", f"--storage.tsdb.path={config.parent / 'data'}",
+        "prometheus",
+        f"--config.file={config}",
+        f"--storage.tsdb.path={config.parent / 'data'}",
         f"--web.listen-address={sbx.address(host)}:{PROMETHEUS_PORT}",
-        "--storage.tsdb.retention.time=2d", "--web.enable-lifecycle",
+        "--storage.tsdb.retention.time=2d",
+        "--web.enable-lifecycle",
     ]
 
 
 def exporter(sbx: Sandbox, host: str) -> list[str]:
     return [
-        "prometheus-node-exporter", f"--web.listen-address={sbx.address(host)}:{EXPORTER_PORT}",
-        "--collector.disable-defaults", "--collector.cpu", "--collector.meminfo",
-        "--collector.filesystem", "--collector.loadavg", "--collector.time", "--collector.uname",
+        "prometheus-node-exporter",
+        f"--web.listen-address={sbx.address(host)}:{EXPORTER_PORT}",
+        "--collector.disable-defaults",
+        "--collector.cpu",
+        "--collector.meminfo",
+        "--collector.filesystem",
+        "--collector.loadavg",
+        "--collector.time",
+        "--collector.uname",
     ]
 
 
 def services(sbx: Sandbox) -> list[Service]:
     out = [
-        Service(host, "node-exporter", EXPORTER_PORT, lambda s: None,
-                lambda s, h=host: exporter(s, h), user=USER)
+        Service(host, "node-exporter", EXPORTER_PORT, nothing, exporter, user=USER)
         for host in sbx.env.hosts_with_role("app")
     ]
     out += [
-        Service(host, "prometheus", PROMETHEUS_PORT, lambda s, h=host: prepare_prometheus(s, h),
-                lambda s, h=host: prometheus(s, h), user=USER)
+        Service(host, "prometheus", PROMETHEUS_PORT, prepare_prometheus, prometheus, user=USER)
         for host in sbx.env.hosts_with_role("monitoring")
     ]
     return out

@@ -41,14 +41,21 @@ def ensure_keys(sbx: Sandbox) -> None:
 
 def prepare(sbx: Sandbox, host: str) -> None:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    render(sbx.stack / "sshd_config", sbx.path("ssh", f"sshd_{host}.conf"), mode=0o600,
-           host=host, address=sbx.address(host), hostkey=sbx.path("ssh", "hostkeys", host),
-           authorized_keys=sbx.path("ssh", "authorized_keys"), user=user(sbx))
+    render(
+        sbx.stack / "sshd_config",
+        sbx.path("ssh", f"sshd_{host}.conf"),
+        mode=0o600,
+        host=host,
+        address=sbx.address(host),
+        hostkey=sbx.path("ssh", "hostkeys", host),
+        authorized_keys=sbx.path("ssh", "authorized_keys"),
+        user=user(sbx),
+    )
+
+
+def command(sbx: Sandbox, host: str) -> list[str]:
+    return ["/usr/sbin/sshd", "-D", "-e", "-f", str(sbx.path("ssh", f"sshd_{host}.conf"))]
 
 
 def services(sbx: Sandbox) -> list[Service]:
-    return [
-        Service(host, "sshd", PORT, lambda s, h=host: prepare(s, h),
-                lambda s, h=host: ["/usr/sbin/sshd", "-D", "-e", "-f", str(s.path("ssh", f"sshd_{h}.conf"))])
-        for host in sbx.env.inventory.hosts
-    ]
+    return [Service(host, "sshd", PORT, prepare, command) for host in sbx.env.inventory.hosts]
