@@ -88,18 +88,22 @@ def spawn(
 
 
 def stop(pidfile: Path, timeout: float = 15.0) -> bool:
-    """Stop the process recorded in ``pidfile`` (TERM, then KILL); True if one was running."""
+    """Stop the process recorded in ``pidfile`` and its process group (TERM, then KILL).
+
+    Daemons are spawned as session leaders, so the group holds their workers and, for
+    sshd, the sessions it forked. True if the process was running.
+    """
     pid = read_pid(pidfile)
     if pid is None:
         pidfile.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while read_pid(pidfile) is not None and time.monotonic() < deadline:
         _reap(pid)
         time.sleep(0.1)
     if read_pid(pidfile) is not None:
-        os.kill(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
         time.sleep(0.2)
         _reap(pid)
     pidfile.unlink(missing_ok=True)
