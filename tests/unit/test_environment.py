@@ -1,0 +1,156 @@
+"""Environment model: a bad inventory or expectations file gets one clear error naming the
+file, the key and what was expected."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import EXPECTATIONS, INVENTORY
+from golive.environment import load_environment
+from golive.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def make_env(root: Path, inventory: Any = None, expectations: Any = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, data in (("inventory.yml", inventory), ("expectations.yml", expectations)):
+        text = data if isinstance(data, str) else yaml.safe_dump(data)
+        (root / name).write_text(text)
+    return root
+
+
+def load(
+    tmp_path: Path, inventory: Any = INVENTORY, expectations: Any = EXPECTATIONS
+) -> ConfigError:
+    path = make_env(tmp_path / "env", inventory, expectations)
+    with pytest.raises(ConfigError) as info:
+        load_environment("env", root=path)
+    return info.value
+
+
+def changed(path: str, value: Any, base: dict[str, Any] = INVENTORY) -> dict[str, Any]:
+    """A deep copy of ``base`` with the dotted key set to ``value`` (None removes it)."""
+    data = copy.deepcopy(base)
+    *parents, last = path.split(".")
+    node = data
+    for part in parents:
+        node = node[part]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+def test_valid_environment_loads(tmp_path: Path) -> None:
+    env = load_environment("env", root=make_env(tmp_path / "env", INVENTORY, EXPECTATIONS))
+    assert env.hosts_with_role("app") == ["app1", "app2"]
+    assert env.inventory.public.hostname == "trading.fake.test"
+
+
+def test_the_real_sandbox_environment_is_valid() -> None:
+    env = load_environment("sandbox", secrets=False)
+    assert env.inventory.sandbox is not None
+    assert env.inventory.release.version == "1.5.0"
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "expected"),
+    [
+        (changed("release", None), "release", "required key is missing"),
+        (changed("hosts.app1.roles", []), "hosts.app1.roles", "at least 1 item"),
+        (changed("hosts.app1.colour", "blue"), "hosts.app1.colour", "unknown key"),
+        (
+            changed("hosts.app1.connection", "telnet://x"),
+            "hosts.app1.connection",
+            "Testinfra backend",
+        ),
+        (changed("public.url", "http://plain.test"), "public.url", "https:// URL"),
+        (changed("database.port", "five"), "database.port", "valid integer"),
+        (changed("database.host", "nosuch"), "(root)", "not a host of the inventory"),
+    ],
+)
+def test_inventory_errors_name_file_key_and_expectation(
+    tmp_path: Path, data: dict[str, Any], key: str, expected: str
+) -> None:
+    err = load(tmp_path, inventory=data)
+    assert err.file.endswith("inventory.yml")
+    assert err.key == key
+    assert expected in err.expected
+
+
+def test_expectations_error_names_its_file(tmp_path: Path) -> None:
+    err = load(tmp_path, expectations=changed("app.port", 70000, EXPECTATIONS))
+    assert err.file.endswith("expectations.yml")
+    assert err.key == "app.port"
+    assert "less than 65536" in err.expected
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    err = load(tmp_path, inventory="name: x\nhosts: [unclosed\n")
+    assert err.file.endswith("inventory.yml")
+    assert err.key.startswith("line ")
+    assert "valid YAML" in err.expected
+
+
+def test_missing_expectations_file(tmp_path: Path) -> None:
+    path = make_env(tmp_path / "env", INVENTORY, EXPECTATIONS)
+    (path / "expectations.yml").unlink()
+    with pytest.raises(ConfigError, match=r"expectations.yml: \(file\): file exists"):
+        load_environment("env", root=path)
+
+
+def test_unset_variable_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOLIVE_NO_SUCH_VAR", raising=False)
+    err = load(tmp_path, inventory=changed("secrets_file", "${GOLIVE_NO_SUCH_VAR}/s.yml"))
+    assert err.key == "secrets_file"
+    assert "GOLIVE_NO_SUCH_VAR is not set" in err.expected
+
+
+def test_unknown_environment_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"known: .*sandbox"):
+        load_environment("no-such-env")
+
+
+def test_cli_reports_config_error_in_one_line_without_traceback() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "golive.cli", "sandbox", "status", "--env", "no-such-env"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 4
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "--env" in proc.stderr
+
+
+def test_pytest_with_unknown_env_is_a_usage_error_without_traceback() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "smoke",
+            "--env",
+            "no-such-env",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "known: " in proc.stderr
