@@ -11,6 +11,8 @@ from golive.environment import Environment, load_environment
 from golive.errors import GoliveError
 from plugins.keys import ENVIRONMENT
 
+REFUSED_DRILLS = pytest.StashKey[list[str]]()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("golive")
@@ -46,11 +48,21 @@ def environment(pytestconfig: pytest.Config) -> Environment:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drills run only where the environment allows destructive tests."""
+    """Refuse destructive drills where the environment does not allow them: they never run."""
     env = config.stash[ENVIRONMENT]
     if env.inventory.allow_destructive:
         return
-    refuse = pytest.mark.skip(reason=f"{env.name} does not allow destructive drills")
-    for item in items:
-        if item.get_closest_marker("drill"):
-            item.add_marker(refuse)
+    refused = [item for item in items if item.get_closest_marker("drill")]
+    if refused:
+        items[:] = [item for item in items if item not in refused]
+        config.hook.pytest_deselected(items=refused)
+        config.stash[REFUSED_DRILLS] = [item.nodeid for item in refused]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    refused = config.stash.get(REFUSED_DRILLS, [])
+    if refused:
+        terminalreporter.write_line(
+            f"golive: refused {len(refused)} destructive drill(s): environment "
+            f"{config.stash[ENVIRONMENT].name} does not set allow_destructive"
+        )

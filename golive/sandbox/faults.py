@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import RootModel
 
@@ -12,7 +13,7 @@ from golive.config import Strict, load_model
 from golive.errors import UsageError
 from golive.sandbox import lifecycle, releases
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import stop
+from golive.sandbox.process import run, stop
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -62,8 +63,23 @@ def _stop_service(sbx: Sandbox, fault: Fault, inject: bool) -> None:
     svc = lifecycle.service(sbx, fault.host, fault.action.service)
     if inject:
         stop(svc.pidfile(sbx))
+        if fault.action.service == "sshd":
+            _close_ssh_master(sbx, fault.host)
     else:
         lifecycle.start(sbx, [svc])
+
+
+def _close_ssh_master(sbx: Sandbox, host: str) -> None:
+    """Close the suites' persistent SSH connection to ``host``.
+
+    Stopping sshd leaves established sessions alive (as on a real host), so the ControlMaster
+    under ``ssh/cm`` would keep the host reachable for the next run.
+    """
+    url = urlsplit(sbx.host(host).connection)
+    user = url.username or sbx.env.inventory.ssh.user
+    dest = f"{user}@{url.hostname}" if user else str(url.hostname)
+    cmd = ["ssh", "-O", "exit", "-o", f"ControlPath={sbx.path('ssh', 'cm', '%C')}"]
+    run([*cmd, *(["-p", str(url.port)] if url.port else []), dest], check=False)
 
 
 def _switch_release(sbx: Sandbox, fault: Fault, inject: bool) -> None:

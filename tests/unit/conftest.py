@@ -59,6 +59,9 @@ class Golive:
         pytester.makefile(".ini", pytest=ini)
         pytester.makeconftest(CONFTEST)
 
+    def read(self, name: str) -> Any:
+        return yaml.safe_load((self.env / name).read_text())
+
     def write(self, name: str, data: Any) -> None:
         (self.env / name).write_text(yaml.safe_dump(data, sort_keys=False))
 
