@@ -7,4 +7,5 @@ pytest_plugins = [
     "fixtures.hosts",
     "fixtures.http",
     "fixtures.db",
+    "fixtures.security",
 ]

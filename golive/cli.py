@@ -46,6 +46,13 @@ def add_report_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     add_commands(sub)
 
 
+def add_parity_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``golive parity``: drift between environments (issue 4)."""
+    from golive.cli_parity import add_command
+
+    add_command(sub)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="golive", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -55,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     sbx.add_argument("--env", default="sandbox", help="sandbox environment (default: sandbox)")
     sbx.set_defaults(func=_sandbox)
     add_report_commands(sub)
+    add_parity_command(sub)
     return top
 
 

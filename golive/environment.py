@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from golive import expectations_predeploy as predeploy
+from golive import expectations_security as security
 from golive.config import Strict, load_model, read_yaml
 from golive.errors import ConfigError
 
@@ -155,6 +157,21 @@ class Expectations(Strict):
 
     app: AppExpectation
     smoke_order: SmokeOrder
+    software: dict[str, predeploy.RoleSoftware] | None = None
+    hardware: dict[str, predeploy.Hardware] | None = None
+    clock: predeploy.Clock | None = None
+    facts: predeploy.Facts | None = None
+    parity: predeploy.Parity | None = None
+    dns: predeploy.Dns | None = None
+    load_balancer: predeploy.LoadBalancer | None = None
+    database_prep: predeploy.DatabasePrep | None = None
+    security_prep: predeploy.SecurityPrep | None = None
+    deployment: predeploy.Deployment | None = None
+    integration: predeploy.Integration | None = None
+    tls: security.TlsPolicy | None = None
+    firewall: security.Firewall | None = None
+    auth: security.Auth | None = None
+    hardening: security.Hardening | None = None
 
 
 @dataclass(frozen=True)

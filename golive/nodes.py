@@ -24,11 +24,21 @@ class NodeAnswer:
         return f"{self.url} answered HTTP {self.status}"
 
 
-def get_json(target: Target, port: int, path: str, timeout: float = 5.0) -> NodeAnswer:
-    """GET http://<node address>:<port><path> with curl on the node."""
+def get_json(
+    target: Target,
+    port: int,
+    path: str,
+    timeout: float = 5.0,
+    headers: dict[str, str] | None = None,
+) -> NodeAnswer:
+    """GET http://<node address>:<port><path> with curl on the node (optional headers)."""
     url = f"http://{target.address}:{port}{path}"
+    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
     out = target.run(
-        "curl -sS -m %s -o /dev/stdout -w '\\n%%{http_code}' %s", str(int(timeout)), url
+        "curl -sS -m %s -o /dev/stdout -w '\\n%%{http_code}'" + " %s" * len(extra) + " %s",
+        str(int(timeout)),
+        *extra,
+        url,
     )
     if out.rc != 0:
         reason = (

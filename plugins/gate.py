@@ -266,13 +266,14 @@ class Gate:
         extra = {"timings": timings, "exit_code": code}
         finish(layout, verdict, redactor, self.started - 1, records, extra)
         config.stash[VERDICT] = verdict
-        _print(config, verdict, layout)
+        _print(config, verdict, layout, redactor)
         session.exitstatus = code
         return result
 
 
-def _print(config: pytest.Config, verdict: Verdict, layout: Layout) -> None:
-    """The verdict as the last lines of the run: notes first, then verdict, scope, blockers."""
+def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Redactor) -> None:
+    """The verdict as the last lines of the run: notes first, then verdict, scope, blockers
+    (redacted, as the files are)."""
     tr = config.pluginmanager.get_plugin("terminalreporter")
     if tr is None:
         return
@@ -284,9 +285,9 @@ def _print(config: pytest.Config, verdict: Verdict, layout: Layout) -> None:
     notes += [f"condition: {f.line()}" for f in verdict.conditions]
     notes += [f"sign-off {s.name}: {s.state}" for s in verdict.signoffs if s.ok]
     for line in notes:
-        tr.write_line(line)
+        tr.write_line(redactor.text(line))
     tr.write_line(f"reports: {layout.verdict}, {layout.certificate}")
-    first, *rest = verdict.lines()
+    first, *rest = (redactor.text(line) for line in verdict.lines())
     tr.write_line(first, **{color: True, "bold": True})
     for line in rest:
         tr.write_line(line)

@@ -16,20 +16,25 @@ NAMES = (
     "db_qa_password",
     "db_app_password",
     "session_secret",
+    "lockout_password",
 )
-TOTP_NAMES = ("trader_totp", "admin_totp")
+TOTP_NAMES = ("trader_totp", "admin_totp", "lockout_totp")
 PBKDF2_ITERATIONS = 20000
 
 
 def ensure(path: Path) -> dict[str, str]:
-    """Load the secrets file, creating it (mode 0600) with fresh random values if absent."""
-    if path.exists():
-        data: dict[str, str] = yaml.safe_load(path.read_text())
-        return data
-    values = {name: secrets.token_urlsafe(18) for name in NAMES}
-    values |= {
-        name: base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=") for name in TOTP_NAMES
-    }
+    """Load the secrets file, creating it (mode 0600) with fresh random values for any name
+    it lacks (a sandbox created before a secret was added gains it on the next ``up``)."""
+    values: dict[str, str] = yaml.safe_load(path.read_text()) if path.exists() else {}
+    missing = [n for n in (*NAMES, *TOTP_NAMES) if n not in values]
+    if not missing:
+        return values
+    for name in missing:
+        values[name] = (
+            base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+            if name in TOTP_NAMES
+            else secrets.token_urlsafe(18)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -11,9 +15,11 @@ from pydantic import RootModel
 
 from golive.config import Strict, load_model
 from golive.errors import UsageError
+from golive.sandbox import faults_security as security
 from golive.sandbox import lifecycle, releases
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import run, stop
+from golive.sandbox.process import read_pid, run, stop
+from golive.sandbox.services import db
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -28,6 +34,41 @@ class SwitchRelease(Strict):
     release: Literal["previous"]
 
 
+class Sql(Strict):
+    """Run SQL as the superuser on the fault's db host; healing runs ``heal``."""
+
+    kind: Literal["sql"]
+    database: str
+    inject: str
+    heal: str
+
+
+class ReplaceInFile(Strict):
+    """Replace text in a file (a host var of the fault's host, else a path under the sandbox
+    dir) in place, keeping owner and mode; optionally SIGHUP one of the host's services."""
+
+    kind: Literal["replace_in_file"]
+    file: str
+    old: str
+    new: str
+    sighup: str | None = None
+
+
+class TamperArtifact(Strict):
+    """Replace the host's artifact of the release under certification with one that has an
+    extra entry: same version string, different bytes. Healing restores the registry's."""
+
+    kind: Literal["tamper_artifact"]
+
+
+class AlsoCaught(Strict):
+    """A further suite that must catch the fault, through its own check and message."""
+
+    caught_by: list[str]
+    check: str
+    message: str
+
+
 class Expectation(Strict):
     """The check a fault must fail, and what its failure message must say."""
 
@@ -40,7 +81,10 @@ class Fault(Strict):
     breaks: str
     caught_by: list[str]
     expect: Expectation
-    action: StopService | SwitchRelease
+    also: list[AlsoCaught] = []
+    action: (
+        StopService | SwitchRelease | Sql | ReplaceInFile | TamperArtifact | security.SecurityAction
+    )
 
 
 class Catalog(RootModel[dict[str, Fault]]):
@@ -90,10 +134,54 @@ def _switch_release(sbx: Sandbox, fault: Fault, inject: bool) -> None:
     lifecycle.restart(sbx, lifecycle.service(sbx, fault.host, "tomcat"))
 
 
+def _sql(sbx: Sandbox, fault: Fault, inject: bool) -> None:
+    assert isinstance(fault.action, Sql)
+    act = fault.action
+    db.psql(sbx, fault.host, act.inject if inject else act.heal, act.database)
+
+
+def _replace_in_file(sbx: Sandbox, fault: Fault, inject: bool) -> None:
+    assert isinstance(fault.action, ReplaceInFile)
+    act = fault.action
+    vars_ = sbx.host(fault.host).vars
+    path = Path(vars_[act.file]) if act.file in vars_ else sbx.path(act.file)
+    old, new = (act.old, act.new) if inject else (act.new, act.old)
+    text = path.read_text()
+    if old in text:
+        with path.open("r+") as f:  # in place: owner, mode and inode stay
+            f.write(text.replace(old, new))
+            f.truncate()
+    if act.sighup:
+        pid = read_pid(lifecycle.service(sbx, fault.host, act.sighup).pidfile(sbx))
+        if pid is not None:
+            os.kill(pid, signal.SIGHUP)
+
+
+def _tamper_artifact(sbx: Sandbox, fault: Fault, inject: bool) -> None:
+    version = sbx.env.inventory.release.version
+    war = sbx.var(fault.host, "releases") / version / "trading.war"
+    staged = war.with_name(".trading.war.tmp")
+    shutil.copy2(releases.registry(sbx) / f"trading-{version}.war", staged)
+    if inject:
+        with zipfile.ZipFile(staged, "a") as z:
+            z.writestr("WEB-INF/classes/tampered.txt", "not the registry's build\n")
+    staged.replace(war)  # a new inode: the running Tomcat keeps the file it opened
+
+
 ACTIONS: dict[str, Callable[[Sandbox, Fault, bool], None]] = {
     "stop_service": _stop_service,
     "switch_release": _switch_release,
+    "sql": _sql,
+    "replace_in_file": _replace_in_file,
+    "tamper_artifact": _tamper_artifact,
 }
+
+
+def _security(sbx: Sandbox, fault: Fault, inject: bool) -> None:
+    security.ACTIONS[fault.action.kind](sbx, fault.host, fault.action, inject)
+
+
+ACTIONS |= dict.fromkeys(security.ACTIONS, _security)
 
 
 def _marker(sbx: Sandbox, name: str) -> Path:

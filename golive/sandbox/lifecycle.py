@@ -11,7 +11,7 @@ from pathlib import Path
 
 from golive import netns
 from golive.errors import SandboxError
-from golive.sandbox import backup, credentials, network, pki, releases
+from golive.sandbox import backup, credentials, network, pki, releases, sudo_access
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import port_open, read_pid, run, spawn, stop, wait_port
 from golive.sandbox.services import Service, app, db, dns, lb, monitoring, ssh
@@ -65,6 +65,7 @@ def provision(sbx: Sandbox) -> None:
     credentials.ensure(sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml"))
     ssh.ensure_keys(sbx)
     releases.build(sbx)
+    sudo_access.install(sbx, ssh.user(sbx))
 
 
 def up(sbx: Sandbox) -> None:
@@ -141,6 +142,7 @@ def down(sbx: Sandbox) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     network.delete(sbx)
+    sudo_access.remove(sbx)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def ensure_ca(pki: Path) -> None:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
             critical=True,
@@ -67,11 +68,12 @@ def issue(
     *,
     valid_from_days: int = -1,
     valid_days: int = 365,
+    curve: type[ec.EllipticCurve] = ec.SECP256R1,
 ) -> tuple[Path, Path]:
     """Issue a server certificate for DNS names / IP addresses; returns (cert, key) paths."""
     ca_key = _load_key(pki / "ca.key")
     ca_cert = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(curve())
     sans: list[x509.GeneralName] = []
     for n in names:
         try:
@@ -90,6 +92,11 @@ def issue(
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
         .sign(ca_key, hashes.SHA256())
     )
     crt, keyfile = pki / f"{stem}.crt", pki / f"{stem}.key"

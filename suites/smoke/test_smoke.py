@@ -6,6 +6,8 @@ its only write is one synthetic order, flagged as such.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from golive.environment import Environment
@@ -23,6 +25,27 @@ def test_service_answers_through_load_balancer_over_tls(api, environment: Enviro
         f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
     )
     assert response.json().get("status") == "UP", f"{api.base}{path} reports {response.json()}"
+
+
+def _tier_port(host: Target, environment: Environment) -> int:
+    """The port the host's tier serves: HTTPS on the balancer, the app port, PostgreSQL."""
+    roles = host.spec.roles
+    if "lb" in roles:
+        return urlsplit(environment.inventory.public.url).port or 443
+    if "app" in roles:
+        return environment.expectations.app.port
+    return environment.inventory.database.port
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("lb", "app", "db")
+def test_tier_service_listens(host: Target, environment: Environment) -> None:
+    port = _tier_port(host, environment)
+    listeners = {line.split()[3] for line in host.run("ss -ltnH").stdout.splitlines()}
+    accepted = (host.address, f"[::ffff:{host.address}]", "0.0.0.0", "*", "[::]")
+    assert listeners & {f"{a}:{port}" for a in accepted}, (
+        f"{host.name}: nothing listens on {host.address}:{port}"
+    )
 
 
 @pytest.mark.severity("blocker")

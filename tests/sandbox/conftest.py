@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +47,10 @@ def sandbox() -> None:
 
 @pytest.fixture
 def certify(tmp_path: Path, sandbox: None):
-    """Run golive's suites (``pytest -m MARKERS``) as a subprocess, like QA or CI does."""
+    """Run golive's suites (``pytest -m MARKERS``) as a subprocess, like QA or CI does;
+    ``env`` adds environment variables (e.g. GOLIVE_ENVIRONMENTS) to the run's."""
 
-    def run(markers: str, *extra: str) -> Run:
+    def run(markers: str, *extra: str, env: Mapping[str, str] | None = None) -> Run:
         reports = tmp_path / "reports"
         proc = subprocess.run(
             [
@@ -62,6 +64,7 @@ def certify(tmp_path: Path, sandbox: None):
                 *extra,
             ],
             cwd=REPO,
+            env={**os.environ, **env} if env else None,
             capture_output=True,
             text=True,
             timeout=600,

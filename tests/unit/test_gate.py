@@ -313,3 +313,14 @@ def test_leaky(evidence):
     )
     cert = (golive.reports / "certificate.md").read_text()
     assert ev[0]["sha256"] in cert
+
+
+def test_verdict_lines_on_terminal_are_redacted(golive: Golive):
+    r = golive.run(f"""
+def test_login():
+    assert False, "login failed for postgresql://qa:{SECRET}@db1/trading"
+""")
+    gate = r.outlines[next(i for i, line in enumerate(r.outlines) if "golive gate" in line) :]
+    assert "golive verdict: NO-GO" in gate
+    assert any("[REDACTED]" in line for line in gate)
+    assert not any(SECRET in line for line in gate), "\n".join(gate)

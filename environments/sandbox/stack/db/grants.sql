@@ -8,3 +8,6 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO trading_app;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO trading_app;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO golive_qa;
 GRANT pg_read_all_settings, pg_read_all_stats TO golive_qa;
+-- the QA role audits the host-based authentication rules (hardening suite)
+GRANT SELECT ON pg_catalog.pg_hba_file_rules TO golive_qa;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_hba_file_rules() TO golive_qa;

@@ -1,0 +1,50 @@
+"""What the check user may do through sudo in a sandbox: read the app config as its owner,
+and stop/start sandbox services (drills). One sudoers drop-in per sandbox namespace."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from golive.sandbox.context import Sandbox
+from golive.sandbox.process import run
+from golive.sandbox.render import write
+
+SUDOERS = Path("/etc/sudoers.d")
+APP_USER = "trading"
+
+
+def dropin(sbx: Sandbox) -> Path:
+    return SUDOERS / f"golive-{sbx.netns}"
+
+
+def wrapper(sbx: Sandbox) -> Path:
+    return sbx.path("bin", "service")
+
+
+def install(sbx: Sandbox, user: str) -> None:
+    """The service wrapper (root-owned) and the sudoers drop-in, validated by visudo."""
+    write(
+        wrapper(sbx),
+        "#!/bin/sh\n# stop|start HOST SERVICE of this sandbox (drills run it through sudo)\n"
+        f"export GOLIVE_SANDBOX_DIR='{sbx.dir}' GOLIVE_NETNS='{sbx.netns}'\n"
+        f"exec '{sys.executable}' -m golive.sandbox.service_ctl \"$@\"\n",
+    )
+    wrapper(sbx).chmod(0o755)
+    wrapper(sbx).parent.chmod(0o755)
+    configs = ", ".join(
+        f"/usr/bin/cat {sbx.var(h, 'app_config')}" for h in sbx.env.hosts_with_role("app")
+    )
+    rules = (
+        f"# golive sandbox {sbx.dir}: drills and config reads by the check user\n"
+        f"{user} ALL=(root) NOPASSWD: {wrapper(sbx)}\n"
+        f"{user} ALL=({APP_USER}) NOPASSWD: {configs}\n"
+    )
+    staged = dropin(sbx).with_suffix(".new")  # sudo skips names with a dot
+    write(staged, rules, mode=0o440)
+    run(["visudo", "-c", "-q", "-f", str(staged)])
+    staged.replace(dropin(sbx))
+
+
+def remove(sbx: Sandbox) -> None:
+    dropin(sbx).unlink(missing_ok=True)

@@ -1,0 +1,107 @@
+"""Deployment Process › Application Deployment: the artifact matches the release registry,
+`current` is the release under certification, the configuration points at this
+environment's database, and the application reaches it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from golive.appconfig import jdbc_target, read_properties
+from golive.environment import Environment
+from golive.expectations_predeploy import Deployment, need
+from golive.hosts import Target
+from golive.nodes import get_json
+
+pytestmark = [pytest.mark.predeploy, pytest.mark.roles("app")]
+
+
+def _registry_sums(spec: Deployment, environment: Environment) -> dict[str, str]:
+    local = spec.registry_path()
+    if local is not None:
+        text = local.read_text(encoding="utf-8")
+    else:
+        ca = environment.inventory.public.ca_bundle
+        response = requests.get(spec.registry_sums, timeout=30, verify=str(ca) if ca else True)
+        response.raise_for_status()
+        text = response.text
+    return {
+        parts[1].lstrip("*"): parts[0]
+        for parts in (line.split() for line in text.splitlines())
+        if len(parts) == 2
+    }
+
+
+@pytest.mark.plan("deploy.app.package")
+def test_release_artifact_matches_registry(
+    host: Target, environment: Environment, evidence
+) -> None:
+    spec = need(environment.expectations.deployment, "deployment", environment)
+    version = environment.inventory.release.version
+    entry = spec.registry_entry.format(version=version)
+    expected = _registry_sums(spec, environment).get(entry)
+    assert expected, f"the release registry {spec.registry_sums} lists no {entry}"
+    path = f"{host.var(spec.releases_var).rstrip('/')}/{spec.artifact.format(version=version)}"
+    out = host.run("sha256sum %s", path)
+    evidence.json(
+        f"artifact checksums {host.name}",
+        {"artifact": path, "node": out.stdout.split()[:1], "registry": {entry: expected}},
+    )
+    assert out.rc == 0, f"{host.name}: artifact {path} is missing ({out.stderr.strip()[:120]})"
+    actual = out.stdout.split()[0]
+    assert actual == expected, (
+        f"{host.name}: artifact {path} sha256 {actual[:12]}… differs from registry "
+        f"{expected[:12]}… ({entry})"
+    )
+
+
+@pytest.mark.plan("deploy.app.deploy")
+def test_current_release_is_under_certification(host: Target, environment: Environment) -> None:
+    spec = need(environment.expectations.deployment, "deployment", environment)
+    link = f"{host.var(spec.releases_var).rstrip('/')}/{spec.current_link}"
+    out = host.run("readlink %s", link)
+    assert out.rc == 0, f"{host.name}: {link} is not a link to a release"
+    current = out.stdout.strip().rstrip("/").rsplit("/", 1)[-1]
+    wanted = environment.inventory.release.version
+    assert current == wanted, (
+        f"{host.name}: {spec.current_link} -> {current}, "
+        f"the release under certification is {wanted}"
+    )
+
+
+@pytest.mark.plan("deploy.app.config")
+def test_config_points_at_environment_db(host: Target, environment: Environment) -> None:
+    spec = need(environment.expectations.deployment, "deployment", environment)
+    props = read_properties(host, host.var(spec.config_var), spec.config_reader)
+    url = props.get(spec.db_url_key)
+    assert url, f"{host.name}: {spec.db_url_key} is not set in {host.var(spec.config_var)}"
+    db = environment.inventory.database
+    db_host = environment.inventory.hosts[db.host]
+    got = jdbc_target(url)
+    assert got.host in (str(db_host.address), db.host) and (got.port, got.dbname) == (
+        db.port,
+        db.dbname,
+    ), (
+        f"{host.name}: {spec.db_url_key} points at {got}, the environment's database is "
+        f"{db.host} ({db_host.address}:{db.port}/{db.dbname})"
+    )
+    dev = sorted(
+        f"{k} contains {bad!r}"
+        for k, v in props.items()
+        for bad in spec.forbidden_values
+        if bad in v
+    )
+    assert not dev, f"{host.name}: non-production values in {host.var(spec.config_var)}: " + (
+        "; ".join(dev)
+    )
+
+
+@pytest.mark.plan("deploy.app.db")
+def test_app_connects_to_database(host: Target, environment: Environment) -> None:
+    app = environment.expectations.app
+    answer = get_json(host, app.port, app.health_path)
+    assert answer.status in (200, 503), f"{host.name}: {answer.describe()}"
+    assert answer.body.get("db") == "UP", (
+        f"{host.name}: the application reports its database {answer.body.get('db')} "
+        f"({answer.body.get('reason', '')})"
+    )

@@ -1,0 +1,77 @@
+"""Firewall: exposure from the QA vantage point (nmap), listening sockets on each host, and
+the reachability matrix probed from the source hosts. Plan: Network Configuration › Firewall.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.security import judge, rule_id, section
+from golive import listeners, portscan, reachability
+from golive.environment import Environment
+from golive.evidence import Evidence
+from golive.hosts import Target
+
+pytestmark = [pytest.mark.security, pytest.mark.firewall, pytest.mark.plan("pre.network.firewall")]
+
+
+def _allowed(env: Environment, host: str, policy: dict[str, list[int]]) -> set[int]:
+    roles = env.inventory.hosts[host].roles
+    unknown = [r for r in roles if r not in policy]
+    if unknown:
+        pytest.fail(f"{host}: the firewall policy declares no ports for role(s) {unknown}")
+    return {p for r in roles for p in policy[r]}
+
+
+def test_exposure_from_vantage_point(
+    scanned_host: str, environment: Environment, exposure_scan, evidence: Evidence
+) -> None:
+    fw = section(environment, "firewall")
+    evidence.xml("nmap exposure scan.xml", exposure_scan.xml)
+    address = str(environment.inventory.hosts[scanned_host].address)
+    if address not in exposure_scan.states:
+        pytest.fail(f"{scanned_host}: {address} gave no answer to the scan from {fw.vantage}")
+    judge(
+        portscan.port_findings(
+            scanned_host,
+            _allowed(environment, scanned_host, fw.exposure),
+            exposure_scan.states[address],
+            f"from {fw.vantage}",
+        )
+    )
+
+
+def test_listening_ports(host: Target, environment: Environment, evidence: Evidence) -> None:
+    fw = section(environment, "firewall")
+    out = host.run("ss -Htln")
+    assert out.rc == 0, f"{host.name}: ss -Htln exited {out.rc}: {out.stderr.strip()}"
+    evidence.text(f"{host.name} listening sockets", out.stdout)
+    found = dict.fromkeys(listeners.listening_ports(out.stdout, host.address), "open")
+    judge(
+        portscan.port_findings(
+            host.name,
+            _allowed(environment, host.name, fw.listening),
+            found,
+            "(listening on the host)",
+        )
+    )
+
+
+def test_reachability(
+    reach_rule, reach_probes, reach_states, environment: Environment, evidence: Evidence
+) -> None:
+    section(environment, "firewall")
+    mine = [
+        p
+        for p in reach_probes
+        if (p.port, p.allow) == (reach_rule.port, reach_rule.allow)
+        and reach_rule.source in environment.inventory.hosts[p.source].roles
+        and reach_rule.dest in environment.inventory.hosts[p.dest].roles
+    ]
+    assert mine, f"{rule_id(reach_rule)}: no pair of hosts has these roles"
+    states = {p: reach_states[(p.source, p.endpoint)] for p in mine}
+    evidence.json(
+        f"reachability {rule_id(reach_rule)}",
+        {f"{p.source} -> {p.dest} {p.endpoint}": s for p, s in states.items()},
+    )
+    judge([f for p, s in states.items() if (f := reachability.finding(p, s))])

@@ -1,0 +1,25 @@
+"""Faults that more than one suite must catch: each further suite fails through its own check."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import injected
+from golive.sandbox import faults
+
+CASES = [
+    (name, i, also)
+    for name, fault in sorted(faults.catalog().items())
+    for i, also in enumerate(fault.also)
+]
+
+
+@pytest.mark.parametrize(("name", "index", "also"), CASES, ids=[f"{n}-{i}" for n, i, _ in CASES])
+def test_fault_is_also_caught(name: str, index: int, also: faults.AlsoCaught, certify) -> None:
+    with injected(name):
+        broken = certify(" or ".join(also.caught_by))
+    assert broken.returncode != 0, f"{name} went unnoticed by {also.caught_by}:\n{broken.output}"
+    lines = [line for line in broken.output.splitlines() if also.check in line]
+    assert any(also.message in line for line in lines), (
+        f"{name}: {also.check} did not fail with {also.message!r}:\n{broken.output}"
+    )

@@ -1,0 +1,184 @@
+"""The Go/No-Go gate against the real sandbox: verdicts, waivers, an unreachable host, secrets
+kept out of every output, and a tampered bundle (issue 3, acceptance)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import tarfile
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, Run, golive, injected
+from golive.sandbox.context import Sandbox
+
+APP2_CHECKS = "suites/smoke/test_smoke.py::*[app2]"
+# The suites the secrets self-test runs; add each suite that can run on the sandbox quickly.
+SELFTEST_MARKERS = "smoke"
+
+
+def environment_with_waiver(root: Path, expires: date) -> dict[str, str]:
+    """A copy of the sandbox environment under ``root`` whose waivers.yml waives app2's
+    smoke checks until ``expires``; the variables that make a run use it."""
+    env = root / "sandbox"
+    env.mkdir(parents=True)
+    for name in ("inventory.yml", "expectations.yml", "signoffs.yml"):
+        shutil.copy(REPO / "environments" / "sandbox" / name, env / name)
+    waiver = {
+        "check": APP2_CHECKS,
+        "justification": "app2 is out of the pool for a disk replacement",
+        "approver": "Head of Operations",
+        "ticket": "CHG-4711",
+        "expires": expires,
+    }
+    (env / "waivers.yml").write_text(yaml.safe_dump([waiver], sort_keys=False))
+    return {"GOLIVE_ENVIRONMENTS": str(root)}
+
+
+def blocker_hosts(run: Run) -> set[str | None]:
+    return {b["host"] for b in run.verdict["blockers"]}
+
+
+def test_healthy_smoke_is_go_exit_0(certify) -> None:
+    run = certify("smoke")
+    assert run.returncode == 0, run.output
+    assert run.verdict["verdict"] == "GO"
+    assert run.output.rstrip().splitlines()[-2] == "golive verdict: GO"
+
+
+@pytest.fixture(scope="class")
+def app2_down(sandbox: None) -> Iterator[None]:
+    """Tomcat on app2 stopped for the whole class."""
+    with injected("app_node_down"):
+        yield
+
+
+@pytest.mark.usefixtures("app2_down")
+class TestAppNodeDown:
+    """Tomcat on app2 stopped: NO-GO, unless a valid waiver accepts app2's failures."""
+
+    def test_nogo_naming_app2(self, certify) -> None:
+        run = certify("smoke")
+        assert run.returncode == 1, run.output
+        assert run.verdict["verdict"] == "NO-GO"
+        assert blocker_hosts(run) == {"app2"}
+        assert any(
+            b["check"].endswith("test_app_node_is_healthy[app2]") for b in run.verdict["blockers"]
+        )
+
+    def test_valid_waiver_makes_it_conditional(self, certify, tmp_path: Path) -> None:
+        env = environment_with_waiver(tmp_path / "envs", date.today() + timedelta(days=30))
+        run = certify("smoke", env=env)
+        assert run.verdict["verdict"] == "CONDITIONAL", run.output
+        assert run.returncode == 0  # the sandbox's policy: conditional_exit_code 0
+        assert not run.verdict["blockers"]
+        [applied] = run.verdict["waivers"]["applied"]
+        assert applied["ticket"] == "CHG-4711"
+        waived = {w["check"] for w in run.verdict["waived"]}
+        assert "suites/smoke/test_smoke.py::test_app_node_is_healthy[app2]" in waived
+        assert "waived: app2: suites/smoke/test_smoke.py::test_app_node_is_healthy[app2]" in (
+            run.output
+        )
+
+    def test_expired_waiver_is_not_applied_and_reported(self, certify, tmp_path: Path) -> None:
+        env = environment_with_waiver(tmp_path / "envs", date.today() - timedelta(days=1))
+        run = certify("smoke", env=env)
+        assert run.returncode == 1, run.output
+        assert run.verdict["verdict"] == "NO-GO"
+        assert blocker_hosts(run) == {"app2"}
+        assert not run.verdict["waivers"]["applied"]
+        [expired] = run.verdict["waivers"]["expired"]
+        assert expired["ticket"] == "CHG-4711"
+        assert "(CHG-4711, Head of Operations" in run.output and "): expired" in run.output
+
+
+def test_unreachable_host_is_nogo_fast_and_other_hosts_still_checked(certify) -> None:
+    started = time.monotonic()
+    healthy = certify("smoke")
+    healthy_s = time.monotonic() - started
+    assert healthy.verdict["verdict"] == "GO", healthy.output
+    with injected("ssh_down"):
+        started = time.monotonic()
+        run = certify("smoke")
+        down_s = time.monotonic() - started
+    assert run.returncode == 1 and run.verdict["verdict"] == "NO-GO", run.output
+    assert "host app2 unreachable" in run.output
+    [blocker] = run.verdict["blockers"]
+    assert blocker["host"] == "app2" and "app2 unreachable" in blocker["message"]
+    assert down_s <= 2 * healthy_s, f"healthy {healthy_s:.2f}s, app2 unreachable {down_s:.2f}s"
+    checks = run.verdict["checks"]
+    app2 = [c for c in checks if c["host"] == "app2"]
+    assert app2 and all(c["outcome"] == "error" and c["unreachable"] for c in app2)
+    passed = {c["host"] for c in checks if c["outcome"] == "passed"}
+    assert {"lb1", "app1", "db1"} <= passed
+
+
+def sandbox_secrets() -> dict[str, str]:
+    """Every sandbox secret, by origin: the credentials, and each line of the private keys'
+    PEM bodies (so a key found whole, wrapped or JSON-escaped is caught)."""
+    sbx = Sandbox.load().dir
+    creds = yaml.safe_load((sbx / "secrets" / "credentials.yml").read_text())
+    found = {f"credentials.yml:{k}": str(v) for k, v in creds.items()}
+    for key in [*sorted((sbx / "pki").glob("*.key")), sbx / "ssh" / "id_ed25519"]:
+        body = [ln for ln in key.read_text().splitlines() if ln and not ln.startswith("-----")]
+        found |= {f"{key.name} line {i}": ln for i, ln in enumerate(body, 1) if len(ln) >= 16}
+    return found
+
+
+def readable(root: Path) -> dict[str, str]:
+    """Text of every file under ``root``; the single-file report's base64 payloads decoded."""
+    texts = {}
+    for path in (p for p in root.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        texts[str(path)] = text
+        if path.name == "report.html":
+            for name, payload in re.findall(r"d\('([^']+)','([A-Za-z0-9+/=]+)'\)", text):
+                decoded = base64.b64decode(payload).decode("utf-8", "replace")
+                texts[f"{path}:{name}"] = decoded
+    return texts
+
+
+def test_no_sandbox_secret_in_reports_bundle_or_terminal(certify, tmp_path: Path) -> None:
+    run = certify(SELFTEST_MARKERS)
+    assert run.verdict, run.output
+    reports = tmp_path / "reports"
+    report = golive("report", "--reports", str(reports))
+    bundle = golive("bundle", "--reports", str(reports))
+    [archive] = reports.glob("golive-bundle-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    texts = readable(reports) | readable(tmp_path / "unpacked")
+    assert any(":data/test-cases/" in name for name in texts), "single-file report not decoded"
+    texts["terminal"] = run.output + report.stdout + report.stderr + bundle.stdout
+    secrets = sandbox_secrets()
+    assert len(secrets) >= 7 + 4, secrets.keys()
+    leaks = [f"{what} in {where}" for what, v in secrets.items() for where, t in texts.items()
+             if v in t]  # fmt: skip
+    assert not leaks, "\n".join(leaks)
+
+
+def test_bundle_with_one_byte_changed_fails_verify_naming_the_file(certify, tmp_path: Path) -> None:
+    certify("smoke")
+    reports = tmp_path / "reports"
+    golive("bundle", "--reports", str(reports))
+    [original] = reports.glob("golive-bundle-*.tar.gz")
+    golive("bundle", "--verify", str(original))
+    tampered = tmp_path / original.name
+    with tarfile.open(original) as src, tarfile.open(tampered, "w:gz") as dst:
+        for member in src:
+            f = src.extractfile(member)
+            data = f.read() if f is not None else b""
+            if member.name.endswith("/verdict.json"):
+                at = len(data) // 2
+                data = data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+            dst.addfile(member, io.BytesIO(data) if f is not None else None)
+    proc = golive("bundle", "--verify", str(tampered), check=False)
+    assert proc.returncode != 0, proc.stdout
+    assert "tampered: verdict.json" in proc.stdout + proc.stderr
