@@ -16,7 +16,11 @@ import time
 from pathlib import Path
 
 GOLIVE = str(Path(sys.executable).with_name("golive"))
-ENV = {**os.environ, "GOLIVE_SANDBOX_DIR": "/var/lib/golive/sbx-bench", "GOLIVE_NETNS": "golive-bench"}
+ENV = {
+    **os.environ,
+    "GOLIVE_SANDBOX_DIR": "/var/lib/golive/sbx-bench",
+    "GOLIVE_NETNS": "golive-bench",
+}
 
 
 def timed(*args: str) -> float:

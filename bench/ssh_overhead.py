@@ -41,7 +41,9 @@ def main() -> None:
     pool = HostPool(env)
     names = list(env.inventory.hosts)
     first = pool.get(names[0])
-    print(f"multiplexed: {per_call(first.remote, args.calls):.1f} ms per check (median of {args.calls})")
+    print(
+        f"multiplexed: {per_call(first.remote, args.calls):.1f} ms per check (median of {args.calls})"
+    )
     options = {**_ssh_options(env), "controlpersist": 0}
     plain = testinfra.get_host(env.inventory.hosts[names[0]].connection, **options)
     print(f"new handshake: {per_call(plain, max(5, args.calls // 5)):.1f} ms per check")
@@ -52,7 +54,9 @@ def main() -> None:
             for target in targets:
                 target.run("true")
         elapsed = (time.perf_counter() - started) / 10 * 1000
-        print(f"{count} host(s): {elapsed:.1f} ms for one check on each ({elapsed / count:.1f} ms/host)")
+        print(
+            f"{count} host(s): {elapsed:.1f} ms for one check on each ({elapsed / count:.1f} ms/host)"
+        )
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ class Finding:
     waiver: int | None = None
 
     def line(self) -> str:
-        return f"{self.host or '-'}: {self.check}: {self.message}"
+        message = self.message.replace("\n", "\n    ")
+        return f"{self.host or '-'}: {self.check}: {message}"
 
 
 @dataclass(frozen=True)

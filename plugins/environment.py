@@ -59,7 +59,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[REFUSED_DRILLS] = [item.nodeid for item in refused]
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     refused = config.stash.get(REFUSED_DRILLS, [])
     if refused:
         terminalreporter.write_line(

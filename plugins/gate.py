@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from itertools import takewhile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -90,9 +91,21 @@ def _meta(item: pytest.Item) -> CheckMeta:
     if not items:
         default = defaults.plan_for(names)
         items = (default,) if default else ()
+    return CheckMeta(severity, items, _host(item))
+
+
+def _host(item: pytest.Item) -> str | None:
+    """The inventory host a check is about: its ``host`` parameter, or a parameter naming
+    an endpoint of one (``lb1:443``)."""
     callspec = getattr(item, "callspec", None)
-    host = callspec.params.get("host") if callspec is not None else None
-    return CheckMeta(severity, items, host if isinstance(host, str) else None)
+    if callspec is None:
+        return None
+    hosts = item.config.stash[ENVIRONMENT].inventory.hosts
+    values = [callspec.params.get("host"), *callspec.params.values()]
+    for value in values:
+        if isinstance(value, str) and value.split(":", 1)[0] in hosts:
+            return value.split(":", 1)[0]
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -126,7 +139,10 @@ def _message(report: pytest.TestReport) -> str:
         return str(lr[2]).removeprefix("Skipped: ")
     crash = getattr(lr, "reprcrash", None)
     if crash is not None:
-        return str(crash.message).splitlines()[0] if crash.message else ""
+        # every finding line of the check, without pytest's assertion introspection
+        lines = str(crash.message).splitlines()
+        kept = list(takewhile(lambda line: not line.lstrip().startswith(("assert ", "+")), lines))
+        return "\n".join(kept or lines[:1])
     return str(lr).strip().splitlines()[-1] if lr else ""
 
 

@@ -34,10 +34,16 @@ def _load_key(path: Path) -> Key:
     return key
 
 
+GENERATION = "2"  # bump when the shape of issued certificates changes: all are reissued
+
+
 def ensure_ca(pki: Path) -> None:
-    """Create the sandbox CA once."""
-    if (pki / "ca.crt").exists():
+    """Create the sandbox CA once; an older generation's CA and certificates are replaced."""
+    marker = pki / "generation"
+    if (pki / "ca.crt").exists() and marker.exists() and marker.read_text() == GENERATION:
         return
+    for old in [*pki.glob("*.crt"), *pki.glob("*.key")]:
+        old.unlink()
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "golive sandbox CA")])
     now = dt.datetime.now(dt.UTC)
@@ -59,6 +65,7 @@ def ensure_ca(pki: Path) -> None:
     )
     _write_key(key, pki / "ca.key")
     (pki / "ca.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    marker.write_text(GENERATION)
 
 
 def issue(

@@ -45,10 +45,11 @@ def prepare(sbx: Sandbox, host: str) -> None:
             conf.write("include = 'golive.conf'\n")
     tls = sbx.path(host, "tls")
     tls.mkdir(parents=True, exist_ok=True)
-    if not (tls / "server.crt").exists():
-        cert, key = pki.issue(sbx.path("pki"), host, [f"{host}.sandbox.test", sbx.address(host)])
-        shutil.copyfile(cert, tls / "server.crt")
-        shutil.copyfile(key, tls / "server.key")
+    cert, key = sbx.path("pki", f"{host}.crt"), sbx.path("pki", f"{host}.key")
+    if not cert.exists():
+        pki.issue(sbx.path("pki"), host, [f"{host}.sandbox.test", sbx.address(host)])
+    shutil.copyfile(cert, tls / "server.crt")
+    shutil.copyfile(key, tls / "server.key")
     (tls / "server.key").chmod(0o600)
     chown_tree(tls, USER)
     sock = socket_dir(sbx, host)
