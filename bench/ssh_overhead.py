@@ -42,7 +42,8 @@ def main() -> None:
     names = list(env.inventory.hosts)
     first = pool.get(names[0])
     print(
-        f"multiplexed: {per_call(first.remote, args.calls):.1f} ms per check (median of {args.calls})"
+        f"multiplexed: {per_call(first.remote, args.calls):.1f} ms per check "
+        f"(median of {args.calls})"
     )
     options = {**_ssh_options(env), "controlpersist": 0}
     plain = testinfra.get_host(env.inventory.hosts[names[0]].connection, **options)
@@ -55,7 +56,8 @@ def main() -> None:
                 target.run("true")
         elapsed = (time.perf_counter() - started) / 10 * 1000
         print(
-            f"{count} host(s): {elapsed:.1f} ms for one check on each ({elapsed / count:.1f} ms/host)"
+            f"{count} host(s): {elapsed:.1f} ms for one check on each "
+            f"({elapsed / count:.1f} ms/host)"
         )
 
 

@@ -7,8 +7,8 @@ import os
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from itertools import takewhile
 from datetime import UTC, date, datetime
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
