@@ -52,8 +52,17 @@ class Reachability(Strict):
     allow: bool
 
 
+class Ruleset(Strict):
+    """Where the packet filter's ruleset can be read, and which hooks must drop by default."""
+
+    roles: list[str] = Field(min_length=1)
+    command: str = Field(description="prints the ruleset as nftables JSON (nft -j list ruleset)")
+    default_deny_hooks: list[str] = Field(min_length=1)
+
+
 class Firewall(Strict):
-    """Exposure from the QA vantage point, listening sockets per role, reachability."""
+    """Exposure from the QA vantage point, listening sockets per role, reachability, and
+    (where declared) the ruleset itself."""
 
     vantage: str
     scan: PortScan
@@ -61,6 +70,7 @@ class Firewall(Strict):
     listening: dict[str, list[Port]] = Field(description="role -> TCP ports a host listens on")
     reachability: list[Reachability] = Field(min_length=1)
     probe_timeout: float = Field(gt=0)
+    ruleset: Ruleset | None = None
 
 
 class Lockout(Strict):

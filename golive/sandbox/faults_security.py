@@ -86,6 +86,13 @@ class NftRule(Strict):
     rule: str
 
 
+class ChainPolicy(Strict):
+    """Set the default policy of the sandbox firewall's input chain; healing restores drop."""
+
+    kind: Literal["chain_policy"]
+    policy: Literal["accept"]
+
+
 class Listener(Strict):
     """An extra TCP listener on the host's address, tracked by pid file."""
 
@@ -94,7 +101,14 @@ class Listener(Strict):
 
 
 SecurityAction = (
-    ServeCertificate | AppSetting | FileMode | DeployWebapp | EditRestart | NftRule | Listener
+    ServeCertificate
+    | AppSetting
+    | FileMode
+    | DeployWebapp
+    | EditRestart
+    | NftRule
+    | ChainPolicy
+    | Listener
 )
 
 
@@ -201,6 +215,11 @@ def nft_rule(sbx: Sandbox, host: str, act: NftRule, inject: bool) -> None:
         run(["nft", "delete", "rule", *chain, "handle", handle])
 
 
+def chain_policy(sbx: Sandbox, host: str, act: ChainPolicy, inject: bool) -> None:
+    policy = act.policy if inject else "drop"
+    run(["nft", "chain", "inet", "golive", "input", "{", f"policy {policy};", "}"])
+
+
 def listener(sbx: Sandbox, host: str, act: Listener, inject: bool) -> None:
     pidfile = sbx.pidfile(host, f"stray-{act.port}")
     if not inject:
@@ -219,5 +238,6 @@ ACTIONS: dict[str, Callable[[Sandbox, str, Any, bool], None]] = {
     "deploy_webapp": deploy_webapp,
     "edit_restart": edit_restart,
     "nft_rule": nft_rule,
+    "chain_policy": chain_policy,
     "listener": listener,
 }

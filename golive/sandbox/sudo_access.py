@@ -1,5 +1,6 @@
 """What the check user may do through sudo in a sandbox: read the app config as its owner,
-and stop/start sandbox services (drills). One sudoers drop-in per sandbox namespace."""
+list the firewall ruleset, and stop/start sandbox services (drills). One sudoers drop-in
+per sandbox namespace."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def install(sbx: Sandbox, user: str) -> None:
         f"# golive sandbox {sbx.dir}: drills and config reads by the check user\n"
         f"{user} ALL=(root) NOPASSWD: {wrapper(sbx)}\n"
         f"{user} ALL=({APP_USER}) NOPASSWD: {configs}\n"
+        f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
     )
     staged = dropin(sbx).with_suffix(".new")  # sudo skips names with a dot
     write(staged, rules, mode=0o440)

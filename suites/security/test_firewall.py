@@ -4,10 +4,12 @@ the reachability matrix probed from the source hosts. Plan: Network Configuratio
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fixtures.security import judge, rule_id, section
-from golive import listeners, portscan, reachability
+from golive import listeners, nftables, portscan, reachability
 from golive.environment import Environment
 from golive.evidence import Evidence
 from golive.hosts import Target
@@ -75,3 +77,20 @@ def test_reachability(
         {f"{p.source} -> {p.dest} {p.endpoint}": s for p, s in states.items()},
     )
     judge([f for p, s in states.items() if (f := reachability.finding(p, s))])
+
+
+def test_ruleset_is_default_deny(
+    ruleset_host: str, environment: Environment, host_pool, evidence: Evidence
+) -> None:
+    ruleset = section(environment, "firewall").ruleset
+    if ruleset is None:
+        pytest.fail(
+            "firewall.ruleset is not declared in expectations.yml: where the packet filter's "
+            "ruleset can be read, declare it (roles, command, default_deny_hooks)",
+            pytrace=False,
+        )
+    host = host_pool.get(ruleset_host)
+    out = host.run(ruleset.command)
+    assert out.rc == 0, f"{host.name}: `{ruleset.command}` exited {out.rc}: {out.stderr.strip()}"
+    evidence.json(f"{host.name} nftables ruleset", json.loads(out.stdout))
+    judge(nftables.default_deny_findings(host.name, out.stdout, ruleset.default_deny_hooks))
