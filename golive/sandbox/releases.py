@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
+from golive.evidence import sha256_file
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as src:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def versions(sbx: Sandbox) -> list[str]:
@@ -42,7 +34,7 @@ def build(sbx: Sandbox) -> None:
         war = reg / f"trading-{version}.war"
         if not war.exists() or war.stat().st_mtime < newest:
             run(["bash", str(app / "build.sh"), version, str(reg)])
-    sums = "".join(f"{sha256(w)}  {w.name}\n" for w in sorted(reg.glob("trading-*.war")))
+    sums = "".join(f"{sha256_file(w)}  {w.name}\n" for w in sorted(reg.glob("trading-*.war")))
     (reg / "SHA256SUMS").write_text(sums)
 
 
@@ -52,7 +44,7 @@ def deploy(sbx: Sandbox, host: str, current: str | None = None) -> None:
     for version in versions(sbx):
         src = registry(sbx) / f"trading-{version}.war"
         dest = releases / version / "trading.war"
-        if not dest.exists() or sha256(dest) != sha256(src):
+        if not dest.exists() or sha256_file(dest) != sha256_file(src):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest)
     link_current(sbx, host, current or sbx.env.inventory.release.version)

@@ -15,25 +15,8 @@ from golive.nodes import get_json
 pytestmark = [pytest.mark.integration, pytest.mark.plan("deploy.validation.integration")]
 
 
-def _place(api, environment: Environment) -> tuple[str, dict[str, object], int]:
-    order = environment.expectations.smoke_order
-    token = api.token(order.account)
-    body = {
-        "symbol": order.symbol,
-        "side": order.side,
-        "quantity": order.quantity,
-        "limit_price": order.limit_price,
-        "synthetic": True,
-    }
-    placed = api.request("POST", "/api/orders", token, json=body)
-    assert placed.status_code == 201, (
-        f"placing a synthetic order through {api.base} answered HTTP {placed.status_code}"
-    )
-    return token, body, int(placed.json()["id"])
-
-
 def test_order_through_load_balancer_is_in_database(api, db, environment: Environment) -> None:
-    _, body, order_id = _place(api, environment)
+    _, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
     fields = ("username", "symbol", "side", "quantity", "limit_price", "synthetic")
     row = db.execute(
         f"SELECT {', '.join(fields)} FROM orders WHERE id = %s", (order_id,)
@@ -84,7 +67,7 @@ def test_load_balancer_spreads_requests(api, host_pool, environment: Environment
 
 
 def test_session_works_across_nodes(api, host_pool, environment: Environment) -> None:
-    token, _, order_id = _place(api, environment)
+    token, _, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
     app = environment.expectations.app
     refused = []
     for node in (host_pool.get(n) for n in environment.hosts_with_role("app")):

@@ -85,20 +85,7 @@ def test_database_is_up_as_seen_by_app(host: Target, environment: Environment) -
 
 @pytest.mark.severity("blocker")
 def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
-    order = environment.expectations.smoke_order
-    token = api.token(order.account)
-    body = {
-        "symbol": order.symbol,
-        "side": order.side,
-        "quantity": order.quantity,
-        "limit_price": order.limit_price,
-        "synthetic": True,
-    }
-    placed = api.request("POST", "/api/orders", token, json=body)
-    assert placed.status_code == 201, (
-        f"placing a synthetic order answered HTTP {placed.status_code}: {placed.text[:200]}"
-    )
-    order_id = placed.json()["id"]
+    token, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
     read = api.request("GET", f"/api/orders/{order_id}", token)
     assert read.status_code == 200, (
         f"reading order {order_id} back answered HTTP {read.status_code}"
