@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from golive.redact import Redactor
 from golive.reports import Layout
 from plugins.gate import LAYOUT, META, reports_dir
 from plugins.keys import ENVIRONMENT
+
+REDACTOR = pytest.StashKey[Redactor]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -83,6 +86,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def redactor(pytestconfig: pytest.Config) -> Redactor:
     """Masks the environment's secret values and known secret patterns."""
     return Redactor(pytestconfig.stash[ENVIRONMENT].secret_values())
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Mask secrets in what pytest itself prints and writes (failure text, captured output),
+    so they reach neither the terminal, CI logs nor JUnit XML."""
+    report = yield
+    redactor = item.config.stash.get(REDACTOR, None)
+    if redactor is None:
+        redactor = item.config.stash[REDACTOR] = Redactor(
+            item.config.stash[ENVIRONMENT].secret_values()
+        )
+    if isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, redactor.text(reason))
+    elif report.longrepr is not None:
+        text = str(report.longrepr)
+        if redactor.text(text) != text:
+            report.longrepr = redactor.text(text)
+    report.sections = [(title, redactor.text(body)) for title, body in report.sections]
+    return report
 
 
 @pytest.fixture

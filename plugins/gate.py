@@ -36,6 +36,7 @@ class CheckMeta:
 
 
 META = pytest.StashKey[CheckMeta]()
+MESSAGE = "golive_message"
 LAYOUT = pytest.StashKey[Layout]()
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -130,10 +131,17 @@ def pytest_runtest_makereport(
         exc = call.excinfo.value
         report.user_properties.append(("unreachable", exc.reason))
         report.longrepr = str(exc)
+    if report.longrepr is not None:
+        # read before the evidence plugin masks secrets in the printed failure text
+        report.user_properties.append((MESSAGE, _message(report)))
     return report
 
 
 def _message(report: pytest.TestReport) -> str:
+    """The check's own failure lines (kept by the makereport wrapper when there is one)."""
+    kept = [value for name, value in report.user_properties if name == MESSAGE]
+    if kept:
+        return str(kept[-1])
     lr = report.longrepr
     if isinstance(lr, tuple):
         return str(lr[2]).removeprefix("Skipped: ")

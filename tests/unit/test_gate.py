@@ -324,3 +324,16 @@ def test_login():
     assert "golive verdict: NO-GO" in gate
     assert any("[REDACTED]" in line for line in gate)
     assert not any(SECRET in line for line in gate), "\n".join(gate)
+
+
+def test_secrets_are_masked_in_pytest_output_and_junit(golive: Golive) -> None:
+    source = f"""
+def test_leaks():
+    print("connecting with {SECRET}")
+    assert "{SECRET}" == "x", "password {SECRET} rejected"
+"""
+    result = golive.run(source, "-rA")
+    out = result.stdout.str() + result.stderr.str()
+    assert SECRET not in out
+    assert "password" in out
+    assert SECRET not in (golive.reports / "junit.xml").read_text()
