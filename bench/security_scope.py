@@ -12,45 +12,20 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PYTEST = str(Path(sys.executable).with_name("pytest"))
+from scope_run import run_scope
+
 DURATION = re.compile(r"^([\d.]+)s (setup|call)\s+(\S+)$")
 
 
-def once(reports: str) -> tuple[float, str, list[str]]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [
-            PYTEST,
-            "-m",
-            "security",
-            "-q",
-            "-p",
-            "no:randomly",
-            "--durations=3",
-            f"--golive-reports={reports}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - started
-    verdict = next(
-        (line.split(": ", 1)[1] for line in proc.stdout.splitlines() if "golive verdict:" in line),
-        f"no verdict (exit {proc.returncode})",
-    )
-    slowest = [
+def slowest(stdout: str) -> list[str]:
+    """The slowest setups and calls pytest's --durations listed."""
+    return [
         f"{m[1]} s {m[2]} {m[3].split('::')[-1]}"
-        for line in proc.stdout.splitlines()
+        for line in stdout.splitlines()
         if (m := DURATION.match(line.strip()))
     ]
-    return elapsed, verdict, slowest
 
 
 def main() -> None:
@@ -58,10 +33,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as reports:
-        runs = [once(reports) for _ in range(args.runs)]
-    for elapsed, verdict, slowest in runs:
-        print(f"{elapsed:.2f} s ({verdict}); slowest: {'; '.join(slowest)}")
-    times = [t for t, _, _ in runs]
+        runs = [run_scope("security", reports, "--durations=3") for _ in range(args.runs)]
+    for run in runs:
+        print(f"{run.elapsed:.2f} s ({run.verdict}); slowest: {'; '.join(slowest(run.stdout))}")
+    times = [run.elapsed for run in runs]
     print(
         f"security scope: median {statistics.median(times):.2f} s, "
         f"max {max(times):.2f} s over {args.runs} runs"

@@ -10,30 +10,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PYTEST = str(Path(sys.executable).with_name("pytest"))
-
-
-def once(reports: str) -> tuple[float, str]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [PYTEST, "-m", "smoke", "-q", "-p", "no:randomly", f"--golive-reports={reports}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - started
-    verdict = next(
-        (line.split(": ", 1)[1] for line in proc.stdout.splitlines() if "golive verdict:" in line),
-        f"no verdict (exit {proc.returncode})",
-    )
-    return elapsed, verdict
+from scope_run import run_scope
 
 
 def main() -> None:
@@ -41,9 +20,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as reports:
-        runs = [once(reports) for _ in range(args.runs)]
-    times = [t for t, _ in runs]
-    print("runs:", ", ".join(f"{t:.2f} s ({v})" for t, v in runs))
+        runs = [run_scope("smoke", reports) for _ in range(args.runs)]
+    times = [r.elapsed for r in runs]
+    print("runs:", ", ".join(f"{r.elapsed:.2f} s ({r.verdict})" for r in runs))
     print(f"smoke time to verdict: median {statistics.median(times):.2f} s over {args.runs} runs")
 
 
