@@ -174,6 +174,15 @@ class Expectations(Strict):
     hardening: security.Hardening | None = None
 
 
+class MissingExpectation(AssertionError):
+    """A check needs an expectations section the environment does not declare."""
+
+    def __init__(self, file: Path, name: str) -> None:
+        super().__init__(
+            f"{file} has no `{name}:` section: the check has nothing to verify against"
+        )
+
+
 @dataclass(frozen=True)
 class Environment:
     """A loaded, validated environment."""
@@ -194,6 +203,13 @@ class Environment:
             for name, host in self.inventory.hosts.items()
             if not roles or set(roles) & set(host.roles)
         ]
+
+    def expectation(self, name: str) -> Any:
+        """An expectations section by name; absent, the check that needs it fails (never skips)."""
+        value = getattr(self.expectations, name)
+        if value is None:
+            raise MissingExpectation(self.path / "expectations.yml", name)
+        return value
 
     def secret(self, name: str) -> str:
         """The value of a named secret; a missing one is a configuration error."""

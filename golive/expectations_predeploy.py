@@ -7,17 +7,11 @@ half-written section is a configuration error rather than a silently weaker chec
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import Field, field_validator
 
 from golive.config import Strict
 from golive.versions import Constraint
-
-if TYPE_CHECKING:
-    from golive.environment import Environment
-
-S = TypeVar("S")
 
 
 class RuntimeProbe(Strict):
@@ -167,13 +161,3 @@ class Integration(Strict):
     spread_selector: str
     spread_requests: int = Field(gt=0)
     drill: Drill
-
-
-def need(value: S | None, name: str, env: Environment) -> S:
-    """The expectation section ``name``; a check whose section is absent fails, saying so."""
-    if value is None:
-        raise AssertionError(
-            f"{env.path / 'expectations.yml'} has no `{name}` section: "
-            "this check has nothing to verify against"
-        )
-    return value

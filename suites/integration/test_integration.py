@@ -8,7 +8,6 @@ import time
 import pytest
 
 from golive.environment import Environment
-from golive.expectations_predeploy import need
 from golive.hosts import Target
 from golive.nodes import get_json
 
@@ -49,7 +48,7 @@ def _count(node: Target, port: int, path: str, metric: str, selector: str) -> fl
 
 
 def test_load_balancer_spreads_requests(api, host_pool, environment: Environment) -> None:
-    spec = need(environment.expectations.integration, "integration", environment)
+    spec = environment.expectation("integration")
     nodes = _healthy_app_nodes(environment, host_pool)
     assert nodes, "no app node is healthy"
     port = environment.expectations.app.port
@@ -94,7 +93,7 @@ def _wait_healthy(node: Target, environment: Environment, timeout: float) -> boo
 @pytest.mark.drill
 @pytest.mark.severity("critical")
 def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment) -> None:
-    drill = need(environment.expectations.integration, "integration", environment).drill
+    drill = environment.expectation("integration").drill
     node = host_pool.get(drill.node)
     health = environment.expectations.app.health_path
     stopped = node.run(node.var(drill.stop_var))

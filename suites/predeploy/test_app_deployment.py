@@ -9,7 +9,7 @@ import requests
 
 from golive.appconfig import jdbc_target, read_properties
 from golive.environment import Environment
-from golive.expectations_predeploy import Deployment, need
+from golive.expectations_predeploy import Deployment
 from golive.hosts import Target
 from golive.nodes import get_json
 
@@ -36,7 +36,7 @@ def _registry_sums(spec: Deployment, environment: Environment) -> dict[str, str]
 def test_release_artifact_matches_registry(
     host: Target, environment: Environment, evidence
 ) -> None:
-    spec = need(environment.expectations.deployment, "deployment", environment)
+    spec = environment.expectation("deployment")
     version = environment.inventory.release.version
     entry = spec.registry_entry.format(version=version)
     expected = _registry_sums(spec, environment).get(entry)
@@ -57,7 +57,7 @@ def test_release_artifact_matches_registry(
 
 @pytest.mark.plan("deploy.app.deploy")
 def test_current_release_is_under_certification(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.deployment, "deployment", environment)
+    spec = environment.expectation("deployment")
     link = f"{host.var(spec.releases_var).rstrip('/')}/{spec.current_link}"
     out = host.run("readlink %s", link)
     assert out.rc == 0, f"{host.name}: {link} is not a link to a release"
@@ -71,7 +71,7 @@ def test_current_release_is_under_certification(host: Target, environment: Envir
 
 @pytest.mark.plan("deploy.app.config")
 def test_config_points_at_environment_db(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.deployment, "deployment", environment)
+    spec = environment.expectation("deployment")
     props = read_properties(host, host.var(spec.config_var), spec.config_reader)
     url = props.get(spec.db_url_key)
     assert url, f"{host.name}: {spec.db_url_key} is not set in {host.var(spec.config_var)}"

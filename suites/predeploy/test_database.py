@@ -7,7 +7,6 @@ import pytest
 from psycopg import sql
 
 from golive.environment import Environment
-from golive.expectations_predeploy import need
 from golive.hosts import Target
 from golive.versions import satisfies
 
@@ -30,7 +29,7 @@ def _where(environment: Environment) -> str:
 
 @pytest.mark.plan("pre.env.software")
 def test_postgres_server_version(db, environment: Environment) -> None:
-    want = need(environment.expectations.database_prep, "database_prep", environment)
+    want = environment.expectation("database_prep")
     version = str(db.execute("SHOW server_version").fetchone()[0])
     assert satisfies(version, want.server_version), (
         f"{_where(environment)}: PostgreSQL {version}, expected {want.server_version}"
@@ -46,7 +45,7 @@ def _by_table(rows: list[tuple[object, ...]]) -> dict[str, set[str]]:
 
 @pytest.mark.plan("pre.db.schema")
 def test_schema_is_present(db, environment: Environment, evidence) -> None:
-    want = need(environment.expectations.database_prep, "database_prep", environment).tables
+    want = environment.expectation("database_prep").tables
     found = {
         kind: _by_table(db.execute(query).fetchall())
         for kind, query in (
@@ -76,7 +75,7 @@ def test_schema_is_present(db, environment: Environment, evidence) -> None:
 
 @pytest.mark.plan("pre.db.migration")
 def test_migrations_at_release_version(db, environment: Environment) -> None:
-    spec = need(environment.expectations.database_prep, "database_prep", environment).migrations
+    spec = environment.expectation("database_prep").migrations
     release = environment.inventory.release.version
     assert release in spec.by_release, (
         f"expectations.yml database_prep.migrations.by_release has no entry for release {release}"
@@ -108,7 +107,7 @@ def test_app_role_has_least_privilege(db, environment: Environment) -> None:
 @pytest.mark.plan("pre.db.backup")
 @pytest.mark.roles("db")
 def test_backup_is_scheduled(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.database_prep, "database_prep", environment)
+    spec = environment.expectation("database_prep")
     schedule = spec.backup_schedule
     path = host.var(schedule.file_var)
     out = host.run("cat %s", path)

@@ -12,7 +12,6 @@ import pytest
 
 from golive import parity
 from golive.environment import Environment
-from golive.expectations_predeploy import need
 from golive.hosts import Target
 from golive.versions import satisfies
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.predeploy
 
 @pytest.mark.plan("pre.env.software")
 def test_runtimes_report_expected_versions(host: Target, environment: Environment, facts) -> None:
-    software = need(environment.expectations.software, "software", environment)
+    software = environment.expectation("software")
     found = facts.get(host.name).runtimes
     wrong = [
         f"{name} reports {found.get(name, '?')}, expected {probe.version}"
@@ -34,7 +33,7 @@ def test_runtimes_report_expected_versions(host: Target, environment: Environmen
 
 @pytest.mark.plan("pre.env.software")
 def test_required_packages_installed(host: Target, environment: Environment, facts) -> None:
-    software = need(environment.expectations.software, "software", environment)
+    software = environment.expectation("software")
     installed = facts.get(host.name).packages
     wrong = []
     for role in host.spec.roles:
@@ -49,7 +48,7 @@ def test_required_packages_installed(host: Target, environment: Environment, fac
 
 @pytest.mark.plan("pre.env.hardware")
 def test_hardware_minimums(host: Target, environment: Environment) -> None:
-    hardware = need(environment.expectations.hardware, "hardware", environment)
+    hardware = environment.expectation("hardware")
     for role in (r for r in host.spec.roles if r in hardware):
         want = hardware[role]
         cores = int(host.run("nproc").stdout.strip() or 0)
@@ -69,7 +68,7 @@ def test_hardware_minimums(host: Target, environment: Environment) -> None:
 
 @pytest.mark.plan("pre.env.production")
 def test_clocks_agree(hosts: dict[str, Target], environment: Environment) -> None:
-    bound = need(environment.expectations.clock, "clock", environment).max_skew_ms
+    bound = environment.expectation("clock").max_skew_ms
     skews = {}
     for name, target in hosts.items():
         before = time.time()
@@ -87,7 +86,7 @@ def test_clocks_agree(hosts: dict[str, Target], environment: Environment) -> Non
 def test_facts_snapshot_and_listening_ports(
     host: Target, environment: Environment, facts, evidence
 ) -> None:
-    want = need(environment.expectations.facts, "facts", environment)
+    want = environment.expectation("facts")
     snap = facts.get(host.name)
     evidence.json(f"facts {host.name}", snap.as_dict())
     missing = sorted(
@@ -98,7 +97,7 @@ def test_facts_snapshot_and_listening_ports(
 
 @pytest.mark.plan("pre.env.production")
 def test_parity_with_baseline(environment: Environment, facts, evidence) -> None:
-    spec = need(environment.expectations.parity, "parity", environment)
+    spec = environment.expectation("parity")
     mine = parity.snapshot(environment, facts.all())
     if spec.baseline == environment.name:
         baseline = mine

@@ -7,7 +7,6 @@ import dns.resolver
 import pytest
 
 from golive.environment import Environment
-from golive.expectations_predeploy import need
 from golive.hosts import Target
 
 pytestmark = pytest.mark.predeploy
@@ -24,7 +23,7 @@ def _resolver(environment: Environment) -> dns.resolver.Resolver:
 
 @pytest.mark.plan("pre.network.dns")
 def test_dns_records_resolve(environment: Environment, evidence) -> None:
-    records = need(environment.expectations.dns, "dns", environment).records
+    records = environment.expectation("dns").records
     resolver = _resolver(environment)
     sandbox = environment.inventory.sandbox
     source = str(sandbox.vantage) if sandbox else None
@@ -49,7 +48,7 @@ def test_dns_records_resolve(environment: Environment, evidence) -> None:
 @pytest.mark.plan("pre.network.lb")
 @pytest.mark.roles("lb")
 def test_load_balancer_names_every_app_host(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.load_balancer, "load_balancer", environment)
+    spec = environment.expectation("load_balancer")
     path = host.var(spec.config_var)
     out = host.run(spec.config_reader + " %s", path)
     assert out.rc == 0, f"{host.name}: cannot read {path}: {out.stderr.strip()[:200]}"

@@ -16,7 +16,6 @@ from psycopg import sql
 
 from golive.appconfig import read_properties
 from golive.environment import Environment
-from golive.expectations_predeploy import need
 from golive.hosts import Target
 
 pytestmark = pytest.mark.predeploy
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.predeploy
 @pytest.mark.plan("pre.security.tls")
 @pytest.mark.roles("lb")
 def test_tls_certificate_installed_and_valid(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.security_prep, "security_prep", environment)
+    spec = environment.expectation("security_prep")
     public = environment.inventory.public
     port = urlsplit(public.url).port or 443
     context = ssl.create_default_context(cafile=str(public.ca_bundle) if public.ca_bundle else None)
@@ -52,8 +51,8 @@ def test_tls_certificate_installed_and_valid(host: Target, environment: Environm
 @pytest.mark.plan("pre.security.auth")
 @pytest.mark.roles("app")
 def test_mfa_required_by_configuration(host: Target, environment: Environment) -> None:
-    spec = need(environment.expectations.security_prep, "security_prep", environment)
-    deploy = need(environment.expectations.deployment, "deployment", environment)
+    spec = environment.expectation("security_prep")
+    deploy = environment.expectation("deployment")
     props = read_properties(host, host.var(deploy.config_var), deploy.config_reader)
     value = props.get(spec.mfa_key, "(unset)")
     assert value.lower() == spec.mfa_value.lower(), (
@@ -63,7 +62,7 @@ def test_mfa_required_by_configuration(host: Target, environment: Environment) -
 
 @pytest.mark.plan("pre.security.access")
 def test_application_roles_defined(db, environment: Environment) -> None:
-    spec = need(environment.expectations.security_prep, "security_prep", environment)
+    spec = environment.expectation("security_prep")
     query = sql.SQL("SELECT DISTINCT {} FROM {}").format(
         sql.Identifier(spec.roles_column), sql.Identifier(spec.roles_table)
     )

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from fixtures.security import judge, rule_id, section
+from fixtures.security import judge, rule_id
 from golive import listeners, nftables, portscan, reachability
 from golive.environment import Environment
 from golive.evidence import Evidence
@@ -28,7 +28,7 @@ def _allowed(env: Environment, host: str, policy: dict[str, list[int]]) -> set[i
 def test_exposure_from_vantage_point(
     scanned_host: str, environment: Environment, exposure_scan, evidence: Evidence
 ) -> None:
-    fw = section(environment, "firewall")
+    fw = environment.expectation("firewall")
     evidence.xml("nmap exposure scan.xml", exposure_scan.xml)
     address = str(environment.inventory.hosts[scanned_host].address)
     if address not in exposure_scan.states:
@@ -44,7 +44,7 @@ def test_exposure_from_vantage_point(
 
 
 def test_listening_ports(host: Target, environment: Environment, evidence: Evidence) -> None:
-    fw = section(environment, "firewall")
+    fw = environment.expectation("firewall")
     out = host.run("ss -Htln")
     assert out.rc == 0, f"{host.name}: ss -Htln exited {out.rc}: {out.stderr.strip()}"
     evidence.text(f"{host.name} listening sockets", out.stdout)
@@ -62,7 +62,7 @@ def test_listening_ports(host: Target, environment: Environment, evidence: Evide
 def test_reachability(
     reach_rule, reach_probes, reach_states, environment: Environment, evidence: Evidence
 ) -> None:
-    section(environment, "firewall")
+    environment.expectation("firewall")
     mine = [
         p
         for p in reach_probes
@@ -82,7 +82,7 @@ def test_reachability(
 def test_ruleset_is_default_deny(
     ruleset_host: str, environment: Environment, host_pool, evidence: Evidence
 ) -> None:
-    ruleset = section(environment, "firewall").ruleset
+    ruleset = environment.expectation("firewall").ruleset
     if ruleset is None:
         pytest.fail(
             "firewall.ruleset is not declared in expectations.yml: where the packet filter's "

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from fixtures.http import Api
-from fixtures.security import judge, section
+from fixtures.security import judge
 from golive.environment import Environment
 from golive.evidence import Evidence
 from golive.hosts import HostPool, Target
@@ -30,7 +30,7 @@ def _expand(template: str, target: Target) -> str:
 def test_secret_files_owner_and_mode(
     secret_host: str, environment: Environment, host_pool: HostPool
 ) -> None:
-    hardening = section(environment, "hardening")
+    hardening = environment.expectation("hardening")
     target = host_pool.get(secret_host)
     roles = environment.inventory.hosts[secret_host].roles
     findings = []
@@ -54,7 +54,7 @@ def test_secret_files_owner_and_mode(
 def test_tomcat_admin_apps_not_deployed(
     tomcat_host: str, environment: Environment, host_pool: HostPool
 ) -> None:
-    tomcat = section(environment, "hardening").tomcat
+    tomcat = environment.expectation("hardening").tomcat
     target = host_pool.get(tomcat_host)
     findings = []
     for template in tomcat.deploy_dirs:
@@ -79,7 +79,7 @@ def test_tomcat_admin_apps_not_deployed(
 def test_error_pages_leak_nothing(
     tomcat_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
 ) -> None:
-    tomcat = section(environment, "hardening").tomcat
+    tomcat = environment.expectation("hardening").tomcat
     answer = get_json(host_pool.get(tomcat_host), tomcat.port, tomcat.error_probe_path)
     body = answer.body if isinstance(answer.body, str) else str(answer.body or "")
     evidence.text(f"{tomcat_host} error page", f"{answer.describe()}\n\n{body}")
@@ -94,7 +94,7 @@ def test_error_pages_leak_nothing(
 
 
 def test_server_version_not_disclosed(api: Api, environment: Environment) -> None:
-    hardening = section(environment, "hardening")
+    hardening = environment.expectation("hardening")
     findings = []
     for path in (environment.expectations.app.health_path, "/golive-no-such-page"):
         response = api.request("GET", path)
@@ -106,7 +106,7 @@ def test_server_version_not_disclosed(api: Api, environment: Environment) -> Non
 
 
 def test_security_headers_present(api: Api, environment: Environment) -> None:
-    hardening = section(environment, "hardening")
+    hardening = environment.expectation("hardening")
     response = api.request("GET", environment.expectations.app.health_path)
     judge(
         [
@@ -118,7 +118,7 @@ def test_security_headers_present(api: Api, environment: Environment) -> None:
 
 
 def test_postgres_settings(db, environment: Environment) -> None:
-    postgres = section(environment, "hardening").postgres
+    postgres = environment.expectation("hardening").postgres
     where = environment.inventory.database.host
     findings = []
     for key, wanted in postgres.settings.items():
@@ -129,7 +129,7 @@ def test_postgres_settings(db, environment: Environment) -> None:
 
 
 def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evidence) -> None:
-    postgres = section(environment, "hardening").postgres
+    postgres = environment.expectation("hardening").postgres
     rows = db.execute(
         "SELECT line_number, type, database, user_name, address, auth_method, error "
         "FROM pg_hba_file_rules ORDER BY line_number"
@@ -148,7 +148,7 @@ def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evid
 
 
 def test_app_role_is_not_superuser(db, environment: Environment) -> None:
-    section(environment, "hardening")
+    environment.expectation("hardening")
     database = environment.inventory.database
     row = db.execute(
         "SELECT rolsuper FROM pg_roles WHERE rolname = %s", (database.app_role,)
@@ -160,7 +160,7 @@ def test_app_role_is_not_superuser(db, environment: Environment) -> None:
 
 
 def test_sshd_offers_key_authentication_only(scanned_host: str, environment: Environment) -> None:
-    sshd = section(environment, "hardening").sshd
+    sshd = environment.expectation("hardening").sshd
     address = str(environment.inventory.hosts[scanned_host].address)
     findings = []
     for user in sshd.users:

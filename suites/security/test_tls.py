@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from fixtures.security import judge, section
+from fixtures.security import judge
 from golive import tls_policy
 from golive.environment import Environment
 from golive.evidence import Evidence
@@ -28,7 +28,7 @@ def _facts(label: str, scans: dict[str, Scan], evidence: Evidence) -> TlsFacts:
 
 @pytest.fixture
 def profile(environment: Environment) -> tls_policy.Profile:
-    return tls_policy.mozilla_profile(section(environment, "tls").profile)
+    return tls_policy.mozilla_profile(environment.expectation("tls").profile)
 
 
 def test_protocol_versions(tls_endpoint: str, tls_scans, evidence, profile) -> None:

@@ -154,3 +154,10 @@ def test_pytest_with_unknown_env_is_a_usage_error_without_traceback() -> None:
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "known: " in proc.stderr
+
+
+def test_an_undeclared_expectation_section_fails_the_check_naming_it(tmp_path: Path) -> None:
+    env = load_environment("env", root=make_env(tmp_path / "env", INVENTORY, EXPECTATIONS))
+    assert env.expectation("app").port == 8080
+    with pytest.raises(AssertionError, match=r"expectations.yml has no `tls:` section"):
+        env.expectation("tls")
