@@ -19,7 +19,8 @@ demo: up
 	@$(PYTEST) -m smoke -q; rc=$$?; $(GOLIVE) report; exit $$rc
 
 lint: setup
-	.venv/bin/ruff check golive plugins fixtures suites tests bench
+	.venv/bin/ruff check golive pytest_golive tests bench
+	.venv/bin/lint-imports
 	.venv/bin/mypy
 
 test-unit: setup

@@ -1,11 +1,1 @@
-"""Load golive's pytest plugins and fixtures."""
-
-pytest_plugins = [
-    "plugins.environment",
-    "plugins.gate",
-    "plugins.evidence",
-    "fixtures.hosts",
-    "fixtures.http",
-    "fixtures.db",
-    "fixtures.security",
-]
+"""Nothing but what a checkout needs: golive's plugin loads through its pytest11 entry point."""

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from golive.environment import load_environment
+from golive.model.environment import load_environment
 from golive.sandbox import faults
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ import time
 
 import testinfra
 
-from golive import netns
-from golive.environment import load_environment
-from golive.hosts import HostPool, _ssh_options
+from golive.model.environment import load_environment
+from golive.probe import netns
+from golive.probe.hosts import HostPool, _ssh_options
 
 
 def per_call(run: object, calls: int) -> float:

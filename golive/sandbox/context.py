@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive.environment import Environment, Host, load_environment
-from golive.errors import SandboxError
+from golive.model.environment import Environment, Host, load_environment
+from golive.model.errors import SandboxError
 
 STACK = Path(__file__).parents[2] / "environments" / "sandbox" / "stack"
 

@@ -9,8 +9,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from golive import netns
-from golive.errors import SandboxError
+from golive.model.errors import SandboxError
+from golive.probe import netns
 from golive.sandbox import backup, credentials, network, pki, releases, sudo_access
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import port_open, read_pid, run, spawn, stop, wait_port

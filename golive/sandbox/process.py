@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from golive.errors import SandboxError
+from golive.model.errors import SandboxError
 
 
 def run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from golive.evidence import sha256_file
+from golive.report.hashing import sha256_file
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 

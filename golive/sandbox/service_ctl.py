@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from golive.errors import GoliveError
+from golive.model.errors import GoliveError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import stop

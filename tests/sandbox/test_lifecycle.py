@@ -7,8 +7,8 @@ import subprocess
 import time
 
 from conftest import golive
-from golive import http
-from golive.environment import load_environment
+from golive.model.environment import load_environment
+from golive.probe import http
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from golive import environment as golive_environment
+from golive.model import environment as golive_environment
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Sup3r-Secret-Pw-42"
@@ -39,7 +39,6 @@ SIGNOFF = {
     "scope": "release 2.0.0",
     "expires": "2099-12-31",
 }
-CONFTEST = 'pytest_plugins = ["plugins.environment", "plugins.gate", "plugins.evidence"]\n'
 
 
 class Golive:
@@ -55,9 +54,8 @@ class Golive:
         self.write("inventory.yml", {**INVENTORY, "secrets_file": str(secrets)})
         self.write("expectations.yml", EXPECTATIONS)
         self.write("signoffs.yml", {"change_board": SIGNOFF})
-        ini = (REPO / "pytest.ini").read_text().replace("testpaths = suites\n", "")
+        ini = (REPO / "pytest.ini").read_text().replace("testpaths = pytest_golive/suites\n", "")
         pytester.makefile(".ini", pytest=ini)
-        pytester.makeconftest(CONFTEST)
 
     def read(self, name: str) -> Any:
         return yaml.safe_load((self.env / name).read_text())

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from golive import bundle
 from golive.cli import main
-from golive.plan import load_plan
+from golive.gate.plan import load_plan
+from golive.report import bundle
 
 ITEMS = [
     "pre.env.production",

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from conftest import EXPECTATIONS, INVENTORY
-from golive.environment import load_environment
-from golive.errors import ConfigError
+from golive.model.environment import load_environment
+from golive.model.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 

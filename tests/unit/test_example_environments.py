@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from golive.environment import load_environment
-from golive.errors import ConfigError
+from golive.model.environment import load_environment
+from golive.model.errors import ConfigError
 
 ENVS = Path(__file__).resolve().parents[2] / "environments"
 

@@ -139,10 +139,10 @@ def test_expired_signoff_is_nogo(golive: Golive):
 def test_unreachable_host_reported_once_others_go_on(golive: Golive):
     src = """
 import pytest
-from golive.errors import HostUnreachable
+from golive.model.errors import HostUnreachable
 
 @pytest.fixture
-def target(host):
+def node(host):
     if host == "app2":
         raise HostUnreachable(host, "ssh: connect timed out after 3s")
     return host
@@ -150,7 +150,7 @@ def target(host):
 @pytest.mark.smoke
 @pytest.mark.parametrize("host", ["app1", "app2", "db1"])
 @pytest.mark.parametrize("what", ["a", "b"])
-def test_facts(target, what):
+def test_facts(node, what):
     pass
 """
     r = golive.run(src)

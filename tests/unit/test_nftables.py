@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from golive.nftables import default_deny_findings
+from golive.judge.firewall import default_deny_findings
 
 
 def ruleset(*chains: dict[str, str]) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from golive import parity
-from golive.facts import HostFacts
+from golive.judge import parity
+from golive.model.facts import HostFacts
 
 
 def snap(declared: dict[str, object], roles: dict[str, object]) -> dict[str, object]:

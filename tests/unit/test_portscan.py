@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from golive import listeners, portscan, reachability
+from golive.probe import listeners
+from golive.probe import nmap as portscan
+from golive.probe import reach as reachability
 
 SS = """\
 LISTEN 0      128       127.10.0.11:22        0.0.0.0:*

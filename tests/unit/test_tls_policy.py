@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from golive import tls_policy as tp
+from golive.judge import tls as tp
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 GOOD_CERT = tp.CertFacts(

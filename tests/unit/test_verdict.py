@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from golive.signoffs import Signoff, check_signoffs
-from golive.verdict import CheckResult, Scope, decide, exit_code
-from golive.waivers import Waiver, WaiverFile
+from golive.gate.signoffs import Signoff, check_signoffs
+from golive.gate.verdict import CheckResult, Scope, decide, exit_code
+from golive.gate.waivers import Waiver, WaiverFile
 
 TODAY = date(2025, 6, 1)
 SCOPE = Scope("fake", "2.0.0", "smoke", ("app1", "app2"))

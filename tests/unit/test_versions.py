@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from golive.versions import numeric, satisfies
+from golive.model.versions import numeric, satisfies
 
 
 @pytest.mark.parametrize(

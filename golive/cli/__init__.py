@@ -1,0 +1,34 @@
+"""The ``golive`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from golive.model.errors import GoliveError
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="golive", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    # each command group registers itself; imported here so `golive --help` stays cheap
+    from golive.cli import parity, report, sandbox
+
+    sandbox.add_command(sub)
+    report.add_commands(sub)
+    parity.add_command(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except GoliveError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

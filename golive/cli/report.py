@@ -1,0 +1,153 @@
+"""``golive report | certificate | bundle | plan-coverage``: reading a run's results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from golive.gate.coverage import coverage, render
+from golive.gate.plan import load_plan
+from golive.model.errors import UsageError
+from golive.report import bundle
+from golive.report.hashing import sha256_file
+from golive.report.output import write_certificate
+
+REPO = Path(__file__).resolve().parents[2]
+ALLURE_BINS = (REPO / "tools/allure/node_modules/.bin/allure", REPO / "node_modules/.bin/allure")
+_TRACKING = re.compile(
+    r"<script[^>]*googletagmanager[^>]*>\s*</script>|<script>[^<]*gtag\([^<]*</script>"
+)
+
+
+def _reports(args: argparse.Namespace) -> Path:
+    return Path(args.reports).resolve()
+
+
+def _allure() -> Path:
+    for path in ALLURE_BINS:
+        if path.is_file():
+            return path
+    raise UsageError("the Allure CLI is not installed: run scripts/install-allure.sh (make setup)")
+
+
+def _properties(path: Path) -> dict[str, str]:
+    out = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                out[key.strip()] = value.strip().replace("\\:", ":").replace("\\=", "=")
+    return out
+
+
+def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
+    env = {**os.environ, "ALLURE_NO_ANALYTICS": "1"}
+    cmd = [str(allure), "generate", "--clean", *extra, "-o", str(out), str(results)]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        raise UsageError(f"allure generate failed: {(run.stderr or run.stdout).strip()[-500:]}")
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        cleaned = _TRACKING.sub("", text)
+        if cleaned != text:
+            page.write_text(cleaned, encoding="utf-8")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Allure HTML (folder and single file), carrying history over per environment."""
+    root = _reports(args)
+    results = root / "allure-results"
+    if not any(results.glob("*-result.json")):
+        raise UsageError(f"no Allure results in {results}: run the checks first")
+    env = args.env or _properties(results / "environment.properties").get("env", "unknown")
+    history = root / "history" / env
+    if history.is_dir():
+        shutil.rmtree(results / "history", ignore_errors=True)
+        shutil.copytree(history, results / "history")
+    allure = _allure()
+    _generate(allure, results, root / "html")
+    with tempfile.TemporaryDirectory() as tmp:
+        _generate(allure, results, Path(tmp), "--single-file")
+        shutil.copyfile(Path(tmp) / "index.html", root / "report.html")
+    if (root / "html" / "history").is_dir():
+        shutil.rmtree(history, ignore_errors=True)
+        shutil.copytree(root / "html" / "history", history)
+    print(f"report: {root / 'html' / 'index.html'}")
+    print(f"single-file report: {root / 'report.html'}")
+    return 0
+
+
+def _verdict(root: Path) -> dict[str, object]:
+    path = root / "verdict.json"
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist: run the checks first")
+    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def cmd_certificate(args: argparse.Namespace) -> int:
+    md, page = write_certificate(_reports(args), _verdict(_reports(args)))
+    print(f"certificate: {md}\ncertificate: {page}")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    if args.verify:
+        problems = bundle.verify(Path(args.verify))
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{args.verify}: {'TAMPERED' if problems else 'intact'}")
+        return 1 if problems else 0
+    root = _reports(args)
+    doc = _verdict(root)
+    scope = doc["scope"]
+    assert isinstance(scope, dict)
+    out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"
+    path, count = bundle.create(root, out)
+    print(f"bundle: {path} ({count} files)\nsha256: {sha256_file(path)}")
+    return 0
+
+
+def cmd_plan_coverage(args: argparse.Namespace) -> int:
+    """Collect every check (no check runs) and list each plan item with its checks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "coverage.json"
+        cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+               "--golive-plan-coverage", str(out), *(["--env", args.env] if args.env else []),
+               *args.paths]  # fmt: skip
+        run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        if not out.is_file():
+            raise UsageError(f"collection failed: {(run.stderr or run.stdout).strip()[-800:]}")
+        checks: dict[str, list[str]] = json.loads(out.read_text(encoding="utf-8"))
+    plan = load_plan()
+    print(render(plan, coverage(plan, checks.items()), [c for c, p in checks.items() if not p]))
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the report commands on the ``golive`` parser."""
+    reports = argparse.ArgumentParser(add_help=False)
+    reports.add_argument(
+        "--reports", default="reports", help="reports directory (default: reports)"
+    )
+    p = sub.add_parser("report", parents=[reports], help="generate the Allure HTML report")
+    p.add_argument("--env", help="environment whose history to carry (default: from the results)")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("certificate", parents=[reports], help="write the certificate (md, html)")
+    p.set_defaults(func=cmd_certificate)
+    p = sub.add_parser("bundle", parents=[reports], help="bundle results, verdict, certificate")
+    p.add_argument("--verify", metavar="FILE", help="check a bundle against its manifest")
+    p.set_defaults(func=cmd_bundle)
+    p = sub.add_parser("plan-coverage", help="list plan items with the checks covering them")
+    p.add_argument("--env", help="environment to collect against (default: $GOLIVE_ENV or sandbox)")
+    p.add_argument(
+        "paths", nargs="*", default=["suites"], help="paths to collect (default: suites)"
+    )
+    p.set_defaults(func=cmd_plan_coverage)

@@ -1,0 +1,45 @@
+"""``golive sandbox up|down|status|fault|heal``: the embedded sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from golive.sandbox import faults, lifecycle
+from golive.sandbox.context import Sandbox
+
+
+def run(args: argparse.Namespace) -> int:
+    sbx = Sandbox.load(args.env)
+    started = time.monotonic()
+    if args.action == "up":
+        lifecycle.up(sbx)
+        print(f"sandbox {sbx.env.name} is up ({time.monotonic() - started:.1f} s)")
+    elif args.action == "down":
+        lifecycle.down(sbx)
+        print(f"sandbox {sbx.env.name} is down")
+    elif args.action == "status":
+        rows = lifecycle.status(sbx)
+        for row in rows:
+            print(f"{row.label:<24} {row.endpoint:<20} {'up' if row.up else 'DOWN'}")
+        for name in faults.active(sbx):
+            print(f"fault injected: {name}")
+        return 0 if all(r.up for r in rows) else 1
+    elif args.action in ("fault", "heal"):
+        if not args.name:
+            print("\n".join(f"{n:<28} {f.host:<6} {f.breaks}" for n, f in faults.catalog().items()))
+            return 0
+        if args.action == "fault":
+            print(f"injected {args.name}: {faults.inject(sbx, args.name).breaks}")
+        else:
+            faults.heal(sbx, args.name)
+            print(f"healed {args.name}")
+    return 0
+
+
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sbx = sub.add_parser("sandbox", help="manage the embedded sandbox environment")
+    sbx.add_argument("action", choices=["up", "down", "status", "fault", "heal"])
+    sbx.add_argument("name", nargs="?", help="fault name (fault/heal; omit to list the catalog)")
+    sbx.add_argument("--env", default="sandbox", help="sandbox environment (default: sandbox)")
+    sbx.set_defaults(func=run)

@@ -1,0 +1,262 @@
+"""The Go/No-Go decision (DESIGN §4): pure logic over check results, waivers and sign-offs.
+
+Fail closed: NO-GO on any unwaived blocker/critical failure or error, any skipped required
+(blocker/critical) check, an unreachable host, no check executed, a missing or invalid
+required sign-off, or an interrupted run. CONDITIONAL on normal/minor failures or skips, or
+failures covered by an active waiver. GO otherwise. Waivers never cover unreachable hosts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from golive.gate.severity import BLOCKING, Severity
+from golive.gate.signoffs import SignoffStatus
+from golive.gate.waivers import Waiver, WaiverFile
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+Decision = Literal["GO", "CONDITIONAL", "NO-GO"]
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check (one pytest item, all phases combined)."""
+
+    id: str
+    outcome: Outcome
+    severity: Severity
+    host: str | None = None
+    message: str = ""
+    unreachable: str | None = None
+    duration: float = 0.0
+    plan: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the verdict is about."""
+
+    env: str
+    release: str
+    markers: str
+    hosts: tuple[str, ...]
+    keywords: str = ""
+
+    def line(self) -> str:
+        sel = f"markers: {self.markers or '(all)'}" + (
+            f", -k {self.keywords}" if self.keywords else ""
+        )
+        return f"env {self.env}, release {self.release}, {sel}, hosts: {', '.join(self.hosts)}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check (or sign-off, or host) the verdict names, with why."""
+
+    check: str
+    host: str | None
+    message: str
+    severity: str | None = None
+    waiver: int | None = None
+
+    def line(self) -> str:
+        message = self.message.replace("\n", "\n    ")
+        return f"{self.host or '-'}: {self.check}: {message}"
+
+
+@dataclass(frozen=True)
+class WaiverStatus:
+    """What became of one valid waiver entry in this run."""
+
+    index: int
+    check: str
+    ticket: str
+    approver: str
+    justification: str
+    expires: date
+    state: Literal["applied", "expired", "unused"]
+    applied_to: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        what = f"{len(self.applied_to)} check(s)" if self.state == "applied" else self.state
+        who = f"{self.ticket}, {self.approver}, expires {self.expires}"
+        return f"waiver #{self.index} {self.check} ({who}): {what}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision, its scope and everything that led to it."""
+
+    decision: Decision
+    scope: Scope
+    checks: tuple[CheckResult, ...]
+    blockers: tuple[Finding, ...]
+    conditions: tuple[Finding, ...]
+    waived: tuple[Finding, ...]
+    missing: tuple[Finding, ...]
+    waivers: tuple[WaiverStatus, ...]
+    malformed_waivers: tuple[str, ...]
+    signoffs: tuple[SignoffStatus, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """The terminal summary: verdict and scope, then one line per blocker."""
+        return [f"golive verdict: {self.decision}", f"scope: {self.scope.line()}"] + [
+            b.line() for b in self.blockers
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """verdict.json (reports/README.md) without the run's timings and evidence."""
+        return {
+            "schema": SCHEMA,
+            "verdict": self.decision,
+            "scope": asdict(self.scope),
+            "counts": self.counts,
+            "blockers": [asdict(f) for f in self.blockers],
+            "conditions": [asdict(f) for f in self.conditions],
+            "waived": [asdict(f) for f in self.waived],
+            "missing": [asdict(f) for f in self.missing],
+            "waivers": {
+                "applied": [_waiver(w) for w in self.waivers if w.state == "applied"],
+                "expired": [_waiver(w) for w in self.waivers if w.state == "expired"],
+                "unused": [_waiver(w) for w in self.waivers if w.state == "unused"],
+                "malformed": list(self.malformed_waivers),
+            },
+            "signoffs": [_signoff(s) for s in self.signoffs],
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+def _waiver(w: WaiverStatus) -> dict[str, Any]:
+    d = asdict(w)
+    d["expires"] = w.expires.isoformat()
+    return d
+
+
+def _signoff(s: SignoffStatus) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "name": s.name,
+        "required": s.required,
+        "state": s.state,
+        "detail": s.detail,
+    }
+    if s.signoff is not None:
+        d.update(s.signoff.model_dump(mode="json"))
+    return d
+
+
+def _active(waivers: WaiverFile, check: str, today: date) -> tuple[int, Waiver] | None:
+    for index, w in waivers.valid:
+        if w.matches(check) and not w.expired(today):
+            return index, w
+    return None
+
+
+def _expired(waivers: WaiverFile, check: str, today: date) -> tuple[int, Waiver] | None:
+    for index, w in waivers.valid:
+        if w.matches(check) and w.expired(today):
+            return index, w
+    return None
+
+
+def decide(
+    results: list[CheckResult],
+    waivers: WaiverFile,
+    signoffs: list[SignoffStatus],
+    today: date,
+    scope: Scope,
+    interrupted: str | None = None,
+) -> Verdict:
+    """Apply DESIGN §4 to one run."""
+    blockers: list[Finding] = []
+    conditions: list[Finding] = []
+    waived: list[Finding] = []
+    missing: list[Finding] = []
+    applied: dict[int, list[str]] = defaultdict(list)
+    unreachable: dict[str, list[CheckResult]] = defaultdict(list)
+
+    for r in results:
+        if r.unreachable is not None and r.host is not None:
+            unreachable[r.host].append(r)
+            continue
+        if r.outcome == "passed":
+            continue
+        what = "missing evidence (skipped" if r.outcome == "skipped" else r.outcome
+        message = f"{what}: {r.message})" if r.outcome == "skipped" else f"{what}: {r.message}"
+        active = _active(waivers, r.id, today)
+        if active is not None:
+            index, w = active
+            applied[index].append(r.id)
+            waived.append(
+                Finding(r.id, r.host, f"{message} [waived: {w.ticket}]", r.severity, index)
+            )
+            continue
+        stale = _expired(waivers, r.id, today)
+        if stale is not None:
+            message += f" [waiver #{stale[0]} expired {stale[1].expires}]"
+        finding = Finding(r.id, r.host, message, r.severity)
+        if r.outcome == "skipped":
+            missing.append(finding)
+        (blockers if r.severity in BLOCKING else conditions).append(finding)
+
+    for host, rs in unreachable.items():
+        msg = f"host {host} unreachable: {rs[0].unreachable} ({len(rs)} check(s) without evidence)"
+        blockers.append(Finding("connection", host, msg))
+        missing.extend(Finding(r.id, host, f"host {host} unreachable", r.severity) for r in rs)
+
+    for s in signoffs:
+        if s.required and not s.ok:
+            blockers.append(Finding(f"signoff:{s.name}", None, s.line()))
+
+    executed = sum(r.outcome != "skipped" and r.unreachable is None for r in results)
+    if executed == 0:
+        blockers.append(Finding("run", None, "no check ran: there is no evidence at all"))
+    if interrupted:
+        blockers.append(Finding("run", None, f"run interrupted: {interrupted}"))
+
+    statuses = tuple(
+        WaiverStatus(
+            i,
+            w.check,
+            w.ticket,
+            w.approver,
+            w.justification,
+            w.expires,
+            "expired" if w.expired(today) else "applied" if applied.get(i) else "unused",
+            tuple(applied.get(i, ())),
+        )
+        for i, w in waivers.valid
+    )
+    decision: Decision = "NO-GO" if blockers else "CONDITIONAL" if conditions or waived else "GO"
+    counts = {
+        o: sum(r.outcome == o for r in results) for o in ("passed", "failed", "error", "skipped")
+    }
+    counts.update(
+        total=len(results),
+        unreachable=sum(r.unreachable is not None for r in results),
+        blockers=len(blockers),
+        waived=len(waived),
+        missing=len(missing),
+    )
+    return Verdict(
+        decision,
+        scope,
+        tuple(results),
+        tuple(blockers),
+        tuple(conditions),
+        tuple(waived),
+        tuple(missing),
+        statuses,
+        tuple(str(m) for m in waivers.malformed),
+        tuple(signoffs),
+        counts,
+    )
+
+
+def exit_code(decision: Decision, conditional_exit_code: int) -> int:
+    """GO → 0, NO-GO → 1, CONDITIONAL → the environment's policy."""
+    return {"GO": 0, "NO-GO": 1, "CONDITIONAL": conditional_exit_code}[decision]

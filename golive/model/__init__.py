@@ -1,0 +1,1 @@
+"""The environment model: configuration as validated data."""

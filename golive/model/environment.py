@@ -1,0 +1,250 @@
+"""The environment model: inventory, expectations and secrets of one environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from golive.model.config import Strict, load_model, read_yaml
+from golive.model.errors import ConfigError
+from golive.model.expectations import predeploy as predeploy
+from golive.model.expectations import security as security
+
+ENVIRONMENTS = Path(
+    os.environ.get("GOLIVE_ENVIRONMENTS", Path(__file__).parents[2] / "environments")
+)
+
+
+class Release(Strict):
+    """The release under certification and the one a rollback returns to."""
+
+    version: str
+    previous: str | None = None
+
+
+class SandboxSpec(Strict):
+    """Where the embedded sandbox lives: its network namespace and data directory."""
+
+    netns: str
+    dir: Path
+    vantage: IPv4Address = Field(description="source address of the suite's own network probes")
+
+
+class SshSpec(Strict):
+    """How Testinfra reaches the hosts over SSH."""
+
+    user: str | None = None
+    identity_file: Path | None = None
+    known_hosts: Path | None = None
+    connect_timeout: float = Field(5.0, gt=0)
+    control_persist: int = Field(60, ge=0)
+
+
+class Host(Strict):
+    """One host of the environment."""
+
+    address: IPv4Address | str
+    roles: list[str] = Field(min_length=1)
+    connection: str = "ssh"
+    vars: dict[str, str] = {}
+
+    @field_validator("connection")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if scheme not in {"ssh", "paramiko", "local", "ansible"}:
+            raise ValueError("a Testinfra backend: ssh, paramiko, local or ansible")
+        return value
+
+
+class PublicEndpoint(Strict):
+    """The service's public entry point, as its users reach it."""
+
+    url: str
+    ca_bundle: Path | None = None
+    resolver: IPv4Address | None = None
+    timeout: float = Field(10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if urlsplit(value).scheme != "https" or not urlsplit(value).hostname:
+            raise ValueError("an https:// URL with a host name")
+        return value
+
+    @property
+    def hostname(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
+class Account(Strict):
+    """A test account of the application; password and TOTP seed name secrets."""
+
+    username: str
+    role: str
+    password: str
+    totp: str | None = None
+
+
+class Database(Strict):
+    """How the suite reaches the database, and the application's own role."""
+
+    host: str
+    port: int = Field(5432, gt=0, lt=65536)
+    dbname: str
+    user: str
+    password: str
+    app_role: str
+    sslmode: str = "verify-full"
+    ca_bundle: Path | None = None
+
+
+class Policy(Strict):
+    """Gate policy of this environment."""
+
+    conditional_exit_code: int = Field(0, ge=0, le=255)
+    required_signoffs: list[str] = []
+
+
+class Inventory(Strict):
+    """``inventory.yml``: what the environment is made of."""
+
+    name: str
+    release: Release
+    allow_destructive: bool = False
+    sandbox: SandboxSpec | None = None
+    ssh: SshSpec = SshSpec()
+    public: PublicEndpoint
+    hosts: dict[str, Host] = Field(min_length=1)
+    accounts: dict[str, Account] = {}
+    database: Database
+    secrets_file: Path | None = None
+    policy: Policy = Policy()
+
+    @model_validator(mode="after")
+    def _references(self) -> Inventory:
+        if self.database.host not in self.hosts:
+            raise ValueError(f"database.host {self.database.host!r} is not a host of the inventory")
+        return self
+
+
+class AppExpectation(Strict):
+    """The application's HTTP surface on every app node."""
+
+    port: int = Field(gt=0, lt=65536)
+    health_path: str = "/health"
+    version_path: str = "/version"
+
+
+class SmokeOrder(Strict):
+    """The synthetic order the smoke suite places."""
+
+    symbol: str
+    side: str = "BUY"
+    quantity: int = Field(1, gt=0)
+    limit_price: float = Field(gt=0)
+    account: str = "trader"
+
+
+class Expectations(Strict):
+    """``expectations.yml``: what the environment must satisfy."""
+
+    app: AppExpectation
+    smoke_order: SmokeOrder
+    software: dict[str, predeploy.RoleSoftware] | None = None
+    hardware: dict[str, predeploy.Hardware] | None = None
+    clock: predeploy.Clock | None = None
+    facts: predeploy.Facts | None = None
+    parity: predeploy.Parity | None = None
+    dns: predeploy.Dns | None = None
+    load_balancer: predeploy.LoadBalancer | None = None
+    database_prep: predeploy.DatabasePrep | None = None
+    security_prep: predeploy.SecurityPrep | None = None
+    deployment: predeploy.Deployment | None = None
+    integration: predeploy.Integration | None = None
+    tls: security.TlsPolicy | None = None
+    firewall: security.Firewall | None = None
+    auth: security.Auth | None = None
+    hardening: security.Hardening | None = None
+
+
+class MissingExpectation(AssertionError):
+    """A check needs an expectations section the environment does not declare."""
+
+    def __init__(self, file: Path, name: str) -> None:
+        super().__init__(
+            f"{file} has no `{name}:` section: the check has nothing to verify against"
+        )
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A loaded, validated environment."""
+
+    path: Path
+    inventory: Inventory
+    expectations: Expectations
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.inventory.name
+
+    def hosts_with_role(self, *roles: str) -> list[str]:
+        """Host names having any of ``roles`` (all hosts when none given), inventory order."""
+        return [
+            name
+            for name, host in self.inventory.hosts.items()
+            if not roles or set(roles) & set(host.roles)
+        ]
+
+    def expectation(self, name: str) -> Any:
+        """An expectations section by name; absent, the check that needs it fails (never skips)."""
+        value = getattr(self.expectations, name)
+        if value is None:
+            raise MissingExpectation(self.path / "expectations.yml", name)
+        return value
+
+    def secret(self, name: str) -> str:
+        """The value of a named secret; a missing one is a configuration error."""
+        try:
+            return self.secrets[name]
+        except KeyError:
+            where = self.inventory.secrets_file or self.path / "inventory.yml"
+            raise ConfigError(where, name, "a secret of that name") from None
+
+    def secret_values(self) -> list[str]:
+        """Every secret value, for redaction."""
+        return [v for v in self.secrets.values() if v]
+
+
+def _load_secrets(inventory: Inventory) -> dict[str, str]:
+    if inventory.secrets_file is None:
+        return {}
+    data: Any = read_yaml(inventory.secrets_file)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ConfigError(inventory.secrets_file, "(root)", "a mapping of secret name to string")
+    return {str(k): v for k, v in data.items()}
+
+
+def available() -> list[str]:
+    """Names of the environments that have an inventory."""
+    return sorted(p.parent.name for p in ENVIRONMENTS.glob("*/inventory.yml"))
+
+
+def load_environment(name: str, root: Path | None = None, *, secrets: bool = True) -> Environment:
+    """Load ``environments/NAME/`` (or ``root`` itself when given)."""
+    path = root if root is not None else ENVIRONMENTS / name
+    if not (path / "inventory.yml").is_file():
+        raise ConfigError(
+            path, "--env", f"an environment with an inventory.yml; known: {', '.join(available())}"
+        )
+    inventory = load_model(path / "inventory.yml", Inventory)
+    expectations = load_model(path / "expectations.yml", Expectations)
+    return Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})

@@ -1,0 +1,1 @@
+"""Expectation sections of expectations.yml, one module per suite."""

@@ -1,0 +1,92 @@
+"""Facts snapshot of a host: packages, runtime versions, config file hashes, listening ports."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from golive.judge import parity
+from golive.model.environment import Environment, load_environment
+from golive.model.facts import HostFacts
+from golive.probe import netns
+from golive.probe.hosts import HostPool, Target
+
+
+def packages(target: Target) -> dict[str, str]:
+    """Installed Debian packages and their versions."""
+    out = target.run("dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n'")
+    found = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[2].startswith("ii"):
+            found[parts[0]] = parts[1]
+    return found
+
+
+def runtime_version(target: Target, command: str, pattern: str) -> str | None:
+    """The version a runtime reports of itself (None when the pattern does not match)."""
+    out = target.run(command)
+    match = re.search(pattern, out.stdout + out.stderr)
+    return match.group(1) if match else None
+
+
+def listening_ports(target: Target) -> list[int]:
+    """TCP ports with a listener on the host."""
+    out = target.run("ss -Hltn")
+    ports = {int(line.split()[3].rsplit(":", 1)[1]) for line in out.stdout.splitlines() if line}
+    return sorted(ports)
+
+
+def config_path(target: Target, entry: str) -> str:
+    """A config file named by a host var, optionally with a sub-path: ``var`` or ``var:sub``."""
+    var, _, sub = entry.partition(":")
+    base = target.var(var)
+    return f"{base.rstrip('/')}/{sub}" if sub else base
+
+
+def config_hashes(target: Target, entries: list[str]) -> dict[str, str]:
+    """sha256 of each config file ('unreadable' when the host does not let us read it)."""
+    hashes = {}
+    for entry in entries:
+        out = target.run("sha256sum %s", config_path(target, entry))
+        hashes[entry] = out.stdout.split()[0] if out.rc == 0 else "unreadable"
+    return hashes
+
+
+def snapshot(target: Target, env: Environment) -> HostFacts:
+    """Every fact golive records about ``target``."""
+    exp = env.expectations
+    roles = target.spec.roles
+    facts = HostFacts(roles=list(roles), packages=packages(target))
+    for role in roles:
+        software = (exp.software or {}).get(role)
+        for name, probe in (software.runtimes if software else {}).items():
+            facts.runtimes[name] = runtime_version(target, probe.command, probe.pattern) or "?"
+        if exp.facts:
+            facts.config_sha256.update(config_hashes(target, exp.facts.config_files.get(role, [])))
+    facts.listening = listening_ports(target)
+    return facts
+
+
+def load_snapshot(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def collect(env: Environment) -> dict[str, HostFacts]:
+    """Facts of every host of ``env`` (a sandbox's namespace is entered first)."""
+    if env.inventory.sandbox is not None:
+        netns.enter(env.inventory.sandbox.netns)
+    pool = HostPool(env)
+    return {name: snapshot(pool.get(name), env) for name in env.inventory.hosts}
+
+
+def resolve(spec: str) -> tuple[dict[str, Any], Environment | None]:
+    """A snapshot from an environment name, an environment directory, or a snapshot file."""
+    path = Path(spec)
+    if path.is_file():
+        return load_snapshot(path), None
+    env = load_environment(path.name, root=path) if path.is_dir() else load_environment(spec)
+    return parity.snapshot(env, collect(env)), env

@@ -1,0 +1,75 @@
+"""An HTTP client for the environment's public surface.
+
+It resolves names through the environment's own DNS server, trusts only the environment's
+CA bundle (never ``REQUESTS_CA_BUNDLE`` or proxies from the process environment), and sends
+from the QA vantage point's address when the environment declares one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import dns.resolver
+import requests
+from requests.adapters import HTTPAdapter
+
+from golive.model.environment import Environment
+
+
+class Resolver:
+    """Look up A records through one DNS server (or the system's when none is given)."""
+
+    def __init__(self, server: str | None, timeout: float = 3.0) -> None:
+        self._resolver = dns.resolver.Resolver(configure=server is None)
+        if server is not None:
+            self._resolver.nameservers = [server]
+        self._resolver.lifetime = timeout
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one resolver per run, few names
+    def addresses(self, name: str) -> tuple[str, ...]:
+        answer = self._resolver.resolve(name, "A")
+        return tuple(sorted(r.address for r in answer))
+
+
+class EnvironmentAdapter(HTTPAdapter):
+    """Connect to the address the environment's DNS gives, keep the name for SNI and Host."""
+
+    def __init__(self, resolver: Resolver, source_address: str | None) -> None:
+        self._resolver = resolver
+        self._source = (source_address, 0) if source_address else None
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        if self._source:
+            kwargs["source_address"] = self._source
+        super().init_poolmanager(*args, **kwargs)
+
+    def build_connection_pool_key_attributes(  # type: ignore[override]
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        params, kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params: dict[str, Any] = dict(params)
+        pool_kwargs: dict[str, Any] = dict(kwargs)
+        name = host_params["host"]
+        host_params["host"] = self._resolver.addresses(name)[0]
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = name
+            pool_kwargs["assert_hostname"] = name
+        return host_params, pool_kwargs
+
+
+def session(env: Environment) -> requests.Session:
+    """A requests session bound to the environment's DNS, CA bundle and vantage point."""
+    public = env.inventory.public
+    vantage = env.inventory.sandbox.vantage if env.inventory.sandbox else None
+    s = requests.Session()
+    s.trust_env = False
+    s.verify = str(public.ca_bundle) if public.ca_bundle else True
+    adapter = EnvironmentAdapter(
+        Resolver(str(public.resolver) if public.resolver else None),
+        str(vantage) if vantage else None,
+    )
+    s.mount("https://", adapter)
+    s.mount("http://", adapter)
+    return s

@@ -1,0 +1,1 @@
+"""Evidence, redaction, certificate, bundle and the reports directory."""

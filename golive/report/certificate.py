@@ -1,0 +1,146 @@
+"""The one-page certificate (Markdown and HTML) rendered from ``verdict.json``."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import Any
+
+from golive.gate.plan import Plan
+
+Table = tuple[str, list[str], list[list[str]]]
+
+
+def _coverage_rows(doc: dict[str, Any], plan: Plan) -> list[list[str]]:
+    outcomes: dict[str, Counter[str]] = {pid: Counter() for pid in plan.items}
+    for check in doc.get("checks", []):
+        for pid in check.get("plan", []):
+            outcomes.setdefault(pid, Counter())[check["outcome"]] += 1
+    signoffs = {s["name"]: s["state"] for s in doc.get("signoffs", [])}
+    rows = []
+    for pid, item in plan.items.items():
+        c = outcomes[pid]
+        cell = ", ".join(f"{n} {o}" for o, n in sorted(c.items())) or "not covered by this run"
+        if item.signoff:
+            cell += f"; sign-off {item.signoff}: {signoffs.get(item.signoff, 'not recorded')}"
+        rows.append([pid, item.title, cell])
+    return rows
+
+
+def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
+    """The certificate's tables: (title, header, rows)."""
+    w = doc.get("waivers", {})
+    waivers = [
+        [
+            x["state"],
+            x["check"],
+            x["ticket"],
+            x["approver"],
+            x["expires"],
+            str(len(x["applied_to"])),
+        ]
+        for key in ("applied", "expired", "unused")
+        for x in w.get(key, [])
+    ] + [["malformed", m, "", "", "", "0"] for m in w.get("malformed", [])]
+    return [
+        (
+            "Blockers",
+            ["host", "check", "reason"],
+            [[b["host"] or "-", b["check"], b["message"]] for b in doc.get("blockers", [])],
+        ),
+        (
+            "Waived checks",
+            ["host", "check", "reason"],
+            [[b["host"] or "-", b["check"], b["message"]] for b in doc.get("waived", [])],
+        ),
+        ("Waivers", ["state", "pattern", "ticket", "approver", "expires", "applied to"], waivers),
+        (
+            "Sign-offs",
+            ["name", "required", "state", "who", "when", "expires", "scope"],
+            [
+                [
+                    s["name"],
+                    "yes" if s["required"] else "no",
+                    s["state"],
+                    s.get("who", ""),
+                    s.get("when", ""),
+                    s.get("expires", ""),
+                    s.get("scope", s.get("detail", "")),
+                ]
+                for s in doc.get("signoffs", [])
+            ],
+        ),
+        ("Plan coverage", ["item", "title", "checks"], _coverage_rows(doc, plan)),
+        (
+            "Evidence (sha256)",
+            ["check", "evidence", "sha256"],
+            [[e["check"], e["name"], e["sha256"]] for e in doc.get("evidence", [])],
+        ),
+    ]
+
+
+def _head(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    s, c = doc["scope"], doc.get("counts", {})
+    return [
+        ("Verdict", doc["verdict"]),
+        ("Environment", s["env"]),
+        ("Release", s["release"]),
+        ("Scope", f"markers: {s['markers'] or '(all)'}; hosts: {', '.join(s['hosts'])}"),
+        ("Checks", ", ".join(f"{k} {v}" for k, v in c.items())),
+        (
+            "Run",
+            f"{doc.get('timings', {}).get('started', '?')} "
+            f"({doc.get('timings', {}).get('duration_s', '?')} s)",
+        ),
+    ]
+
+
+def markdown(doc: dict[str, Any], plan: Plan) -> str:
+    def cell(v: str) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    out = [f"# Go-live certificate: {doc['verdict']}", ""]
+    out += [f"- **{k}:** {cell(v)}" for k, v in _head(doc)]
+    for title, header, rows in tables(doc, plan):
+        out += ["", f"## {title}", ""]
+        if not rows:
+            out.append("none")
+            continue
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+_CSS = (
+    "body{font:12px sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1em}"
+    "td,th{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}"
+    ".GO{color:#186a1c}.CONDITIONAL{color:#a06000}.NO-GO{color:#b00020}"
+    "td.sha{font-family:monospace;font-size:10px}"
+)
+
+
+def html_page(doc: dict[str, Any], plan: Plan) -> str:
+    e = html.escape
+    v = doc["verdict"]
+    out = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>golive certificate {e(v)}"
+        f"</title><style>{_CSS}</style></head><body>",
+        f"<h1>Go-live certificate: <span class='{e(v)}'>{e(v)}</span></h1><table>",
+    ]
+    out += [f"<tr><th>{e(k)}</th><td>{e(str(val))}</td></tr>" for k, val in _head(doc)]
+    out.append("</table>")
+    for title, header, rows in tables(doc, plan):
+        out.append(f"<h2>{e(title)}</h2>")
+        if not rows:
+            out.append("<p>none</p>")
+            continue
+        out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
+        sha = header[-1] == "sha256"
+        for r in rows:
+            tds = [f"<td>{e(str(x))}</td>" for x in r]
+            if sha:
+                tds[-1] = f"<td class='sha'>{e(str(r[-1]))}</td>"
+            out.append("<tr>" + "".join(tds) + "</tr>")
+        out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""golive as a pytest plugin: plugins, fixtures and the suites."""

@@ -1,0 +1,41 @@
+"""golive's pytest plugin (the ``pytest11`` entry point): loads the plugins and fixtures and
+registers golive's markers, so a project that installs golive needs no copied ``pytest.ini``."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = [
+    "pytest_golive.plugins.environment",
+    "pytest_golive.plugins.gate",
+    "pytest_golive.plugins.evidence",
+    "pytest_golive.fixtures.hosts",
+    "pytest_golive.fixtures.http",
+    "pytest_golive.fixtures.db",
+    "pytest_golive.fixtures.security",
+]
+
+MARKERS = {
+    "predeploy": "pre-deployment preparations (plan: Pre-Deployment Preparations)",
+    "smoke": "fast post-deploy smoke checks, safe on production",
+    "integration": "components working together",
+    "performance": "load tests against SLOs",
+    "security": "security testing",
+    "tls": "TLS policy (security)",
+    "firewall": "firewall exposure and reachability (security)",
+    "auth": "authentication, MFA and access control (security)",
+    "hardening": "configuration hardening (security)",
+    "monitoring": "monitoring, logging and alerting",
+    "backup": "backup validation",
+    "rollback": "rollback readiness",
+    "drill": "destructive drill; only where the environment allows it, after every other check",
+    "severity(level)": "blocker | critical | normal | minor; overrides the suite default",
+    "plan(*items)": "the deployment-plan item(s) this check proves (golive/gate/plan.yml); "
+    "overrides the suite default",
+    "roles(*roles)": "run the check once per inventory host having any of these roles",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")

@@ -1,0 +1,111 @@
+"""Deployment Process › Validation and Testing › Integration: the load balancer, the app
+nodes and the database working together. Writes are synthetic orders, flagged as such."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from golive.model.environment import Environment
+from golive.probe.hosts import Target
+from golive.probe.nodes import get_json
+
+pytestmark = [pytest.mark.integration, pytest.mark.plan("deploy.validation.integration")]
+
+
+def test_order_through_load_balancer_is_in_database(api, db, environment: Environment) -> None:
+    _, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
+    fields = ("username", "symbol", "side", "quantity", "limit_price", "synthetic")
+    row = db.execute(
+        f"SELECT {', '.join(fields)} FROM orders WHERE id = %s", (order_id,)
+    ).fetchone()
+    where = f"{environment.inventory.database.host}/{environment.inventory.database.dbname}"
+    assert row is not None, f"{where}: order {order_id} placed through {api.base} is not in orders"
+    account = environment.inventory.accounts[environment.expectations.smoke_order.account]
+    sent = {"username": account.username, **body}
+    stored = dict(zip(fields, row, strict=True))
+    stored["limit_price"] = float(str(stored["limit_price"]))  # numeric column -> Decimal
+    wrong = {k: (v, stored[k]) for k, v in sent.items() if stored[k] != v}
+    assert not wrong, f"{where}: order {order_id} stored differs (sent, stored): {wrong}"
+
+
+def _healthy_app_nodes(environment: Environment, pool) -> list[Target]:
+    app = environment.expectations.app
+    nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
+    return [t for t in nodes if get_json(t, app.port, app.health_path).status == 200]
+
+
+def _count(node: Target, port: int, path: str, metric: str, selector: str) -> float:
+    """Sum of a node's own counter samples whose labels contain ``selector``."""
+    answer = get_json(node, port, path)
+    assert answer.status == 200, f"{node.name}: metrics: {answer.describe()}"
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in str(answer.body).splitlines()
+        if line.startswith(metric + "{") and selector in line
+    )
+
+
+def test_load_balancer_spreads_requests(api, host_pool, environment: Environment) -> None:
+    spec = environment.expectation("integration")
+    nodes = _healthy_app_nodes(environment, host_pool)
+    assert nodes, "no app node is healthy"
+    port = environment.expectations.app.port
+    counters = (spec.metrics_path, spec.spread_metric, spec.spread_selector)
+    before = {n.name: _count(n, port, *counters) for n in nodes}
+    path = environment.expectations.app.version_path
+    statuses = [api.request("GET", path).status_code for _ in range(spec.spread_requests)]
+    assert all(s == 200 for s in statuses), f"{api.base}{path} answered {statuses}"
+    served = {n.name: _count(n, port, *counters) - before[n.name] for n in nodes}
+    idle = [name for name, count in served.items() if count < 1]
+    assert not idle, (
+        f"the load balancer sent none of {spec.spread_requests} requests to healthy "
+        f"{', '.join(idle)} ({spec.spread_metric}{{{spec.spread_selector}}} per node: {served})"
+    )
+
+
+def test_session_works_across_nodes(api, host_pool, environment: Environment) -> None:
+    token, _, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
+    app = environment.expectations.app
+    refused = []
+    for node in (host_pool.get(n) for n in environment.hosts_with_role("app")):
+        answer = get_json(
+            node, app.port, f"/api/orders/{order_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+        if answer.status != 200:
+            refused.append(f"{node.name}: {answer.describe()}")
+    assert not refused, "a session made through the load balancer is refused on " + "; ".join(
+        refused
+    )
+
+
+def _wait_healthy(node: Target, environment: Environment, timeout: float) -> bool:
+    app = environment.expectations.app
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if get_json(node, app.port, app.health_path).status == 200:
+            return True
+        time.sleep(1)
+    return False
+
+
+@pytest.mark.drill
+@pytest.mark.severity("critical")
+def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment) -> None:
+    drill = environment.expectation("integration").drill
+    node = host_pool.get(drill.node)
+    health = environment.expectations.app.health_path
+    stopped = node.run(node.var(drill.stop_var))
+    try:
+        assert stopped.rc == 0, f"{node.name}: stopping failed: {stopped.stderr.strip()[:200]}"
+        statuses = [api.request("GET", health).status_code for _ in range(drill.requests)]
+        assert all(s == 200 for s in statuses), (
+            f"with {node.name} stopped, {api.base}{health} answered {statuses}"
+        )
+    finally:
+        started = node.run(node.var(drill.start_var))
+        restored = started.rc == 0 and _wait_healthy(node, environment, 60)
+    assert restored, (
+        f"{node.name}: not healthy again after the drill ({started.stderr.strip()[:200]})"
+    )

@@ -1,0 +1,31 @@
+"""Pre-deployment fixtures: one facts snapshot per host, shared by the checks that use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from golive.model.environment import Environment
+from golive.model.facts import HostFacts
+from golive.probe.facts import snapshot
+from golive.probe.hosts import HostPool
+
+
+class FactsCache:
+    """Facts snapshots of the environment's hosts, each taken once per run."""
+
+    def __init__(self, pool: HostPool, env: Environment) -> None:
+        self.pool, self.env = pool, env
+        self._facts: dict[str, HostFacts] = {}
+
+    def get(self, name: str) -> HostFacts:
+        if name not in self._facts:
+            self._facts[name] = snapshot(self.pool.get(name), self.env)
+        return self._facts[name]
+
+    def all(self) -> dict[str, HostFacts]:
+        return {name: self.get(name) for name in self.env.inventory.hosts}
+
+
+@pytest.fixture(scope="session")
+def facts(host_pool: HostPool, environment: Environment) -> FactsCache:
+    return FactsCache(host_pool, environment)

@@ -1,0 +1,95 @@
+"""Smoke: right after a deploy, the service answers and its key functions work.
+
+Plan: Deployment Process › Validation and Testing › Smoke Testing. Safe on production:
+its only write is one synthetic order, flagged as such.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from golive.model.environment import Environment
+from golive.probe.hosts import Target
+from golive.probe.nodes import get_json
+
+pytestmark = [pytest.mark.smoke, pytest.mark.plan("deploy.validation.smoke")]
+
+
+@pytest.mark.severity("blocker")
+def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
+    path = environment.expectations.app.health_path
+    response = api.request("GET", path)
+    assert response.status_code == 200, (
+        f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
+    )
+    assert response.json().get("status") == "UP", f"{api.base}{path} reports {response.json()}"
+
+
+def _tier_port(target: Target, environment: Environment) -> int:
+    """The port the host's tier serves: HTTPS on the balancer, the app port, PostgreSQL."""
+    roles = target.spec.roles
+    if "lb" in roles:
+        return urlsplit(environment.inventory.public.url).port or 443
+    if "app" in roles:
+        return environment.expectations.app.port
+    return environment.inventory.database.port
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("lb", "app", "db")
+def test_tier_service_listens(target: Target, environment: Environment) -> None:
+    port = _tier_port(target, environment)
+    listeners = {line.split()[3] for line in target.run("ss -ltnH").stdout.splitlines()}
+    accepted = (target.address, f"[::ffff:{target.address}]", "0.0.0.0", "*", "[::]")
+    assert listeners & {f"{a}:{port}" for a in accepted}, (
+        f"{target.name}: nothing listens on {target.address}:{port}"
+    )
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
+    app = environment.expectations.app
+    answer = get_json(target, app.port, app.health_path)
+    assert answer.status == 200, f"{target.name}: {answer.describe()}"
+    assert answer.body.get("status") == "UP", f"{target.name}: health is {answer.body}"
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_app_node_serves_release_under_certification(
+    target: Target, environment: Environment
+) -> None:
+    app, wanted = environment.expectations.app, environment.inventory.release.version
+    answer = get_json(target, app.port, app.version_path)
+    assert answer.status == 200, f"{target.name}: {answer.describe()}"
+    served = answer.body.get("version")
+    assert served == wanted, (
+        f"{target.name} serves {served}, the release under certification is {wanted}"
+    )
+
+
+@pytest.mark.severity("blocker")
+@pytest.mark.roles("app")
+def test_database_is_up_as_seen_by_app(target: Target, environment: Environment) -> None:
+    app = environment.expectations.app
+    answer = get_json(target, app.port, app.health_path)
+    assert answer.status in (200, 503), f"{target.name}: {answer.describe()}"
+    db = answer.body.get("db")
+    assert db == "UP", (
+        f"{target.name}: the app sees the database as {db} ({answer.body.get('reason', '')})"
+    )
+
+
+@pytest.mark.severity("blocker")
+def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
+    token, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
+    read = api.request("GET", f"/api/orders/{order_id}", token)
+    assert read.status_code == 200, (
+        f"reading order {order_id} back answered HTTP {read.status_code}"
+    )
+    got = read.json()
+    mismatched = {k: (v, got.get(k)) for k, v in body.items() if got.get(k) != v}
+    assert not mismatched, f"order {order_id} read back differs (sent, got): {mismatched}"
