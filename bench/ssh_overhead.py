@@ -36,8 +36,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=50)
     args = parser.parse_args()
     env = load_environment(args.env)
-    if env.inventory.sandbox:
-        netns.enter(env.inventory.sandbox.netns)
+    if env.inventory.probe.netns:
+        netns.enter(env.inventory.probe.netns)
     pool = HostPool(env)
     names = list(env.inventory.hosts)
     first = pool.get(names[0])

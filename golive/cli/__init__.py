@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from golive.model.errors import GoliveError
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="golive", description=__doc__)
+    top.add_argument(
+        "--envdir", help="directory of environments (default: $GOLIVE_ENVDIR or ./environments)"
+    )
     sub = top.add_subparsers(dest="command", required=True)
     # each command group registers itself; imported here so `golive --help` stays cheap
     from golive.cli import parity, report, sandbox
@@ -22,6 +27,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.envdir:
+        os.environ["GOLIVE_ENVDIR"] = str(Path(args.envdir).resolve())
     try:
         code: int = args.func(args)
     except GoliveError as exc:

@@ -16,9 +16,10 @@ from golive.model.errors import ConfigError
 from golive.model.expectations import predeploy as predeploy
 from golive.model.expectations import security as security
 
-ENVIRONMENTS = Path(
-    os.environ.get("GOLIVE_ENVIRONMENTS", Path(__file__).parents[2] / "environments")
-)
+
+def envdir() -> Path:
+    """The directory of environments: ``$GOLIVE_ENVDIR``, else ``./environments`` (absolute)."""
+    return Path(os.environ.get("GOLIVE_ENVDIR") or "environments").resolve()
 
 
 class Release(Strict):
@@ -29,11 +30,21 @@ class Release(Strict):
 
 
 class SandboxSpec(Strict):
-    """Where the embedded sandbox lives: its network namespace and data directory."""
+    """Where the embedded sandbox keeps its data (its namespace and vantage are ``probe:``)."""
 
-    netns: str
     dir: Path
-    vantage: IPv4Address = Field(description="source address of the suite's own network probes")
+
+
+class ProbeSpec(Strict):
+    """Where golive's own network probes (HTTP, DNS, TLS handshakes, nmap) start from: any
+    environment may pin a source address and a network namespace; the sandbox sets both."""
+
+    source: IPv4Address | None = Field(
+        None, description="source address of golive's own network probes (the QA vantage point)"
+    )
+    netns: str | None = Field(
+        None, description="network namespace (ip netns) golive enters before probing"
+    )
 
 
 class SshSpec(Strict):
@@ -119,6 +130,7 @@ class Inventory(Strict):
     release: Release
     allow_destructive: bool = False
     sandbox: SandboxSpec | None = None
+    probe: ProbeSpec = ProbeSpec()
     ssh: SshSpec = SshSpec()
     public: PublicEndpoint
     hosts: dict[str, Host] = Field(min_length=1)
@@ -233,17 +245,22 @@ def _load_secrets(inventory: Inventory) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
-def available() -> list[str]:
-    """Names of the environments that have an inventory."""
-    return sorted(p.parent.name for p in ENVIRONMENTS.glob("*/inventory.yml"))
+def available(directory: Path | None = None) -> list[str]:
+    """Names of the environments (in ``directory``, default :func:`envdir`) with an inventory."""
+    return sorted(p.parent.name for p in (directory or envdir()).glob("*/inventory.yml"))
 
 
-def load_environment(name: str, root: Path | None = None, *, secrets: bool = True) -> Environment:
-    """Load ``environments/NAME/`` (or ``root`` itself when given)."""
-    path = root if root is not None else ENVIRONMENTS / name
+def load_environment(
+    name: str, root: Path | None = None, *, secrets: bool = True, directory: Path | None = None
+) -> Environment:
+    """Load ``NAME`` from the environments directory (``directory``, default :func:`envdir`),
+    or ``root`` itself when given."""
+    base = directory or envdir()
+    path = root if root is not None else base / name
     if not (path / "inventory.yml").is_file():
+        known = ", ".join(available(base)) or "none"
         raise ConfigError(
-            path, "--env", f"an environment with an inventory.yml; known: {', '.join(available())}"
+            path, "--env", f"an environment with an inventory.yml under {base}; known: {known}"
         )
     inventory = load_model(path / "inventory.yml", Inventory)
     expectations = load_model(path / "expectations.yml", Expectations)

@@ -77,8 +77,8 @@ def load_snapshot(path: Path) -> dict[str, Any]:
 
 def collect(env: Environment) -> dict[str, HostFacts]:
     """Facts of every host of ``env`` (a sandbox's namespace is entered first)."""
-    if env.inventory.sandbox is not None:
-        netns.enter(env.inventory.sandbox.netns)
+    if env.inventory.probe.netns:
+        netns.enter(env.inventory.probe.netns)
     pool = HostPool(env)
     return {name: snapshot(pool.get(name), env) for name in env.inventory.hosts}
 

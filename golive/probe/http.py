@@ -2,7 +2,7 @@
 
 It resolves names through the environment's own DNS server, trusts only the environment's
 CA bundle (never ``REQUESTS_CA_BUNDLE`` or proxies from the process environment), and sends
-from the QA vantage point's address when the environment declares one.
+from the environment's probe source address (``probe.source``) when it declares one.
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ class EnvironmentAdapter(HTTPAdapter):
 def session(env: Environment) -> requests.Session:
     """A requests session bound to the environment's DNS, CA bundle and vantage point."""
     public = env.inventory.public
-    vantage = env.inventory.sandbox.vantage if env.inventory.sandbox else None
+    source = env.inventory.probe.source
     s = requests.Session()
     s.trust_env = False
     s.verify = str(public.ca_bundle) if public.ca_bundle else True
     adapter = EnvironmentAdapter(
         Resolver(str(public.resolver) if public.resolver else None),
-        str(vantage) if vantage else None,
+        str(source) if source else None,
     )
     s.mount("https://", adapter)
     s.mount("http://", adapter)

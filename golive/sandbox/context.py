@@ -22,6 +22,8 @@ class Sandbox:
         env = load_environment(name, secrets=False)
         if env.inventory.sandbox is None:
             raise SandboxError(f"environment {name} is not a sandbox (no `sandbox:` key)")
+        if not env.inventory.probe.netns:
+            raise SandboxError(f"sandbox {name} names no network namespace (`probe.netns`)")
         return cls(env)
 
     @property
@@ -31,8 +33,9 @@ class Sandbox:
 
     @property
     def netns(self) -> str:
-        assert self.env.inventory.sandbox is not None
-        return self.env.inventory.sandbox.netns
+        netns = self.env.inventory.probe.netns
+        assert netns is not None  # checked at load
+        return netns
 
     @property
     def stack(self) -> Path:

@@ -21,8 +21,9 @@ def create(sbx: Sandbox) -> None:
     ns = ["ip", "-n", sbx.netns]
     run([*ns, "link", "set", "lo", "up"])
     have = run([*ns, "-4", "-o", "addr", "show", "dev", "lo"]).stdout
-    vantage = sbx.env.inventory.sandbox.vantage if sbx.env.inventory.sandbox else None
-    addresses = [sbx.address(h) for h in sbx.env.inventory.hosts] + [str(vantage)]
+    vantage = sbx.env.inventory.probe.source
+    addresses = [sbx.address(h) for h in sbx.env.inventory.hosts]
+    addresses += [str(vantage)] if vantage else []
     for address in addresses:
         if f" {address}/32 " not in have:
             run([*ns, "addr", "add", f"{address}/32", "dev", "lo"])

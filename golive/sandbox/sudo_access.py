@@ -28,7 +28,8 @@ def install(sbx: Sandbox, user: str) -> None:
     write(
         wrapper(sbx),
         "#!/bin/sh\n# stop|start HOST SERVICE of this sandbox (drills run it through sudo)\n"
-        f"export GOLIVE_SANDBOX_DIR='{sbx.dir}' GOLIVE_NETNS='{sbx.netns}'\n"
+        f"export GOLIVE_SANDBOX_DIR='{sbx.dir}' GOLIVE_NETNS='{sbx.netns}' "
+        f"GOLIVE_ENVDIR='{sbx.env.path.resolve().parent}'\n"
         f"exec '{sys.executable}' -m golive.sandbox.service_ctl \"$@\"\n",
     )
     wrapper(sbx).chmod(0o755)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -20,16 +21,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--env",
         dest="golive_env",
         default=os.environ.get("GOLIVE_ENV", "sandbox"),
-        help="environment under environments/ to certify (default: $GOLIVE_ENV or sandbox)",
+        help="environment to certify, a directory of --envdir (default: $GOLIVE_ENV or sandbox)",
+    )
+    group.addoption(
+        "--envdir",
+        dest="golive_envdir",
+        default=None,
+        help="directory of environments (default: $GOLIVE_ENVDIR or ./environments)",
     )
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        env = load_environment(config.getoption("golive_env"))
-        if env.inventory.sandbox is not None:
-            netns.enter(env.inventory.sandbox.netns)
+        envdir = config.getoption("golive_envdir")
+        directory = Path(envdir).resolve() if envdir else None
+        env = load_environment(config.getoption("golive_env"), directory=directory)
+        if env.inventory.probe.netns:
+            netns.enter(env.inventory.probe.netns)
     except GoliveError as exc:
         raise pytest.UsageError(f"golive: {exc}") from None
     config.stash[ENVIRONMENT] = env

@@ -48,7 +48,7 @@ def sandbox() -> None:
 @pytest.fixture
 def certify(tmp_path: Path, sandbox: None):
     """Run golive's suites (``pytest -m MARKERS``) as a subprocess, like QA or CI does;
-    ``env`` adds environment variables (e.g. GOLIVE_ENVIRONMENTS) to the run's."""
+    ``env`` adds environment variables (e.g. GOLIVE_ENVDIR) to the run's."""
 
     def run(markers: str, *extra: str, env: Mapping[str, str] | None = None) -> Run:
         reports = tmp_path / "reports"

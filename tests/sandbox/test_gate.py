@@ -39,7 +39,7 @@ def environment_with_waiver(root: Path, expires: date) -> dict[str, str]:
         "expires": expires,
     }
     (env / "waivers.yml").write_text(yaml.safe_dump([waiver], sort_keys=False))
-    return {"GOLIVE_ENVIRONMENTS": str(root)}
+    return {"GOLIVE_ENVDIR": str(root)}
 
 
 def blocker_hosts(run: Run) -> set[str | None]:

@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 import yaml
 
-from golive.model import environment as golive_environment
-
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Sup3r-Secret-Pw-42"
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DP"
@@ -75,5 +73,5 @@ class Golive:
 @pytest.fixture
 def golive(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Golive:
     g = Golive(pytester)
-    monkeypatch.setattr(golive_environment, "ENVIRONMENTS", pytester.path / "envs")
+    monkeypatch.setenv("GOLIVE_ENVDIR", str(pytester.path / "envs"))
     return g

@@ -25,8 +25,8 @@ def _resolver(environment: Environment) -> dns.resolver.Resolver:
 def test_dns_records_resolve(environment: Environment, evidence) -> None:
     records = environment.expectation("dns").records
     resolver = _resolver(environment)
-    sandbox = environment.inventory.sandbox
-    source = str(sandbox.vantage) if sandbox else None
+    vantage = environment.inventory.probe.source
+    source = str(vantage) if vantage else None
     servers = ", ".join(str(n) for n in resolver.nameservers)
     via = servers if environment.inventory.public.resolver else "system"
     answers: dict[str, list[str]] = {}

@@ -28,8 +28,8 @@ def test_tls_certificate_installed_and_valid(target: Target, environment: Enviro
     public = environment.inventory.public
     port = urlsplit(public.url).port or 443
     context = ssl.create_default_context(cafile=str(public.ca_bundle) if public.ca_bundle else None)
-    sandbox = environment.inventory.sandbox
-    source = (str(sandbox.vantage), 0) if sandbox else None
+    vantage = environment.inventory.probe.source
+    source = (str(vantage), 0) if vantage else None
     try:
         with (
             socket.create_connection((target.address, port), public.timeout, source) as raw,

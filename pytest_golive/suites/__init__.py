@@ -1,0 +1,1 @@
+"""golive's checks, one package per suite marker."""

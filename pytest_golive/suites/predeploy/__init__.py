@@ -1,0 +1,1 @@
+"""golive's predeploy checks."""

@@ -1,0 +1,1 @@
+"""golive's security checks."""
