@@ -54,7 +54,15 @@ class SshSpec(Strict):
     identity_file: Path | None = None
     known_hosts: Path | None = None
     connect_timeout: float = Field(5.0, gt=0)
+    command_timeout: float = Field(
+        300.0, gt=0, description="seconds one remote command may run before it is abandoned"
+    )
     control_persist: int = Field(60, ge=0)
+    control_path: Path | None = Field(
+        None,
+        description="ssh ControlPath of the shared connections (ssh tokens such as %C "
+        "allowed); unset, ssh's own configuration decides",
+    )
 
 
 class Host(Strict):

@@ -1,15 +1,43 @@
-"""Reach the environment's hosts through Testinfra, probing each host once per run."""
+"""Reach the environment's hosts through Testinfra, probing each host once per run.
+
+Over SSH, golive gives Testinfra a backend of its own (:class:`SshBackend`, a subclass of
+Testinfra's): the same remote command and quoting, but
+
+- ``ssh`` is started from an argument list, with no local shell in between, and with a
+  deadline (the inventory's ``ssh.command_timeout``) besides ssh's own connect timeout and
+  keep-alives;
+- once the host's shared connection (ControlMaster) is up, a command is handed to it
+  directly over its control socket (:mod:`golive.probe.sshmux`) instead of starting one
+  more ssh client only to do the same: most of a remote check's cost was that client;
+- the environment passed to ``ssh`` holds no locale variables, so no command runs under
+  the caller's locale on some hosts (``SendEnv LANG LC_*``) and the server's on others.
+
+Testinfra's modules (``host.file``, ``host.socket``, ...) work unchanged on top of it.
+:meth:`HostPool.open` connects many hosts at once, so a run over fifty hosts pays about one
+SSH handshake of waiting, not fifty.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import testinfra
+import testinfra.backend
+from testinfra.backend import base
+from testinfra.backend import ssh as testinfra_ssh
+from testinfra.host import Host as TestinfraHost
 
-from golive.model.environment import Environment, Host
+from golive.model.environment import Environment, Host, SshSpec
 from golive.model.errors import HostUnreachable
+from golive.probe import sshmux
+
+OPEN_CONCURRENCY = 32  # SSH handshakes in flight at once when opening many hosts
 
 
 @dataclass(frozen=True)
@@ -32,27 +60,130 @@ class Target:
         return self.remote.run(command, *args)
 
 
-def _ssh_options(env: Environment) -> dict[str, Any]:
-    ssh = env.inventory.ssh
-    extra = [
-        "-o BatchMode=yes",
-        "-o ServerAliveInterval=5",
-        "-o ServerAliveCountMax=2",
-        f"-o ConnectTimeout={max(1, round(ssh.connect_timeout))}",
-    ]
+def ssh_options(ssh: SshSpec) -> list[str]:
+    """The ssh client options golive uses for every host (argument list form)."""
+    options = [
+        "-o", "BatchMode=yes",
+        "-o", "ServerAliveInterval=5",
+        "-o", "ServerAliveCountMax=2",
+        "-o", f"ConnectTimeout={max(1, round(ssh.connect_timeout))}",
+    ]  # fmt: skip
     if ssh.known_hosts:
-        extra += [f"-o UserKnownHostsFile={ssh.known_hosts}", "-o StrictHostKeyChecking=yes"]
-    options: dict[str, Any] = {
-        "ssh_extra_args": " ".join(extra),
-        "controlpersist": ssh.control_persist,
-    }
+        options += ["-o", f"UserKnownHostsFile={ssh.known_hosts}"]
+        options += ["-o", "StrictHostKeyChecking=yes"]
     if ssh.identity_file:
-        options["ssh_identity_file"] = str(ssh.identity_file)
-    if env.inventory.sandbox is not None:
-        options["controlpath"] = str(
-            env.inventory.sandbox.dir / "ssh" / "cm" / "%%C"
-        )  # testinfra %-formats the command
+        options += ["-i", str(ssh.identity_file)]
+    if ssh.control_persist:
+        options += ["-o", "ControlMaster=auto", "-o", f"ControlPersist={ssh.control_persist}s"]
+    if ssh.control_path:
+        options += ["-o", f"ControlPath={ssh.control_path}"]
     return options
+
+
+def _client_environment() -> dict[str, str]:
+    """The caller's environment without locale variables (see the module's docstring)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not (k.startswith("LC_") or k in ("LANG", "LANGUAGE"))
+    }
+
+
+class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
+    """Testinfra's ssh backend, run without a local shell, with a deadline, and through the
+    host's ControlMaster once there is one."""
+
+    def __init__(
+        self, hostspec: str, *, options: list[str], command_timeout: float, **kwargs: Any
+    ) -> None:
+        super().__init__(hostspec, **kwargs)
+        self.options = options
+        self.command_timeout = command_timeout
+        self._control: str | None = None
+        self._control_known = False
+
+    def _destination(self) -> list[str]:
+        user = ["-o", f"User={self.host.user}"] if self.host.user else []
+        port = ["-o", f"Port={self.host.port}"] if self.host.port else []
+        return [*self.options, *user, *port, self.host.name]
+
+    def _ssh(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return subprocess.run(
+                ["ssh", *argv],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=_client_environment(),
+                timeout=self.command_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"ssh {self.host.name}: no answer within {self.command_timeout:g} s"
+            ) from None
+
+    def control_path(self) -> str | None:
+        """The ControlPath ssh uses for this host, as ssh itself expands it (``ssh -G``)."""
+        if not self._control_known:
+            out = self._ssh("-G", *self._destination())
+            paths = [
+                line.split(" ", 1)[1]
+                for line in out.stdout.decode(errors="replace").splitlines()
+                if line.startswith("controlpath ")
+            ]
+            self._control = paths[0] if paths and paths[0] != "none" else None
+            self._control_known = True
+        return self._control
+
+    def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
+        cmd = self.get_command(command, *args)
+        encoded = self.encode(cmd)
+        control = self.control_path() if self.controlpersist else None
+        if control:
+            try:
+                done = sshmux.run(control, encoded, self.command_timeout)
+            except sshmux.NoMaster:
+                pass  # the ssh client below starts one (ControlMaster=auto)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"{self.host.name}: `{cmd}` did not finish within {self.command_timeout:g} s"
+                ) from None
+            else:
+                return self._result(done.exit_status, encoded, done.stdout, done.stderr)
+        proc = self._ssh(*self._destination(), cmd)
+        return self._result(proc.returncode, encoded, proc.stdout, proc.stderr)
+
+    def _result(self, rc: int, cmd: bytes, stdout: bytes, stderr: bytes) -> base.CommandResult:
+        out = self.result(rc, cmd, stdout, stderr)
+        if rc == 255:  # ssh's own failure, as Testinfra's ssh backend reports it
+            raise RuntimeError(out)
+        return out
+
+
+def remote_host(spec: Host, ssh: SshSpec) -> Any:
+    """A Testinfra Host for an inventory host (golive's SSH backend for ``ssh://``)."""
+    connection = spec.connection
+    if connection == "ssh":  # the inventory's default: the host's address, the ssh user
+        connection = f"ssh://{ssh.user + '@' if ssh.user else ''}{spec.address}"
+    if not connection.startswith("ssh://"):
+        options: dict[str, Any] = {}
+        if connection.startswith("paramiko"):
+            options = {"timeout": max(1, round(ssh.connect_timeout))}
+            if ssh.identity_file:
+                options["ssh_identity_file"] = str(ssh.identity_file)
+        return testinfra.get_host(connection, **options)
+    name, kwargs = testinfra.backend.parse_hostspec(connection)
+    kwargs.pop("connection", None)
+    backend = SshBackend(
+        name,
+        options=ssh_options(ssh),
+        command_timeout=ssh.command_timeout,
+        controlpersist=ssh.control_persist,
+        **kwargs,
+    )
+    host = TestinfraHost(backend)
+    backend.set_host(host)
+    return host
 
 
 class HostPool:
@@ -60,34 +191,59 @@ class HostPool:
 
     def __init__(self, env: Environment) -> None:
         self.env = env
-        self._options = _ssh_options(env)
         self._targets: dict[str, Target | HostUnreachable] = {}
         self._lock = threading.Lock()
+        self._opening: dict[str, threading.Event] = {}
 
     def _connect(self, name: str) -> Target | HostUnreachable:
         spec = self.env.inventory.hosts[name]
-        options = self._options if spec.connection.startswith(("ssh", "paramiko")) else {}
-        remote = testinfra.get_host(spec.connection, **options)
+        remote = remote_host(spec, self.env.inventory.ssh)
         try:
             probe = remote.run("true")
         except RuntimeError as exc:
             out = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            reason = (
-                (out or str(exc)).strip().splitlines()[-1]
-                if (out or str(exc)).strip()
-                else "ssh failed"
-            )
+            text = (out or str(exc)).strip()
+            reason = text.splitlines()[-1] if text else "ssh failed"
             return HostUnreachable(name, f"{spec.connection}: {reason}")
         if probe.rc != 0:
             return HostUnreachable(name, f"{spec.connection}: probe command exited {probe.rc}")
         return Target(name, spec, remote)
 
+    def _resolve(self, name: str) -> Target | HostUnreachable:
+        """Connect ``name`` once, whichever thread asks first; the others wait for it."""
+        with self._lock:
+            if name in self._targets:
+                return self._targets[name]
+            event = self._opening.get(name)
+            mine = event is None
+            if mine:
+                event = self._opening[name] = threading.Event()
+        assert event is not None
+        if not mine:
+            event.wait()
+            return self._targets.get(name) or self._resolve(name)  # the opener failed: retry
+        try:
+            found = self._connect(name)
+            with self._lock:
+                self._targets[name] = found
+            return found
+        finally:
+            with self._lock:
+                del self._opening[name]
+            event.set()
+
+    def open(self, names: Iterable[str]) -> None:
+        """Connect the named hosts concurrently (each opens its shared SSH connection);
+        unreachable ones are remembered, and raised by :meth:`get` as usual."""
+        wanted = [n for n in dict.fromkeys(names) if n not in self._targets]
+        if len(wanted) < 2:
+            return
+        with ThreadPoolExecutor(min(OPEN_CONCURRENCY, len(wanted))) as pool:
+            list(pool.map(self._resolve, wanted))
+
     def get(self, name: str) -> Target:
         """The host's Target, or HostUnreachable raised with the cached reason."""
-        with self._lock:
-            if name not in self._targets:
-                self._targets[name] = self._connect(name)
-            found = self._targets[name]
+        found = self._resolve(name)
         if isinstance(found, HostUnreachable):
             raise found
         return found

@@ -1,0 +1,199 @@
+"""Run one command through an OpenSSH ControlMaster, without starting an ssh client.
+
+A command over an existing master costs little on the wire; most of what ``ssh host cmd``
+costs locally is starting the ssh client itself (loading it and its crypto libraries) only
+to hand the command to the master. This module speaks the master's own control protocol
+instead (OpenSSH's PROTOCOL.mux: a hello, a new-session request, the three stdio
+descriptors passed over the Unix socket, then the exit message), so the command runs in a
+session of the very connection ``ssh`` set up, with its options, keys and keep-alives.
+
+Only the session is opened here; connecting, authenticating and host-key checking stay
+with ``ssh`` (which starts the master). When no master listens, :class:`NoMaster` is raised
+before anything ran, and the caller starts ``ssh`` as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import struct
+import time
+from dataclasses import dataclass
+
+HELLO = 0x00000001
+NEW_SESSION = 0x10000002
+PERMISSION_DENIED = 0x80000002
+FAILURE = 0x80000003
+EXIT_MESSAGE = 0x80000004
+SESSION_OPENED = 0x80000006
+TTY_ALLOC_FAIL = 0x80000008
+VERSION = 4
+NO_ESCAPE_CHAR = 0xFFFFFFFF
+LOST = 255  # what ssh exits with when the session ends without an exit status
+
+
+class NoMaster(Exception):
+    """No master answers at the control path; nothing was sent to the host."""
+
+
+class MuxError(RuntimeError):
+    """The master refused or broke off the session."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _u32(value: int) -> bytes:
+    return struct.pack(">I", value)
+
+
+def _string(value: bytes) -> bytes:
+    return _u32(len(value)) + value
+
+
+def _packet(*fields: bytes) -> bytes:
+    body = b"".join(fields)
+    return _u32(len(body)) + body
+
+
+class _Reader:
+    """Length-prefixed packets from the control socket."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock, self.deadline, self.buffer = sock, deadline, b""
+
+    def feed(self) -> bool:
+        """Read what is available; False at end of stream."""
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def take(self) -> bytes | None:
+        """The next whole packet, if one has arrived."""
+        if len(self.buffer) < 4:
+            return None
+        size = struct.unpack(">I", self.buffer[:4])[0]
+        if len(self.buffer) < 4 + size:
+            return None
+        packet, self.buffer = self.buffer[4 : 4 + size], self.buffer[4 + size :]
+        return packet
+
+    def next(self) -> bytes:
+        """Block (until the deadline) for the next packet."""
+        while (packet := self.take()) is None:
+            self.sock.settimeout(max(0.0, self.deadline - time.monotonic()))
+            if not self.feed():
+                raise EOFError("the master closed the control connection")
+        return packet
+
+
+def _message(packet: bytes) -> tuple[int, bytes]:
+    return struct.unpack(">I", packet[:4])[0], packet[4:]
+
+
+def _reason(body: bytes, skip: int) -> str:
+    size = struct.unpack(">I", body[skip : skip + 4])[0]
+    return body[skip + 4 : skip + 4 + size].decode(errors="replace")
+
+
+def run(control_path: str, command: bytes, timeout: float) -> Outcome:
+    """Run ``command`` in a new session of the master at ``control_path``.
+
+    Raises NoMaster when no master answers (nothing ran), TimeoutError when the command
+    does not finish within ``timeout`` seconds (the session is abandoned: the master
+    closes it), MuxError when the master refuses the session.
+    """
+    deadline = time.monotonic() + timeout
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fds: list[int] = []
+    try:
+        sock.settimeout(timeout)
+        reader = _Reader(sock, deadline)
+        try:
+            sock.connect(control_path)
+            kind, _ = _message(reader.next())
+            if kind != HELLO:
+                raise NoMaster(f"{control_path}: not a control master")
+            sock.sendall(_packet(_u32(HELLO), _u32(VERSION)))
+        except (OSError, EOFError) as exc:  # absent, stale, or a master on its way out
+            raise NoMaster(f"{control_path}: {exc}") from None
+        request = _packet(
+            _u32(NEW_SESSION),
+            _u32(1),  # request id
+            _string(b""),  # reserved
+            _u32(0),  # no tty
+            _u32(0),  # no X11 forwarding
+            _u32(0),  # no agent forwarding
+            _u32(0),  # a command, not a subsystem
+            _u32(NO_ESCAPE_CHAR),
+            _string(b""),  # terminal type
+            _string(command),
+        )
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        fds += [stdin, out_r, out_w, err_r, err_w]
+        sock.sendall(request)
+        for fd in (stdin, out_w, err_w):
+            socket.send_fds(sock, [b"\0"], [fd])
+        for fd in (stdin, out_w, err_w):  # the master holds them now
+            os.close(fd)
+            fds.remove(fd)
+        try:
+            kind, body = _message(reader.next())
+        except EOFError as exc:
+            raise MuxError(str(exc)) from None
+        if kind in (PERMISSION_DENIED, FAILURE):
+            raise MuxError(f"the master refused the session: {_reason(body, 4)}")
+        if kind != SESSION_OPENED:
+            raise MuxError(f"unexpected answer 0x{kind:08x} from the master")
+        return _collect(sock, reader, out_r, err_r, deadline, timeout)
+    finally:
+        sock.close()
+        for fd in fds:
+            os.close(fd)
+
+
+def _collect(
+    sock: socket.socket, reader: _Reader, out_r: int, err_r: int, deadline: float, timeout: float
+) -> Outcome:
+    """Read the command's output until the master closes both pipes and the control socket
+    (it sends the exit status first)."""
+    sock.setblocking(False)
+    output: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    open_fds = {out_r, err_r, sock.fileno()}
+    status: int | None = None
+    poller = select.poll()
+    for fd in open_fds:
+        poller.register(fd, select.POLLIN)
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"the command did not finish within {timeout:g} s")
+        for fd, _ in poller.poll(left * 1000):
+            if fd == sock.fileno():
+                try:
+                    alive = reader.feed()
+                except BlockingIOError:
+                    continue
+                while (packet := reader.take()) is not None:
+                    kind, body = _message(packet)
+                    if kind == EXIT_MESSAGE:
+                        status = struct.unpack(">I", body[4:8])[0]
+                    elif kind != TTY_ALLOC_FAIL:
+                        raise MuxError(f"the master broke off the session (0x{kind:08x})")
+            else:
+                chunk = os.read(fd, 65536)
+                output[fd].append(chunk)
+                alive = bool(chunk)
+            if not alive:
+                poller.unregister(fd)
+                open_fds.discard(fd)
+    return Outcome(
+        LOST if status is None else status, b"".join(output[out_r]), b"".join(output[err_r])
+    )
