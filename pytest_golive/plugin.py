@@ -13,6 +13,7 @@ pytest_plugins = [
     "pytest_golive.plugins.environment",
     "pytest_golive.plugins.gate",
     "pytest_golive.plugins.evidence",
+    "pytest_golive.plugins.safety",
     "pytest_golive.fixtures.hosts",
     "pytest_golive.fixtures.http",
     "pytest_golive.fixtures.db",

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
 
+from pydantic import model_validator
+
 from golive.model.config import Strict, load_model
 
 Severity = Literal["blocker", "critical", "normal", "minor"]
@@ -18,24 +20,42 @@ SUITES_FILE = Path(__file__).with_name("suites.yml")
 class SuiteDefault(Strict):
     severity: Severity
     plan: str | None = None
+    within: str | None = None
 
 
 class SuiteDefaults(Strict):
     default_severity: Severity = "critical"
     suites: dict[str, SuiteDefault]
 
-    def severity_for(self, markers: Iterable[str]) -> Severity:
-        """The most severe default among ``markers``; ``default_severity`` if none is a suite."""
-        found = [self.suites[m].severity for m in markers if m in self.suites]
-        return min(found, key=LEVELS.index) if found else self.default_severity
-
-    def plan_for(self, markers: Iterable[str]) -> str | None:
-        """The plan item of the first suite (in file order) among ``markers``."""
-        present = set(markers)
+    @model_validator(mode="after")
+    def _within_names_a_suite(self) -> SuiteDefaults:
         for name, suite in self.suites.items():
-            if name in present and suite.plan:
-                return suite.plan
-        return None
+            seen = {name}
+            parent = suite.within
+            while parent is not None:
+                if parent not in self.suites:
+                    raise ValueError(f"suites.{name}.within: {parent!r} is not a suite")
+                if parent in seen:
+                    raise ValueError(f"suites.{name}.within: a cycle through {parent!r}")
+                seen.add(parent)
+                parent = self.suites[parent].within
+        return self
+
+    def ancestors(self, name: str) -> set[str]:
+        """The suites ``name`` is (transitively) within."""
+        out: set[str] = set()
+        parent = self.suites[name].within
+        while parent is not None:
+            out.add(parent)
+            parent = self.suites[parent].within
+        return out
+
+    def candidates(self, markers: Iterable[str]) -> list[str]:
+        """The most specific suites among ``markers``, in file order: every suite marker that
+        no other of them is within. One is the check's suite; none means it has no suite."""
+        present = {m for m in markers if m in self.suites}
+        general = {a for m in present for a in self.ancestors(m)}
+        return [name for name in self.suites if name in present - general]
 
 
 @cache

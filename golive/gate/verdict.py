@@ -4,11 +4,14 @@ Fail closed: NO-GO on any unwaived blocker/critical failure or error, any skippe
 (blocker/critical) check, an unreachable host, no check executed, a missing or invalid
 required sign-off, or an interrupted run. CONDITIONAL on normal/minor failures or skips, or
 failures covered by an active waiver. GO otherwise. Waivers never cover unreachable hosts.
+A refused destructive drill (the environment does not allow it) is recorded, never run, and
+does not change the decision.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -69,6 +72,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A selected destructive drill that did not run: the environment does not allow it."""
+
+    check: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.check}: refused: {self.reason}"
+
+
+@dataclass(frozen=True)
 class WaiverStatus:
     """What became of one valid waiver entry in this run."""
 
@@ -102,6 +116,7 @@ class Verdict:
     malformed_waivers: tuple[str, ...]
     signoffs: tuple[SignoffStatus, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    refused: tuple[Refusal, ...] = ()
 
     def lines(self) -> list[str]:
         """The terminal summary: verdict and scope, then one line per blocker."""
@@ -120,6 +135,7 @@ class Verdict:
             "conditions": [asdict(f) for f in self.conditions],
             "waived": [asdict(f) for f in self.waived],
             "missing": [asdict(f) for f in self.missing],
+            "refused": [asdict(r) for r in self.refused],
             "waivers": {
                 "applied": [_waiver(w) for w in self.waivers if w.state == "applied"],
                 "expired": [_waiver(w) for w in self.waivers if w.state == "expired"],
@@ -170,8 +186,9 @@ def decide(
     today: date,
     scope: Scope,
     interrupted: str | None = None,
+    refused: Sequence[Refusal] = (),
 ) -> Verdict:
-    """Apply DESIGN §4 to one run."""
+    """Apply DESIGN §4 to one run; ``refused`` drills are recorded, not weighed."""
     blockers: list[Finding] = []
     conditions: list[Finding] = []
     waived: list[Finding] = []
@@ -241,6 +258,7 @@ def decide(
         blockers=len(blockers),
         waived=len(waived),
         missing=len(missing),
+        refused=len(refused),
     )
     return Verdict(
         decision,
@@ -254,6 +272,7 @@ def decide(
         tuple(str(m) for m in waivers.malformed),
         tuple(signoffs),
         counts,
+        tuple(refused),
     )
 
 

@@ -53,6 +53,11 @@ def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
             ["host", "check", "reason"],
             [[b["host"] or "-", b["check"], b["message"]] for b in doc.get("waived", [])],
         ),
+        (
+            "Refused drills (not run; the decision does not weigh them)",
+            ["check", "reason"],
+            [[r["check"], r["reason"]] for r in doc.get("refused", [])],
+        ),
         ("Waivers", ["state", "pattern", "ticket", "approver", "expires", "applied to"], waivers),
         (
             "Sign-offs",

@@ -10,9 +10,7 @@ import pytest
 from golive.model.environment import Environment, load_environment
 from golive.model.errors import GoliveError
 from golive.probe import netns
-from pytest_golive.plugins.keys import ENVIRONMENT, check_id
-
-REFUSED_DRILLS = pytest.StashKey[list[str]]()
+from pytest_golive.plugins.keys import ENVIRONMENT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,26 +52,3 @@ def pytest_report_header(config: pytest.Config) -> str:
 def environment(pytestconfig: pytest.Config) -> Environment:
     """The environment under certification."""
     return pytestconfig.stash[ENVIRONMENT]
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuse destructive drills where the environment does not allow them: they never run."""
-    env = config.stash[ENVIRONMENT]
-    if env.inventory.allow_destructive:
-        return
-    refused = [item for item in items if item.get_closest_marker("drill")]
-    if refused:
-        items[:] = [item for item in items if item not in refused]
-        config.hook.pytest_deselected(items=refused)
-        config.stash[REFUSED_DRILLS] = [check_id(item.nodeid) for item in refused]
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
-    refused = config.stash.get(REFUSED_DRILLS, [])
-    if refused:
-        terminalreporter.write_line(
-            f"golive: refused {len(refused)} destructive drill(s): environment "
-            f"{config.stash[ENVIRONMENT].name} does not set allow_destructive"
-        )

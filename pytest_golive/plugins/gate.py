@@ -1,4 +1,11 @@
-"""The Go/No-Go gate: severity and plan items per check; the verdict, its files and exit code."""
+"""The Go/No-Go gate: each check's metadata (read from its markers once, at collection, by the
+rule of golive/gate/metadata.py); the verdict, its files and exit code, also under pytest-xdist.
+
+Under xdist the controller collects nothing: it learns the selected checks from the workers'
+collections (``pytest_xdist_node_collection_finished``) and their metadata from one structured
+record per check that each worker sends when it finishes (``workeroutput``); every outcome
+arrives in the test reports. Results are ordered as collected, so the verdict of ``-n 2`` reads
+as the serial run's."""
 
 from __future__ import annotations
 
@@ -13,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.gate.plan import load_plan
-from golive.gate.severity import LEVELS, Severity, load_suite_defaults
+from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
 from golive.gate.signoffs import check_signoffs, load_signoffs
 from golive.gate.verdict import CheckResult, Outcome, Scope, Verdict, decide, exit_code
 from golive.gate.waivers import load_waivers
@@ -22,21 +28,16 @@ from golive.model.errors import GoliveError, HostUnreachable
 from golive.report.output import Layout, finish
 from golive.report.redact import Redactor
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
+from pytest_golive.plugins.safety import REFUSED
 
 _RANK: dict[Outcome, int] = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
-@dataclass(frozen=True)
-class CheckMeta:
-    """What the gate knows of a check from collection."""
-
-    severity: Severity
-    plan: tuple[str, ...]
-    host: str | None
-
-
 META = pytest.StashKey[CheckMeta]()
-MESSAGE = "golive_message"
+RECORD = "golive"
+"""The test report attribute holding golive's record of a phase: {message, unreachable}."""
+WORKER_CHECKS = "golive_checks"
+"""workeroutput key: {check id: CheckMeta.record()} of the worker's selected checks."""
 LAYOUT = pytest.StashKey[Layout]()
 VERDICT = pytest.StashKey[Verdict]()
 
@@ -70,29 +71,43 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Gate(config), "golive-gate")
 
 
+def _closest(item: pytest.Item, name: str) -> list[pytest.Mark] | None:
+    """The ``name`` marks of the closest node having any (function, class, module), or None.
+    Two on one node is a usage error: one marker says it (``plan(a, b)``)."""
+    found: list[pytest.Mark] = []
+    owner = None
+    for node, mark in item.iter_markers_with_node(name):
+        if owner is not None and node is not owner:
+            break
+        owner = node
+        found.append(mark)
+    if len(found) > 1:
+        where = owner.name if owner is not None else "?"
+        raise pytest.UsageError(
+            f"golive: {item.nodeid}: {len(found)} {name} markers on {where}; give one "
+            f"({name}(a, b) for several plan items)"
+        )
+    return found or None
+
+
 def _meta(item: pytest.Item) -> CheckMeta:
-    plan, defaults = load_plan(), load_suite_defaults()
-    names = [m.name for m in item.iter_markers()]
-    mark = item.get_closest_marker("severity")
-    severity: Severity = defaults.severity_for(names)
-    if mark is not None:
+    """The check's metadata from its markers (golive/gate/metadata.py has the rule)."""
+    severity = _closest(item, "severity")
+    plan = _closest(item, "plan")
+    level = None
+    if severity is not None:
+        mark = severity[0]
         level = mark.args[0] if mark.args else mark.kwargs.get("level")
-        if level not in LEVELS:
-            raise pytest.UsageError(
-                f"golive: {item.nodeid}: severity({level!r}) is not one of {', '.join(LEVELS)}"
-            )
-        severity = level
-    items = tuple(a for m in item.iter_markers("plan") for a in (*m.args, *m.kwargs.values()))
-    for pid in items:
-        if pid not in plan:
-            raise pytest.UsageError(
-                f"golive: {item.nodeid}: plan({pid!r}) is not an item of golive/gate/plan.yml "
-                "(`golive plan-coverage` lists the ids)"
-            )
-    if not items:
-        default = defaults.plan_for(names)
-        items = (default,) if default else ()
-    return CheckMeta(severity, items, _host(item))
+    try:
+        return resolve(
+            item.nodeid,
+            {m.name for m in item.iter_markers()},
+            level,
+            tuple(plan[0].args) if plan is not None else None,
+            _host(item),
+        )
+    except GoliveError as exc:
+        raise pytest.UsageError(f"golive: {exc}") from None
 
 
 def _host(item: pytest.Item) -> str | None:
@@ -111,7 +126,9 @@ def _host(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Resolve severity, plan items and host; unknown levels or plan ids are usage errors."""
+    """Resolve every collected check's metadata once; a marker the rule refuses is a usage
+    error. Severity, plan items and host also go to JUnit XML as properties, for CI readers
+    (the gate itself never reads them back)."""
     for item in items:
         meta = _meta(item)
         item.stash[META] = meta
@@ -127,21 +144,30 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """An unreachable host's check errors with one line naming the host, and is marked so."""
     report = yield
+    record: dict[str, str] = {}
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
-        report.user_properties.append(("unreachable", exc.reason))
+        record["unreachable"] = exc.reason
         report.longrepr = str(exc)
     if report.longrepr is not None:
         # read before the evidence plugin masks secrets in the printed failure text
-        report.user_properties.append((MESSAGE, _message(report)))
+        record["message"] = _message(report)
+    if record:
+        # a report attribute travels with the report from an xdist worker to the controller
+        setattr(report, RECORD, record)
     return report
+
+
+def _record(report: pytest.TestReport) -> dict[str, str]:
+    record = getattr(report, RECORD, None)
+    return record if isinstance(record, dict) else {}
 
 
 def _message(report: pytest.TestReport) -> str:
     """The check's own failure lines (kept by the makereport wrapper when there is one)."""
-    kept = [value for name, value in report.user_properties if name == MESSAGE]
-    if kept:
-        return str(kept[-1])
+    kept = _record(report).get("message")
+    if kept is not None:
+        return str(kept)
     lr = report.longrepr
     if isinstance(lr, tuple):
         return str(lr[2]).removeprefix("Skipped: ")
@@ -171,33 +197,24 @@ class _Check:
     message: str = ""
     duration: float = 0.0
     unreachable: str | None = None
-    severity: str = "critical"
-    host: str | None = None
-    plan: list[str] = field(default_factory=list)
     evidence: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, report: pytest.TestReport) -> None:
         self.duration += report.duration
+        unreachable = _record(report).get("unreachable")
+        if unreachable is not None:
+            self.unreachable = str(unreachable)
         for key, value in report.user_properties:
-            if key == "unreachable":
-                self.unreachable = str(value)
-            elif key == "evidence" and report.when == "teardown":
+            if key == "evidence" and report.when == "teardown":
                 self.evidence.append(json.loads(str(value)))
-            elif key == "severity":
-                self.severity = str(value)
-            elif key == "host":
-                self.host = str(value)
-            elif key == "plan" and value not in self.plan:
-                self.plan.append(str(value))
         outcome, message = _outcome(report)
         if _RANK[outcome] > _RANK[self.outcome]:
             self.outcome, self.message = outcome, message
 
-    def result(self, nodeid: str) -> CheckResult:
-        sev: Severity = self.severity if self.severity in LEVELS else "critical"
+    def result(self, nodeid: str, meta: CheckMeta) -> CheckResult:
         return CheckResult(
-            nodeid, self.outcome, sev, self.host, self.message, self.unreachable,
-            round(self.duration, 3), tuple(self.plan),
+            nodeid, self.outcome, meta.severity, meta.host, self.message, self.unreachable,
+            round(self.duration, 3), meta.plan,
         )  # fmt: skip
 
 
@@ -208,33 +225,73 @@ class Gate:
         self.config = config
         self.started = time.time()
         self.checks: dict[str, _Check] = {}
-        self.selected: dict[str, CheckMeta] = {}
+        self.selected: list[str] = []
+        self.meta: dict[str, CheckMeta] = {}
         self.aborted: list[str] = []
+        self.coverage_written = False
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.aborted.append(f"collection error in {report.nodeid or '(root)'}")
+            line = f"collection error in {report.nodeid or '(root)'}"
+            if line not in self.aborted:  # every xdist worker reports the same one
+                self.aborted.append(line)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.selected = {
-            check_id(i.nodeid): i.stash[META] for i in session.items if META in i.stash
-        }
+        items = [i for i in session.items if META in i.stash]
+        if hasattr(self.config, "workerinput"):
+            # an xdist worker: its checks' metadata, as one record per check, for the controller
+            self.config.workeroutput[WORKER_CHECKS] = {  # type: ignore[attr-defined]
+                check_id(i.nodeid): i.stash[META].record() for i in items
+            }
+            return
+        if items or not self._distributed():
+            self.selected = [check_id(i.nodeid) for i in items]
+            self.meta = {check_id(i.nodeid): i.stash[META] for i in items}
+            self._write_coverage()
+
+    def _distributed(self) -> bool:
+        return self.config.pluginmanager.has_plugin("dsession")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        """xdist controller: the selected checks (every worker collects the same)."""
+        if not self.selected:
+            self.selected = [check_id(nid) for nid in ids]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        """xdist controller: the metadata records of a worker that finished."""
+        output = getattr(node, "workeroutput", None) or {}
+        for nid, record in output.get(WORKER_CHECKS, {}).items():
+            self.meta.setdefault(nid, CheckMeta.from_record(record))
+        if self.meta:
+            self._write_coverage()
+
+    def _write_coverage(self) -> None:
         out = self.config.getoption("golive_plan_coverage")
-        if out:
-            data = {nid: list(m.plan) for nid, m in self.selected.items()}
+        if out and not self.coverage_written:
+            data = {nid: list(m.plan) for nid, m in self.meta.items()}
             Path(out).write_text(json.dumps(data, indent=2), encoding="utf-8")
+            self.coverage_written = True
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.checks.setdefault(check_id(report.nodeid), _Check()).add(report)
 
     def results(self) -> list[CheckResult]:
-        out = [c.result(nid) for nid, c in self.checks.items()]
-        out += [
-            CheckResult(nid, "skipped", m.severity, m.host, "not run: the session stopped early",
-                        plan=m.plan)
-            for nid, m in self.selected.items()
-            if nid not in self.checks
-        ]  # fmt: skip
+        """Every selected check's result in collection order, then any other that reported;
+        a check whose metadata never arrived weighs as critical (fail closed)."""
+        out: list[CheckResult] = []
+        selected = set(self.selected)
+        for nid in [*self.selected, *(n for n in self.checks if n not in selected)]:
+            meta = self.meta.get(nid, UNKNOWN)
+            check = self.checks.get(nid)
+            if check is not None:
+                out.append(check.result(nid, meta))
+            else:
+                why = "not run: the session stopped early"
+                out.append(
+                    CheckResult(nid, "skipped", meta.severity, meta.host, why, plan=meta.plan)
+                )
         return out
 
     def verdict(self, session: pytest.Session) -> Verdict:
@@ -255,7 +312,10 @@ class Gate:
             tuple(inv.hosts), self.config.getoption("keyword") or "",
         )  # fmt: skip
         waivers = load_waivers(env.path / "waivers.yml")
-        return decide(self.results(), waivers, signoffs, today, scope, "; ".join(aborted) or None)
+        refused = self.config.stash.get(REFUSED, [])
+        return decide(
+            self.results(), waivers, signoffs, today, scope, "; ".join(aborted) or None, refused
+        )
 
     def _active(self, session: pytest.Session) -> bool:
         return (

@@ -62,8 +62,11 @@ class Golive:
         (self.env / name).write_text(yaml.safe_dump(data, sort_keys=False))
 
     def run(self, source: str, *args: str) -> pytest.RunResult:
-        self.pytester.makepyfile(test_checks=source)
-        return self.pytester.runpytest("--env", "fake", f"--golive-reports={self.reports}", *args)
+        # the file is named: with no path, the plugin would collect golive's own suites
+        checks = self.pytester.makepyfile(test_checks=source)
+        return self.pytester.runpytest(
+            str(checks), "--env", "fake", f"--golive-reports={self.reports}", *args
+        )
 
     def verdict(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.reports / "verdict.json").read_text())

@@ -11,7 +11,7 @@ from golive.model.environment import Environment
 from golive.probe.hosts import Target
 from golive.probe.nodes import get_json
 
-pytestmark = [pytest.mark.integration, pytest.mark.plan("deploy.validation.integration")]
+pytestmark = pytest.mark.integration
 
 
 def test_order_through_load_balancer_is_in_database(api, db, environment: Environment) -> None:
@@ -91,7 +91,6 @@ def _wait_healthy(node: Target, environment: Environment, timeout: float) -> boo
 
 
 @pytest.mark.drill
-@pytest.mark.severity("critical")
 def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment) -> None:
     drill = environment.expectation("integration").drill
     node = host_pool.get(drill.node)

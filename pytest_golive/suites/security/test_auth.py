@@ -18,7 +18,7 @@ from golive.report.evidence import Evidence
 from pytest_golive.fixtures.http import Api
 from pytest_golive.fixtures.security import judge
 
-pytestmark = [pytest.mark.security, pytest.mark.auth, pytest.mark.plan("pre.security.auth")]
+pytestmark = [pytest.mark.security, pytest.mark.auth]
 
 
 def _attempt(api: Api, account: str, **override: str) -> requests.Response:

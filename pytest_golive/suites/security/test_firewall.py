@@ -17,7 +17,7 @@ from golive.probe.hosts import Target
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.security import judge, rule_id
 
-pytestmark = [pytest.mark.security, pytest.mark.firewall, pytest.mark.plan("pre.network.firewall")]
+pytestmark = [pytest.mark.security, pytest.mark.firewall]
 
 
 def _allowed(env: Environment, host: str, policy: dict[str, list[int]]) -> set[int]:

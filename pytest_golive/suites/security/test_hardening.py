@@ -16,11 +16,7 @@ from golive.report.evidence import Evidence
 from pytest_golive.fixtures.http import Api
 from pytest_golive.fixtures.security import judge
 
-pytestmark = [
-    pytest.mark.security,
-    pytest.mark.hardening,
-    pytest.mark.plan("deploy.validation.security"),
-]
+pytestmark = [pytest.mark.security, pytest.mark.hardening]
 
 
 def _expand(template: str, target: Target) -> str:

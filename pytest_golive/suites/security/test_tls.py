@@ -15,7 +15,7 @@ from golive.probe.sslyze import Scan
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.security import judge
 
-pytestmark = [pytest.mark.security, pytest.mark.tls, pytest.mark.plan("pre.security.tls")]
+pytestmark = [pytest.mark.security, pytest.mark.tls]
 
 
 def _facts(label: str, scans: dict[str, Scan], evidence: Evidence) -> TlsFacts:

@@ -14,10 +14,9 @@ from golive.model.environment import Environment
 from golive.probe.hosts import Target
 from golive.probe.nodes import get_json
 
-pytestmark = [pytest.mark.smoke, pytest.mark.plan("deploy.validation.smoke")]
+pytestmark = pytest.mark.smoke
 
 
-@pytest.mark.severity("blocker")
 def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
     path = environment.expectations.app.health_path
     response = api.request("GET", path)
@@ -37,7 +36,6 @@ def _tier_port(target: Target, environment: Environment) -> int:
     return environment.inventory.database.port
 
 
-@pytest.mark.severity("blocker")
 @pytest.mark.roles("lb", "app", "db")
 def test_tier_service_listens(target: Target, environment: Environment) -> None:
     port = _tier_port(target, environment)
@@ -48,7 +46,6 @@ def test_tier_service_listens(target: Target, environment: Environment) -> None:
     )
 
 
-@pytest.mark.severity("blocker")
 @pytest.mark.roles("app")
 def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
     app = environment.expectations.app
@@ -57,7 +54,6 @@ def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
     assert answer.body.get("status") == "UP", f"{target.name}: health is {answer.body}"
 
 
-@pytest.mark.severity("blocker")
 @pytest.mark.roles("app")
 def test_app_node_serves_release_under_certification(
     target: Target, environment: Environment
@@ -71,7 +67,6 @@ def test_app_node_serves_release_under_certification(
     )
 
 
-@pytest.mark.severity("blocker")
 @pytest.mark.roles("app")
 def test_database_is_up_as_seen_by_app(target: Target, environment: Environment) -> None:
     app = environment.expectations.app
@@ -83,7 +78,6 @@ def test_database_is_up_as_seen_by_app(target: Target, environment: Environment)
     )
 
 
-@pytest.mark.severity("blocker")
 def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
     token, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
     read = api.request("GET", f"/api/orders/{order_id}", token)

@@ -1,0 +1,254 @@
+"""Destructive drills (``@pytest.mark.drill``): refused where the environment does not allow
+them; elsewhere run in a final exclusive phase, after every other check, serially and under
+pytest-xdist.
+
+- **Refused.** Where the inventory does not set ``allow_destructive``, selected drills are
+  deselected before anything runs, and recorded: terminal, ``verdict.json`` (``refused``) and
+  the certificate. Under xdist each worker refuses the same drills and tells the controller.
+- **Last.** Drills are ordered after every other selected check, the same way on every xdist
+  worker, so the controller hands them out last.
+- **Exclusive, final.** Under xdist (local worker processes) the workers share a directory the
+  controller gives them. Every other check holds a shared ``flock`` on its lock file from setup
+  to teardown, and then appends its id to its ``done`` file. A drill waits until every other
+  selected check is done, then holds the lock exclusively from setup to teardown: it overlaps
+  no check (nor another drill), and no check runs after it on a system it has just changed.
+  A serial run gets the same guarantee from the order alone (and checks it).
+- **Fail closed.** A drill that cannot have its phase does not run: it is skipped, which the
+  gate counts as missing evidence. That happens when the run stops early (``-x``, a worker
+  stopped), when no other check finishes for ``--golive-drill-wait`` seconds (a crashed worker's
+  check never finishes), or when something reordered the checks after this plugin.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Generator
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from golive.gate.verdict import Refusal
+from pytest_golive.plugins.keys import ENVIRONMENT, check_id
+
+REFUSED = pytest.StashKey[list[Refusal]]()
+"""The drills this run refused (on the xdist controller: as a worker reported them)."""
+PHASE = pytest.StashKey["Phase"]()
+BLOCKED = pytest.StashKey[str]()
+SHARED_DIR = pytest.StashKey[Path]()
+
+WORKER_REFUSED = "golive_refused"
+"""workeroutput key: the worker's refusals, [{check, reason}]."""
+WORKER_PHASE = "golive_phase"
+"""workerinput key: the directory the controller shares with its workers."""
+POLL_S = 0.1
+
+
+def is_drill(item: pytest.Item) -> bool:
+    return item.get_closest_marker("drill") is not None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("golive").addoption(
+        "--golive-drill-wait",
+        dest="golive_drill_wait",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="under pytest-xdist, how long a drill waits for the other checks without any of "
+        "them finishing before it gives up and does not run (default 600)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After selection (-m, -k): refuse destructive drills where the environment does not
+    allow them (they never run), and order the others last."""
+    env = config.stash[ENVIRONMENT]
+    if not env.inventory.allow_destructive:
+        refused = [item for item in items if is_drill(item)]
+        if refused:
+            items[:] = [item for item in items if not is_drill(item)]
+            config.hook.pytest_deselected(items=refused)
+            reason = f"environment {env.name} does not set allow_destructive"
+            config.stash[REFUSED] = [Refusal(check_id(i.nodeid), reason) for i in refused]
+            if hasattr(config, "workeroutput"):
+                config.workeroutput[WORKER_REFUSED] = [asdict(r) for r in config.stash[REFUSED]]
+    items.sort(key=is_drill)  # stable: every other check keeps its place
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    refused = config.stash.get(REFUSED, [])
+    if refused:
+        terminalreporter.write_line(
+            f"golive: refused {len(refused)} destructive drill(s): environment "
+            f"{config.stash[ENVIRONMENT].name} does not set allow_destructive"
+        )
+
+
+# -- pytest-xdist: the controller's side ------------------------------------------------------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """Give every worker (also a replacement for a crashed one) the same shared directory."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    if SHARED_DIR not in config.stash:
+        config.stash[SHARED_DIR] = Path(tempfile.mkdtemp(prefix="golive-drills-"))
+    node.workerinput[WORKER_PHASE] = str(config.stash[SHARED_DIR])  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """Take the refusals from the first worker that reports them (all refuse the same)."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    output = getattr(node, "workeroutput", None) or {}
+    if REFUSED not in config.stash and output.get(WORKER_REFUSED):
+        config.stash[REFUSED] = [Refusal(**r) for r in output[WORKER_REFUSED]]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = config.stash.get(SHARED_DIR, None)
+    if shared is not None:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+# -- the exclusive phase: where checks run (serial, or an xdist worker) ----------------------
+
+
+class Phase:
+    """The other checks of this run, which a drill must see finished. ``shared`` is None for a
+    serial run (one process: the order is the schedule)."""
+
+    def __init__(self, others: set[str], shared: Path | None, wait: float) -> None:
+        self.others = others
+        self.shared = shared
+        self.wait = wait
+        self.finished: set[str] = set()
+        self._lock: IO[str] | None = None
+        if shared is not None:
+            self._lock = (shared / "lock").open("a")
+
+    def _done_file(self) -> Path:
+        assert self.shared is not None
+        return self.shared / "done"
+
+    def pending(self) -> set[str]:
+        if self.shared is not None:
+            done = self._done_file()
+            if done.exists():
+                self.finished = set(done.read_text(encoding="utf-8").splitlines())
+        return self.others - self.finished
+
+    def stopped(self) -> bool:
+        return self.shared is not None and (self.shared / "stopped").exists()
+
+    def share(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_SH)
+
+    def done(self, nodeid: str) -> None:
+        """A check other than a drill finished (teardown included); it releases its share."""
+        self.finished.add(nodeid)
+        if self.shared is not None and self._lock is not None:
+            fd = os.open(self._done_file(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                os.write(fd, f"{nodeid}\n".encode())
+            finally:
+                os.close(fd)
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+
+    def stop(self) -> None:
+        """This worker stopped early: drills elsewhere must not wait for its checks."""
+        if self.shared is not None:
+            (self.shared / "stopped").touch()
+
+    def exclusive(self, session: pytest.Session) -> str | None:
+        """Wait for every other check to finish, then hold the lock exclusively; the reason
+        why not if the drill must not run."""
+        deadline = time.monotonic() + self.wait
+        left = len(self.pending())
+        while left:
+            if session.shouldstop or session.shouldfail or self.stopped():
+                return "drill not run: the run stopped before every other check finished"
+            if self.shared is None or time.monotonic() > deadline:
+                example = sorted(self.pending())[0]
+                return (
+                    f"drill not run: {left} other check(s) have not finished (e.g. "
+                    f"{check_id(example)}), and a drill runs only after every other check"
+                    + (f"; none finished for {self.wait:g} s" if self.shared else "")
+                )
+            time.sleep(POLL_S)
+            now = len(self.pending())
+            if now < left:
+                deadline = time.monotonic() + self.wait
+            left = now
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)  # another drill may hold it: drills end
+        return None
+
+    def release(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Where checks run: the other checks a drill waits for, and the shared directory."""
+    config = session.config
+    if not session.items or config.option.collectonly:
+        return
+    shared: Path | None = None
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        if WORKER_PHASE not in worker:
+            for item in session.items:
+                if is_drill(item):
+                    item.stash[BLOCKED] = "drill not run: no exclusive phase from the controller"
+            return
+        shared = Path(worker[WORKER_PHASE])
+    others = {item.nodeid for item in session.items if not is_drill(item)}
+    config.stash[PHASE] = Phase(others, shared, config.getoption("golive_drill_wait"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    phase = item.config.stash.get(PHASE, None)
+    if phase is None:
+        return (yield)
+    if is_drill(item):
+        reason = phase.exclusive(item.session)
+        if reason is not None:
+            item.stash[BLOCKED] = reason
+            return (yield)
+        try:
+            return (yield)
+        finally:
+            phase.release()
+    phase.share()
+    try:
+        return (yield)
+    finally:
+        phase.done(item.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A drill that did not get its phase is skipped before its fixtures run."""
+    reason = item.stash.get(BLOCKED, None)
+    if reason is not None:
+        pytest.skip(reason)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    phase = session.config.stash.get(PHASE, None)
+    if phase is not None and (session.shouldstop or session.shouldfail):
+        phase.stop()
