@@ -305,7 +305,7 @@ class Gate:
         aborted = list(self.aborted)
         if session.shouldstop and not aborted:
             aborted.append(str(session.shouldstop))
-        if session.exitstatus == pytest.ExitCode.INTERRUPTED and not aborted:
+        if self._interrupted(session) and not aborted:
             aborted.append("interrupted")
         scope = Scope(
             inv.name, inv.release.version, self.config.getoption("markexpr") or "",
@@ -316,6 +316,15 @@ class Gate:
         return decide(
             self.results(), waivers, signoffs, today, scope, "; ".join(aborted) or None, refused
         )
+
+    def _interrupted(self, session: pytest.Session) -> bool:
+        """Interrupted, but not merely stopped by -x/--maxfail: xdist's controller ends such a
+        run as interrupted where a serial run just stops; both leave the unrun checks missing."""
+        if session.exitstatus != pytest.ExitCode.INTERRUPTED:
+            return False
+        dsession = self.config.pluginmanager.get_plugin("dsession")
+        maxfail = getattr(dsession, "maxfail", 0)
+        return not (maxfail and getattr(dsession, "countfailures", 0) >= maxfail)
 
     def _active(self, session: pytest.Session) -> bool:
         return (
@@ -338,7 +347,7 @@ class Gate:
         except GoliveError as exc:
             raise pytest.UsageError(f"golive: {exc}") from None
         code = exit_code(verdict.decision, env.inventory.policy.conditional_exit_code)
-        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        if self._interrupted(session):
             code = int(pytest.ExitCode.INTERRUPTED)
         root = reports_dir(config)
         layout = config.stash.get(LAYOUT, Layout(root, root / "allure-results", None))

@@ -1,6 +1,12 @@
-"""Destructive drills never run in an environment that does not allow them."""
+"""Destructive drills: never run where the environment does not allow them (and the verdict
+says so); elsewhere only after every other check, alone, serially and under pytest-xdist."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
 
 from conftest import Golive
 
@@ -16,6 +22,49 @@ def test_restore_drill():
 def test_harmless():
     pass
 """
+# Every check appends (name, start, end) to a log; the drill comes first in the file.
+# Under xdist, unprotected, the drill would reach the idle worker while check0 still runs.
+TIMED = """
+import json, os, time, pytest
+
+LOG = os.path.join(os.path.dirname(__file__), "intervals.jsonl")
+
+def _log(name, start):
+    with open(LOG, "a") as f:
+        f.write(json.dumps([name, start, time.time()]) + "\\n")
+
+@pytest.mark.drill
+@pytest.mark.integration
+def test_node_loss_drill():
+    start = time.time()
+    time.sleep(0.3)
+    _log("drill", start)
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("n", range(8))
+def test_check(n):
+    start = time.time()
+    time.sleep(1.5 if n == 0 else 0.05)  # under xdist one worker is busy with check0 longest
+    _log(f"check{n}", start)
+"""
+
+
+def allow_drills(golive: Golive) -> None:
+    golive.write("inventory.yml", {**golive.read("inventory.yml"), "allow_destructive": True})
+
+
+def intervals(golive: Golive) -> dict[str, tuple[float, float]]:
+    lines = (golive.pytester.path / "intervals.jsonl").read_text().splitlines()
+    return {name: (start, end) for name, start, end in map(json.loads, lines)}
+
+
+def run_xdist(golive: Golive, source: str, *args: str) -> pytest.RunResult:
+    """An inner run with ``-n 2``: in a subprocess, as xdist needs."""
+    checks = golive.pytester.makepyfile(test_checks=source)
+    return golive.pytester.runpytest_subprocess(
+        str(checks), "--env", "fake", f"--golive-reports={golive.reports}", "-n", "2", *args,
+        timeout=120,
+    )  # fmt: skip
 
 
 def test_drill_is_refused_where_not_allowed(golive: Golive) -> None:
@@ -25,8 +74,146 @@ def test_drill_is_refused_where_not_allowed(golive: Golive) -> None:
     result.assert_outcomes(passed=1, deselected=1)
 
 
+def test_refused_drill_is_in_verdict_and_certificate(golive: Golive) -> None:
+    result = golive.run(DRILL, "-m", "smoke")
+    assert result.ret == 0, "a refusal alone does not change the decision"
+    verdict: dict[str, Any] = golive.verdict()
+    assert verdict["verdict"] == "GO"
+    assert verdict["refused"] == [
+        {
+            "check": "test_checks.py::test_restore_drill",
+            "reason": "environment fake does not set allow_destructive",
+        }
+    ]
+    assert verdict["counts"]["refused"] == 1 and verdict["counts"]["total"] == 1
+    assert not any(c["id"].endswith("test_restore_drill") for c in verdict["checks"])
+    cert = (golive.reports / "certificate.md").read_text()
+    assert "## Refused drills" in cert
+    assert (
+        "| test_checks.py::test_restore_drill | environment fake does not set "
+        "allow_destructive |" in cert
+    )
+    assert "test_restore_drill" in (golive.reports / "certificate.html").read_text()
+
+
+def test_drill_not_selected_is_not_refused(golive: Golive) -> None:
+    result = golive.run(DRILL, "-m", "smoke and not drill")
+    assert "destructive drill(s)" not in result.stdout.str()
+    assert golive.verdict()["refused"] == []
+
+
 def test_drill_runs_where_allowed(golive: Golive) -> None:
-    inventory = golive.read("inventory.yml")
-    golive.write("inventory.yml", {**inventory, "allow_destructive": True})
+    allow_drills(golive)
     golive.run(DRILL, "-m", "smoke").assert_outcomes(passed=2)
     assert (golive.pytester.path / "drill-ran").read_text() == "destroyed"
+    assert golive.verdict()["refused"] == []
+
+
+def test_serial_drill_runs_after_every_other_check(golive: Golive) -> None:
+    allow_drills(golive)
+    result = golive.run(TIMED, "-p", "no:xdist")
+    result.assert_outcomes(passed=9)
+    times = intervals(golive)
+    drill_start = times.pop("drill")[0]
+    assert all(end <= drill_start for _, end in times.values())
+
+
+def test_serial_drill_reordered_before_other_checks_does_not_run(golive: Golive) -> None:
+    """Fail closed: a plugin that moves the drill ahead again gets it skipped, not run."""
+    allow_drills(golive)
+    golive.pytester.makeconftest(
+        """
+import pytest
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items):
+    yield
+    items.reverse()
+"""
+    )
+    result = golive.run(TIMED)
+    result.assert_outcomes(passed=8, skipped=1)
+    assert "drill" not in intervals(golive)
+    verdict = golive.verdict()
+    assert verdict["verdict"] == "NO-GO"
+    (missing,) = verdict["missing"]
+    assert missing["check"] == "test_checks.py::test_node_loss_drill"
+    assert "drill not run: 8 other check(s) have not finished" in missing["message"]
+
+
+def test_xdist_drill_runs_alone_after_every_other_check(golive: Golive) -> None:
+    allow_drills(golive)
+    result = run_xdist(golive, TIMED)
+    result.assert_outcomes(passed=9)
+    times = intervals(golive)
+    drill_start = times.pop("drill")[0]
+    assert len(times) == 8
+    late = {name: end for name, (_, end) in times.items() if end > drill_start}
+    assert not late, f"checks still running when the drill started: {late}"
+    assert golive.verdict()["verdict"] == "GO"
+
+
+def test_xdist_refused_drill_is_in_verdict(golive: Golive) -> None:
+    result = run_xdist(golive, DRILL, "-m", "smoke")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*refused 1 destructive drill(s): environment fake*"])
+    verdict = golive.verdict()
+    assert [r["check"] for r in verdict["refused"]] == ["test_checks.py::test_restore_drill"]
+    assert verdict["counts"]["refused"] == 1
+    assert not (golive.pytester.path / "drill-ran").exists()
+
+
+def test_xdist_drill_gives_up_when_no_other_check_finishes(golive: Golive) -> None:
+    """Fail closed: a drill that waited --golive-drill-wait seconds without any other check
+    finishing does not run; the gate counts it as missing evidence."""
+    allow_drills(golive)
+    source = """
+import pathlib, time, pytest
+
+def test_slow():
+    time.sleep(4)
+
+@pytest.mark.drill
+def test_drill():
+    pathlib.Path("drill-ran").write_text("destroyed")
+"""
+    result = run_xdist(golive, source, "--golive-drill-wait", "1")
+    result.assert_outcomes(passed=1, skipped=1)
+    assert not (golive.pytester.path / "drill-ran").exists()
+    verdict = golive.verdict()
+    assert verdict["verdict"] == "NO-GO"
+    (missing,) = verdict["missing"]
+    assert missing["check"] == "test_checks.py::test_drill"
+    assert "none finished for 1 s" in missing["message"]
+
+
+def test_xdist_drill_does_not_wait_for_a_stopped_worker(golive: Golive) -> None:
+    """With -x the worker that fails stops; the drill on the other worker does not wait out
+    the stopped worker's checks, and does not run."""
+    allow_drills(golive)
+    # four checks, handed out two by two: gw0 gets test_a and test_b, gw1 test_c and the drill
+    source = """
+import pathlib, time, pytest
+
+def test_a():
+    time.sleep(1)
+    assert False, "fails"
+
+def test_b():
+    pass
+
+def test_c():
+    pass
+
+@pytest.mark.drill
+def test_drill():
+    pathlib.Path("drill-ran").write_text("destroyed")
+"""
+    result = run_xdist(golive, source, "-x", "--golive-drill-wait", "60")
+    assert result.duration < 30
+    assert not (golive.pytester.path / "drill-ran").exists()
+    verdict = golive.verdict()
+    assert verdict["verdict"] == "NO-GO"
+    (drill,) = (c for c in verdict["checks"] if c["id"] == "test_checks.py::test_drill")
+    assert drill["outcome"] == "skipped"
+    assert "drill not run: the run stopped before every other check finished" in drill["message"]

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from conftest import SECRET, SIGNOFF, TOTP_SEED, Golive
+from golive.gate.plan import load_plan
+from golive.gate.severity import load_suite_defaults
+from golive.model.errors import ConfigError
 
 PASS = """
 import pytest
@@ -337,3 +343,302 @@ def test_leaks():
     assert SECRET not in out
     assert "password" in out
     assert SECRET not in (golive.reports / "junit.xml").read_text()
+
+
+# -- check metadata: one rule (golive/gate/metadata.py), each case ---------------------------
+
+
+def meta(golive: Golive, source: str, *args: str) -> dict[str, tuple[str, list[str]]]:
+    """Run ``source`` and return {check name: (severity, plan items)} from verdict.json."""
+    result = golive.run(source, *args)
+    assert result.ret in (0, 1, 3), result.stdout.str() + result.stderr.str()
+    return {c["id"].split("::")[-1]: (c["severity"], c["plan"]) for c in golive.verdict()["checks"]}
+
+
+def test_meta_suite_default_applies(golive: Golive):
+    src = "import pytest\n@pytest.mark.smoke\ndef test_x():\n    pass\n"
+    assert meta(golive, src) == {"test_x": ("blocker", ["deploy.validation.smoke"])}
+
+
+def test_meta_explicit_markers_win_over_suite_default(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.severity("normal")
+@pytest.mark.plan("deploy.app.deploy")
+def test_x():
+    pass
+"""
+    assert meta(golive, src) == {"test_x": ("normal", ["deploy.app.deploy"])}
+
+
+def test_meta_most_specific_suite_marker_is_the_suite(golive: Golive):
+    src = """
+import pytest
+
+pytestmark = pytest.mark.security
+
+@pytest.mark.tls
+def test_tls():
+    pass
+
+@pytest.mark.hardening
+def test_hardening():
+    pass
+
+def test_general():
+    pass
+"""
+    assert meta(golive, src) == {
+        "test_tls": ("blocker", ["pre.security.tls"]),
+        "test_hardening": ("critical", ["deploy.validation.security"]),
+        "test_general": ("critical", ["deploy.validation.security"]),
+    }
+
+
+def test_meta_drill_is_a_property_not_a_suite(golive: Golive):
+    inventory = golive.read("inventory.yml")
+    golive.write("inventory.yml", {**inventory, "allow_destructive": True})
+    src = """
+import pytest
+
+@pytest.mark.drill
+@pytest.mark.rollback
+def test_rollback_drill():
+    pass
+
+@pytest.mark.drill
+@pytest.mark.integration
+def test_node_loss_drill():
+    pass
+"""
+    assert meta(golive, src) == {
+        "test_rollback_drill": ("critical", ["rollback.steps.previous"]),
+        "test_node_loss_drill": ("critical", ["deploy.validation.integration"]),
+    }
+
+
+def test_meta_closest_plan_marker_wins_and_plan_items_do_not_accumulate(golive: Golive):
+    src = """
+import pytest
+
+pytestmark = [pytest.mark.auth, pytest.mark.plan("pre.security.auth")]
+
+@pytest.mark.plan("pre.security.access")
+def test_admin_only():
+    pass
+
+def test_login():
+    pass
+"""
+    assert meta(golive, src) == {
+        "test_admin_only": ("blocker", ["pre.security.access"]),
+        "test_login": ("blocker", ["pre.security.auth"]),
+    }
+
+
+def test_meta_one_plan_marker_names_several_items(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.plan("deploy.validation.smoke", "deploy.app.deploy")
+def test_x():
+    pass
+"""
+    assert meta(golive, src) == {
+        "test_x": ("blocker", ["deploy.validation.smoke", "deploy.app.deploy"])
+    }
+
+
+def test_meta_check_without_suite_is_critical_and_proves_nothing(golive: Golive):
+    assert meta(golive, "def test_x():\n    pass\n") == {"test_x": ("critical", [])}
+
+
+def test_meta_suite_without_plan_default_proves_nothing_unless_it_says(golive: Golive):
+    src = """
+import pytest
+
+pytestmark = pytest.mark.predeploy
+
+def test_unmapped():
+    pass
+
+@pytest.mark.plan("pre.db.schema")
+def test_schema():
+    pass
+"""
+    assert meta(golive, src) == {
+        "test_unmapped": ("critical", []),
+        "test_schema": ("critical", ["pre.db.schema"]),
+    }
+
+
+def test_meta_two_equally_specific_suites_is_usage_error_naming_the_check(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.integration
+def test_x():
+    pass
+"""
+    r = golive.run(src)
+    assert r.ret == 4
+    r.stderr.fnmatch_lines(
+        ["*test_checks.py::test_x: suite markers smoke, integration are equally specific*"]
+    )
+    assert "Traceback" not in r.stderr.str()
+
+
+def test_meta_two_suites_with_explicit_markers_need_no_default(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.integration
+@pytest.mark.severity("blocker")
+@pytest.mark.plan("deploy.validation.integration")
+def test_x():
+    pass
+"""
+    assert meta(golive, src) == {"test_x": ("blocker", ["deploy.validation.integration"])}
+
+
+def test_meta_two_plan_markers_on_one_check_is_usage_error(golive: Golive):
+    src = """
+import pytest
+
+@pytest.mark.plan("pre.db.schema")
+@pytest.mark.plan("pre.db.migration")
+def test_x():
+    pass
+"""
+    r = golive.run(src)
+    assert r.ret == 4
+    r.stderr.fnmatch_lines(["*test_checks.py::test_x: 2 plan markers on test_x; give one*"])
+
+
+def test_meta_is_read_once_and_not_from_user_properties(golive: Golive):
+    """A check writing its own severity/plan properties changes nothing in the verdict."""
+    src = """
+import pytest
+
+@pytest.mark.smoke
+def test_x(record_property):
+    record_property("severity", "minor")
+    record_property("plan", "pre.db.schema")
+    assert False, "down"
+"""
+    assert golive.run(src).ret == 1
+    (check,) = golive.verdict()["checks"]
+    assert (check["severity"], check["plan"]) == ("blocker", ["deploy.validation.smoke"])
+
+
+def test_suite_defaults_name_plan_items_and_suites():
+    plan, defaults = load_plan(), load_suite_defaults()
+    for name, suite in defaults.suites.items():
+        assert suite.plan is None or suite.plan in plan, name
+        assert suite.within is None or suite.within in defaults.suites, name
+    assert "drill" not in defaults.suites
+    assert defaults.candidates(["security", "tls", "drill", "roles"]) == ["tls"]
+
+
+def test_suite_defaults_refuse_an_unknown_parent(tmp_path):
+    bad = tmp_path / "suites.yml"
+    bad.write_text("suites:\n  tls: {severity: blocker, within: sekurity}\n")
+    with pytest.raises(ConfigError, match="'sekurity' is not a suite"):
+        load_suite_defaults(bad)
+
+
+# -- pytest-xdist: one verdict from all workers, as the serial run's --------------------------
+
+MIXED = """
+import time, pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2", "db1"])
+def test_health(host, evidence):
+    evidence.text("answer", f"{host}: 200")
+    time.sleep(0.05)
+    assert host != "app2", f"{host} answered 503"
+
+@pytest.mark.security
+def test_tls():
+    pytest.skip("sslyze missing")
+
+@pytest.mark.severity("normal")
+@pytest.mark.plan("docs.deployment.notes")
+def test_docs():
+    assert False, "release notes stale"
+
+@pytest.mark.predeploy
+@pytest.mark.plan("pre.db.schema", "pre.db.migration")
+@pytest.mark.parametrize("n", range(6))
+def test_schema(n):
+    time.sleep(0.05)
+"""
+
+
+def comparable(verdict: dict[str, Any]) -> dict[str, Any]:
+    """What must not depend on how the run was distributed."""
+    return {
+        "verdict": verdict["verdict"],
+        "exit_code": verdict["exit_code"],
+        "counts": verdict["counts"],
+        "blockers": verdict["blockers"],
+        "conditions": verdict["conditions"],
+        "missing": verdict["missing"],
+        "refused": verdict["refused"],
+        "checks": [{k: v for k, v in c.items() if k != "duration"} for c in verdict["checks"]],
+        "evidence": sorted((e["check"], e["name"], e["sha256"]) for e in verdict["evidence"]),
+    }
+
+
+def run_xdist(golive: Golive, source: str, *args: str) -> pytest.RunResult:
+    checks = golive.pytester.makepyfile(test_checks=source)
+    return golive.pytester.runpytest_subprocess(
+        str(checks), "--env", "fake", f"--golive-reports={golive.reports}", "-n", "2", *args,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_xdist_verdict_is_the_serial_verdict(golive: Golive):
+    serial = golive.run(MIXED, "-p", "no:xdist")
+    expected = comparable(golive.verdict())
+    assert expected["verdict"] == "NO-GO" and expected["counts"]["total"] == 11
+    assert len(expected["evidence"]) == 3
+    parallel = run_xdist(golive, MIXED)
+    assert parallel.ret == serial.ret == 1
+    parallel.stdout.fnmatch_lines(["created: 2/2 workers"])
+    assert comparable(golive.verdict()) == expected
+    assert last_lines(parallel, 4)[1:] == last_lines(serial, 4)[1:]
+
+
+def test_xdist_selected_but_not_run_is_missing_evidence(golive: Golive):
+    src = """
+import time, pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("n", range(20))
+def test_x(n):
+    time.sleep(0.1)
+    assert n != 0, "first check fails"
+"""
+    r = run_xdist(golive, src, "-x")
+    assert r.ret == 1, "stopped by -x as a serial run is, not interrupted"
+    v = golive.verdict()
+    assert not [b for b in v["blockers"] if b["check"] == "run"]
+    assert v["counts"]["total"] == 20, "every selected check is in the verdict"
+    not_run = [m for m in v["missing"] if "not run: the session stopped early" in m["message"]]
+    assert not_run and all(m["severity"] == "blocker" for m in not_run)
+    assert v["counts"]["passed"] + v["counts"]["failed"] + len(not_run) == 20
+
+
+def test_xdist_plan_coverage_file(golive: Golive, tmp_path):
+    out = tmp_path / "coverage.json"
+    run_xdist(golive, MIXED, f"--golive-plan-coverage={out}")
+    coverage = json.loads(out.read_text())
+    assert coverage["test_checks.py::test_schema[0]"] == ["pre.db.schema", "pre.db.migration"]
+    assert len(coverage) == 11

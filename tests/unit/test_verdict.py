@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from golive.gate.signoffs import Signoff, check_signoffs
-from golive.gate.verdict import CheckResult, Scope, decide, exit_code
+from golive.gate.verdict import CheckResult, Refusal, Scope, decide, exit_code
 from golive.gate.waivers import Waiver, WaiverFile
 
 TODAY = date(2025, 6, 1)
@@ -178,7 +178,27 @@ def test_to_dict_schema():
         "blockers",
         "waived",
         "missing",
+        "refused",
         "waivers",
         "signoffs",
     }
     assert d["waivers"]["unused"][0]["expires"] == "2025-12-31"
+
+
+DRILL = Refusal("t.py::test_restore_drill", "environment fake does not set allow_destructive")
+
+
+@pytest.mark.parametrize(
+    ("results", "decision"),
+    [((OK,), "GO"), ((OK, CheckResult("t.py::x", "failed", "minor")), "CONDITIONAL")],
+)
+def test_refused_drill_is_recorded_and_does_not_change_the_decision(results, decision):
+    v = run(*results, refused=[DRILL])
+    assert v.decision == decision and not v.blockers and not v.missing
+    assert v.refused == (DRILL,) and v.counts["refused"] == 1
+    assert v.to_dict()["refused"] == [{"check": "t.py::test_restore_drill", "reason": DRILL.reason}]
+
+
+def test_no_refusal_is_an_empty_list():
+    d = run(OK).to_dict()
+    assert d["refused"] == [] and d["counts"]["refused"] == 0
