@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from golive.model.environment import load_environment
+from golive.model.expectations.security import TlsPolicy
 from golive.sandbox import faults
 
 REPO = Path(__file__).resolve().parents[1]
@@ -112,8 +113,7 @@ def golive(*args: str) -> None:
 
 def main() -> None:
     env = load_environment("sandbox", secrets=False)
-    tls = env.expectations.tls
-    assert tls is not None
+    tls = env.expectation(TlsPolicy)
     lb = next(e for e in tls.endpoints if e.http)
     address = str(env.inventory.hosts[lb.host].address)
     sections = [

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from golive.judge import parity
+from golive.model.expectations.predeploy import Parity
 from golive.probe import facts
 
 
@@ -22,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     b, _ = facts.resolve(args.b)
     allow = list(args.allow)
-    if env_a is not None and env_a.expectations.parity is not None:
-        allow += env_a.expectations.parity.allow
+    spec = env_a.expectations.get(Parity) if env_a is not None else None
+    if spec is not None:
+        allow += spec.allow
     drift = parity.diff(a, b, allow)
     for item in drift:
         print(item.line(args.a, args.b))

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         return 0 if all(r.up for r in rows) else 1
     elif args.action in ("fault", "heal"):
         if not args.name:
-            print("\n".join(f"{n:<28} {f.host:<6} {f.breaks}" for n, f in faults.catalog().items()))
+            print("\n".join(faults.listing()))
             return 0
         if args.action == "fault":
             print(f"injected {args.name}: {faults.inject(sbx, args.name).breaks}")

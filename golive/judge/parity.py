@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Parity
 from golive.model.facts import HostFacts
 
 MISSING = "(absent)"
-_NOT_DECLARED = {"parity"}  # which baseline to compare with is not itself drift
+_NOT_DECLARED = {Parity.key}  # which baseline to compare with is not itself drift
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

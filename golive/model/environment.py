@@ -13,8 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from golive.model.config import Strict, load_model, read_yaml
 from golive.model.errors import ConfigError
-from golive.model.expectations import predeploy as predeploy
-from golive.model.expectations import security as security
+from golive.model.expectations import SCHEMA, Expectations, K
 
 
 def envdir() -> Path:
@@ -154,46 +153,6 @@ class Inventory(Strict):
         return self
 
 
-class AppExpectation(Strict):
-    """The application's HTTP surface on every app node."""
-
-    port: int = Field(gt=0, lt=65536)
-    health_path: str = "/health"
-    version_path: str = "/version"
-
-
-class SmokeOrder(Strict):
-    """The synthetic order the smoke suite places."""
-
-    symbol: str
-    side: str = "BUY"
-    quantity: int = Field(1, gt=0)
-    limit_price: float = Field(gt=0)
-    account: str = "trader"
-
-
-class Expectations(Strict):
-    """``expectations.yml``: what the environment must satisfy."""
-
-    app: AppExpectation
-    smoke_order: SmokeOrder
-    software: dict[str, predeploy.RoleSoftware] | None = None
-    hardware: dict[str, predeploy.Hardware] | None = None
-    clock: predeploy.Clock | None = None
-    facts: predeploy.Facts | None = None
-    parity: predeploy.Parity | None = None
-    dns: predeploy.Dns | None = None
-    load_balancer: predeploy.LoadBalancer | None = None
-    database_prep: predeploy.DatabasePrep | None = None
-    security_prep: predeploy.SecurityPrep | None = None
-    deployment: predeploy.Deployment | None = None
-    integration: predeploy.Integration | None = None
-    tls: security.TlsPolicy | None = None
-    firewall: security.Firewall | None = None
-    auth: security.Auth | None = None
-    hardening: security.Hardening | None = None
-
-
 class MissingExpectation(AssertionError):
     """A check needs an expectations section the environment does not declare."""
 
@@ -224,11 +183,12 @@ class Environment:
             if not roles or set(roles) & set(host.roles)
         ]
 
-    def expectation(self, name: str) -> Any:
-        """An expectations section by name; absent, the check that needs it fails (never skips)."""
-        value = getattr(self.expectations, name)
+    def expectation(self, section: type[K]) -> K:
+        """A section of expectations.yml (e.g. ``TlsPolicy``); absent, the check that needs it
+        fails naming the file and the section (never skips)."""
+        value = self.expectations.get(section)
         if value is None:
-            raise MissingExpectation(self.path / "expectations.yml", name)
+            raise MissingExpectation(self.path / "expectations.yml", section.key)
         return value
 
     def secret(self, name: str) -> str:
@@ -271,5 +231,5 @@ def load_environment(
             path, "--env", f"an environment with an inventory.yml under {base}; known: {known}"
         )
     inventory = load_model(path / "inventory.yml", Inventory)
-    expectations = load_model(path / "expectations.yml", Expectations)
+    expectations = load_model(path / "expectations.yml", SCHEMA)
     return Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})

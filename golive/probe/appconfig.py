@@ -1,4 +1,4 @@
-"""Read an app host's ``application.properties`` and take its JDBC URL apart."""
+"""Read configuration files off a host; take ``application.properties`` and its JDBC URL apart."""
 
 from __future__ import annotations
 
@@ -21,14 +21,35 @@ def parse_properties(text: str) -> dict[str, str]:
     return props
 
 
-def read_properties(target: Target, path: str, reader: str) -> dict[str, str]:
-    """The host's properties file, read with ``reader`` (e.g. ``sudo -n -u trading cat``)."""
+def read_text(target: Target, path: str, reader: str | None = None) -> str:
+    """A text file of the host: through Testinfra's ``file`` module, or, where the environment
+    names a ``reader``, with that command.
+
+    The reader exists for files only another user may read (``sudo -n -u tomcat cat``):
+    Testinfra's ``sudo`` wraps the command in ``sudo -u USER /bin/sh -c ...``, which a sudoers
+    rule granting only ``cat FILE`` refuses, and it never passes ``-n``, so it would wait for
+    a password instead of failing.
+    """
+    if reader is None:
+        file = target.remote.file(path)
+        if not file.is_file:
+            raise AssertionError(f"{target.name}: {path} does not exist (or is not visible)")
+        try:
+            text: str = file.content_string
+        except (RuntimeError, AssertionError) as exc:  # Testinfra: cat failed
+            raise AssertionError(f"{target.name}: cannot read {path} ({exc})"[:300]) from None
+        return text
     out = target.run(reader + " %s", path)
     if out.rc != 0:
         raise AssertionError(
             f"{target.name}: cannot read {path} with `{reader}`: {out.stderr.strip()[:200]}"
         )
-    return parse_properties(out.stdout)
+    return str(out.stdout)
+
+
+def read_properties(target: Target, path: str, reader: str | None = None) -> dict[str, str]:
+    """The host's properties file (see :func:`read_text`), as keys and values."""
+    return parse_properties(read_text(target, path, reader))
 
 
 @dataclass(frozen=True)

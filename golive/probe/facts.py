@@ -9,13 +9,20 @@ from typing import Any
 
 from golive.judge import parity
 from golive.model.environment import Environment, load_environment
+from golive.model.expectations.predeploy import Facts, Software
 from golive.model.facts import HostFacts
 from golive.probe import netns
 from golive.probe.hosts import HostPool, Target
+from golive.probe.listeners import listening
 
 
 def packages(target: Target) -> dict[str, str]:
-    """Installed Debian packages and their versions."""
+    """Installed Debian packages and their versions.
+
+    The one reader of the packages fact. Testinfra's ``package`` module reads one named package
+    per command and cannot list them all; parity compares every installed package, so this
+    asks ``dpkg-query`` once for all of them.
+    """
     out = target.run("dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n'")
     found = {}
     for line in out.stdout.splitlines():
@@ -32,13 +39,6 @@ def runtime_version(target: Target, command: str, pattern: str) -> str | None:
     return match.group(1) if match else None
 
 
-def listening_ports(target: Target) -> list[int]:
-    """TCP ports with a listener on the host."""
-    out = target.run("ss -Hltn")
-    ports = {int(line.split()[3].rsplit(":", 1)[1]) for line in out.stdout.splitlines() if line}
-    return sorted(ports)
-
-
 def config_path(target: Target, entry: str) -> str:
     """A config file named by a host var, optionally with a sub-path: ``var`` or ``var:sub``."""
     var, _, sub = entry.partition(":")
@@ -47,26 +47,29 @@ def config_path(target: Target, entry: str) -> str:
 
 
 def config_hashes(target: Target, entries: list[str]) -> dict[str, str]:
-    """sha256 of each config file ('unreadable' when the host does not let us read it)."""
+    """sha256 of each config file (Testinfra's ``file``), 'unreadable' when the host does not
+    let us read it."""
     hashes = {}
     for entry in entries:
-        out = target.run("sha256sum %s", config_path(target, entry))
-        hashes[entry] = out.stdout.split()[0] if out.rc == 0 else "unreadable"
+        try:
+            hashes[entry] = target.remote.file(config_path(target, entry)).sha256sum
+        except AssertionError:  # Testinfra's check_output: the command exited non-zero
+            hashes[entry] = "unreadable"
     return hashes
 
 
 def snapshot(target: Target, env: Environment) -> HostFacts:
     """Every fact golive records about ``target``."""
-    exp = env.expectations
+    software, wanted = env.expectations.get(Software), env.expectations.get(Facts)
     roles = target.spec.roles
     facts = HostFacts(roles=list(roles), packages=packages(target))
     for role in roles:
-        software = (exp.software or {}).get(role)
-        for name, probe in (software.runtimes if software else {}).items():
+        probes = software.get(role) if software else None
+        for name, probe in (probes.runtimes if probes else {}).items():
             facts.runtimes[name] = runtime_version(target, probe.command, probe.pattern) or "?"
-        if exp.facts:
-            facts.config_sha256.update(config_hashes(target, exp.facts.config_files.get(role, [])))
-    facts.listening = listening_ports(target)
+        if wanted:
+            facts.config_sha256.update(config_hashes(target, wanted.config_files.get(role, [])))
+    facts.listening = sorted(listening(target).ports)
     return facts
 
 

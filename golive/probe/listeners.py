@@ -1,24 +1,47 @@
-"""TCP listening sockets of a host, from ``ss -Htln`` run on it, as ports per address."""
+"""TCP listening sockets of a host, read with Testinfra's socket module (``ss``/``netstat``).
+
+The one reader of the "what listens here" fact: the facts snapshot, the smoke and the firewall
+checks all use :func:`listening`. A host may share its network stack with others (the sandbox's
+hosts share one namespace), so a socket counts for a host only when it is bound to the host's
+own address or to every address.
+"""
 
 from __future__ import annotations
 
-WILDCARDS = {"0.0.0.0", "*", "::", "[::]"}
+from dataclasses import dataclass
+
+from golive.probe.hosts import Target
+
+WILDCARDS = {"0.0.0.0", "::", "*"}
 
 
-def _split(local: str) -> tuple[str, int]:
-    addr, _, port = local.rpartition(":")
-    addr = addr.strip("[]").removeprefix("::ffff:")
-    return addr.split("%", 1)[0], int(port)
+def _split(spec: str) -> tuple[str, int] | None:
+    """``tcp://ADDR:PORT`` (Testinfra's form) to (address, port); None for other protocols."""
+    protocol, _, rest = spec.partition("://")
+    if protocol != "tcp":
+        return None
+    addr, _, port = rest.rpartition(":")
+    addr = addr.strip("[]").split("%", 1)[0].removeprefix("::ffff:")
+    return addr, int(port)
 
 
-def listening_ports(ss_output: str, address: str) -> set[int]:
-    """Ports listening on ``address`` or on every address, from ``ss -Htln`` lines."""
-    ports = set()
-    for line in ss_output.splitlines():
-        fields = line.split()
-        if len(fields) < 4:
-            continue
-        addr, port = _split(fields[3])
-        if addr == address or addr in WILDCARDS or f"[{addr}]" in WILDCARDS:
-            ports.add(port)
-    return ports
+@dataclass(frozen=True)
+class Listening:
+    """The TCP sockets listening on a host, as Testinfra names them (``tcp://ADDR:PORT``)."""
+
+    host: str
+    address: str
+    sockets: tuple[str, ...]
+
+    @property
+    def ports(self) -> set[int]:
+        """Ports listening on the host's address or on every address."""
+        found = (_split(s) for s in self.sockets)
+        return {port for addr, port in filter(None, found) if addr in WILDCARDS | {self.address}}
+
+
+def listening(target: Target) -> Listening:
+    """The host's TCP listeners (Testinfra's ``socket.get_listening_sockets()``)."""
+    sockets = target.remote.socket.get_listening_sockets()
+    tcp = tuple(sorted(s for s in sockets if s.startswith("tcp://")))
+    return Listening(target.name, target.address, tcp)

@@ -15,6 +15,8 @@ import yaml
 from conftest import EXPECTATIONS, INVENTORY
 from golive.model.environment import load_environment
 from golive.model.errors import ConfigError
+from golive.model.expectations.security import TlsPolicy
+from golive.model.expectations.smoke import App
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -158,6 +160,7 @@ def test_pytest_with_unknown_env_is_a_usage_error_without_traceback() -> None:
 
 def test_an_undeclared_expectation_section_fails_the_check_naming_it(tmp_path: Path) -> None:
     env = load_environment("env", root=make_env(tmp_path / "env", INVENTORY, EXPECTATIONS))
-    assert env.expectation("app").port == 8080
+    assert env.expectation(App).port == 8080
+    assert env.expectations.get(TlsPolicy) is None
     with pytest.raises(AssertionError, match=r"expectations.yml has no `tls:` section"):
-        env.expectation("tls")
+        env.expectation(TlsPolicy)

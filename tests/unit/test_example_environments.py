@@ -11,6 +11,7 @@ import yaml
 
 from golive.model.environment import load_environment
 from golive.model.errors import ConfigError
+from golive.model.expectations.predeploy import Deployment
 
 ENVS = Path(__file__).resolve().parents[2] / "environments"
 
@@ -18,7 +19,7 @@ ENVS = Path(__file__).resolve().parents[2] / "environments"
 @pytest.mark.parametrize("name", ["production.example", "staging.example"])
 def test_example_environment_loads(name: str) -> None:
     env = load_environment(name, root=ENVS / name, secrets=False)
-    assert env.expectations.deployment is not None
+    assert env.expectations.get(Deployment) is not None
     assert env.inventory.hosts["app1"].vars["service_stop"].startswith("sudo -n systemctl")
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from golive.judge.predeploy import missing_listeners
 from golive.probe import listeners
 from golive.probe import nmap as portscan
 from golive.probe import reach as reachability
 
-SS = """\
-LISTEN 0      128       127.10.0.11:22        0.0.0.0:*
-LISTEN 0      100   [::ffff:127.10.0.11]:8080       *:*
-LISTEN 0      128       127.10.0.12:22        0.0.0.0:*
-LISTEN 0      5             0.0.0.0:6000      0.0.0.0:*
-LISTEN 0      5                [::]:7000         [::]:*
-LISTEN 0      5          127.10.0.11:8081      0.0.0.0:*
-"""
+# What Testinfra's socket.get_listening_sockets() gives for a host sharing its network
+# namespace with another (``ss``: ``[::ffff:a]:p`` and ``*:p`` already normalized).
+SOCKETS = (
+    "tcp://127.10.0.11:22",
+    "tcp://::ffff:127.10.0.11:8080",
+    "tcp://127.10.0.12:22",
+    "tcp://0.0.0.0:6000",
+    "tcp://:::7000",
+    "tcp://127.10.0.11:8081",
+    "tcp://127.0.0.53%lo:53",
+)
 
 
 def test_port_spec_adds_policy_ports() -> None:
@@ -36,8 +40,18 @@ def test_expected_port_missing_from_scan() -> None:
 
 
 def test_listening_ports_of_one_address_plus_wildcards() -> None:
-    assert listeners.listening_ports(SS, "127.10.0.11") == {22, 8080, 6000, 7000, 8081}
-    assert listeners.listening_ports(SS, "127.10.0.12") == {22, 6000, 7000}
+    app1 = listeners.Listening("app1", "127.10.0.11", SOCKETS)
+    app2 = listeners.Listening("app2", "127.10.0.12", SOCKETS)
+    assert app1.ports == {22, 8080, 6000, 7000, 8081}
+    assert app2.ports == {22, 6000, 7000}
+
+
+def test_a_required_port_nothing_listens_on() -> None:
+    app2 = listeners.Listening("app2", "127.10.0.12", SOCKETS)
+    assert missing_listeners("app2", "127.10.0.12", app2.ports, [22, 8080]) == [
+        "app2: nothing listens on 127.10.0.12:8080"
+    ]
+    assert missing_listeners("app2", "127.10.0.12", app2.ports, [22, 6000]) == []
 
 
 def test_reachability_verdicts() -> None:

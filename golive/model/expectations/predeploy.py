@@ -1,16 +1,15 @@
-"""Expectation sections of the pre-deployment, smoke and integration suites (expectations.yml).
-
-Every section is optional in ``Expectations``; inside a section every key is required, so a
-half-written section is a configuration error rather than a silently weaker check.
-"""
+"""Expectation sections of the pre-deployment suite (environment, network, database, security
+preparations and application deployment)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field, field_validator
 
 from golive.model.config import Strict
+from golive.model.expectations.section import ByRole, Section
 from golive.model.versions import Constraint
 
 
@@ -29,7 +28,13 @@ class RoleSoftware(Strict):
     packages: dict[str, Constraint]
 
 
-class Hardware(Strict):
+class Software(ByRole[RoleSoftware]):
+    """Software per role."""
+
+    key: ClassVar[str] = "software"
+
+
+class RoleHardware(Strict):
     """Minimums of one role: CPU cores, memory, and free space per mount point (MiB)."""
 
     cores: int = Field(gt=0)
@@ -37,40 +42,62 @@ class Hardware(Strict):
     free_disk_mib: dict[str, int] = Field(min_length=1)
 
 
-class Clock(Strict):
+class Hardware(ByRole[RoleHardware]):
+    """Hardware minimums per role."""
+
+    key: ClassVar[str] = "hardware"
+
+
+class Clock(Section):
     """Largest clock difference allowed between any host and the QA machine."""
+
+    key: ClassVar[str] = "clock"
 
     max_skew_ms: int = Field(gt=0)
 
 
-class Facts(Strict):
+class Facts(Section):
     """What a facts snapshot holds per role beyond packages: config files (host vars naming
     them) to hash, and the TCP ports that must be listening."""
+
+    key: ClassVar[str] = "facts"
 
     config_files: dict[str, list[str]]
     listening: dict[str, list[int]]
 
 
-class Parity(Strict):
+class Parity(Section):
     """The baseline this environment must mirror (an environment name or a snapshot file),
     and the differences that are expected (glob patterns over drift keys)."""
+
+    key: ClassVar[str] = "parity"
 
     baseline: str
     allow: list[str]
 
 
-class Dns(Strict):
+class Dns(Section):
     """Records that must resolve, through the environment's resolver, to exactly these
     addresses."""
+
+    key: ClassVar[str] = "dns"
 
     records: dict[str, list[str]] = Field(min_length=1)
 
 
-class LoadBalancer(Strict):
+READER = (
+    "a command that prints a file as another user (e.g. `sudo -n -u tomcat cat`); "
+    "absent: golive reads the file itself"
+)
+
+
+class LoadBalancer(Section):
     """Where each load balancer's configuration lives (a host var) and the role it fronts."""
 
+    key: ClassVar[str] = "load_balancer"
+
     config_var: str
-    config_reader: str
+    config_reader: str | None = Field(None, description=READER)
     backend_role: str
 
 
@@ -97,8 +124,10 @@ class BackupSchedule(Strict):
     command_contains: str
 
 
-class DatabasePrep(Strict):
+class DatabasePrep(Section):
     """Database preparation: server version, schema, migrations, backup schedule."""
+
+    key: ClassVar[str] = "database_prep"
 
     server_version: Constraint
     tables: dict[str, Table] = Field(min_length=1)
@@ -106,10 +135,12 @@ class DatabasePrep(Strict):
     backup_schedule: BackupSchedule
 
 
-class SecurityPrep(Strict):
-    """Security preparations: certificate freshness, MFA switch, application roles."""
+class SecurityPrep(Section):
+    """Security preparations: MFA switch, application roles. (Certificate validity and
+    freshness are the TLS policy's: ``tls:``.)"""
 
-    min_cert_days: int = Field(ge=0)
+    key: ClassVar[str] = "security_prep"
+
     mfa_key: str
     mfa_value: str
     roles_table: str
@@ -117,16 +148,17 @@ class SecurityPrep(Strict):
     roles: list[str] = Field(min_length=1)
 
 
-class Deployment(Strict):
+class Deployment(Section):
     """Application deployment: artifact layout on app hosts, the registry, the config file."""
+
+    key: ClassVar[str] = "deployment"
 
     releases_var: str
     artifact: str
-    current_link: str
     registry_sums: str
     registry_entry: str
     config_var: str
-    config_reader: str
+    config_reader: str | None = Field(None, description=READER)
     db_url_key: str
     forbidden_values: list[str]
 
@@ -140,24 +172,3 @@ class Deployment(Strict):
     def registry_path(self) -> Path | None:
         """The registry's SHA256SUMS as a local file, or None when it is a URL."""
         return None if "://" in self.registry_sums else Path(self.registry_sums)
-
-
-class Drill(Strict):
-    """The destructive drill: which app host to stop, through which host vars' commands,
-    and how many requests the load balancer must still serve meanwhile."""
-
-    node: str
-    stop_var: str
-    start_var: str
-    requests: int = Field(gt=0)
-
-
-class Integration(Strict):
-    """Integration checks: the node metric counting the probe requests (its name and a label
-    selector, on each node's own metrics path), how many to send, and the drill."""
-
-    metrics_path: str
-    spread_metric: str
-    spread_selector: str
-    spread_requests: int = Field(gt=0)
-    drill: Drill

@@ -7,11 +7,12 @@ default is required. A check whose section is absent fails, naming the missing s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from golive.model.config import Strict
+from golive.model.expectations.section import Section
 
 Port = int
 
@@ -26,8 +27,10 @@ class TlsEndpoint(Strict):
     http: bool = Field(description="an HTTPS endpoint, whose HSTS header is checked")
 
 
-class TlsPolicy(Strict):
+class TlsPolicy(Section):
     """TLS policy: Mozilla profile, certificate expiry margin, trust anchor and endpoints."""
+
+    key: ClassVar[str] = "tls"
 
     profile: Literal["modern", "intermediate", "old"] = "intermediate"
     min_days_to_expiry: int = Field(ge=0)
@@ -60,9 +63,11 @@ class Ruleset(Strict):
     default_deny_hooks: list[str] = Field(min_length=1)
 
 
-class Firewall(Strict):
+class Firewall(Section):
     """Exposure from the QA vantage point, listening sockets per role, reachability, and
     (where declared) the ruleset itself."""
+
+    key: ClassVar[str] = "firewall"
 
     vantage: str
     scan: PortScan
@@ -81,8 +86,10 @@ class Lockout(Strict):
     status: int
 
 
-class Auth(Strict):
+class Auth(Section):
     """Authentication and access control expectations of the public API."""
+
+    key: ClassVar[str] = "auth"
 
     protected_paths: list[str] = Field(min_length=1)
     mfa_account: str
@@ -129,8 +136,10 @@ class Sshd(Strict):
     allowed_methods: list[str] = Field(min_length=1)
 
 
-class Hardening(Strict):
+class Hardening(Section):
     """Configuration hardening of the environment's hosts and services."""
+
+    key: ClassVar[str] = "hardening"
 
     secret_files: dict[str, list[SecretFile]]
     tomcat: Tomcat

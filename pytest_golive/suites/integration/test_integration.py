@@ -8,6 +8,8 @@ import time
 import pytest
 
 from golive.model.environment import Environment
+from golive.model.expectations.integration import Integration
+from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe.hosts import Target
 from golive.probe.nodes import get_json
 
@@ -15,14 +17,14 @@ pytestmark = pytest.mark.integration
 
 
 def test_order_through_load_balancer_is_in_database(api, db, environment: Environment) -> None:
-    _, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
+    _, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
     fields = ("username", "symbol", "side", "quantity", "limit_price", "synthetic")
     row = db.execute(
         f"SELECT {', '.join(fields)} FROM orders WHERE id = %s", (order_id,)
     ).fetchone()
     where = f"{environment.inventory.database.host}/{environment.inventory.database.dbname}"
     assert row is not None, f"{where}: order {order_id} placed through {api.base} is not in orders"
-    account = environment.inventory.accounts[environment.expectations.smoke_order.account]
+    account = environment.inventory.accounts[environment.expectation(SmokeOrder).account]
     sent = {"username": account.username, **body}
     stored = dict(zip(fields, row, strict=True))
     stored["limit_price"] = float(str(stored["limit_price"]))  # numeric column -> Decimal
@@ -31,7 +33,7 @@ def test_order_through_load_balancer_is_in_database(api, db, environment: Enviro
 
 
 def _healthy_app_nodes(environment: Environment, pool) -> list[Target]:
-    app = environment.expectations.app
+    app = environment.expectation(App)
     nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
     return [t for t in nodes if get_json(t, app.port, app.health_path).status == 200]
 
@@ -48,13 +50,13 @@ def _count(node: Target, port: int, path: str, metric: str, selector: str) -> fl
 
 
 def test_load_balancer_spreads_requests(api, host_pool, environment: Environment) -> None:
-    spec = environment.expectation("integration")
+    spec = environment.expectation(Integration)
     nodes = _healthy_app_nodes(environment, host_pool)
     assert nodes, "no app node is healthy"
-    port = environment.expectations.app.port
+    port = environment.expectation(App).port
     counters = (spec.metrics_path, spec.spread_metric, spec.spread_selector)
     before = {n.name: _count(n, port, *counters) for n in nodes}
-    path = environment.expectations.app.version_path
+    path = environment.expectation(App).version_path
     statuses = [api.request("GET", path).status_code for _ in range(spec.spread_requests)]
     assert all(s == 200 for s in statuses), f"{api.base}{path} answered {statuses}"
     served = {n.name: _count(n, port, *counters) - before[n.name] for n in nodes}
@@ -66,8 +68,8 @@ def test_load_balancer_spreads_requests(api, host_pool, environment: Environment
 
 
 def test_session_works_across_nodes(api, host_pool, environment: Environment) -> None:
-    token, _, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
-    app = environment.expectations.app
+    token, _, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
+    app = environment.expectation(App)
     refused = []
     for node in (host_pool.get(n) for n in environment.hosts_with_role("app")):
         answer = get_json(
@@ -81,7 +83,7 @@ def test_session_works_across_nodes(api, host_pool, environment: Environment) ->
 
 
 def _wait_healthy(node: Target, environment: Environment, timeout: float) -> bool:
-    app = environment.expectations.app
+    app = environment.expectation(App)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if get_json(node, app.port, app.health_path).status == 200:
@@ -92,9 +94,9 @@ def _wait_healthy(node: Target, environment: Environment, timeout: float) -> boo
 
 @pytest.mark.drill
 def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment) -> None:
-    drill = environment.expectation("integration").drill
+    drill = environment.expectation(Integration).drill
     node = host_pool.get(drill.node)
-    health = environment.expectations.app.health_path
+    health = environment.expectation(App).health_path
     stopped = node.run(node.var(drill.stop_var))
     try:
         assert stopped.rc == 0, f"{node.name}: stopping failed: {stopped.stderr.strip()[:200]}"

@@ -7,7 +7,9 @@ import pytest
 from psycopg import sql
 
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import DatabasePrep
 from golive.model.versions import satisfies
+from golive.probe.appconfig import read_text
 from golive.probe.hosts import Target
 
 pytestmark = pytest.mark.predeploy
@@ -29,7 +31,7 @@ def _where(environment: Environment) -> str:
 
 @pytest.mark.plan("pre.env.software")
 def test_postgres_server_version(db, environment: Environment) -> None:
-    want = environment.expectation("database_prep")
+    want = environment.expectation(DatabasePrep)
     version = str(db.execute("SHOW server_version").fetchone()[0])
     assert satisfies(version, want.server_version), (
         f"{_where(environment)}: PostgreSQL {version}, expected {want.server_version}"
@@ -45,7 +47,7 @@ def _by_table(rows: list[tuple[object, ...]]) -> dict[str, set[str]]:
 
 @pytest.mark.plan("pre.db.schema")
 def test_schema_is_present(db, environment: Environment, evidence) -> None:
-    want = environment.expectation("database_prep").tables
+    want = environment.expectation(DatabasePrep).tables
     found = {
         kind: _by_table(db.execute(query).fetchall())
         for kind, query in (
@@ -75,7 +77,7 @@ def test_schema_is_present(db, environment: Environment, evidence) -> None:
 
 @pytest.mark.plan("pre.db.migration")
 def test_migrations_at_release_version(db, environment: Environment) -> None:
-    spec = environment.expectation("database_prep").migrations
+    spec = environment.expectation(DatabasePrep).migrations
     release = environment.inventory.release.version
     assert release in spec.by_release, (
         f"expectations.yml database_prep.migrations.by_release has no entry for release {release}"
@@ -107,14 +109,12 @@ def test_app_role_has_least_privilege(db, environment: Environment) -> None:
 @pytest.mark.plan("pre.db.backup")
 @pytest.mark.roles("db")
 def test_backup_is_scheduled(target: Target, environment: Environment) -> None:
-    spec = environment.expectation("database_prep")
+    spec = environment.expectation(DatabasePrep)
     schedule = spec.backup_schedule
     path = target.var(schedule.file_var)
-    out = target.run("cat %s", path)
-    assert out.rc == 0, f"{target.name}: no backup schedule at {path} ({out.stderr.strip()[:120]})"
     active = [
         line
-        for line in out.stdout.splitlines()
+        for line in read_text(target, path).splitlines()
         if line.strip() and not line.lstrip().startswith("#") and schedule.command_contains in line
     ]
     assert active, (

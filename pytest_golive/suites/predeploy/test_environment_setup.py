@@ -11,17 +11,20 @@ import time
 import pytest
 
 from golive.judge import parity
+from golive.judge.predeploy import missing_listeners
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Clock, Facts, Hardware, Parity, Software
 from golive.model.versions import satisfies
 from golive.probe import facts as host_facts
 from golive.probe.hosts import Target
+from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.predeploy
 
 
 @pytest.mark.plan("pre.env.software")
 def test_runtimes_report_expected_versions(target: Target, environment: Environment, facts) -> None:
-    software = environment.expectation("software")
+    software = environment.expectation(Software)
     found = facts.get(target.name).runtimes
     wrong = [
         f"{name} reports {found.get(name, '?')}, expected {probe.version}"
@@ -34,7 +37,7 @@ def test_runtimes_report_expected_versions(target: Target, environment: Environm
 
 @pytest.mark.plan("pre.env.software")
 def test_required_packages_installed(target: Target, environment: Environment, facts) -> None:
-    software = environment.expectation("software")
+    software = environment.expectation(Software)
     installed = facts.get(target.name).packages
     wrong = []
     for role in target.spec.roles:
@@ -49,7 +52,7 @@ def test_required_packages_installed(target: Target, environment: Environment, f
 
 @pytest.mark.plan("pre.env.hardware")
 def test_hardware_minimums(target: Target, environment: Environment) -> None:
-    hardware = environment.expectation("hardware")
+    hardware = environment.expectation(Hardware)
     for role in (r for r in target.spec.roles if r in hardware):
         want = hardware[role]
         cores = int(target.run("nproc").stdout.strip() or 0)
@@ -69,7 +72,7 @@ def test_hardware_minimums(target: Target, environment: Environment) -> None:
 
 @pytest.mark.plan("pre.env.production")
 def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> None:
-    bound = environment.expectation("clock").max_skew_ms
+    bound = environment.expectation(Clock).max_skew_ms
     skews = {}
     for name, target in targets.items():
         before = time.time()
@@ -87,18 +90,16 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
 def test_facts_snapshot_and_listening_ports(
     target: Target, environment: Environment, facts, evidence
 ) -> None:
-    want = environment.expectation("facts")
+    want = environment.expectation(Facts)
     snap = facts.get(target.name)
     evidence.json(f"facts {target.name}", snap.as_dict())
-    missing = sorted(
-        {p for r in target.spec.roles for p in want.listening.get(r, [])} - set(snap.listening)
-    )
-    assert not missing, f"{target.name}: nothing listens on port {', '.join(map(str, missing))}"
+    required = {p for r in target.spec.roles for p in want.listening.get(r, [])}
+    judge(missing_listeners(target.name, target.address, set(snap.listening), required))
 
 
 @pytest.mark.plan("pre.env.production")
 def test_parity_with_baseline(environment: Environment, facts, evidence) -> None:
-    spec = environment.expectation("parity")
+    spec = environment.expectation(Parity)
     mine = parity.snapshot(environment, facts.all())
     if spec.baseline == environment.name:
         baseline = mine

@@ -7,6 +7,9 @@ import dns.resolver
 import pytest
 
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Dns, LoadBalancer
+from golive.model.expectations.smoke import App
+from golive.probe.appconfig import read_text
 from golive.probe.hosts import Target
 
 pytestmark = pytest.mark.predeploy
@@ -23,7 +26,7 @@ def _resolver(environment: Environment) -> dns.resolver.Resolver:
 
 @pytest.mark.plan("pre.network.dns")
 def test_dns_records_resolve(environment: Environment, evidence) -> None:
-    records = environment.expectation("dns").records
+    records = environment.expectation(Dns).records
     resolver = _resolver(environment)
     vantage = environment.inventory.probe.source
     source = str(vantage) if vantage else None
@@ -49,15 +52,12 @@ def test_dns_records_resolve(environment: Environment, evidence) -> None:
 @pytest.mark.plan("pre.network.lb")
 @pytest.mark.roles("lb")
 def test_load_balancer_names_every_app_host(target: Target, environment: Environment) -> None:
-    spec = environment.expectation("load_balancer")
+    spec = environment.expectation(LoadBalancer)
     path = target.var(spec.config_var)
-    out = target.run(spec.config_reader + " %s", path)
-    assert out.rc == 0, f"{target.name}: cannot read {path}: {out.stderr.strip()[:200]}"
-    port = environment.expectations.app.port
+    text = read_text(target, path, spec.config_reader)
+    port = environment.expectation(App).port
     active = "\n".join(
-        line.split("#", 1)[0]
-        for line in out.stdout.splitlines()
-        if not line.lstrip().startswith("#")
+        line.split("#", 1)[0] for line in text.splitlines() if not line.lstrip().startswith("#")
     )
     missing = []
     for name in environment.hosts_with_role(spec.backend_role):

@@ -1,59 +1,29 @@
-"""Pre-deployment › Security Preparations: a valid certificate on the load balancer, MFA
-required by the application's configuration, application roles defined.
+"""Pre-deployment › Security Preparations: MFA required by the application's configuration,
+application roles defined.
 
-The deep TLS policy (protocols, ciphers, profile) belongs to the security suite.
+SSL/TLS Configuration (a valid certificate for the public name, not about to expire) is
+proven once, by the TLS suite's sslyze scan judged by golive/judge/tls.py
+(suites/security/test_tls.py), against the one expiry margin ``tls.min_days_to_expiry``.
 """
 
 from __future__ import annotations
-
-import socket
-import ssl
-import time
-from urllib.parse import urlsplit
 
 import pytest
 from psycopg import sql
 
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Deployment, SecurityPrep
 from golive.probe.appconfig import read_properties
 from golive.probe.hosts import Target
 
 pytestmark = pytest.mark.predeploy
 
 
-@pytest.mark.plan("pre.security.tls")
-@pytest.mark.roles("lb")
-def test_tls_certificate_installed_and_valid(target: Target, environment: Environment) -> None:
-    spec = environment.expectation("security_prep")
-    public = environment.inventory.public
-    port = urlsplit(public.url).port or 443
-    context = ssl.create_default_context(cafile=str(public.ca_bundle) if public.ca_bundle else None)
-    vantage = environment.inventory.probe.source
-    source = (str(vantage), 0) if vantage else None
-    try:
-        with (
-            socket.create_connection((target.address, port), public.timeout, source) as raw,
-            context.wrap_socket(raw, server_hostname=public.hostname) as tls,
-        ):
-            cert = tls.getpeercert()
-    except (OSError, ssl.SSLError) as exc:
-        raise AssertionError(
-            f"{target.name}: no valid certificate for {public.hostname} "
-            f"on {target.address}:{port} ({exc})"
-        ) from None
-    assert cert, f"{target.name}: no certificate presented on {target.address}:{port}"
-    days = (ssl.cert_time_to_seconds(str(cert["notAfter"])) - time.time()) / 86400
-    assert days >= spec.min_cert_days, (
-        f"{target.name}: certificate for {public.hostname} expires in {days:.0f} days "
-        f"(minimum {spec.min_cert_days})"
-    )
-
-
 @pytest.mark.plan("pre.security.auth")
 @pytest.mark.roles("app")
 def test_mfa_required_by_configuration(target: Target, environment: Environment) -> None:
-    spec = environment.expectation("security_prep")
-    deploy = environment.expectation("deployment")
+    spec = environment.expectation(SecurityPrep)
+    deploy = environment.expectation(Deployment)
     props = read_properties(target, target.var(deploy.config_var), deploy.config_reader)
     value = props.get(spec.mfa_key, "(unset)")
     assert value.lower() == spec.mfa_value.lower(), (
@@ -63,7 +33,7 @@ def test_mfa_required_by_configuration(target: Target, environment: Environment)
 
 @pytest.mark.plan("pre.security.access")
 def test_application_roles_defined(db, environment: Environment) -> None:
-    spec = environment.expectation("security_prep")
+    spec = environment.expectation(SecurityPrep)
     query = sql.SQL("SELECT DISTINCT {} FROM {}").format(
         sql.Identifier(spec.roles_column), sql.Identifier(spec.roles_table)
     )

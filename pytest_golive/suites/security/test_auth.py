@@ -13,10 +13,11 @@ import pytest
 import requests
 
 from golive.model.environment import Environment
+from golive.model.expectations.security import Auth
 from golive.probe.hosts import HostPool
 from golive.report.evidence import Evidence
+from pytest_golive.fixtures.findings import judge
 from pytest_golive.fixtures.http import Api
-from pytest_golive.fixtures.security import judge
 
 pytestmark = [pytest.mark.security, pytest.mark.auth]
 
@@ -41,7 +42,7 @@ def _wrong_totp(api: Api, account: str) -> str:
 
 
 def test_api_refuses_unauthenticated_requests(api: Api, environment: Environment) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     answers = {path: api.request("GET", path).status_code for path in auth.protected_paths}
     judge(
         [
@@ -53,7 +54,7 @@ def test_api_refuses_unauthenticated_requests(api: Api, environment: Environment
 
 
 def test_login_without_totp_is_rejected(api: Api, environment: Environment) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     response = _attempt(api, auth.mfa_account, totp="")
     user = environment.inventory.accounts[auth.mfa_account].username
     judge(
@@ -64,7 +65,7 @@ def test_login_without_totp_is_rejected(api: Api, environment: Environment) -> N
 
 
 def test_login_with_wrong_totp_is_rejected(api: Api, environment: Environment) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     response = _attempt(api, auth.mfa_account, totp=_wrong_totp(api, auth.mfa_account))
     user = environment.inventory.accounts[auth.mfa_account].username
     judge(
@@ -75,7 +76,7 @@ def test_login_with_wrong_totp_is_rejected(api: Api, environment: Environment) -
 
 
 def test_repeated_failures_lock_the_account(api: Api, environment: Environment) -> None:
-    lockout = environment.expectation("auth").lockout
+    lockout = environment.expectation(Auth).lockout
     user = environment.inventory.accounts[lockout.account].username
     codes = []
     for _ in range(lockout.max_failures + 1):
@@ -100,7 +101,7 @@ def test_repeated_failures_lock_the_account(api: Api, environment: Environment) 
 
 @pytest.mark.plan("pre.security.access")
 def test_unprivileged_user_cannot_reach_admin_endpoints(api: Api, environment: Environment) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     token = api.token(auth.unprivileged_account)
     user = environment.inventory.accounts[auth.unprivileged_account].username
     answers = {p: api.request("GET", p, token).status_code for p in auth.admin_paths}
@@ -115,7 +116,7 @@ def test_unprivileged_user_cannot_reach_admin_endpoints(api: Api, environment: E
 
 
 def test_sessions_expire(api: Api, environment: Environment) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     response = api.login(auth.unprivileged_account)
     assert response.status_code == 200, f"login answered HTTP {response.status_code}"
     lifetime = response.json().get("expires_in")
@@ -133,7 +134,7 @@ def test_sessions_expire(api: Api, environment: Environment) -> None:
 def test_failed_logins_are_audit_logged(
     api: Api, environment: Environment, host_pool: HostPool, evidence: Evidence
 ) -> None:
-    auth = environment.expectation("auth")
+    auth = environment.expectation(Auth)
     nodes = environment.hosts_with_role(*auth.audit_roles)
     markers = [f"golive-audit-{secrets.token_hex(6)}" for _ in nodes]
     for marker in markers:

@@ -10,12 +10,14 @@ import pytest
 
 from golive.judge import firewall as nftables
 from golive.model.environment import Environment
+from golive.model.expectations.security import Firewall
 from golive.probe import listeners
 from golive.probe import nmap as portscan
 from golive.probe import reach as reachability
 from golive.probe.hosts import Target
 from golive.report.evidence import Evidence
-from pytest_golive.fixtures.security import judge, rule_id
+from pytest_golive.fixtures.findings import judge
+from pytest_golive.fixtures.security import rule_id
 
 pytestmark = [pytest.mark.security, pytest.mark.firewall]
 
@@ -31,7 +33,7 @@ def _allowed(env: Environment, host: str, policy: dict[str, list[int]]) -> set[i
 def test_exposure_from_vantage_point(
     scanned_host: str, environment: Environment, exposure_scan, evidence: Evidence
 ) -> None:
-    fw = environment.expectation("firewall")
+    fw = environment.expectation(Firewall)
     evidence.xml("nmap exposure scan.xml", exposure_scan.xml)
     address = str(environment.inventory.hosts[scanned_host].address)
     if address not in exposure_scan.states:
@@ -47,11 +49,10 @@ def test_exposure_from_vantage_point(
 
 
 def test_listening_ports(target: Target, environment: Environment, evidence: Evidence) -> None:
-    fw = environment.expectation("firewall")
-    out = target.run("ss -Htln")
-    assert out.rc == 0, f"{target.name}: ss -Htln exited {out.rc}: {out.stderr.strip()}"
-    evidence.text(f"{target.name} listening sockets", out.stdout)
-    found = dict.fromkeys(listeners.listening_ports(out.stdout, target.address), "open")
+    fw = environment.expectation(Firewall)
+    sockets = listeners.listening(target)
+    evidence.text(f"{target.name} listening sockets", "\n".join(sockets.sockets))
+    found = dict.fromkeys(sockets.ports, "open")
     judge(
         portscan.port_findings(
             target.name,
@@ -65,7 +66,7 @@ def test_listening_ports(target: Target, environment: Environment, evidence: Evi
 def test_reachability(
     reach_rule, reach_probes, reach_states, environment: Environment, evidence: Evidence
 ) -> None:
-    environment.expectation("firewall")
+    environment.expectation(Firewall)
     mine = [
         p
         for p in reach_probes
@@ -85,7 +86,7 @@ def test_reachability(
 def test_ruleset_is_default_deny(
     ruleset_host: str, environment: Environment, host_pool, evidence: Evidence
 ) -> None:
-    ruleset = environment.expectation("firewall").ruleset
+    ruleset = environment.expectation(Firewall).ruleset
     if ruleset is None:
         pytest.fail(
             "firewall.ruleset is not declared in expectations.yml: where the packet filter's "

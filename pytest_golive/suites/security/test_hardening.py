@@ -9,12 +9,14 @@ import re
 import pytest
 
 from golive.model.environment import Environment
+from golive.model.expectations.security import Hardening
+from golive.model.expectations.smoke import App
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import get_json
 from golive.probe.sshauth import offered_methods
 from golive.report.evidence import Evidence
+from pytest_golive.fixtures.findings import judge
 from pytest_golive.fixtures.http import Api
-from pytest_golive.fixtures.security import judge
 
 pytestmark = [pytest.mark.security, pytest.mark.hardening]
 
@@ -26,7 +28,7 @@ def _expand(template: str, target: Target) -> str:
 def test_secret_files_owner_and_mode(
     secret_host: str, environment: Environment, host_pool: HostPool
 ) -> None:
-    hardening = environment.expectation("hardening")
+    hardening = environment.expectation(Hardening)
     target = host_pool.get(secret_host)
     roles = environment.inventory.hosts[secret_host].roles
     findings = []
@@ -50,15 +52,15 @@ def test_secret_files_owner_and_mode(
 def test_tomcat_admin_apps_not_deployed(
     tomcat_host: str, environment: Environment, host_pool: HostPool
 ) -> None:
-    tomcat = environment.expectation("hardening").tomcat
+    tomcat = environment.expectation(Hardening).tomcat
     target = host_pool.get(tomcat_host)
     findings = []
     for template in tomcat.deploy_dirs:
-        folder = _expand(template, target)
-        listing = target.run("ls -1 %s", folder).stdout.split()
+        folder = target.remote.file(_expand(template, target))
+        listing = folder.listdir() if folder.is_directory else []
         deployed = {n.removesuffix(".war").removesuffix(".xml") for n in listing}
         findings += [
-            f"{tomcat_host}: {app} is deployed ({folder})"
+            f"{tomcat_host}: {app} is deployed ({folder.path})"
             for app in tomcat.forbidden_apps
             if app in deployed
         ]
@@ -75,7 +77,7 @@ def test_tomcat_admin_apps_not_deployed(
 def test_error_pages_leak_nothing(
     tomcat_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
 ) -> None:
-    tomcat = environment.expectation("hardening").tomcat
+    tomcat = environment.expectation(Hardening).tomcat
     answer = get_json(host_pool.get(tomcat_host), tomcat.port, tomcat.error_probe_path)
     body = answer.body if isinstance(answer.body, str) else str(answer.body or "")
     evidence.text(f"{tomcat_host} error page", f"{answer.describe()}\n\n{body}")
@@ -90,9 +92,9 @@ def test_error_pages_leak_nothing(
 
 
 def test_server_version_not_disclosed(api: Api, environment: Environment) -> None:
-    hardening = environment.expectation("hardening")
+    hardening = environment.expectation(Hardening)
     findings = []
-    for path in (environment.expectations.app.health_path, "/golive-no-such-page"):
+    for path in (environment.expectation(App).health_path, "/golive-no-such-page"):
         response = api.request("GET", path)
         for header in ("Server", "X-Powered-By"):
             value = response.headers.get(header, "")
@@ -102,8 +104,8 @@ def test_server_version_not_disclosed(api: Api, environment: Environment) -> Non
 
 
 def test_security_headers_present(api: Api, environment: Environment) -> None:
-    hardening = environment.expectation("hardening")
-    response = api.request("GET", environment.expectations.app.health_path)
+    hardening = environment.expectation(Hardening)
+    response = api.request("GET", environment.expectation(App).health_path)
     judge(
         [
             f"{api.base}: response lacks the {h} header"
@@ -114,7 +116,7 @@ def test_security_headers_present(api: Api, environment: Environment) -> None:
 
 
 def test_postgres_settings(db, environment: Environment) -> None:
-    postgres = environment.expectation("hardening").postgres
+    postgres = environment.expectation(Hardening).postgres
     where = environment.inventory.database.host
     findings = []
     for key, wanted in postgres.settings.items():
@@ -125,7 +127,7 @@ def test_postgres_settings(db, environment: Environment) -> None:
 
 
 def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evidence) -> None:
-    postgres = environment.expectation("hardening").postgres
+    postgres = environment.expectation(Hardening).postgres
     rows = db.execute(
         "SELECT line_number, type, database, user_name, address, auth_method, error "
         "FROM pg_hba_file_rules ORDER BY line_number"
@@ -143,20 +145,8 @@ def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evid
     )
 
 
-def test_app_role_is_not_superuser(db, environment: Environment) -> None:
-    environment.expectation("hardening")
-    database = environment.inventory.database
-    row = db.execute(
-        "SELECT rolsuper FROM pg_roles WHERE rolname = %s", (database.app_role,)
-    ).fetchone()
-    assert row is not None, f"{database.host}: role {database.app_role} does not exist"
-    judge(
-        [f"{database.host}: application role {database.app_role} is a superuser"] if row[0] else []
-    )
-
-
 def test_sshd_offers_key_authentication_only(scanned_host: str, environment: Environment) -> None:
-    sshd = environment.expectation("hardening").sshd
+    sshd = environment.expectation(Hardening).sshd
     address = str(environment.inventory.hosts[scanned_host].address)
     findings = []
     for user in sshd.users:

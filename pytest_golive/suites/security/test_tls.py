@@ -11,9 +11,10 @@ import pytest
 from golive.judge import tls as tls_policy
 from golive.judge.tls import TlsFacts
 from golive.model.environment import Environment
+from golive.model.expectations.security import TlsPolicy
 from golive.probe.sslyze import Scan
 from golive.report.evidence import Evidence
-from pytest_golive.fixtures.security import judge
+from pytest_golive.fixtures.findings import judge
 
 pytestmark = [pytest.mark.security, pytest.mark.tls]
 
@@ -28,7 +29,7 @@ def _facts(label: str, scans: dict[str, Scan], evidence: Evidence) -> TlsFacts:
 
 @pytest.fixture
 def profile(environment: Environment) -> tls_policy.Profile:
-    return tls_policy.mozilla_profile(environment.expectation("tls").profile)
+    return tls_policy.mozilla_profile(environment.expectation(TlsPolicy).profile)
 
 
 def test_protocol_versions(tls_endpoint: str, tls_scans, evidence, profile) -> None:
@@ -41,7 +42,7 @@ def test_cipher_suites(tls_endpoint: str, tls_scans, evidence, profile) -> None:
 
 def test_certificate_chain(tls_endpoint: str, tls_scans, evidence, environment) -> None:
     facts = _facts(tls_endpoint, tls_scans, evidence)
-    judge(tls_policy.chain_findings(facts, str(environment.expectations.tls.ca_bundle)))
+    judge(tls_policy.chain_findings(facts, str(environment.expectation(TlsPolicy).ca_bundle)))
 
 
 def test_certificate_hostname(tls_endpoint: str, tls_scans, evidence) -> None:
@@ -50,7 +51,7 @@ def test_certificate_hostname(tls_endpoint: str, tls_scans, evidence) -> None:
 
 def test_certificate_expiry(tls_endpoint: str, tls_scans, evidence, environment) -> None:
     facts = _facts(tls_endpoint, tls_scans, evidence)
-    min_days = environment.expectations.tls.min_days_to_expiry
+    min_days = environment.expectation(TlsPolicy).min_days_to_expiry
     judge(tls_policy.expiry_findings(facts, min_days, dt.datetime.now(dt.UTC)))
 
 
@@ -60,7 +61,7 @@ def test_certificate_key(tls_endpoint: str, tls_scans, evidence, profile) -> Non
 
 def test_hsts(https_endpoint: str, tls_scans, evidence, environment) -> None:
     facts = _facts(https_endpoint, tls_scans, evidence)
-    judge(tls_policy.hsts_findings(facts, environment.expectations.tls.hsts_min_age))
+    judge(tls_policy.hsts_findings(facts, environment.expectation(TlsPolicy).hsts_min_age))
 
 
 def test_known_vulnerabilities(tls_endpoint: str, tls_scans, evidence) -> None:

@@ -10,15 +10,19 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from golive.judge.predeploy import missing_listeners
 from golive.model.environment import Environment
+from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe.hosts import Target
+from golive.probe.listeners import listening
 from golive.probe.nodes import get_json
+from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.smoke
 
 
 def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
-    path = environment.expectations.app.health_path
+    path = environment.expectation(App).health_path
     response = api.request("GET", path)
     assert response.status_code == 200, (
         f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
@@ -32,33 +36,34 @@ def _tier_port(target: Target, environment: Environment) -> int:
     if "lb" in roles:
         return urlsplit(environment.inventory.public.url).port or 443
     if "app" in roles:
-        return environment.expectations.app.port
+        return environment.expectation(App).port
     return environment.inventory.database.port
 
 
 @pytest.mark.roles("lb", "app", "db")
 def test_tier_service_listens(target: Target, environment: Environment) -> None:
-    port = _tier_port(target, environment)
-    listeners = {line.split()[3] for line in target.run("ss -ltnH").stdout.splitlines()}
-    accepted = (target.address, f"[::ffff:{target.address}]", "0.0.0.0", "*", "[::]")
-    assert listeners & {f"{a}:{port}" for a in accepted}, (
-        f"{target.name}: nothing listens on {target.address}:{port}"
+    found = listening(target)
+    judge(
+        missing_listeners(
+            target.name, target.address, found.ports, [_tier_port(target, environment)]
+        )
     )
 
 
 @pytest.mark.roles("app")
 def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
-    app = environment.expectations.app
+    app = environment.expectation(App)
     answer = get_json(target, app.port, app.health_path)
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
     assert answer.body.get("status") == "UP", f"{target.name}: health is {answer.body}"
 
 
+@pytest.mark.plan("deploy.validation.smoke", "deploy.app.deploy")
 @pytest.mark.roles("app")
 def test_app_node_serves_release_under_certification(
     target: Target, environment: Environment
 ) -> None:
-    app, wanted = environment.expectations.app, environment.inventory.release.version
+    app, wanted = environment.expectation(App), environment.inventory.release.version
     answer = get_json(target, app.port, app.version_path)
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
     served = answer.body.get("version")
@@ -67,9 +72,10 @@ def test_app_node_serves_release_under_certification(
     )
 
 
+@pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
 @pytest.mark.roles("app")
 def test_database_is_up_as_seen_by_app(target: Target, environment: Environment) -> None:
-    app = environment.expectations.app
+    app = environment.expectation(App)
     answer = get_json(target, app.port, app.health_path)
     assert answer.status in (200, 503), f"{target.name}: {answer.describe()}"
     db = answer.body.get("db")
@@ -79,7 +85,7 @@ def test_database_is_up_as_seen_by_app(target: Target, environment: Environment)
 
 
 def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
-    token, body, order_id = api.place_synthetic_order(environment.expectations.smoke_order)
+    token, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
     read = api.request("GET", f"/api/orders/{order_id}", token)
     assert read.status_code == 200, (
         f"reading order {order_id} back answered HTTP {read.status_code}"

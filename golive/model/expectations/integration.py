@@ -1,0 +1,33 @@
+"""Expectation sections of the integration suite."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from golive.model.config import Strict
+from golive.model.expectations.section import Section
+
+
+class Drill(Strict):
+    """The destructive drill: which app host to stop, through which host vars' commands,
+    and how many requests the load balancer must still serve meanwhile."""
+
+    node: str
+    stop_var: str
+    start_var: str
+    requests: int = Field(gt=0)
+
+
+class Integration(Section):
+    """Integration checks: the node metric counting the probe requests (its name and a label
+    selector, on each node's own metrics path), how many to send, and the drill."""
+
+    key: ClassVar[str] = "integration"
+
+    metrics_path: str
+    spread_metric: str
+    spread_selector: str
+    spread_requests: int = Field(gt=0)
+    drill: Drill

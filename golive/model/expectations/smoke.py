@@ -1,0 +1,35 @@
+"""Expectation sections of the smoke suite: the application's HTTP surface on its nodes and
+the synthetic order placed through the public endpoint. Both are required: the smoke suite is
+what every environment runs."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from golive.model.expectations.section import Section
+
+
+class App(Section):
+    """The application's HTTP surface on every app node."""
+
+    key: ClassVar[str] = "app"
+    required: ClassVar[bool] = True
+
+    port: int = Field(gt=0, lt=65536)
+    health_path: str = "/health"
+    version_path: str = "/version"
+
+
+class SmokeOrder(Section):
+    """The synthetic order the smoke (and integration) suite places."""
+
+    key: ClassVar[str] = "smoke_order"
+    required: ClassVar[bool] = True
+
+    symbol: str
+    side: str = "BUY"
+    quantity: int = Field(1, gt=0)
+    limit_price: float = Field(gt=0)
+    account: str = "trader"

@@ -1,0 +1,219 @@
+"""Fault actions on services, files, data and releases (see :mod:`.base` for the contract)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from golive.model.errors import SandboxError
+from golive.sandbox import lifecycle, releases
+from golive.sandbox.context import Sandbox
+from golive.sandbox.faults.base import (
+    FaultAction,
+    edit_in_place,
+    replace_in_place,
+    signal_service,
+)
+from golive.sandbox.process import run, spawn, stop, wait_port
+from golive.sandbox.services import db
+
+
+class StopService(FaultAction):
+    """Stop one of the host's services; healing starts it again."""
+
+    kind: Literal["stop_service"]
+    service: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        svc = lifecycle.service(sbx, host, self.service)
+        if not inject:
+            lifecycle.start(sbx, [svc])
+            return
+        stop(svc.pidfile(sbx))
+        if self.service == "sshd":
+            _close_ssh_master(sbx, host)
+
+
+def _close_ssh_master(sbx: Sandbox, host: str) -> None:
+    """Close the suites' persistent SSH connection to ``host``.
+
+    Stopping sshd leaves established sessions alive (as on a real host), so the ControlMaster
+    under ``ssh/cm`` would keep the host reachable for the next run.
+    """
+    url = urlsplit(sbx.host(host).connection)
+    user = url.username or sbx.env.inventory.ssh.user
+    dest = f"{user}@{url.hostname}" if user else str(url.hostname)
+    cmd = ["ssh", "-O", "exit", "-o", f"ControlPath={sbx.path('ssh', 'cm', '%C')}"]
+    run([*cmd, *(["-p", str(url.port)] if url.port else []), dest], check=False)
+
+
+class SwitchRelease(FaultAction):
+    """Point the host's ``current`` link at the previous release and restart Tomcat."""
+
+    kind: Literal["switch_release"]
+    release: Literal["previous"]
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        release = sbx.env.inventory.release
+        version = release.previous if inject else release.version
+        if version is None:
+            raise SandboxError("the inventory names no previous release to switch to")
+        releases.link_current(sbx, host, version)
+        lifecycle.restart(sbx, lifecycle.service(sbx, host, "tomcat"))
+
+
+class Sql(FaultAction):
+    """Run SQL as the superuser on the fault's db host; healing runs ``heal``."""
+
+    kind: Literal["sql"]
+    database: str
+    inject: str
+    heal: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        db.psql(sbx, host, self.inject if inject else self.heal, self.database)
+
+
+class ReplaceInFile(FaultAction):
+    """Replace text in a file (a host var of the fault's host, else a path under the sandbox
+    dir) in place; optionally SIGHUP one of the host's services to reload it."""
+
+    kind: Literal["replace_in_file"]
+    file: str
+    old: str
+    new: str
+    sighup: str | None = None
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        host_vars = sbx.host(host).vars
+        path = Path(host_vars[self.file]) if self.file in host_vars else sbx.path(self.file)
+        old, new = (self.old, self.new) if inject else (self.new, self.old)
+        replace_in_place(path, old, new)
+        if self.sighup:
+            signal_service(sbx, host, self.sighup)
+
+
+class TamperArtifact(FaultAction):
+    """Replace the host's artifact of the release under certification with one that has an
+    extra entry: same version string, different bytes. Healing restores the registry's."""
+
+    kind: Literal["tamper_artifact"]
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        version = sbx.env.inventory.release.version
+        war = sbx.var(host, "releases") / version / "trading.war"
+        staged = war.with_name(".trading.war.tmp")
+        shutil.copy2(releases.registry(sbx) / f"trading-{version}.war", staged)
+        if inject:
+            with zipfile.ZipFile(staged, "a") as z:
+                z.writestr("WEB-INF/classes/tampered.txt", "not the registry's build\n")
+        staged.replace(war)  # a new inode: the running Tomcat keeps the file it opened
+
+
+class AppSetting(FaultAction):
+    """Set a key of application.properties on every host of the fault host's roles (the app
+    reloads it); healing puts back the stack template's value. ``reset_lockouts`` also clears
+    login lockouts."""
+
+    kind: Literal["app_setting"]
+    key: str
+    value: str
+    reset_lockouts: bool = False
+
+    def _healthy(self, sbx: Sandbox) -> str:
+        template = (sbx.stack / "tomcat" / "application.properties").read_text()
+        match = re.search(rf"^{re.escape(self.key)}=(.*)$", template, re.M)
+        if match is None:
+            raise SandboxError(f"{self.key} is not in the application.properties template")
+        return match.group(1)
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        value = self.value if inject else self._healthy(sbx)
+
+        def set_key(text: str) -> str:
+            lines = [
+                f"{self.key}={value}" if line.split("=", 1)[0].strip() == self.key else line
+                for line in text.splitlines()
+            ]
+            return "\n".join(lines) + "\n"
+
+        for app_host in sbx.env.hosts_with_role(*sbx.host(host).roles):
+            edit_in_place(sbx.var(app_host, "app_config"), set_key)
+        if inject and self.reset_lockouts:
+            database = sbx.env.inventory.database
+            sql = "UPDATE users SET failed_logins = 0, locked_until = NULL"
+            db.psql(sbx, database.host, sql, database.dbname)
+
+
+class FileMode(FaultAction):
+    """chmod a file named by a host var; healing restores ``healthy``."""
+
+    kind: Literal["file_mode"]
+    file: str
+    mode: str
+    healthy: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        sbx.var(host, self.file).chmod(int(self.mode if inject else self.healthy, 8))
+
+
+class DeployWebapp(FaultAction):
+    """Deploy a webapp into the host's Tomcat (a context file) and restart it."""
+
+    kind: Literal["deploy_webapp"]
+    context: str
+    doc_base: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        context = sbx.var(host, "catalina_base") / "conf" / "Catalina" / "localhost"
+        path = context / f"{self.context}.xml"
+        if inject:
+            path.write_text(f'<Context docBase="{self.doc_base}" antiResourceLocking="false" />\n')
+        else:
+            path.unlink(missing_ok=True)
+        lifecycle.restart(sbx, lifecycle.service(sbx, host, "tomcat"))
+
+
+class EditRestart(FaultAction):
+    """Restart a service with ``old`` replaced by ``new`` in a file its start renders (a path
+    under the sandbox dir); healing restarts it from the template."""
+
+    kind: Literal["edit_restart"]
+    service: str
+    file: str
+    old: str
+    new: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        svc = lifecycle.service(sbx, host, self.service)
+
+        def prepare(s: Sandbox, name: str) -> None:
+            svc.prepare(s, name)
+            if inject:
+                replace_in_place(sbx.path(self.file), self.old, self.new)
+
+        stop(svc.pidfile(sbx))
+        lifecycle.start(sbx, [dataclasses.replace(svc, prepare=prepare)])
+
+
+class Listener(FaultAction):
+    """An extra TCP listener on the host's address, tracked by pid file."""
+
+    kind: Literal["listener"]
+    port: int
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        pidfile = sbx.pidfile(host, f"stray-{self.port}")
+        if not inject:
+            stop(pidfile)
+            return
+        address = sbx.address(host)
+        cmd = ["python3", "-m", "http.server", "--bind", address, str(self.port)]
+        log = sbx.log(host, f"stray-{self.port}")
+        spawn(cmd, pidfile, log, user="nobody", cwd=Path("/tmp"))
+        wait_port(address, self.port, 10, f"{host} stray listener", pidfile)

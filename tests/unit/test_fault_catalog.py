@@ -1,0 +1,81 @@
+"""The fault catalog: every entry names checks that exist and markers golive registers, every
+action kind is registered once, and the shared file-editing helper keeps the file itself."""
+
+from __future__ import annotations
+
+import os
+import re
+import typing
+from pathlib import Path
+
+import pytest
+
+from golive.model.errors import SandboxError
+from golive.sandbox import faults
+from golive.sandbox.faults import actions, security
+from golive.sandbox.faults.base import FaultAction, edit_in_place, replace_in_place
+from pytest_golive.plugin import MARKERS
+
+SUITES = Path(__file__).resolve().parents[2] / "pytest_golive" / "suites"
+CHECKS = {
+    m.group(1)
+    for path in SUITES.rglob("test_*.py")
+    for m in re.finditer(r"^def (test_\w+)\(", path.read_text(), re.M)
+}
+CATALOG = faults.catalog()
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_fault_names_existing_checks_and_registered_suites(name: str) -> None:
+    fault = CATALOG[name]
+    for suites, check in [(fault.caught_by, fault.expect.check)] + [
+        (a.caught_by, a.check) for a in fault.also
+    ]:
+        assert check.split("[", 1)[0] in CHECKS, f"{name}: no check {check} in {SUITES}"
+        assert set(suites) <= set(MARKERS), f"{name}: {suites} are not all golive markers"
+
+
+def test_every_action_class_is_registered_once() -> None:
+    union = typing.get_args(typing.get_args(faults.Action)[0])
+    kinds = [typing.get_args(cls.model_fields["kind"].annotation)[0] for cls in union]
+    assert len(kinds) == len(set(kinds))
+    defined = {
+        obj
+        for module in (actions, security)
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, FaultAction) and obj is not FaultAction
+    }
+    assert defined == set(union)
+
+
+def test_listing_shows_every_fault_with_its_suites() -> None:
+    lines = faults.listing()
+    assert lines[0].split() == ["FAULT", "HOST", "CAUGHT", "BY", "BREAKS"]
+    row = next(line for line in lines if line.startswith("lb_missing_node "))
+    assert "predeploy, integration" in row and "lb1" in row
+    assert len(lines) == len(CATALOG) + 1
+
+
+def test_edit_in_place_keeps_inode_owner_and_mode(tmp_path: Path) -> None:
+    path = tmp_path / "app.properties"
+    path.write_text("a=1\nmfa.required=true\n")
+    path.chmod(0o600)
+    before = os.stat(path)
+    replace_in_place(path, "mfa.required=true", "mfa.required=false")
+    after = os.stat(path)
+    assert path.read_text() == "a=1\nmfa.required=false\n"
+    assert (after.st_ino, after.st_mode, after.st_uid) == (
+        before.st_ino,
+        before.st_mode,
+        before.st_uid,
+    )
+    replace_in_place(path, "mfa.required=true", "mfa.required=false")  # already made
+    assert not edit_in_place(path, lambda text: text)
+
+
+def test_an_edit_that_finds_nothing_to_change_fails(tmp_path: Path) -> None:
+    path = tmp_path / "nginx.conf"
+    path.write_text("server_tokens off;\n")
+    with pytest.raises(SandboxError, match="'server_tokens maybe;' not found"):
+        replace_in_place(path, "server_tokens maybe;", "server_tokens on;")
+    assert path.read_text() == "server_tokens off;\n"
