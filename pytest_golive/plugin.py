@@ -44,9 +44,10 @@ MARKERS = {
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
-    # a project that installs golive and names no test paths (no arguments, no `testpaths`)
-    # certifies with golive's own suites, wherever the package is installed
-    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+    # run bare (no test paths, no pytest configuration file) from a directory of its own, a
+    # project that installs golive certifies with golive's own suites, wherever installed; a
+    # project with its own pytest configuration collects what that configuration says
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR and config.inipath is None:
         # collected from the package's directory, the checks' ids read `suites/X/...` as in
         # a checkout (conftest-free: plugin.py, plugins/ and fixtures/ hold no tests)
         config.args = [str(SUITES.parent)]

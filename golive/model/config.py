@@ -43,20 +43,87 @@ def expand(value: Any, file: Path, key: str = "") -> Any:
     return value
 
 
+MAX_FILE_BYTES = 1 << 20  # a configuration file is small; a larger one is refused unread
+MAX_NODES = 100_000  # nodes after alias expansion: a YAML "billion laughs" stops here
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with three differences: dates stay strings (pydantic parses them, so a bad
+    date is a validation error naming its key), a key given twice in one mapping is an error,
+    and a document whose aliases expand past ``MAX_NODES`` nodes is refused before it is built."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` merges; the mapping's own keys override what it brings
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _Duplicate(key, seen[key], key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        self.key, self.first, self.again = key, first, again
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[id(node)] = min(size, MAX_NODES + 1)
+    return memo[id(node)]
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning I/O and syntax errors into ConfigError."""
+    """Parse a YAML file; I/O, encoding, syntax, duplicate keys and alias bombs become
+    ConfigError (one line naming the file and where)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(path, "(file)", f"at most {MAX_FILE_BYTES} bytes (it has {size})")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(path, "(file)", "file exists") from None
+        raise ConfigError(path, "(file)", "an existing file (there is no such file)") from None
     except OSError as exc:
-        raise ConfigError(path, "(file)", f"readable file ({exc.strerror})") from None
+        raise ConfigError(path, "(file)", f"a readable file ({exc.strerror})") from None
     try:
-        return yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            path, f"line {line}", f"UTF-8 text (byte 0x{raw[exc.start]:02x} is not)"
+        ) from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            raise ConfigError(
+                path, "(document)", f"at most {MAX_NODES} values once aliases are expanded"
+            )
+        return loader.construct_document(node) if node is not None else None
+    except _Duplicate as dup:
+        raise ConfigError(
+            path, f"line {dup.again}", f"each key once ({dup.key!r} is also on line {dup.first})"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(document)"
         raise ConfigError(path, where, f"valid YAML ({getattr(exc, 'problem', exc)})") from None
+    finally:
+        loader.dispose()
 
 
 def _key(loc: tuple[int | str, ...]) -> str:

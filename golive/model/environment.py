@@ -224,6 +224,12 @@ def load_environment(
     """Load ``NAME`` from the environments directory (``directory``, default :func:`envdir`),
     or ``root`` itself when given."""
     base = directory or envdir()
+    if root is None and (not name or "/" in name or name.startswith(".")):
+        raise ConfigError(
+            "--env", name or "(empty)",
+            f"the name of an environment directory under {base} (use --envdir for another "
+            "directory of environments)",
+        )  # fmt: skip
     path = root if root is not None else base / name
     if not (path / "inventory.yml").is_file():
         known = ", ".join(available(base)) or "none"
@@ -232,4 +238,25 @@ def load_environment(
         )
     inventory = load_model(path / "inventory.yml", Inventory)
     expectations = load_model(path / "expectations.yml", SCHEMA)
-    return Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})
+    env = Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})
+    if secrets:
+        _check_secret_names(env)
+    return env
+
+
+def _check_secret_names(env: Environment) -> None:
+    """Every secret the inventory names resolves now, before any check runs: a misspelt name
+    is a configuration error whatever scope is selected."""
+    inv = env.inventory
+    named = {"database.password": inv.database.password}
+    for key, account in inv.accounts.items():
+        named[f"accounts.{key}.password"] = account.password
+        if account.totp:
+            named[f"accounts.{key}.totp"] = account.totp
+    for key, name in named.items():
+        if name not in env.secrets:
+            where = inv.secrets_file or env.path / "inventory.yml"
+            raise ConfigError(
+                env.path / "inventory.yml", key,
+                f"the name of a secret in {where} ({name!r} is not one)",
+            )  # fmt: skip

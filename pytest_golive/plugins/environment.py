@@ -7,10 +7,35 @@ from pathlib import Path
 
 import pytest
 
+from golive.gate.signoffs import load_signoffs
+from golive.gate.waivers import load_waivers
 from golive.model.environment import Environment, load_environment
 from golive.model.errors import GoliveError
 from golive.probe import netns
 from pytest_golive.plugins.keys import ENVIRONMENT
+
+# Testinfra's own pytest options choose hosts and transports; golive takes both from the
+# environment's inventory, so giving one of them is refused rather than silently ignored.
+TESTINFRA_OPTIONS = {
+    "connection": "--connection",
+    "hosts": "--hosts",
+    "ssh_config": "--ssh-config",
+    "ssh_extra_args": "--ssh-extra-args",
+    "ssh_identity_file": "--ssh-identity-file",
+    "sudo": "--sudo",
+    "sudo_user": "--sudo-user",
+    "ansible_inventory": "--ansible-inventory",
+    "force_ansible": "--force-ansible",
+}
+
+
+def _refuse_testinfra_options(config: pytest.Config) -> None:
+    given = [flag for dest, flag in TESTINFRA_OPTIONS.items() if config.getoption(dest, None)]
+    if given:
+        raise pytest.UsageError(
+            f"golive: {', '.join(given)}: Testinfra's host options are not used by golive; "
+            "hosts, users and transports come from the environment's inventory.yml (--env)"
+        )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,10 +56,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    _refuse_testinfra_options(config)
     try:
         envdir = config.getoption("golive_envdir")
         directory = Path(envdir).resolve() if envdir else None
         env = load_environment(config.getoption("golive_env"), directory=directory)
+        # the whole environment is read and validated before the first check runs
+        load_waivers(env.path / "waivers.yml")
+        load_signoffs(env.path / "signoffs.yml")
         if env.inventory.probe.netns:
             netns.enter(env.inventory.probe.netns)
     except GoliveError as exc:

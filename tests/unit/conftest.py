@@ -15,11 +15,12 @@ TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DP"
 INVENTORY: dict[str, Any] = {
     "name": "fake",
     "release": {"version": "2.0.0", "previous": "1.9.0"},
-    "public": {"url": "https://trading.fake.test"},
+    # loopback only: should a check ever probe this fake environment, nothing leaves the machine
+    "public": {"url": "https://trading.fake.test", "resolver": "127.0.2.53"},
     "hosts": {
-        "app1": {"address": "192.0.2.11", "roles": ["app"], "connection": "local://"},
-        "app2": {"address": "192.0.2.12", "roles": ["app"], "connection": "local://"},
-        "db1": {"address": "192.0.2.21", "roles": ["db"], "connection": "local://"},
+        "app1": {"address": "127.0.2.11", "roles": ["app"], "connection": "local://"},
+        "app2": {"address": "127.0.2.12", "roles": ["app"], "connection": "local://"},
+        "db1": {"address": "127.0.2.21", "roles": ["db"], "connection": "local://"},
     },
     "database": {
         "host": "db1",

@@ -23,6 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 def make_env(root: Path, inventory: Any = None, expectations: Any = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
+    if isinstance(inventory, dict) and "secrets_file" not in inventory:
+        secrets = root / "secrets.yml"  # every secret the inventory names resolves
+        secrets.write_text(yaml.safe_dump({"db_password": "x", "trader_totp": "y"}))
+        inventory = {**inventory, "secrets_file": str(secrets)}
     for name, data in (("inventory.yml", inventory), ("expectations.yml", expectations)):
         text = data if isinstance(data, str) else yaml.safe_dump(data)
         (root / name).write_text(text)
@@ -106,7 +110,7 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_expectations_file(tmp_path: Path) -> None:
     path = make_env(tmp_path / "env", INVENTORY, EXPECTATIONS)
     (path / "expectations.yml").unlink()
-    with pytest.raises(ConfigError, match=r"expectations.yml: \(file\): file exists"):
+    with pytest.raises(ConfigError, match=r"expectations.yml: \(file\): an existing file"):
         load_environment("env", root=path)
 
 
