@@ -8,7 +8,6 @@ one fails, naming the file and the section (``Environment.expectation``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import ClassVar, Generic, TypeVar
 
 from pydantic import ConfigDict, RootModel
@@ -44,6 +43,3 @@ class ByRole(RootModel[dict[str, V]], Keyed, Generic[V]):
 
     def __getitem__(self, role: str) -> V:
         return self.root[role]
-
-    def roles(self) -> Iterator[str]:
-        return iter(self.root)
