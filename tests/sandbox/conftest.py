@@ -84,3 +84,27 @@ def injected(name: str) -> Iterator[None]:
         yield
     finally:
         golive("sandbox", "heal", name)
+
+
+# pytest-xdist: a run's options for two workers, and what must not depend on them
+XDIST = ("-n", "2")
+
+
+def blockers(run: Run) -> set[tuple[str, str | None]]:
+    return {(b["check"], b["host"]) for b in run.verdict.get("blockers", [])}
+
+
+def assert_same_verdict(serial: Run, parallel: Run, what: str) -> None:
+    """-n 2 gives the serial run's verdict, blocker (check, host) set and counts."""
+    assert parallel.verdict, f"{what}: -n 2 wrote no verdict.json:\n{parallel.output}"
+    assert "bringing up nodes" in parallel.output, f"{what}: not under xdist:\n{parallel.output}"
+    assert parallel.verdict["verdict"] == serial.verdict["verdict"], (
+        f"{what}: serial {serial.verdict['verdict']}, -n 2 {parallel.verdict['verdict']}:\n"
+        f"{parallel.output}"
+    )
+    assert blockers(parallel) == blockers(serial), (
+        f"{what}: blockers differ; only serial: {blockers(serial) - blockers(parallel)}, "
+        f"only -n 2: {blockers(parallel) - blockers(serial)}"
+    )
+    assert parallel.verdict["counts"] == serial.verdict["counts"], what
+    assert parallel.returncode == serial.returncode, what

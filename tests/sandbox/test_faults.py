@@ -1,18 +1,45 @@
-"""Every catalog fault makes its suite fail through the intended check; healing restores GO."""
+"""Every catalog fault makes its suite fail through the intended check, with the same verdict and
+blockers under pytest-xdist (``-n 2``) as serially; healing restores GO."""
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
-from conftest import injected
+from conftest import REPO, XDIST, assert_same_verdict, injected
 from golive.sandbox import faults
 
 CATALOG = faults.catalog()
+# Every check golive has but the load tests: the node-loss drill included.
+HEALTHY_SCOPE = "predeploy or smoke or integration"
+
+
+def lb_readmits_failed_nodes() -> None:
+    """The node-loss drill ends when the node answers again, but lb1 keeps it out of rotation
+    for its passive-check ``fail_timeout``: a run starting sooner sees an unbalanced pool."""
+    conf = (REPO / "environments/sandbox/stack/nginx/nginx.conf").read_text()
+    time.sleep(max(int(s) for s in re.findall(r"fail_timeout=(\d+)s", conf)) + 1)
 
 
 def test_healthy_sandbox_smoke_passes(certify) -> None:
     run = certify("smoke")
     assert run.returncode == 0, run.output
+
+
+def test_healthy_sandbox_is_go_serially_and_under_xdist(certify) -> None:
+    """The node-loss drill stops app2: under xdist it waits for every other check, runs
+    alone, and the verdict is GO as serially."""
+    serial = certify(HEALTHY_SCOPE)
+    assert serial.verdict.get("verdict") == "GO", serial.output
+    lb_readmits_failed_nodes()
+    parallel = certify(HEALTHY_SCOPE, *XDIST)
+    assert parallel.verdict.get("verdict") == "GO", parallel.output
+    drills = [c for c in parallel.verdict["checks"] if c["id"].endswith("survives_node_loss")]
+    assert [c["outcome"] for c in drills] == ["passed"], "the drill ran, and passed"
+    assert_same_verdict(serial, parallel, "healthy sandbox")
+    lb_readmits_failed_nodes()
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
@@ -21,6 +48,7 @@ def test_fault_is_caught_then_healed(name: str, certify) -> None:
     markers = " or ".join(fault.caught_by)
     with injected(name):
         broken = certify(markers)
+        parallel = certify(markers, *XDIST)
     assert broken.returncode != 0, f"{name} went unnoticed:\n{broken.output}"
     failed_lines = [line for line in broken.output.splitlines() if fault.expect.check in line]
     # verdict.json too: the terminal's short summary cuts long messages (an unreachable host's)
@@ -29,5 +57,6 @@ def test_fault_is_caught_then_healed(name: str, certify) -> None:
     assert any(fault.expect.message in line for line in failed_lines), (
         f"{name}: {fault.expect.check} did not fail with {fault.expect.message!r}:\n{broken.output}"
     )
+    assert_same_verdict(broken, parallel, name)
     healed = certify(markers)
     assert healed.returncode == 0, f"after healing {name}:\n{healed.output}"

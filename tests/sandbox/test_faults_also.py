@@ -1,10 +1,11 @@
-"""Faults that more than one suite must catch: each further suite fails through its own check."""
+"""Faults that more than one suite must catch: each further suite fails through its own check,
+with the same verdict and blockers under pytest-xdist (``-n 2``) as serially."""
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import injected
+from conftest import XDIST, assert_same_verdict, injected
 from golive.sandbox import faults
 
 CASES = [
@@ -16,10 +17,13 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "index", "also"), CASES, ids=[f"{n}-{i}" for n, i, _ in CASES])
 def test_fault_is_also_caught(name: str, index: int, also: faults.AlsoCaught, certify) -> None:
+    markers = " or ".join(also.caught_by)
     with injected(name):
-        broken = certify(" or ".join(also.caught_by))
+        broken = certify(markers)
+        parallel = certify(markers, *XDIST)
     assert broken.returncode != 0, f"{name} went unnoticed by {also.caught_by}:\n{broken.output}"
     lines = [line for line in broken.output.splitlines() if also.check in line]
     assert any(also.message in line for line in lines), (
         f"{name}: {also.check} did not fail with {also.message!r}:\n{broken.output}"
     )
+    assert_same_verdict(broken, parallel, f"{name} ({markers})")
