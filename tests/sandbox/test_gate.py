@@ -1,5 +1,6 @@
 """The Go/No-Go gate against the real sandbox: verdicts, waivers, an unreachable host, secrets
-kept out of every output, and a tampered bundle (issue 3, acceptance)."""
+kept out of every output, a tampered bundle (issue 3, acceptance); refused drills on record, and
+one verdict with the same evidence from pytest-xdist workers (issue 8)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, Run, golive, injected
+from conftest import REPO, XDIST, Run, golive, injected
 from golive.sandbox.context import Sandbox
 
 APP2_CHECKS = "suites/smoke/test_smoke.py::*[app2]"
@@ -182,3 +183,51 @@ def test_bundle_with_one_byte_changed_fails_verify_naming_the_file(certify, tmp_
     proc = golive("bundle", "--verify", str(tampered), check=False)
     assert proc.returncode != 0, proc.stdout
     assert "tampered: verdict.json" in proc.stdout + proc.stderr
+
+
+def environment_without_drills(root: Path) -> dict[str, str]:
+    """A copy of the sandbox environment under ``root`` that does not allow destructive
+    drills; the variables that make a run use it."""
+    env = root / "sandbox"
+    env.mkdir(parents=True)
+    for name in ("expectations.yml", "signoffs.yml"):
+        shutil.copy(REPO / "environments" / "sandbox" / name, env / name)
+    inventory = (REPO / "environments" / "sandbox" / "inventory.yml").read_text()
+    assert "\nallow_destructive: true\n" in inventory
+    (env / "inventory.yml").write_text(
+        inventory.replace("\nallow_destructive: true\n", "\nallow_destructive: false\n")
+    )
+    return {"GOLIVE_ENVDIR": str(root)}
+
+
+@pytest.mark.parametrize("workers", [(), XDIST], ids=["serial", "xdist"])
+def test_refused_drill_is_recorded_not_run(certify, tmp_path: Path, workers) -> None:
+    """Where drills are not allowed, the node-loss drill does not run (app2 is never stopped):
+    the verdict and the certificate list it as refused, and the decision stands on the rest."""
+    run = certify("integration", *workers, env=environment_without_drills(tmp_path / "envs"))
+    assert run.verdict["verdict"] == "GO", run.output
+    drill = "suites/integration/test_integration.py::test_load_balancer_survives_node_loss"
+    assert run.verdict["refused"] == [
+        {"check": drill, "reason": "environment sandbox does not set allow_destructive"}
+    ]
+    assert not [c for c in run.verdict["checks"] if c["id"] == drill]
+    assert "refused 1 destructive drill(s): environment sandbox" in run.output
+    certificate = (tmp_path / "reports" / "certificate.md").read_text()
+    assert f"| {drill} | environment sandbox does not set allow_destructive |" in certificate
+
+
+def test_xdist_evidence_is_the_serial_evidence(certify, tmp_path: Path) -> None:
+    """Every check's evidence is in verdict.json, with its file and sha256, whichever worker
+    ran it (contents differ run to run: timestamps, order ids)."""
+
+    def evidence(run: Run) -> list[tuple[str, str]]:
+        entries = run.verdict["evidence"]
+        reports = tmp_path / "reports"
+        for e in entries:
+            assert e["file"] and (reports / e["file"]).is_file(), e
+            assert len(e["sha256"]) == 64, e
+        return sorted((e["check"], e["name"]) for e in entries)
+
+    serial = evidence(certify("smoke or predeploy"))
+    parallel = evidence(certify("smoke or predeploy", *XDIST))
+    assert serial and parallel == serial
