@@ -191,12 +191,18 @@ class Phase:
                 deadline = time.monotonic() + self.wait
             left = now
         if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_EX)  # another drill may hold it: drills end
+            # blocks while another drill holds it (every drill ends: its commands have timeouts)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
         return None
 
     def release(self) -> None:
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -250,5 +256,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     phase = session.config.stash.get(PHASE, None)
-    if phase is not None and (session.shouldstop or session.shouldfail):
-        phase.stop()
+    if phase is not None:
+        if session.shouldstop or session.shouldfail:
+            phase.stop()
+        phase.close()
