@@ -11,9 +11,10 @@ SUITES = Path(__file__).with_name("suites")
 
 pytest_plugins = [
     "pytest_golive.plugins.environment",
+    # before gate, which imports it (a plugin imported before its turn is not assert-rewritten)
+    "pytest_golive.plugins.safety",
     "pytest_golive.plugins.gate",
     "pytest_golive.plugins.evidence",
-    "pytest_golive.plugins.safety",
     "pytest_golive.fixtures.hosts",
     "pytest_golive.fixtures.http",
     "pytest_golive.fixtures.db",
