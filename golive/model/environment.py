@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from golive.model.config import Strict, load_model, read_yaml
 from golive.model.errors import ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
+from golive.model.expectations.roles import Roles
 
 
 def envdir() -> Path:
@@ -238,10 +239,43 @@ def load_environment(
         )
     inventory = load_model(path / "inventory.yml", Inventory)
     expectations = load_model(path / "expectations.yml", SCHEMA)
+    check_roles(path, inventory, expectations)
     env = Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})
     if secrets:
         _check_secret_names(env)
     return env
+
+
+def check_roles(path: Path, inventory: Inventory, expectations: Expectations) -> None:
+    """Hosts and expectations agree on roles: a host's role is declared in ``roles:``, every
+    role an expectations section names is declared, and every declared role that is not
+    optional has a host. Otherwise a typo silently drops a host from every check."""
+    declared = expectations.get(Roles)
+    known = set(declared.root) if declared else set()
+    listing = ", ".join(sorted(known)) or "none"
+    for name, host in inventory.hosts.items():
+        for role in host.roles:
+            if role not in known:
+                raise ConfigError(
+                    path / "inventory.yml", f"hosts.{name}.roles",
+                    f"roles declared in expectations.yml `roles:` ({listing}); {role!r} is not",
+                )  # fmt: skip
+    for key in type(expectations).model_fields:
+        section = getattr(expectations, key)
+        for role in sorted(section.roles_named() if section is not None else ()):
+            if role not in known:
+                raise ConfigError(
+                    path / "expectations.yml", key,
+                    f"roles declared in `roles:` ({listing}); {role!r} is not",
+                )  # fmt: skip
+    hosted = {role for host in inventory.hosts.values() for role in host.roles}
+    for role, spec in (declared.root.items() if declared else ()):
+        if role not in hosted and not spec.optional:
+            raise ConfigError(
+                path / "expectations.yml", f"roles.{role}",
+                "a role some host of inventory.yml has, or `optional: true` "
+                f"(no host has role {role!r})",
+            )  # fmt: skip
 
 
 def _check_secret_names(env: Environment) -> None:

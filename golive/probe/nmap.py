@@ -17,6 +17,7 @@ class PortScanResult:
 
     states: dict[str, dict[int, str]]
     xml: str
+    source: str  # the address the scan was sent from ("this machine" when not pinned)
 
 
 def port_spec(ports: str, required: Iterable[int]) -> str:
@@ -32,23 +33,25 @@ def _check_source(source: str) -> None:
             s.bind((source, 0))
         except OSError as exc:
             raise ConfigError(
-                "expectations.yml", "firewall.vantage", f"an address of this machine ({exc})"
+                "inventory.yml", "probe.source", f"an address of this machine ({exc})"
             ) from None
 
 
-def scan(addresses: list[str], ports: str, timing: str, source: str) -> PortScanResult:
-    """TCP connect scan of ``addresses`` from ``source``: no ping, no DNS."""
-    _check_source(source)
+def scan(addresses: list[str], ports: str, timing: str, source: str | None) -> PortScanResult:
+    """TCP connect scan of ``addresses`` from ``source`` (when given): no ping, no DNS."""
+    if source:
+        _check_source(source)
     scanner = nmap.PortScanner()
-    scanner.scan(
-        hosts=" ".join(addresses), ports=ports, arguments=f"-n -Pn -sT -S {source} {timing}"
-    )
+    bind = f"-S {source} " if source else ""
+    scanner.scan(hosts=" ".join(addresses), ports=ports, arguments=f"-n -Pn -sT {bind}{timing}")
     states = {
         addr: {int(p): info["state"] for p, info in scanner[addr].get("tcp", {}).items()}
         for addr in scanner.all_hosts()
     }
     xml = scanner.get_nmap_last_output()
-    return PortScanResult(states, xml.decode() if isinstance(xml, bytes) else xml)
+    return PortScanResult(
+        states, xml.decode() if isinstance(xml, bytes) else xml, source or "this machine"
+    )
 
 
 def port_findings(

@@ -31,7 +31,11 @@ INVENTORY: dict[str, Any] = {
     },
     "policy": {"conditional_exit_code": 3, "required_signoffs": ["change_board"]},
 }
-EXPECTATIONS = {"app": {"port": 8080}, "smoke_order": {"symbol": "ACME", "limit_price": 1.0}}
+EXPECTATIONS = {
+    "roles": {"app": {}, "db": {}},
+    "app": {"port": 8080},
+    "smoke_order": {"symbol": "ACME", "limit_price": 1.0},
+}
 SIGNOFF = {
     "who": "Change Board",
     "when": "2024-01-10",

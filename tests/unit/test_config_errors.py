@@ -128,3 +128,49 @@ def test_waivers_and_signoffs_are_validated_before_any_check(
     (golive.env / file).write_bytes(raw)
     out = _no_traceback_exit_4(golive, golive.run(RAN))
     assert where in out
+
+
+def _roles_env(tmp_path: Path, hosts_roles: dict[str, list[str]], roles: dict[str, object],
+               extra: dict[str, object] | None = None) -> ConfigError:
+    inventory = copy.deepcopy(INVENTORY)
+    for name, host_roles in hosts_roles.items():
+        inventory["hosts"][name]["roles"] = host_roles  # type: ignore[index]
+    expectations = {**EXPECTATIONS, "roles": roles, **(extra or {})}
+    root = tmp_path / "env"
+    root.mkdir()
+    (root / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    (root / "expectations.yml").write_text(yaml.safe_dump(expectations))
+    with pytest.raises(ConfigError) as info:
+        load_environment("env", root=root, secrets=False)
+    return info.value
+
+
+def test_a_role_typo_on_a_host_is_a_config_error(tmp_path: Path) -> None:
+    err = _roles_env(tmp_path, {"app2": ["ap"]}, {"app": {}, "db": {}})
+    assert err.key == "hosts.app2.roles" and "'ap' is not" in err.expected
+
+
+def test_a_declared_role_without_a_host_is_an_error_unless_optional(tmp_path: Path) -> None:
+    err = _roles_env(tmp_path, {}, {"app": {}, "db": {}, "mq": {}})
+    assert err.key == "roles.mq" and "optional" in err.expected
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    (ok / "inventory.yml").write_text(yaml.safe_dump(INVENTORY))
+    roles = {"app": {}, "db": {}, "mq": {"optional": True}}
+    (ok / "expectations.yml").write_text(yaml.safe_dump({**EXPECTATIONS, "roles": roles}))
+    assert load_environment("ok", root=ok, secrets=False).hosts_with_role("mq") == []
+
+
+def test_expectations_for_an_undeclared_role_are_an_error(tmp_path: Path) -> None:
+    hardware = {"hardware": {"appp": {"cores": 2, "memory_mib": 1024, "free_disk_mib": {"/": 1}}}}
+    err = _roles_env(tmp_path, {}, {"app": {}, "db": {}}, hardware)
+    assert err.key == "hardware" and "'appp' is not" in err.expected
+
+
+def test_a_check_for_an_undeclared_role_is_a_usage_error(golive: Golive) -> None:
+    r = golive.run(
+        "import pytest\n\n@pytest.mark.smoke\n@pytest.mark.roles('ap')\n"
+        "def test_x(target):\n    pass\n"
+    )
+    out = "\n".join(r.outlines + r.errlines)
+    assert r.ret in (2, 4, 1) and "roles('ap')" in out

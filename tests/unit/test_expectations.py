@@ -45,11 +45,12 @@ def test_each_suite_module_owns_its_sections() -> None:
     }
 
 
-def test_only_app_and_smoke_order_are_required(tmp_path: Path) -> None:
-    assert {k for k, s in SECTIONS.items() if s.required} == {App.key, SmokeOrder.key}
+def test_only_roles_app_and_smoke_order_are_required(tmp_path: Path) -> None:
+    assert {k for k, s in SECTIONS.items() if s.required} == {"roles", App.key, SmokeOrder.key}
     (tmp_path / "e").mkdir()
     (tmp_path / "e" / "inventory.yml").write_text(yaml.safe_dump(INVENTORY))
-    (tmp_path / "e" / "expectations.yml").write_text(yaml.safe_dump({"app": {"port": 8080}}))
+    partial = {"roles": {"app": {}, "db": {}}, "app": {"port": 8080}}
+    (tmp_path / "e" / "expectations.yml").write_text(yaml.safe_dump(partial))
     with pytest.raises(ConfigError) as info:
         load_environment("e", root=tmp_path / "e", secrets=False)
     assert (info.value.key, info.value.expected) == ("smoke_order", "required key is missing")

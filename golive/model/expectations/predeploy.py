@@ -65,6 +65,9 @@ class Facts(Section):
     config_files: dict[str, list[str]]
     listening: dict[str, list[int]]
 
+    def roles_named(self) -> set[str]:
+        return set(self.config_files) | set(self.listening)
+
 
 class Parity(Section):
     """The baseline this environment must mirror (an environment name or a snapshot file),
@@ -99,6 +102,9 @@ class LoadBalancer(Section):
     config_var: str
     config_reader: str | None = Field(None, description=READER)
     backend_role: str
+
+    def roles_named(self) -> set[str]:
+        return {self.backend_role}
 
 
 class Table(Strict):

@@ -21,6 +21,10 @@ class Keyed:
     key: ClassVar[str]
     required: ClassVar[bool] = False
 
+    def roles_named(self) -> set[str]:
+        """The host roles this section refers to (each must be declared in ``roles:``)."""
+        return set()
+
 
 class Section(Strict, Keyed):
     """A section of named keys; inside it every key without a default is required, so a
@@ -37,6 +41,9 @@ class ByRole(RootModel[dict[str, V]], Keyed, Generic[V]):
 
     def get(self, role: str) -> V | None:
         return self.root.get(role)
+
+    def roles_named(self) -> set[str]:
+        return set(self.root)
 
     def __contains__(self, role: object) -> bool:
         return role in self.root

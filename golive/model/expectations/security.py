@@ -69,13 +69,19 @@ class Firewall(Section):
 
     key: ClassVar[str] = "firewall"
 
-    vantage: str
     scan: PortScan
-    exposure: dict[str, list[Port]] = Field(description="role -> TCP ports open from vantage")
+    exposure: dict[str, list[Port]] = Field(
+        description="role -> TCP ports open from the QA vantage point (inventory probe.source)"
+    )
     listening: dict[str, list[Port]] = Field(description="role -> TCP ports a host listens on")
     reachability: list[Reachability] = Field(min_length=1)
     probe_timeout: float = Field(gt=0)
     ruleset: Ruleset | None = None
+
+    def roles_named(self) -> set[str]:
+        named = set(self.exposure) | set(self.listening)
+        named |= {r.source for r in self.reachability} | {r.dest for r in self.reachability}
+        return named | set(self.ruleset.roles if self.ruleset else [])
 
 
 class Lockout(Strict):
@@ -99,6 +105,9 @@ class Auth(Section):
     session_max_seconds: int = Field(gt=0)
     audit_roles: list[str] = Field(min_length=1)
     audit_log_var: str
+
+    def roles_named(self) -> set[str]:
+        return set(self.audit_roles)
 
 
 class SecretFile(Strict):
@@ -132,7 +141,6 @@ class Sshd(Strict):
 
     port: Port = Field(gt=0, lt=65536)
     users: list[str] = Field(min_length=1)
-    source: str | None = Field(None, description="source address of the probe (vantage)")
     allowed_methods: list[str] = Field(min_length=1)
 
 
@@ -147,3 +155,6 @@ class Hardening(Section):
     version_pattern: str = Field(description="regex: a version number in a Server header")
     postgres: Postgres
     sshd: Sshd
+
+    def roles_named(self) -> set[str]:
+        return set(self.secret_files) | set(self.tomcat.roles)

@@ -37,13 +37,15 @@ def test_exposure_from_vantage_point(
     evidence.xml("nmap exposure scan.xml", exposure_scan.xml)
     address = str(environment.inventory.hosts[scanned_host].address)
     if address not in exposure_scan.states:
-        pytest.fail(f"{scanned_host}: {address} gave no answer to the scan from {fw.vantage}")
+        pytest.fail(
+            f"{scanned_host}: {address} gave no answer to the scan from {exposure_scan.source}"
+        )
     judge(
         portscan.port_findings(
             scanned_host,
             _allowed(environment, scanned_host, fw.exposure),
             exposure_scan.states[address],
-            f"from {fw.vantage}",
+            f"from {exposure_scan.source}",
         )
     )
 

@@ -148,9 +148,13 @@ def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evid
 def test_sshd_offers_key_authentication_only(scanned_host: str, environment: Environment) -> None:
     sshd = environment.expectation(Hardening).sshd
     address = str(environment.inventory.hosts[scanned_host].address)
+    source = environment.inventory.probe.source
+    timeout = environment.inventory.ssh.connect_timeout
     findings = []
     for user in sshd.users:
-        methods = offered_methods(address, sshd.port, user, sshd.source, 5.0)
+        methods = offered_methods(
+            address, sshd.port, user, str(source) if source else None, timeout
+        )
         extra = sorted(set(methods) - set(sshd.allowed_methods))
         if extra:
             findings.append(
