@@ -1,11 +1,18 @@
-"""Per-check overhead over SSH, and how it grows with the number of hosts.
+"""Per-check overhead over SSH, against Testinfra's own ssh transport, and cost per host.
 
-Measures, on the sandbox, the wall time of a trivial Testinfra command (`true`):
-- with the persistent connection (ControlMaster) golive uses, median over many calls;
-- without multiplexing (a new SSH handshake per command), for comparison;
-- one command on each of N hosts in turn, N = 1..all, with multiplexing.
+Measures, on a running environment (default: the sandbox), the wall time of a trivial
+remote command (``true``) through a Testinfra ``Host``:
 
-Run: .venv/bin/python bench/ssh_overhead.py [--env sandbox] [--calls 50]
+- golive's transport (golive.probe.hosts: the host's ControlMaster, driven over its control
+  socket), median over many calls: the figure the target applies to (at most 5 ms);
+- the yardstick: Testinfra's default ssh transport, ``testinfra.get_host("ssh://user@addr")``
+  given only what it needs to log in (the identity file and known_hosts): ssh with no
+  ControlPath, so a new handshake per command;
+- for reference, Testinfra's ssh transport as golive configured it before (ControlMaster
+  with a ControlPath: one ssh client per command, through a local shell);
+- one command on each of N hosts, in turn and concurrently (one thread per host).
+
+Run: .venv/bin/python bench/ssh_overhead.py [--env NAME] [--envdir DIR] [--calls 200]
 """
 
 from __future__ import annotations
@@ -13,19 +20,23 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import testinfra
 
 from golive.model.environment import load_environment
 from golive.probe import netns
-from golive.probe.hosts import HostPool, _ssh_options
+from golive.probe.hosts import HostPool
 
 
-def per_call(run: object, calls: int) -> float:
+def median_ms(call: Callable[[], Any], calls: int) -> float:
     samples = []
     for _ in range(calls):
         started = time.perf_counter()
-        run.run("true")  # type: ignore[attr-defined]
+        call()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
 
@@ -33,31 +44,72 @@ def per_call(run: object, calls: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", default="sandbox")
-    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--envdir", type=Path, default=None)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--hosts", type=int, default=0, help="per-host part: at most N hosts")
     args = parser.parse_args()
-    env = load_environment(args.env)
+    env = load_environment(args.env, directory=args.envdir)
     if env.inventory.probe.netns:
         netns.enter(env.inventory.probe.netns)
+    ssh = env.inventory.ssh
     pool = HostPool(env)
-    names = list(env.inventory.hosts)
+    names = list(env.inventory.hosts)[: args.hosts or None]
+    pool.open(names)
     first = pool.get(names[0])
+    connection = first.spec.connection
+
+    golive_ms = median_ms(lambda: first.run("true"), args.calls)
+    print(f"golive: {golive_ms:.2f} ms per check (median of {args.calls}, {connection})")
+
+    login: dict[str, Any] = {}
+    if ssh.identity_file:
+        login["ssh_identity_file"] = str(ssh.identity_file)
+    if ssh.known_hosts:
+        login["ssh_extra_args"] = f"-o UserKnownHostsFile={ssh.known_hosts}"
+    yard = testinfra.get_host(connection, **login)
+    yard_calls = max(5, args.calls // 20)
+    yard_ms = median_ms(lambda: yard.run("true"), yard_calls)
     print(
-        f"multiplexed: {per_call(first.remote, args.calls):.1f} ms per check "
-        f"(median of {args.calls})"
+        f"yardstick, Testinfra's default ssh transport: {yard_ms:.2f} ms per check "
+        f"(median of {yard_calls}); golive is {yard_ms / golive_ms:.0f}x faster"
     )
-    options = {**_ssh_options(env), "controlpersist": 0}
-    plain = testinfra.get_host(env.inventory.hosts[names[0]].connection, **options)
-    print(f"new handshake: {per_call(plain, max(5, args.calls // 5)):.1f} ms per check")
-    for count in range(1, len(names) + 1):
-        targets = [pool.get(n) for n in names[:count]]
-        started = time.perf_counter()
-        for _ in range(10):
-            for target in targets:
-                target.run("true")
-        elapsed = (time.perf_counter() - started) / 10 * 1000
+
+    if ssh.control_path:
+        before = testinfra.get_host(
+            connection,
+            ssh_extra_args=" ".join(
+                f"-o {opt}"
+                for opt in (
+                    "BatchMode=yes",
+                    "ServerAliveInterval=5",
+                    "ServerAliveCountMax=2",
+                    f"ConnectTimeout={max(1, round(ssh.connect_timeout))}",
+                    *([f"UserKnownHostsFile={ssh.known_hosts}"] if ssh.known_hosts else []),
+                )
+            ),
+            controlpersist=ssh.control_persist,
+            controlpath=str(ssh.control_path).replace("%", "%%"),
+            **({"ssh_identity_file": str(ssh.identity_file)} if ssh.identity_file else {}),
+        )
+        before_ms = median_ms(lambda: before.run("true"), args.calls)
         print(
-            f"{count} host(s): {elapsed:.1f} ms for one check on each "
-            f"({elapsed / count:.1f} ms/host)"
+            f"Testinfra's ssh transport as golive configured it before (ControlPath, one ssh "
+            f"client per command): {before_ms:.2f} ms per check; golive is "
+            f"{before_ms / golive_ms:.1f}x faster"
+        )
+
+    targets = [pool.get(n) for n in names]
+    rounds = 20
+    for count in sorted({1, min(5, len(targets)), len(targets)}):
+        chosen = targets[:count]
+        serial = median_ms(lambda chosen=chosen: [t.run("true") for t in chosen], rounds)
+        with ThreadPoolExecutor(count) as threads:
+            together = median_ms(
+                lambda chosen=chosen: list(threads.map(lambda t: t.run("true"), chosen)), rounds
+            )
+        print(
+            f"{count} host(s), one check on each: {serial:.1f} ms in turn "
+            f"({serial / count:.2f} ms/host), {together:.1f} ms concurrently"
         )
 
 

@@ -5,16 +5,25 @@ from __future__ import annotations
 import argparse
 import time
 
+from golive.model.errors import SandboxError
 from golive.sandbox import faults, lifecycle
 from golive.sandbox.context import Sandbox
+from golive.sandbox.services import light
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.extra_app_hosts is not None and args.action != "up":
+        raise SandboxError("--extra-app-hosts goes with `golive sandbox up`")
     sbx = Sandbox.load(args.env)
     started = time.monotonic()
     if args.action == "up":
-        lifecycle.up(sbx)
+        lifecycle.up(sbx, args.extra_app_hosts)
         print(f"sandbox {sbx.env.name} is up ({time.monotonic() - started:.1f} s)")
+        if names := light.present(sbx):
+            print(
+                f"{len(names)} light app hosts; their environment: "
+                f"--envdir {light.envdir(sbx)} --env {light.env_name(sbx)}"
+            )
     elif args.action == "down":
         lifecycle.down(sbx)
         print(f"sandbox {sbx.env.name} is down")
@@ -42,4 +51,11 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sbx.add_argument("action", choices=["up", "down", "status", "fault", "heal"])
     sbx.add_argument("name", nargs="?", help="fault name (fault/heal; omit to list the catalog)")
     sbx.add_argument("--env", default="sandbox", help="sandbox environment (default: sandbox)")
+    sbx.add_argument(
+        "--extra-app-hosts",
+        type=int,
+        metavar="N",
+        help="up: run N light app hosts (sshd and an HTTP listener each) beside the sandbox's "
+        "and write their environment (0 removes them; default: keep those there are)",
+    )
     sbx.set_defaults(func=run)

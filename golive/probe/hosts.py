@@ -37,7 +37,7 @@ from golive.model.environment import Environment, Host, SshSpec
 from golive.model.errors import HostUnreachable
 from golive.probe import sshmux
 
-OPEN_CONCURRENCY = 32  # SSH handshakes in flight at once when opening many hosts
+OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,12 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             self._control_known = True
         return self._control
 
+    def close(self) -> None:
+        """End the host's shared connection, if one is up (``ssh -O exit``)."""
+        control = self.control_path()
+        if control and os.path.exists(control):
+            self._ssh("-O", "exit", "-o", f"ControlPath={control}", *self._destination())
+
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
         cmd = self.get_command(command, *args)
         encoded = self.encode(cmd)
@@ -194,6 +200,7 @@ class HostPool:
         self._targets: dict[str, Target | HostUnreachable] = {}
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Event] = {}
+        self._opener: ThreadPoolExecutor | None = None
 
     def _connect(self, name: str) -> Target | HostUnreachable:
         spec = self.env.inventory.hosts[name]
@@ -232,14 +239,38 @@ class HostPool:
                 del self._opening[name]
             event.set()
 
-    def open(self, names: Iterable[str]) -> None:
+    def open(self, names: Iterable[str], *, wait: bool = True) -> None:
         """Connect the named hosts concurrently (each opens its shared SSH connection);
-        unreachable ones are remembered, and raised by :meth:`get` as usual."""
+        unreachable ones are remembered, and raised by :meth:`get` as usual.
+
+        With ``wait=False`` the connections open in the background, in the order given, and
+        :meth:`get` waits for its host only: checks start while later hosts still connect.
+        """
         wanted = [n for n in dict.fromkeys(names) if n not in self._targets]
-        if len(wanted) < 2:
+        if not wanted:
             return
-        with ThreadPoolExecutor(min(OPEN_CONCURRENCY, len(wanted))) as pool:
-            list(pool.map(self._resolve, wanted))
+        with self._lock:
+            if self._opener is None:
+                self._opener = ThreadPoolExecutor(OPEN_CONCURRENCY, "golive-ssh-open")
+            opener = self._opener
+        futures = [opener.submit(self._resolve, name) for name in wanted]
+        if wait:
+            for future in futures:
+                future.result()
+
+    def close(self) -> None:
+        """End the shared SSH connections of every host of the inventory (opened by this
+        pool or by an earlier run still within ControlPersist)."""
+        backends = [
+            remote_host(spec, self.env.inventory.ssh).backend
+            for spec in self.env.inventory.hosts.values()
+        ]
+        mine = [b for b in backends if isinstance(b, SshBackend)]
+        if mine:
+            with ThreadPoolExecutor(min(OPEN_CONCURRENCY, len(mine))) as pool:
+                list(pool.map(SshBackend.close, mine))
+        with self._lock:
+            self._targets.clear()
 
     def get(self, name: str) -> Target:
         """The host's Target, or HostUnreachable raised with the cached reason."""
