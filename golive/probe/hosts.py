@@ -19,6 +19,7 @@ SSH handshake of waiting, not fifty.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -94,9 +95,16 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     host's ControlMaster once there is one."""
 
     def __init__(
-        self, hostspec: str, *, options: list[str], command_timeout: float, **kwargs: Any
+        self,
+        hostspec: str,
+        *,
+        options: list[str],
+        command_timeout: float,
+        label: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(hostspec, **kwargs)
+        self.label = f"{label} ({self.host.name})" if label else self.host.name
         self.options = options
         self.command_timeout = command_timeout
         self._control: str | None = None
@@ -107,7 +115,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         port = ["-o", f"Port={self.host.port}"] if self.host.port else []
         return [*self.options, *user, *port, self.host.name]
 
-    def _ssh(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
+    def _ssh(self, *argv: str, what: str = "ssh") -> subprocess.CompletedProcess[bytes]:
         try:
             return subprocess.run(
                 ["ssh", *argv],
@@ -119,7 +127,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             )
         except subprocess.TimeoutExpired:
             raise RuntimeError(
-                f"ssh {self.host.name}: no answer within {self.command_timeout:g} s"
+                f"{self.label}: {what} did not finish within {self.command_timeout:g} s"
             ) from None
 
     def control_path(self) -> str | None:
@@ -152,11 +160,11 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 pass  # the ssh client below starts one (ControlMaster=auto)
             except TimeoutError:
                 raise RuntimeError(
-                    f"{self.host.name}: `{cmd}` did not finish within {self.command_timeout:g} s"
+                    f"{self.label}: `{cmd}` did not finish within {self.command_timeout:g} s"
                 ) from None
             else:
                 return self._result(done.exit_status, encoded, done.stdout, done.stderr)
-        proc = self._ssh(*self._destination(), cmd)
+        proc = self._ssh(*self._destination(), cmd, what=f"`{cmd}`")
         return self._result(proc.returncode, encoded, proc.stdout, proc.stderr)
 
     def _result(self, rc: int, cmd: bytes, stdout: bytes, stderr: bytes) -> base.CommandResult:
@@ -166,8 +174,8 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         return out
 
 
-def remote_host(spec: Host, ssh: SshSpec) -> Any:
-    """A Testinfra Host for an inventory host (golive's SSH backend for ``ssh://``)."""
+def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
+    """A Testinfra Host for inventory host ``name`` (golive's SSH backend for ``ssh://``)."""
     connection = spec.connection
     if connection == "ssh":  # the inventory's default: the host's address, the ssh user
         connection = f"ssh://{ssh.user + '@' if ssh.user else ''}{spec.address}"
@@ -178,12 +186,13 @@ def remote_host(spec: Host, ssh: SshSpec) -> Any:
             if ssh.identity_file:
                 options["ssh_identity_file"] = str(ssh.identity_file)
         return testinfra.get_host(connection, **options)
-    name, kwargs = testinfra.backend.parse_hostspec(connection)
+    hostspec, kwargs = testinfra.backend.parse_hostspec(connection)
     kwargs.pop("connection", None)
     backend = SshBackend(
-        name,
+        hostspec,
         options=ssh_options(ssh),
         command_timeout=ssh.command_timeout,
+        label=name,
         controlpersist=ssh.control_persist,
         **kwargs,
     )
@@ -204,7 +213,7 @@ class HostPool:
 
     def _connect(self, name: str) -> Target | HostUnreachable:
         spec = self.env.inventory.hosts[name]
-        remote = remote_host(spec, self.env.inventory.ssh)
+        remote = remote_host(name, spec, self.env.inventory.ssh)
         try:
             probe = remote.run("true")
         except RuntimeError as exc:
@@ -214,7 +223,16 @@ class HostPool:
             return HostUnreachable(name, f"{spec.connection}: {reason}")
         if probe.rc != 0:
             return HostUnreachable(name, f"{spec.connection}: probe command exited {probe.rc}")
+        self._warm(remote)
         return Target(name, spec, remote)
+
+    @staticmethod
+    def _warm(remote: Any) -> None:
+        """Learn what Testinfra's modules ask every host first (its system: ``uname``,
+        os-release), here, where hosts connect concurrently, rather than in the first check;
+        a failure is left for that check to report."""
+        with contextlib.suppress(Exception):
+            _ = remote.system_info.type, remote.has_command_v
 
     def _resolve(self, name: str) -> Target | HostUnreachable:
         """Connect ``name`` once, whichever thread asks first; the others wait for it."""
@@ -262,8 +280,8 @@ class HostPool:
         """End the shared SSH connections of every host of the inventory (opened by this
         pool or by an earlier run still within ControlPersist)."""
         backends = [
-            remote_host(spec, self.env.inventory.ssh).backend
-            for spec in self.env.inventory.hosts.values()
+            remote_host(name, spec, self.env.inventory.ssh).backend
+            for name, spec in self.env.inventory.hosts.items()
         ]
         mine = [b for b in backends if isinstance(b, SshBackend)]
         if mine:

@@ -1,0 +1,90 @@
+"""golive's SSH transport (golive.probe.hosts, golive.probe.sshmux) against the sandbox's real
+sshd: what a command returns is what Testinfra's own ssh backend returns, every command has a
+deadline, a lost master is replaced, and an unreachable host is reported, not waited for."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import testinfra
+
+from golive.model.environment import Environment, Host
+from golive.model.errors import HostUnreachable
+from golive.probe.hosts import HostPool, SshBackend, Target
+from golive.sandbox import lifecycle
+from golive.sandbox.context import Sandbox
+
+
+@pytest.fixture(scope="module")
+def env(sandbox: None) -> Environment:
+    sbx = Sandbox.load()
+    lifecycle.enter(sbx)
+    return sbx.env
+
+
+def with_ssh(env: Environment, **changes: object) -> Environment:
+    ssh = env.inventory.ssh.model_copy(update=changes)
+    return Environment(env.path, env.inventory.model_copy(update={"ssh": ssh}), env.expectations)
+
+
+def stock(env: Environment, target: Target) -> testinfra.host.Host:
+    """The same host through Testinfra's own ssh backend, as golive configured it before."""
+    ssh = env.inventory.ssh
+    return testinfra.get_host(
+        target.spec.connection,
+        ssh_identity_file=str(ssh.identity_file),
+        ssh_extra_args=f"-o BatchMode=yes -o UserKnownHostsFile={ssh.known_hosts}",
+        controlpath=str(ssh.control_path).replace("%", "%%"),
+    )
+
+
+def test_commands_return_what_testinfras_own_backend_returns(env: Environment) -> None:
+    target = HostPool(env).get("app1")
+    assert isinstance(target.remote.backend, SshBackend)
+    other = stock(env, target)
+    for command, args in [
+        ("printf '%%s|' %s %s; echo err >&2; exit 3", ("a b", "it's")),
+        ("head -c 300000 /dev/zero | tr '\\0' x", ()),  # more than a pipe holds
+        ("printf 'caf\\303\\251\\n'", ()),
+    ]:
+        mine, theirs = target.run(command, *args), other.run(command, *args)
+        assert (mine.rc, mine.stdout, mine.stderr) == (theirs.rc, theirs.stdout, theirs.stderr)
+    known = str(env.inventory.ssh.known_hosts)
+    assert target.remote.file(known).exists == other.file(known).exists
+    assert target.remote.user().name == other.user().name
+
+
+def test_a_command_past_its_deadline_fails_naming_host_and_command(env: Environment) -> None:
+    target = HostPool(with_ssh(env, command_timeout=1.0)).get("app2")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"app2.*sleep 5.*within 1 s"):
+        target.run("sleep 5")
+    assert time.monotonic() - started < 3
+    assert target.run("echo still here").stdout == "still here\n"
+
+
+def test_a_lost_master_is_replaced(env: Environment) -> None:
+    target = HostPool(env).get("db1")
+    backend = target.remote.backend
+    backend.close()  # ssh -O exit
+    assert target.run("echo again").stdout == "again\n"  # an ssh client starts a new master
+    control = backend.control_path()
+    assert control is not None
+    assert target.run("true").rc == 0
+
+
+def test_an_unreachable_host_is_reported_within_the_connect_timeout(env: Environment) -> None:
+    nowhere = Host(address="127.10.0.250", roles=["app"], connection="ssh://golive@127.10.0.250")
+    hosts = {**env.inventory.hosts, "ghost": nowhere}
+    inventory = env.inventory.model_copy(
+        update={"hosts": hosts, "ssh": env.inventory.ssh.model_copy(update={"connect_timeout": 1})}
+    )
+    pool = HostPool(Environment(env.path, inventory, env.expectations))
+    started = time.monotonic()
+    pool.open(["ghost", "app1"])
+    with pytest.raises(HostUnreachable, match="ghost"):
+        pool.get("ghost")
+    assert time.monotonic() - started < 5
+    assert pool.get("app1").run("true").rc == 0
+    assert set(pool.unreachable()) == {"ghost"}
