@@ -81,6 +81,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--small", type=int, default=5)
     parser.add_argument("--large", type=int, default=50)
+    parser.add_argument(
+        "--ssh-option",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="an ssh.options entry for both environments (e.g. KexAlgorithms=curve25519-sha256)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
     sbx = Sandbox.load()
@@ -90,12 +97,14 @@ def main() -> None:
         envdir = Path(tmp)
         sizes = {n: f"{sbx.env.name}-{n}-hosts" for n in (args.small, args.large)}
         for count, env_name in sizes.items():
-            light.write_environment(sbx, names[:count], envdir, env_name)
+            light.write_environment(sbx, names[:count], envdir, env_name, args.ssh_option)
         for count, env_name in sizes.items():
             selected = checks_selected(envdir, env_name, args.pytest_args)
             print(f"{count} hosts: {sum(selected.values())} checks: " + ", ".join(
                 f"{check} x{hosts}" for check, hosts in sorted(selected.items())
             ))  # fmt: skip
+        if args.ssh_option:
+            print(f"ssh.options: {args.ssh_option}")
         print("not run on light hosts: " + "; ".join(f"{k} ({v})" for k, v in SKIPPED.items()))
         times: dict[int, list[float]] = {n: [] for n in sizes}
         for run in range(1, args.runs + 1):

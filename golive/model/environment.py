@@ -63,6 +63,19 @@ class SshSpec(Strict):
         description="ssh ControlPath of the shared connections (ssh tokens such as %C "
         "allowed); unset, ssh's own configuration decides",
     )
+    options: list[str] = Field(
+        [],
+        description="more ssh client options, each Key=Value (passed as -o, before golive's "
+        "own, so they win), e.g. ProxyJump",
+    )
+
+    @field_validator("options")
+    @classmethod
+    def _key_value(cls, value: list[str]) -> list[str]:
+        bad = [o for o in value if "=" not in o or o.startswith(("-", "="))]
+        if bad:
+            raise ValueError(f"ssh options as Key=Value, not {', '.join(bad)}")
+        return value
 
 
 class Host(Strict):

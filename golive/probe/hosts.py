@@ -62,7 +62,8 @@ class Target:
 
 
 def ssh_options(ssh: SshSpec) -> list[str]:
-    """The ssh client options golive uses for every host (argument list form)."""
+    """The ssh client options golive uses for every host (argument list form); the
+    inventory's own ``ssh.options`` come first, and ssh takes the first value it is given."""
     options = [
         "-o", "BatchMode=yes",
         "-o", "ServerAliveInterval=5",
@@ -78,7 +79,7 @@ def ssh_options(ssh: SshSpec) -> list[str]:
         options += ["-o", "ControlMaster=auto", "-o", f"ControlPersist={ssh.control_persist}s"]
     if ssh.control_path:
         options += ["-o", f"ControlPath={ssh.control_path}"]
-    return options
+    return [*(arg for option in ssh.options for arg in ("-o", option)), *options]
 
 
 def _client_environment() -> dict[str, str]:

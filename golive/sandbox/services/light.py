@@ -133,16 +133,25 @@ def _expanded(path: Path) -> Any:
     return expand(read_yaml(path), path)
 
 
-def write_environment(sbx: Sandbox, names: list[str], directory: Path, name: str) -> Path:
+def write_environment(
+    sbx: Sandbox,
+    names: list[str],
+    directory: Path,
+    name: str,
+    ssh_options: list[str] | None = None,
+) -> Path:
     """Write environment ``name`` into ``directory``: the sandbox's, plus the light hosts
-    ``names`` (role app). Values are written resolved (this sandbox's paths), so the
-    environment means the same whatever the caller's environment variables."""
+    ``names`` (role app), and ``ssh_options`` for its ``ssh.options`` when given. Values
+    are written resolved (this sandbox's paths), so the environment means the same whatever
+    the caller's environment variables."""
     base = sbx.env.path
     path = directory / name
     path.mkdir(parents=True, exist_ok=True)
     inventory = _expanded(base / "inventory.yml")
     inventory["name"] = name
     inventory["ssh"]["known_hosts"] = str(known_hosts(sbx))
+    if ssh_options is not None:
+        inventory["ssh"]["options"] = ssh_options
     for host in names:
         spec = _host(sbx, host)
         inventory["hosts"][host] = {
