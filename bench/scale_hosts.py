@@ -11,7 +11,11 @@ the application installed; the others are listed in SKIPPED with the reason, and
 that ran are printed. Every run starts cold: the hosts' shared SSH connections are closed
 first, so each run pays its own handshakes.
 
-Run: .venv/bin/python bench/scale_hosts.py [--runs 3] [--small 5] [--large 50] [-- PYTEST ARGS]
+The environments take the sandbox inventory's ``ssh:`` section, key exchange included
+(``--openssh-defaults`` drops its ``options`` to measure OpenSSH's own default instead).
+
+Run: .venv/bin/python bench/scale_hosts.py [--runs 3] [--small 5] [--large 50]
+     [--openssh-defaults | --ssh-option KEY=VALUE ...] [-- PYTEST ARGS]
 (extra pytest arguments, e.g. ``-n 2``, go to both runs).
 """
 
@@ -86,10 +90,16 @@ def main() -> None:
         action="append",
         default=None,
         metavar="KEY=VALUE",
-        help="an ssh.options entry for both environments (e.g. KexAlgorithms=curve25519-sha256)",
+        help="an ssh.options entry for both environments, replacing the sandbox's",
+    )
+    parser.add_argument(
+        "--openssh-defaults",
+        action="store_true",
+        help="no ssh.options at all (e.g. OpenSSH's own, post-quantum, key exchange)",
     )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
+    ssh_options = [] if args.openssh_defaults else args.ssh_option
     sbx = Sandbox.load()
     names = ensure_light_hosts(sbx, args.large)
     netns.enter(sbx.netns)
@@ -97,14 +107,14 @@ def main() -> None:
         envdir = Path(tmp)
         sizes = {n: f"{sbx.env.name}-{n}-hosts" for n in (args.small, args.large)}
         for count, env_name in sizes.items():
-            light.write_environment(sbx, names[:count], envdir, env_name, args.ssh_option)
+            light.write_environment(sbx, names[:count], envdir, env_name, ssh_options)
         for count, env_name in sizes.items():
             selected = checks_selected(envdir, env_name, args.pytest_args)
             print(f"{count} hosts: {sum(selected.values())} checks: " + ", ".join(
                 f"{check} x{hosts}" for check, hosts in sorted(selected.items())
             ))  # fmt: skip
-        if args.ssh_option:
-            print(f"ssh.options: {args.ssh_option}")
+        env = load_environment(sizes[args.large], directory=envdir)
+        print(f"ssh.options: {env.inventory.ssh.options}")
         print("not run on light hosts: " + "; ".join(f"{k} ({v})" for k, v in SKIPPED.items()))
         times: dict[int, list[float]] = {n: [] for n in sizes}
         for run in range(1, args.runs + 1):

@@ -1,15 +1,19 @@
 """Light app hosts for scale runs: ``golive sandbox up --extra-app-hosts N``.
 
-Each light host is a loopback address of its own in the sandbox's namespace, with an sshd
-like every other host's (:mod:`golive.sandbox.services.ssh`) and a tiny HTTP listener
-(Python's ``http.server``, supervised like every daemon) that answers the app's health and
-version paths the way a real node does. There is no Tomcat and no database connection: the
-health answer is a fixed document, so the checks exercise golive's reach of the host (SSH,
-the node's own HTTP port), not the application.
+Each light host (``xapp001``, ``xapp002``, ...) is a loopback address of its own in the
+sandbox's namespace, from 127.10.1.1 on (the sandbox's own hosts live in 127.10.0.0/24), with
+an sshd like every other host's (:mod:`golive.sandbox.services.ssh`) and a tiny HTTP
+listener (Python's ``http.server``, supervised like every daemon) that answers the app's
+health and version paths the way a real node does. There is no Tomcat and no database
+connection: the answers are fixed documents, so the checks exercise golive's reach of the
+host (SSH, the node's own HTTP port), not the application. Like every sandbox host, a light
+host may talk to itself through the firewall; nothing else is opened.
 
-A matching environment is generated beside them: the sandbox's inventory with the light
-hosts added (role ``app``), its expectations, waivers and sign-offs. Select it with
-``pytest --envdir $GOLIVE_SANDBOX_DIR/scale/environments --env sandbox-scale``.
+A light host is present while its directory under :func:`root` exists; names and addresses
+follow from the count, so the running set is known without reading any generated file. A
+matching environment is generated beside them at every ``up``: the sandbox's inventory with
+the light hosts added (role ``app``), its expectations, waivers and sign-offs. Select it
+with ``pytest --envdir $GOLIVE_SANDBOX_DIR/scale/environments --env sandbox-scale``.
 """
 
 from __future__ import annotations
