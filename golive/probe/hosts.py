@@ -20,10 +20,12 @@ SSH handshake of waiting, not fifty.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import subprocess
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +93,32 @@ def _client_environment() -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def _exclusive(path: str, timeout: float, label: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if need be), waiting at most ``timeout``;
+    where no lock file can be made, go on unlocked (ssh then reports what is wrong)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{label}: another process held {path} for {timeout:g} s"
+                    ) from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)
+
+
 class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     """Testinfra's ssh backend, run without a local shell, with a deadline, and through the
     host's ControlMaster once there is one."""
@@ -150,23 +178,37 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         if control and os.path.exists(control):
             self._ssh("-O", "exit", "-o", f"ControlPath={control}", *self._destination())
 
+    def _through_master(self, control: str, cmd: str) -> base.CommandResult | None:
+        """Run ``cmd`` over the master at ``control``; None when there is no master."""
+        encoded = self.encode(cmd)
+        try:
+            done = sshmux.run(control, encoded, self.command_timeout)
+        except sshmux.NoMaster:
+            return None
+        except TimeoutError:
+            raise RuntimeError(
+                f"{self.label}: `{cmd}` did not finish within {self.command_timeout:g} s"
+            ) from None
+        return self._result(done.exit_status, encoded, done.stdout, done.stderr)
+
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
         cmd = self.get_command(command, *args)
-        encoded = self.encode(cmd)
         control = self.control_path() if self.controlpersist else None
-        if control:
-            try:
-                done = sshmux.run(control, encoded, self.command_timeout)
-            except sshmux.NoMaster:
-                pass  # the ssh client below starts one (ControlMaster=auto)
-            except TimeoutError:
-                raise RuntimeError(
-                    f"{self.label}: `{cmd}` did not finish within {self.command_timeout:g} s"
-                ) from None
-            else:
-                return self._result(done.exit_status, encoded, done.stdout, done.stderr)
+        if not control:
+            return self._client(cmd)
+        if (done := self._through_master(control, cmd)) is not None:
+            return done
+        # No master yet: the ssh client starts one (ControlMaster=auto). One process at a
+        # time per host (pytest-xdist workers, parallel runs): the others then use it
+        # rather than each paying a handshake of their own.
+        with _exclusive(f"{control}.lock", self.command_timeout, self.label):
+            if (done := self._through_master(control, cmd)) is not None:
+                return done
+            return self._client(cmd)
+
+    def _client(self, cmd: str) -> base.CommandResult:
         proc = self._ssh(*self._destination(), cmd, what=f"`{cmd}`")
-        return self._result(proc.returncode, encoded, proc.stdout, proc.stderr)
+        return self._result(proc.returncode, self.encode(cmd), proc.stdout, proc.stderr)
 
     def _result(self, rc: int, cmd: bytes, stdout: bytes, stderr: bytes) -> base.CommandResult:
         out = self.result(rc, cmd, stdout, stderr)
