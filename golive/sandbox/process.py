@@ -41,11 +41,13 @@ def run(
 
 
 def _start_time(pid: int) -> str | None:
+    """The process's start time, None when it is gone or a zombie (dead, not yet reaped)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
 
 
 def read_pid(pidfile: Path) -> int | None:
