@@ -16,8 +16,9 @@ from golive.gate.coverage import coverage, render
 from golive.gate.plan import load_plan
 from golive.model.errors import UsageError
 from golive.report import bundle
+from golive.report.files import write_atomic
 from golive.report.hashing import sha256_file
-from golive.report.output import write_certificate
+from golive.report.output import read_verdict, write_certificate
 
 REPO = Path(__file__).resolve().parents[2]
 ALLURE_BINS = (REPO / "tools/allure/node_modules/.bin/allure", REPO / "node_modules/.bin/allure")
@@ -57,7 +58,7 @@ def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
         text = page.read_text(encoding="utf-8")
         cleaned = _TRACKING.sub("", text)
         if cleaned != text:
-            page.write_text(cleaned, encoding="utf-8")
+            write_atomic(page, cleaned)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -75,7 +76,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _generate(allure, results, root / "html")
     with tempfile.TemporaryDirectory() as tmp:
         _generate(allure, results, Path(tmp), "--single-file")
-        shutil.copyfile(Path(tmp) / "index.html", root / "report.html")
+        write_atomic(root / "report.html", (Path(tmp) / "index.html").read_bytes())
     if (root / "html" / "history").is_dir():
         shutil.rmtree(history, ignore_errors=True)
         shutil.copytree(root / "html" / "history", history)
@@ -84,16 +85,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verdict(root: Path) -> dict[str, object]:
-    path = root / "verdict.json"
-    if not path.is_file():
-        raise UsageError(f"{path} does not exist: run the checks first")
-    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
 def cmd_certificate(args: argparse.Namespace) -> int:
-    md, page = write_certificate(_reports(args), _verdict(_reports(args)))
+    md, page = write_certificate(_reports(args), read_verdict(_reports(args)))
     print(f"certificate: {md}\ncertificate: {page}")
     return 0
 
@@ -106,7 +99,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         print(f"{args.verify}: {'TAMPERED' if problems else 'intact'}")
         return 1 if problems else 0
     root = _reports(args)
-    doc = _verdict(root)
+    doc = read_verdict(root)
     scope = doc["scope"]
     assert isinstance(scope, dict)
     out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"

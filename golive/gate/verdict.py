@@ -11,8 +11,8 @@ does not change the decision.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -23,6 +23,8 @@ from golive.gate.waivers import Waiver, WaiverFile
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Decision = Literal["GO", "CONDITIONAL", "NO-GO"]
 SCHEMA = 1
+WRITE_FAILED = 6
+"""The exit status of a run whose evidence or verdict could not be written (NO-GO)."""
 
 
 @dataclass(frozen=True)
@@ -41,19 +43,47 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Scope:
-    """What the verdict is about."""
+    """What the verdict is about: ``hosts`` are those a check of this run was about;
+    ``unchecked`` the inventory's hosts no check of this run touched."""
 
     env: str
     release: str
     markers: str
     hosts: tuple[str, ...]
     keywords: str = ""
+    unchecked: tuple[str, ...] = ()
 
     def line(self) -> str:
         sel = f"markers: {self.markers or '(all)'}" + (
             f", -k {self.keywords}" if self.keywords else ""
         )
-        return f"env {self.env}, release {self.release}, {sel}, hosts: {', '.join(self.hosts)}"
+        hosts = ", ".join(self.hosts) or "(none)"
+        return f"env {self.env}, release {self.release}, {sel}, hosts: {hosts}"
+
+    def unchecked_line(self) -> str | None:
+        if not self.unchecked:
+            return None
+        hosts = ", ".join(self.unchecked)
+        return f"not checked by this run (no selected check is about them): {hosts}"
+
+
+def checked_scope(
+    env: str,
+    release: str,
+    markers: str,
+    keywords: str,
+    inventory: Sequence[str],
+    results: Sequence[CheckResult],
+    ran: Collection[str],
+) -> Scope:
+    """The scope of a run: the inventory's hosts (in its order) that a check which ran (an id
+    in ``ran``) was about, and the others as unchecked."""
+    touched = {r.host for r in results if r.id in ran and r.host is not None}
+    return Scope(
+        env, release, markers,
+        tuple(h for h in inventory if h in touched), keywords,
+        tuple(h for h in inventory if h not in touched),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,15 @@ class Verdict:
     signoffs: tuple[SignoffStatus, ...]
     counts: dict[str, int] = field(default_factory=dict)
     refused: tuple[Refusal, ...] = ()
+
+    def with_blockers(self, findings: Sequence[Finding]) -> Verdict:
+        """This verdict with more blockers (found after the decision: files that could not be
+        written): NO-GO."""
+        if not findings:
+            return self
+        blockers = (*self.blockers, *findings)
+        counts = {**self.counts, "blockers": len(blockers)}
+        return replace(self, decision="NO-GO", blockers=blockers, counts=counts)
 
     def lines(self) -> list[str]:
         """The terminal summary: verdict and scope, then one line per blocker."""

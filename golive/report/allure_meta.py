@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.gate.verdict import Verdict
+from golive.report.files import WriteError, write_atomic
 
 CHECK_LABEL = "golive_check"
 """Allure label carrying the pytest node id, so results can be matched to the verdict."""
@@ -60,7 +61,7 @@ def _prop(value: str) -> str:
 
 def write_environment(results: Path, props: Mapping[str, str]) -> None:
     lines = [f"{_prop(k)}={_prop(v)}" for k, v in props.items()]
-    (results / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(results / "environment.properties", "\n".join(lines) + "\n")
 
 
 def executor(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -97,13 +98,14 @@ def executor(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def write_static(results: Path, props: Mapping[str, str], environ: Mapping[str, str]) -> None:
-    """environment.properties, executor.json and categories.json."""
-    results.mkdir(parents=True, exist_ok=True)
+    """environment.properties, executor.json and categories.json (each written atomically)."""
+    try:
+        results.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError.of(results, exc) from None
     write_environment(results, props)
-    (results / "executor.json").write_text(
-        json.dumps(executor(environ), indent=2), encoding="utf-8"
-    )
-    (results / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+    write_atomic(results / "executor.json", json.dumps(executor(environ), indent=2))
+    write_atomic(results / "categories.json", json.dumps(CATEGORIES, indent=2))
 
 
 def _tags(verdict: Verdict) -> dict[str, str]:
@@ -121,11 +123,25 @@ def _tags(verdict: Verdict) -> dict[str, str]:
     return tags
 
 
-def mark_results(results: Path, verdict: Verdict) -> None:
-    """Prefix each non-passing Allure result's message with its verdict class, for categories."""
-    tags = _tags(verdict)
-    for path in results.glob("*-result.json"):
+def read_result(path: Path) -> dict[str, Any] | None:
+    """An Allure result file's data; None when it is not whole JSON (a write cut short)."""
+    try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
+    """Prefix each non-passing Allure result's message with its verdict class, for categories;
+    the results that could not be rewritten. An unreadable result is left for the evidence
+    check (golive/report/output.py) to report."""
+    tags = _tags(verdict)
+    failed: list[WriteError] = []
+    for path in results.glob("*-result.json"):
+        data = read_result(path)
+        if data is None:
+            continue
         check = next(
             (lb["value"] for lb in data.get("labels", []) if lb.get("name") == CHECK_LABEL), None
         )
@@ -136,4 +152,8 @@ def mark_results(results: Path, verdict: Verdict) -> None:
         message = details.get("message") or ""
         if not message.startswith(tag):
             details["message"] = f"{tag} {message}".rstrip()
-            path.write_text(json.dumps(data), encoding="utf-8")
+            try:
+                write_atomic(path, json.dumps(data))
+            except WriteError as exc:
+                failed.append(exc)
+    return failed

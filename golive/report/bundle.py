@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 import zlib
 from pathlib import Path
 
+from golive.report.files import WriteError, commit
 from golive.report.hashing import sha256, sha256_file
+from golive.report.output import read_verdict
 
 MANIFEST = "MANIFEST.sha256"
 CONTENTS = ("verdict.json", "certificate.md", "certificate.html", "junit.xml", "allure-results")
@@ -25,19 +28,25 @@ def _files(root: Path) -> list[Path]:
 
 
 def create(root: Path, out: Path) -> tuple[Path, int]:
-    """Write ``out`` from the reports directory ``root``; returns it and the number of files."""
+    """Write ``out`` from the reports directory ``root``; returns it and the number of files.
+    Only the results of a completed run are bundled (UsageError otherwise)."""
+    read_verdict(root)
     files = _files(root)
-    if not (root / "verdict.json").is_file():
-        raise FileNotFoundError(f"{root / 'verdict.json'}: run the checks first")
     prefix = out.name.removesuffix(".tar.gz")
     manifest = "".join(f"{sha256_file(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
-    with tarfile.open(out, "w:gz") as tar:
-        data = manifest.encode()
-        info = tarfile.TarInfo(f"{prefix}/{MANIFEST}")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-        for p in files:
-            tar.add(p, f"{prefix}/{p.relative_to(root).as_posix()}", recursive=False)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with tarfile.open(tmp, "w:gz") as tar:
+            data = manifest.encode()
+            info = tarfile.TarInfo(f"{prefix}/{MANIFEST}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            for p in files:
+                tar.add(p, f"{prefix}/{p.relative_to(root).as_posix()}", recursive=False)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError.of(out, exc) from None
+    commit(tmp, out)
     return out, len(files)
 
 

@@ -86,11 +86,16 @@ def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
 
 def _head(doc: dict[str, Any]) -> list[tuple[str, str]]:
     s, c = doc["scope"], doc.get("counts", {})
+    hosts = ", ".join(s["hosts"]) or "(none)"
+    unchecked = ", ".join(s.get("unchecked", []))
+    if unchecked:
+        unchecked += " (in the inventory; no check of this run was about them)"
     return [
         ("Verdict", doc["verdict"]),
         ("Environment", s["env"]),
         ("Release", s["release"]),
-        ("Scope", f"markers: {s['markers'] or '(all)'}; hosts: {', '.join(s['hosts'])}"),
+        ("Scope", f"markers: {s['markers'] or '(all)'}; hosts: {hosts}"),
+        ("Hosts not checked", unchecked or "none"),
         ("Checks", ", ".join(f"{k} {v}" for k, v in c.items())),
         (
             "Run",

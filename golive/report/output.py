@@ -1,28 +1,40 @@
-"""The reports directory: its layout and what is written there at the end of a run."""
+"""The reports directory: its layout, what a run writes there the moment it starts (a NO-GO
+verdict that says the run has not completed) and at its end (the verdict, the certificate).
+
+Every file is written atomically (golive/report/files.py). What cannot be written, and Allure
+evidence that is missing or cut short, makes the verdict NO-GO with the exit status
+``WRITE_FAILED``, each problem in one line."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from golive.gate.plan import load_plan
-from golive.gate.verdict import Verdict
-from golive.report.allure_meta import CHECK_LABEL, mark_results
+from golive.gate.verdict import SCHEMA, WRITE_FAILED, Finding, Verdict
+from golive.model.errors import UsageError
+from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
 from golive.report.certificate import html_page, markdown
+from golive.report.files import WriteError, shown, write_atomic
 from golive.report.hashing import sha256_file
 from golive.report.redact import Redactor
+
+VERDICT = "verdict.json"
+CERTIFICATES = ("certificate.md", "certificate.html")
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where a run's outputs go."""
+    """Where a run's outputs go; ``junit_tmp`` is where pytest writes the JUnit XML golive
+    owns, renamed to ``junit`` once whole."""
 
     root: Path
     allure: Path
     junit: Path | None
+    junit_tmp: Path | None = None
 
     @property
     def verdict(self) -> Path:
@@ -33,19 +45,90 @@ class Layout:
         return self.root / "certificate.md"
 
 
+def incomplete(run: dict[str, Any]) -> dict[str, Any]:
+    """verdict.json while a run has not completed: NO-GO, and why."""
+    message = (
+        f"the run started {run.get('started', '?')} (pid {run.get('pid', '?')}) has not "
+        "completed: it is still running, or it stopped before the gate decided (a "
+        "configuration error, a crash, a termination, a full disk); no decision was made"
+    )
+    return {
+        "schema": SCHEMA,
+        "verdict": "NO-GO",
+        "complete": False,
+        "exit_code": None,
+        "run": run,
+        "blockers": [{"check": "run", "host": None, "message": message, "severity": None,
+                      "waiver": None}],
+    }  # fmt: skip
+
+
+def invalidate(root: Path, run: dict[str, Any], stale: Iterable[Path] = ()) -> None:
+    """The moment a run starts: verdict.json becomes its NO-GO "not complete" document, and
+    the earlier run's certificate (and ``stale`` files) go. If it cannot be written, the
+    earlier verdict is removed all the same, and WriteError says why."""
+    path = root / VERDICT
+    try:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError.of(root, exc) from None
+        write_atomic(path, json.dumps(incomplete(run), indent=2) + "\n")
+    except WriteError:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        for old in [*(root / c for c in CERTIFICATES), *stale]:
+            old.unlink(missing_ok=True)
+
+
+def read_verdict(root: Path) -> dict[str, Any]:
+    """verdict.json of a completed run; a UsageError (one line) for anything else: missing,
+    not whole JSON, or written by a run that has not completed (in progress or stopped)."""
+    path = root / VERDICT
+    if not path.is_file():
+        raise UsageError(f"{shown(path)} does not exist: run the checks first")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"{shown(path)} is not a whole verdict ({exc}): run the checks again"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("complete") is not True:
+        run = doc.get("run") if isinstance(doc, dict) else None
+        since = ""
+        if isinstance(run, dict):
+            since = f" (started {run.get('started', '?')}, pid {run.get('pid', '?')})"
+        raise UsageError(
+            f"{shown(path)} is not from a completed run{since}: it is still running or it "
+            "stopped before the gate decided; run the checks again"
+        )
+    return doc
+
+
 def _attachments(step: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from step.get("attachments", [])
     for sub in step.get("steps", []):
         yield from _attachments(sub)
 
 
+def _results(allure: Path) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    for path in sorted(allure.glob("*-result.json")) if allure.is_dir() else []:
+        yield path, read_result(path)
+
+
+def _check(data: dict[str, Any]) -> str:
+    labels = {lb.get("name"): lb.get("value") for lb in data.get("labels", [])}
+    return str(labels.get(CHECK_LABEL) or data.get("fullName", ""))
+
+
 def evidence_files(allure: Path, records: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Every Allure attachment with its check and sha256, plus records with no attachment file."""
     out: list[dict[str, Any]] = []
-    for result in sorted(allure.glob("*-result.json")) if allure.is_dir() else []:
-        data = json.loads(result.read_text(encoding="utf-8"))
-        labels = {lb.get("name"): lb.get("value") for lb in data.get("labels", [])}
-        check = labels.get(CHECK_LABEL) or data.get("fullName", "")
+    for _, data in _results(allure):
+        if data is None:
+            continue
+        check = _check(data)
         for att in _attachments(data):
             path = allure / att["source"]
             if path.is_file():
@@ -63,13 +146,66 @@ def evidence_files(allure: Path, records: list[dict[str, str]]) -> list[dict[str
     return out
 
 
+def allure_gaps(allure: Path, expected: Collection[str]) -> list[str]:
+    """What is missing from the Allure results: a result per check in ``expected`` (each check
+    that ran to its end), whole result files, and the attachments they name. One line each
+    kind. Allure's own temporary files left by a failed write are removed."""
+    for tmp in allure.glob("*.tmp") if allure.is_dir() else []:
+        tmp.unlink(missing_ok=True)
+    have: set[str] = set()
+    broken: list[Path] = []
+    lost: list[str] = []
+    for path, data in _results(allure):
+        if data is None:
+            broken.append(path)
+            continue
+        have.add(_check(data))
+        lost += [a["source"] for a in _attachments(data) if not (allure / a["source"]).is_file()]
+    problems: list[str] = []
+    if broken:
+        problems.append(
+            f"{len(broken)} Allure result file(s) cut short, not JSON (e.g. {shown(broken[0])}): "
+            "the evidence was not written whole (is the disk full?)"
+        )
+    missing = [c for c in expected if c not in have]
+    if missing:
+        problems.append(
+            f"{len(missing)} of {len(expected)} checks that ran have no Allure result in "
+            f"{shown(allure)} (e.g. {missing[0]}): their evidence was not written (is the disk "
+            "full?)"
+        )
+    if lost:
+        problems.append(
+            f"{len(lost)} Allure attachment(s) missing from {shown(allure)} (e.g. {lost[0]}): "
+            "evidence was not written (is the disk full?)"
+        )
+    return problems
+
+
 def write_certificate(root: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
-    """reports/certificate.md and certificate.html from a verdict document."""
+    """reports/certificate.md and certificate.html from a verdict document: both, or neither."""
     plan = load_plan()
-    md, page = root / "certificate.md", root / "certificate.html"
-    md.write_text(markdown(doc, plan), encoding="utf-8")
-    page.write_text(html_page(doc, plan), encoding="utf-8")
+    md, page = (root / c for c in CERTIFICATES)
+    try:
+        write_atomic(md, markdown(doc, plan))
+        write_atomic(page, html_page(doc, plan))
+    except WriteError:
+        md.unlink(missing_ok=True)
+        page.unlink(missing_ok=True)
+        raise
     return md, page
+
+
+@dataclass
+class Finished:
+    """What the end of a run wrote: the verdict with any problem writing the evidence among
+    its blockers, verdict.json's document, those problems (one line each), and whether
+    verdict.json itself was written (if not, the run's "not complete" NO-GO stays)."""
+
+    verdict: Verdict
+    doc: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    written: bool = False
 
 
 def finish(
@@ -79,25 +215,59 @@ def finish(
     since: float,
     records: list[dict[str, str]],
     extra: dict[str, Any],
-) -> dict[str, Any]:
-    """Mark and redact the run's files, then write verdict.json and the certificate."""
-    layout.root.mkdir(parents=True, exist_ok=True)
+    expected: Collection[str] | None = None,
+    problems: Iterable[str] = (),
+) -> Finished:
+    """Mark and redact the run's files, check the Allure evidence (a result for each check in
+    ``expected``; None when Allure is off), then write the certificate and, last, verdict.json.
+    When verdict.json itself cannot be written, the run's "not complete" verdict stays, and
+    that is the last problem."""
+    found = list(problems)
     if layout.allure.is_dir():
-        mark_results(layout.allure, verdict)
-    redactor.tree(layout.root, since)
-    doc = verdict.to_dict()
+        found += [str(e) for e in mark_results(layout.allure, verdict)]
+    found += [str(e) for e in redactor.tree(layout.root, since)[1]]
+    if expected is not None:
+        found += allure_gaps(layout.allure, expected)
+    done = Finished(verdict, {}, [])
+    done = _with(done, found, layout, redactor, records, extra)
+    try:
+        write_certificate(layout.root, done.doc)
+    except WriteError as exc:
+        done = _with(done, [str(exc)], layout, redactor, records, extra)
+    try:
+        write_atomic(layout.verdict, json.dumps(done.doc, indent=2) + "\n")
+    except WriteError as exc:
+        done.problems.append(str(exc))
+        return done
+    done.written = True
+    return done
+
+
+def _with(
+    done: Finished,
+    problems: list[str],
+    layout: Layout,
+    redactor: Redactor,
+    records: list[dict[str, str]],
+    extra: dict[str, Any],
+) -> Finished:
+    """``done`` with more problems among the verdict's blockers, and its document again."""
+    verdict = done.verdict.with_blockers([Finding("evidence", None, p) for p in problems])
+    found = [*done.problems, *problems]
+    base = verdict.to_dict()
+    doc = {"schema": base.pop("schema"), "verdict": base.pop("verdict"), "complete": True}
+    doc.update(base)
     doc.update(extra)
+    if found:
+        doc["exit_code"] = WRITE_FAILED
     doc["evidence"] = evidence_files(layout.allure, records)
     doc["files"] = {
         "allure_results": _rel(layout.allure, layout.root),
         "junit": _rel(layout.junit, layout.root) if layout.junit else None,
-        "certificate": ["certificate.md", "certificate.html"],
+        "certificate": list(CERTIFICATES),
     }
-    text = redactor.text(json.dumps(doc, indent=2)) + "\n"
-    layout.verdict.write_text(text, encoding="utf-8")
-    doc = dict(json.loads(text))
-    write_certificate(layout.root, doc)
-    return doc
+    text = redactor.text(json.dumps(doc, indent=2))
+    return Finished(verdict, dict(json.loads(text)), found)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from golive.report.files import WriteError, write_atomic
+
 MASK = "[REDACTED]"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
@@ -94,16 +96,28 @@ class Redactor:
         out = self._json(data) if path.suffix.lower() == ".json" else self.data(data)
         if out is data:
             return False
-        path.write_bytes(out)
+        try:
+            write_atomic(path, out)
+        except WriteError:
+            # fail closed: a file that could not be redacted is not left behind
+            path.unlink(missing_ok=True)
+            raise
         return True
 
-    def tree(self, root: Path, since: float = 0.0) -> list[Path]:
-        """Redact the text files under ``root`` modified since ``since``; the changed ones."""
-        return [
-            path
-            for path in sorted(root.rglob("*"))
-            if path.is_file()
-            and not path.is_symlink()
-            and path.stat().st_mtime >= since
-            and self.file(path)
-        ]
+    def tree(self, root: Path, since: float = 0.0) -> tuple[list[Path], list[WriteError]]:
+        """Redact the text files under ``root`` modified since ``since``: the changed ones, and
+        the ones that could not be rewritten (removed rather than left unredacted)."""
+        changed: list[Path] = []
+        failed: list[WriteError] = []
+        for path in sorted(root.rglob("*")):
+            try:
+                if not path.is_file() or path.is_symlink() or path.stat().st_mtime < since:
+                    continue
+            except FileNotFoundError:  # another writer's temporary file, renamed meanwhile
+                continue
+            try:
+                if self.file(path):
+                    changed.append(path)
+            except WriteError as exc:
+                failed.append(exc)
+        return changed, failed

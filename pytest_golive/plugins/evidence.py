@@ -13,9 +13,10 @@ import pytest
 from golive.gate.plan import load_plan
 from golive.report.allure_meta import CHECK_LABEL, git_commit, write_static
 from golive.report.evidence import Evidence, EvidenceRecord
+from golive.report.files import WriteError, shown
 from golive.report.output import Layout
 from golive.report.redact import Redactor
-from pytest_golive.plugins.gate import LAYOUT, META, reports_dir
+from pytest_golive.plugins.gate import LAYOUT, META, PROBLEMS, reports_dir
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 
 REDACTOR = pytest.StashKey[Redactor]()
@@ -26,19 +27,28 @@ def pytest_configure(config: pytest.Config) -> None:
     """Default --alluredir to reports/allure-results (cleaned), --junitxml to reports/junit.xml."""
     if config.option.collectonly:
         return
+    # allure-pytest's fixture containers on a full disk: _unwritten says it once, in one line
+    config.addinivalue_line(
+        "filterwarnings",
+        r"ignore:(?s)A plugin raised.*allure_listener.*OSError:pluggy.PluggyTeardownRaisedWarning",
+    )
     root = reports_dir(config)
     worker = hasattr(config, "workerinput")
     if getattr(config.option, "allure_report_dir", "unset") is None:
         config.option.allure_report_dir = str(root / "allure-results")
         config.option.clean_alluredir = not worker
+    junit_tmp = None
     if getattr(config.option, "xmlpath", "unset") is None and not worker:
-        config.option.xmlpath = str(root / "junit.xml")
+        # golive's own JUnit XML: pytest writes it aside, the gate renames it once whole
+        junit_tmp = root / f".junit.xml.{os.getpid()}.tmp"
+        config.option.xmlpath = str(junit_tmp)
     allure = getattr(config.option, "allure_report_dir", None)
-    junit = getattr(config.option, "xmlpath", None)
+    junit = root / "junit.xml" if junit_tmp else getattr(config.option, "xmlpath", None)
     config.stash[LAYOUT] = Layout(
         root,
         Path(allure).resolve() if allure else root / "allure-results",
         Path(junit).resolve() if junit else None,
+        junit_tmp,
     )
     root.mkdir(parents=True, exist_ok=True)
 
@@ -60,7 +70,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         "hosts": ", ".join(f"{n} ({h.address}: {'/'.join(h.roles)})" for n, h in inv.hosts.items()),
         "markers": config.getoption("markexpr") or "(all)",
     }
-    write_static(config.stash[LAYOUT].allure, props, os.environ)
+    try:
+        write_static(config.stash[LAYOUT].allure, props, os.environ)
+    except WriteError as exc:
+        config.stash.setdefault(PROBLEMS, []).append(str(exc))
 
 
 @pytest.hookimpl(trylast=True)
@@ -112,6 +125,39 @@ def pytest_runtest_makereport(
     return report
 
 
+def _unwritten(config: pytest.Config, exc: OSError) -> None:
+    """An Allure file could not be written (a full disk): the run goes on, and says so once.
+    The gate finds every missing result and attachment itself, under xdist too."""
+    problems = config.stash.setdefault(PROBLEMS, [])
+    if not any(p.startswith("cannot write Allure") for p in problems):
+        where = shown(config.stash[LAYOUT].allure)
+        problems.append(f"cannot write Allure evidence in {where}/: {exc.strerror or exc}")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """allure-pytest writes a check's result at its end (``pytest_runtest_logfinish``): a write
+    that fails is no crash."""
+    try:
+        return (yield)
+    except OSError as exc:
+        _unwritten(item.config, exc)
+        return True
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_post_finalizer(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, None, None]:
+    """allure-pytest writes a fixture's container here: a write that fails is no crash."""
+    try:
+        yield
+    except OSError as exc:
+        _unwritten(request.config, exc)
+
+
 @pytest.fixture
 def evidence(request: pytest.FixtureRequest, redactor: Redactor) -> Evidence:
     """Attach redacted evidence to the current check; each is recorded with its sha256."""
@@ -123,6 +169,9 @@ def evidence(request: pytest.FixtureRequest, redactor: Redactor) -> Evidence:
         )
 
     def attach(data: bytes, name: str, mime: str, extension: str) -> None:
-        allure.attach(data, name=name, attachment_type=mime, extension=extension)
+        try:
+            allure.attach(data, name=name, attachment_type=mime, extension=extension)
+        except OSError as exc:  # not the check's failure: the gate finds the attachment missing
+            _unwritten(request.config, exc)
 
     return Evidence(redactor, record, attach)

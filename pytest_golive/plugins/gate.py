@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import takewhile
 from pathlib import Path
@@ -22,13 +23,23 @@ import pytest
 
 from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
 from golive.gate.signoffs import check_signoffs, load_signoffs
-from golive.gate.verdict import CheckResult, Outcome, Scope, Verdict, decide, exit_code
+from golive.gate.verdict import (
+    WRITE_FAILED,
+    CheckResult,
+    Outcome,
+    Verdict,
+    checked_scope,
+    decide,
+    exit_code,
+)
 from golive.gate.waivers import load_waivers
 from golive.model.errors import GoliveError, HostUnreachable
-from golive.report.output import Layout, finish
+from golive.report.files import WriteError, commit, shown, write_atomic
+from golive.report.output import Layout, finish, invalidate
 from golive.report.redact import Redactor
+from golive.report.runlock import RunLock
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
-from pytest_golive.plugins.safety import REFUSED
+from pytest_golive.plugins.safety import REFUSED, drill_records, terminated_by
 
 _RANK: dict[Outcome, int] = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
@@ -40,6 +51,25 @@ WORKER_CHECKS = "golive_checks"
 """workeroutput key: {check id: CheckMeta.record()} of the worker's selected checks."""
 LAYOUT = pytest.StashKey[Layout]()
 VERDICT = pytest.StashKey[Verdict]()
+RUN = pytest.StashKey["Run"]()
+PROBLEMS = pytest.StashKey[list[str]]()
+"""Files of the run that could not be written before its end (one line each): NO-GO."""
+
+# options with which pytest runs no check, so the run neither locks nor invalidates reports/
+_NO_RUN = ("help", "version", "collectonly", "markers", "showfixtures", "show_fixtures_per_test")
+_HELD: dict[Path, RunLock] = {}
+"""The reports directories this process has locked (an in-process run, e.g. pytester's,
+that stopped before unconfigure leaves its lock here for the next one to take over)."""
+
+
+@dataclass
+class Run:
+    """This run's hold on its reports directory, from its first moment."""
+
+    root: Path
+    lock: RunLock
+    started: float
+    failure: WriteError | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,8 +97,81 @@ def reports_dir(config: pytest.Config) -> Path:
     return Path(opt).resolve() if opt else config.rootpath / "reports"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """The run's first moment, before any conftest, configuration or environment is loaded:
+    take the reports directory (one run at a time), and replace its verdict.json by a NO-GO
+    one saying that this run has not completed, so that a run stopped by anything (a
+    configuration error, a crash, SIGTERM, SIGKILL, a full disk) never leaves an earlier GO."""
+    ns = early_config.known_args_namespace
+    if os.environ.get("PYTEST_XDIST_WORKER") or any(getattr(ns, o, False) for o in _NO_RUN):
+        return
+    opt = getattr(ns, "golive_reports", None)
+    root = Path(opt).resolve() if opt else early_config.rootpath / "reports"
+    held = _HELD.pop(root, None)
+    if held is not None:
+        held.release()
+    lock = RunLock(root)
+    run = Run(root, lock, time.time())
+    early_config.stash[RUN] = run
+    try:
+        lock.acquire()
+    except WriteError as exc:
+        run.failure = exc
+    except GoliveError as exc:
+        raise pytest.UsageError(f"golive: {exc}") from None
+    _HELD[root] = lock
+    owned_junit = [root / "junit.xml"] if getattr(ns, "xmlpath", None) is None else []
+    info = {
+        "pid": os.getpid(),
+        "started": datetime.fromtimestamp(run.started, UTC).isoformat(timespec="seconds"),
+        "argv": list(early_config.invocation_params.args),
+    }
+    try:
+        invalidate(root, info, owned_junit)
+    except WriteError as exc:
+        run.failure = run.failure or exc
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """A run that could not write its reports directory at its start ends there: NO-GO."""
+    run = config.stash.get(RUN, None)
+    if run is not None and run.failure is not None:
+        sys.stderr.write(f"golive: {run.failure}\ngolive verdict: NO-GO\n")
+        return WRITE_FAILED
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Gate(config), "golive-gate")
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
+    """Innermost around the plugins' own session end: pytest's JUnit XML that cannot be
+    written (a full disk) is a problem of the run, not a crash that skips the summary."""
+    try:
+        yield
+    except OSError as exc:
+        config = session.config
+        layout = config.stash.get(LAYOUT, None)
+        where = Path(exc.filename) if exc.filename else None
+        if layout is not None and layout.junit_tmp is not None and layout.junit is not None:
+            layout.junit_tmp.unlink(missing_ok=True)  # never renamed: its name stays free
+            if where in (None, layout.junit_tmp):
+                where = layout.junit  # an open file's write error names no file
+        where = where or reports_dir(config)
+        config.stash.setdefault(PROBLEMS, []).append(str(WriteError.of(where, exc)))
+    return None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is not None:
+        run.lock.release()
+        if _HELD.get(run.root) is run.lock:
+            del _HELD[run.root]
 
 
 def _closest(item: pytest.Item, name: str) -> list[pytest.Mark] | None:
@@ -145,6 +248,10 @@ def pytest_runtest_makereport(
     """An unreachable host's check errors with one line naming the host, and is marked so."""
     report = yield
     record: dict[str, str] = {}
+    meta = item.stash.get(META, None)
+    if meta is not None and meta.host:
+        # the host travels with each report: an xdist controller learns it from the reports
+        record["host"] = meta.host
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
         record["unreachable"] = exc.reason
@@ -197,11 +304,16 @@ class _Check:
     message: str = ""
     duration: float = 0.0
     unreachable: str | None = None
+    host: str | None = None
+    ended: bool = False
     evidence: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, report: pytest.TestReport) -> None:
         self.duration += report.duration
-        unreachable = _record(report).get("unreachable")
+        self.ended = self.ended or report.when == "teardown"
+        record = _record(report)
+        self.host = self.host or record.get("host")
+        unreachable = record.get("unreachable")
         if unreachable is not None:
             self.unreachable = str(unreachable)
         for key, value in report.user_properties:
@@ -213,9 +325,18 @@ class _Check:
 
     def result(self, nodeid: str, meta: CheckMeta) -> CheckResult:
         return CheckResult(
-            nodeid, self.outcome, meta.severity, meta.host, self.message, self.unreachable,
-            round(self.duration, 3), meta.plan,
+            nodeid, self.outcome, meta.severity, meta.host or self.host, self.message,
+            self.unreachable, round(self.duration, 3), meta.plan,
         )  # fmt: skip
+
+
+def _drilled(result: CheckResult, message: str) -> CheckResult:
+    """A drill's result with what became of its node: an error when it was interrupted or its
+    node was not restored, whatever its phases reported."""
+    if not message:
+        return result
+    text = f"{message}; {result.message}" if result.message else message
+    return replace(result, outcome="error", message=text)
 
 
 class Gate:
@@ -223,12 +344,15 @@ class Gate:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.started = time.time()
+        run = config.stash.get(RUN, None)
+        self.started = run.started if run is not None else time.time()
         self.checks: dict[str, _Check] = {}
         self.selected: list[str] = []
         self.meta: dict[str, CheckMeta] = {}
         self.aborted: list[str] = []
         self.coverage_written = False
+        self.junit_committed = False
+        self.junit_problems: list[str] = []
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -271,7 +395,7 @@ class Gate:
         out = self.config.getoption("golive_plan_coverage")
         if out and not self.coverage_written:
             data = {nid: list(m.plan) for nid, m in self.meta.items()}
-            Path(out).write_text(json.dumps(data, indent=2), encoding="utf-8")
+            write_atomic(Path(out), json.dumps(data, indent=2))
             self.coverage_written = True
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -282,11 +406,14 @@ class Gate:
         a check whose metadata never arrived weighs as critical (fail closed)."""
         out: list[CheckResult] = []
         selected = set(self.selected)
+        drills = drill_records(self.config)
         for nid in [*self.selected, *(n for n in self.checks if n not in selected)]:
             meta = self.meta.get(nid, UNKNOWN)
             check = self.checks.get(nid)
             if check is not None:
-                out.append(check.result(nid, meta))
+                result = check.result(nid, meta)
+                drill = drills.get(nid)
+                out.append(_drilled(result, drill.message()) if drill is not None else result)
             else:
                 why = "not run: the session stopped early"
                 out.append(
@@ -306,16 +433,18 @@ class Gate:
         if session.shouldstop and not aborted:
             aborted.append(str(session.shouldstop))
         if self._interrupted(session) and not aborted:
-            aborted.append("interrupted")
-        scope = Scope(
+            signal = terminated_by(self.config)
+            aborted.append(f"interrupted by {signal}" if signal else "interrupted")
+        if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+            aborted.append("internal error: golive or a pytest plugin crashed (see above)")
+        results = self.results()
+        scope = checked_scope(
             inv.name, inv.release.version, self.config.getoption("markexpr") or "",
-            tuple(inv.hosts), self.config.getoption("keyword") or "",
+            self.config.getoption("keyword") or "", tuple(inv.hosts), results, self.checks,
         )  # fmt: skip
         waivers = load_waivers(env.path / "waivers.yml")
         refused = self.config.stash.get(REFUSED, [])
-        return decide(
-            self.results(), waivers, signoffs, today, scope, "; ".join(aborted) or None, refused
-        )
+        return decide(results, waivers, signoffs, today, scope, "; ".join(aborted) or None, refused)
 
     def _interrupted(self, session: pytest.Session) -> bool:
         """Interrupted, but not merely stopped by -x/--maxfail: xdist's controller ends such a
@@ -334,13 +463,55 @@ class Gate:
             and session.exitstatus != pytest.ExitCode.USAGE_ERROR
         )
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_terminal_summary(self) -> None:
+        """pytest has written the JUnit XML golive owns (aside): give it its name now, so that
+        pytest's "generated xml file" line names it."""
+        layout = self.config.stash.get(LAYOUT, None)
+        if layout is not None:
+            self.junit_problems = self._commit_junit(layout)
+
+    def _commit_junit(self, layout: Layout) -> list[str]:
+        """Rename golive's JUnit XML once whole (once); what went wrong."""
+        tmp, junit = layout.junit_tmp, layout.junit
+        if tmp is None or junit is None or self.junit_committed:
+            return []
+        self.junit_committed = True
+        if not tmp.exists():
+            known: list[str] = self.config.stash.get(PROBLEMS, [])
+            if any(shown(junit) in p for p in known):
+                return []  # pytest could not write it: on record already
+            return [f"cannot write {shown(junit)}: pytest did not write it"]
+        try:
+            commit(tmp, junit)
+        except WriteError as exc:
+            return [str(exc)]
+        for plugin in self.config.pluginmanager.get_plugins():
+            if getattr(plugin, "logfile", None) == os.path.normpath(tmp):
+                plugin.logfile = os.path.normpath(junit)  # pytest's JUnit XML plugin
+        return []
+
+    def _allure_expected(self) -> list[str] | None:
+        """The checks that must each have an Allure result (every one that ran to its end);
+        None when Allure is off."""
+        if not self.config.pluginmanager.has_plugin("allure_pytest"):
+            return None
+        if not getattr(self.config.option, "allure_report_dir", None):
+            return None
+        return [nid for nid, c in self.checks.items() if c.ended]
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
-        """After every other plugin (JUnit, Allure, terminal summary): decide, write, print."""
-        result = yield
-        if not self._active(session):
-            return result
+        """After every other plugin (JUnit, Allure, terminal summary): decide, write, print.
+        A file that cannot be written (a full disk) makes the run NO-GO, exit WRITE_FAILED."""
         config = self.config
+        root = reports_dir(config)
+        layout = config.stash.get(LAYOUT, Layout(root, root / "allure-results", None))
+        yield
+        early: list[str] = config.stash.get(PROBLEMS, [])
+        problems = list(early)
+        if not self._active(session):
+            return None
         env = config.stash[ENVIRONMENT]
         try:
             verdict = self.verdict(session)
@@ -349,8 +520,9 @@ class Gate:
         code = exit_code(verdict.decision, env.inventory.policy.conditional_exit_code)
         if self._interrupted(session):
             code = int(pytest.ExitCode.INTERRUPTED)
-        root = reports_dir(config)
-        layout = config.stash.get(LAYOUT, Layout(root, root / "allure-results", None))
+        elif session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+            code = int(pytest.ExitCode.INTERNAL_ERROR)
+        problems += self.junit_problems + self._commit_junit(layout)
         records = [{"check": nid, **e} for nid, c in self.checks.items() for e in c.evidence]
         timings = {
             "started": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
@@ -359,11 +531,30 @@ class Gate:
         }
         redactor = Redactor(env.secret_values())
         extra = {"timings": timings, "exit_code": code}
-        finish(layout, verdict, redactor, self.started - 1, records, extra)
-        config.stash[VERDICT] = verdict
-        _print(config, verdict, layout, redactor)
-        session.exitstatus = code
-        return result
+        done = finish(
+            layout, verdict, redactor, self.started - 1, records, extra,
+            self._allure_expected(), problems,
+        )  # fmt: skip
+        session.exitstatus = WRITE_FAILED if done.problems else code
+        if not done.written:
+            _print_unwritten(config, done.problems)
+            return None
+        config.stash[VERDICT] = done.verdict
+        _print(config, done.verdict, layout, redactor)
+        return None
+
+
+def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
+    """verdict.json could not be written: what could not, one line each, and NO-GO (the file
+    on disk is this run's "not complete" verdict, or none)."""
+    lines = [*(f"golive: {p}" for p in problems), "golive verdict: NO-GO"]
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    if tr is None:
+        sys.stderr.write("\n".join(lines) + "\n")
+        return
+    tr.write_sep("=", "golive gate", red=True, bold=True)
+    for line in lines:
+        tr.write_line(line, red=True, bold=True)
 
 
 def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Redactor) -> None:
@@ -379,6 +570,9 @@ def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Re
     notes += [f"waived: {f.line()}" for f in verdict.waived]
     notes += [f"condition: {f.line()}" for f in verdict.conditions]
     notes += [f"sign-off {s.name}: {s.state}" for s in verdict.signoffs if s.ok]
+    unchecked = verdict.scope.unchecked_line()
+    notes += [f"golive: {unchecked}"] if unchecked else []
+    notes += [f"golive: {b.message}" for b in verdict.blockers if b.check == "evidence"]
     for line in notes:
         tr.write_line(redactor.text(line))
     tr.write_line(f"reports: {layout.verdict}, {layout.certificate}")

@@ -17,6 +17,11 @@ pytest-xdist.
   gate counts as missing evidence. That happens when the run stops early (``-x``, a worker
   stopped), when no other check finishes for ``--golive-drill-wait`` seconds (a crashed worker's
   check never finishes), or when something reordered the checks after this plugin.
+- **Nothing left broken.** SIGTERM is handled like SIGINT (``KeyboardInterrupt``), so a run
+  that is terminated (CI's cancel, ``timeout``) ends as interrupted, with its verdict. A drill
+  disrupts a node only inside ``drill.disrupting(node, restore)`` (the ``drill`` fixture): the
+  restore runs in a ``finally``, also on interruption, shielded from a further SIGINT/SIGTERM
+  until it is done; the gate reads what became of it (interrupted, node restored or not).
 """
 
 from __future__ import annotations
@@ -24,12 +29,17 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Generator
-from dataclasses import asdict
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
 import pytest
 
@@ -44,6 +54,8 @@ SHARED_DIR = pytest.StashKey[Path]()
 
 WORKER_REFUSED = "golive_refused"
 """workeroutput key: the worker's refusals, [{check, reason}]."""
+WORKER_DRILLS = "golive_drills"
+"""workeroutput key: what became of the worker's drills, [DrillRecord as a dict]."""
 WORKER_PHASE = "golive_phase"
 """workerinput key: the directory the controller shares with its workers."""
 POLL_S = 0.1
@@ -93,6 +105,158 @@ def pytest_terminal_summary(
         )
 
 
+# -- termination: SIGTERM like SIGINT; a drill's restore is shielded from both -------------
+
+
+class Termination:
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread (pytest then ends the run
+    as interrupted, and the gate writes its verdict), except inside :meth:`shielded`, where the
+    signal is held until the block is done."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self._depth = 0
+        self._pending: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def uninstall(self) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        self.received = self.received or name
+        if self._depth:
+            self._pending = name
+            sys.stderr.write(f"\ngolive: {name}: stopping once the drill's node is restored\n")
+            return
+        raise KeyboardInterrupt(name)
+
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        """Hold SIGINT/SIGTERM while the block runs; raise KeyboardInterrupt after it if one
+        arrived (the block ran to its end either way)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            pending, self._pending = self._pending, None
+            if pending and not self._depth and sys.exc_info()[0] is None:
+                raise KeyboardInterrupt(pending)
+
+
+TERMINATION = pytest.StashKey[Termination]()
+DRILLS = pytest.StashKey[dict[str, "DrillRecord"]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.collectonly:
+        return
+    termination = Termination()
+    termination.install()
+    config.stash[TERMINATION] = termination
+    config.stash[DRILLS] = {}
+
+
+def terminated_by(config: pytest.Config) -> str | None:
+    """The signal that interrupted this run (SIGINT, SIGTERM), if one did."""
+    termination = config.stash.get(TERMINATION, None)
+    return termination.received if termination is not None else None
+
+
+@dataclass
+class DrillRecord:
+    """What became of a drill's disruption of a node."""
+
+    check: str
+    node: str
+    interrupted: str | None = None
+    restored: bool | None = None
+    problem: str = ""
+
+    def message(self) -> str:
+        """One line for the verdict; empty when the drill ran and restored its node."""
+        if self.restored:
+            state = f"{self.node} restored"
+        elif self.restored is None:
+            state = f"{self.node} restore not attempted"
+        else:
+            state = f"{self.node} NOT restored: {self.problem}"
+        if self.interrupted:
+            return f"drill interrupted ({self.interrupted}); {state}"
+        return "" if self.restored else f"after the drill, {state}"
+
+
+def drill_records(config: pytest.Config) -> dict[str, DrillRecord]:
+    """What became of this run's drills, by check id (under xdist, as the workers sent it)."""
+    return config.stash.get(DRILLS, {})
+
+
+class Drill:
+    """The ``drill`` fixture: disrupt a node so that it is restored whatever happens."""
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.item = item
+
+    @contextmanager
+    def disrupting(self, node: str, restore: Callable[[], str | None]) -> Iterator[None]:
+        """The block disrupts ``node``; ``restore()`` brings it back and returns None, or why
+        it could not. It runs when the block ends, however it ends (a failure, SIGINT,
+        SIGTERM), shielded from a further SIGINT/SIGTERM. A failed restore fails the drill."""
+        config = self.item.config
+        record = DrillRecord(check_id(self.item.nodeid), node)
+        config.stash.setdefault(DRILLS, {})[record.check] = record
+        termination = config.stash.get(TERMINATION, None)
+        shield = termination.shielded if termination is not None else _unshielded
+        try:
+            yield
+        except KeyboardInterrupt as exc:
+            record.interrupted = str(exc) or "SIGINT"
+            raise
+        finally:
+            try:
+                with shield():
+                    try:
+                        problem = restore()
+                    except Exception as exc:  # the restore's own failure is its finding
+                        problem = f"{type(exc).__name__}: {exc}"
+                    record.restored, record.problem = problem is None, problem or ""
+            except KeyboardInterrupt as exc:  # held during the restore, raised after it
+                record.interrupted = record.interrupted or str(exc)
+                raise
+            finally:
+                _share(config)
+        assert record.restored, f"{node}: not restored after the drill: {record.problem}"
+
+
+def _share(config: pytest.Config) -> None:
+    """An xdist worker sends its drills' records to the controller when it finishes."""
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[WORKER_DRILLS] = [asdict(r) for r in config.stash[DRILLS].values()]
+
+
+@contextmanager
+def _unshielded() -> Iterator[None]:
+    yield
+
+
+@pytest.fixture
+def drill(request: pytest.FixtureRequest) -> Drill:
+    """Disrupt a node only inside ``drill.disrupting(node, restore)``: restored in a finally,
+    also on SIGINT/SIGTERM, and on record for the verdict."""
+    return Drill(request.node)
+
+
 # -- pytest-xdist: the controller's side ------------------------------------------------------
 
 
@@ -112,12 +276,17 @@ def pytest_testnodedown(node: object, error: object) -> None:
     output = getattr(node, "workeroutput", None) or {}
     if REFUSED not in config.stash and output.get(WORKER_REFUSED):
         config.stash[REFUSED] = [Refusal(**r) for r in output[WORKER_REFUSED]]
+    for record in output.get(WORKER_DRILLS, []):
+        config.stash.setdefault(DRILLS, {})[record["check"]] = DrillRecord(**record)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shared = config.stash.get(SHARED_DIR, None)
     if shared is not None:
         shutil.rmtree(shared, ignore_errors=True)
+    termination = config.stash.get(TERMINATION, None)
+    if termination is not None:
+        termination.uninstall()
 
 
 # -- the exclusive phase: where checks run (serial, or an xdist worker) ----------------------

@@ -59,7 +59,8 @@ def reports(tmp_path: Path) -> Path:
     (root / "allure-results" / "a-result.json").write_text('{"name": "t"}')
     (root / "allure-results" / "b-attachment.txt").write_text("evidence")
     (root / "verdict.json").write_text(
-        '{"verdict": "GO", "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["h"]}}'
+        '{"verdict": "GO", "complete": true,'
+        ' "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["h"]}}'
     )
     (root / "certificate.md").write_text("# GO\n")
     return root

@@ -55,7 +55,7 @@ def test_blocker_failure_is_nogo_naming_host(golive: Golive):
     assert r.ret == 1
     assert last_lines(r, 3) == [
         "golive verdict: NO-GO",
-        "scope: env fake, release 2.0.0, markers: smoke, hosts: app1, app2, db1",
+        "scope: env fake, release 2.0.0, markers: smoke, hosts: app1, app2",
         "app2: test_checks.py::test_health[app2]: failed: AssertionError: app2 answered 503",
     ]
     b = golive.verdict()["blockers"]

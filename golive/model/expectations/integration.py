@@ -12,12 +12,14 @@ from golive.model.expectations.section import Section
 
 class Drill(Strict):
     """The destructive drill: which app host to stop, through which host vars' commands,
-    and how many requests the load balancer must still serve meanwhile."""
+    how many requests the load balancer must still serve meanwhile, and how long the node
+    may take to be healthy and back in the load balancer's rotation afterwards."""
 
     node: str
     stop_var: str
     start_var: str
     requests: int = Field(gt=0)
+    restore_timeout_s: float = Field(default=60.0, gt=0)
 
 
 class Integration(Section):

@@ -82,31 +82,46 @@ def test_session_works_across_nodes(api, host_pool, environment: Environment) ->
     )
 
 
-def _wait_healthy(node: Target, environment: Environment, timeout: float) -> bool:
+def _back_in_rotation(api, node: Target, environment: Environment, timeout: float) -> str | None:
+    """Wait (at most ``timeout`` s) until ``node`` is healthy and the load balancer sends it
+    traffic again (it keeps a failed node out for a while, e.g. nginx's ``fail_timeout``); None
+    then, else why not."""
     app = environment.expectation(App)
+    spec = environment.expectation(Integration)
+    counters = (spec.metrics_path, spec.spread_metric, spec.spread_selector)
+    pool = len(environment.hosts_with_role("app"))  # round robin: one pass over the pool
     deadline = time.monotonic() + timeout
+    healthy = False
     while time.monotonic() < deadline:
-        if get_json(node, app.port, app.health_path).status == 200:
-            return True
-        time.sleep(1)
-    return False
+        healthy = healthy or get_json(node, app.port, app.health_path).status == 200
+        if healthy:
+            before = _count(node, app.port, *counters)
+            for _ in range(pool):
+                api.request("GET", app.version_path)
+            if _count(node, app.port, *counters) > before:
+                return None
+        time.sleep(0.5)
+    if not healthy:
+        return f"not healthy within {timeout:g} s"
+    return f"healthy, but the load balancer sent it no request within {timeout:g} s"
 
 
 @pytest.mark.drill
-def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment) -> None:
-    drill = environment.expectation(Integration).drill
-    node = host_pool.get(drill.node)
+def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment, drill) -> None:
+    spec = environment.expectation(Integration).drill
+    node = host_pool.get(spec.node)
     health = environment.expectation(App).health_path
-    stopped = node.run(node.var(drill.stop_var))
-    try:
+
+    def restore() -> str | None:
+        started = node.run(node.var(spec.start_var))
+        if started.rc != 0:
+            return f"starting it failed: {started.stderr.strip()[:200]}"
+        return _back_in_rotation(api, node, environment, spec.restore_timeout_s)
+
+    with drill.disrupting(node.name, restore):
+        stopped = node.run(node.var(spec.stop_var))
         assert stopped.rc == 0, f"{node.name}: stopping failed: {stopped.stderr.strip()[:200]}"
-        statuses = [api.request("GET", health).status_code for _ in range(drill.requests)]
+        statuses = [api.request("GET", health).status_code for _ in range(spec.requests)]
         assert all(s == 200 for s in statuses), (
             f"with {node.name} stopped, {api.base}{health} answered {statuses}"
         )
-    finally:
-        started = node.run(node.var(drill.start_var))
-        restored = started.rc == 0 and _wait_healthy(node, environment, 60)
-    assert restored, (
-        f"{node.name}: not healthy again after the drill ({started.stderr.strip()[:200]})"
-    )

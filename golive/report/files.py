@@ -1,0 +1,74 @@
+"""Writing a run's files: atomically (a temporary file in the same directory, fsync, rename),
+so a reader sees the old file or the whole new one, never a truncated one; a write that fails
+(a full disk) is one :class:`WriteError` naming the file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from golive.gate.verdict import WRITE_FAILED
+from golive.model.errors import GoliveError
+
+
+def shown(path: Path) -> str:
+    """``path`` as the user gave it: relative to the working directory when under it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class WriteError(GoliveError):
+    """A file of the run could not be written; the run cannot end GO without it."""
+
+    exit_code = WRITE_FAILED
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {shown(path)}: {reason}")
+
+    @classmethod
+    def of(cls, path: Path, exc: OSError) -> WriteError:
+        return cls(path, exc.strerror or str(exc))
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` (str as UTF-8) all at once, durably."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError.of(path, exc) from None
+
+
+def commit(tmp: Path, path: Path) -> None:
+    """Make a file another writer finished at ``tmp`` durable, then give it its name."""
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError.of(path, exc) from None
