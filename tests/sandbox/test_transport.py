@@ -4,23 +4,34 @@ deadline, a lost master is replaced, and an unreachable host is reported, not wa
 
 from __future__ import annotations
 
+import ctypes
+import os
 import time
+from collections.abc import Iterator
 
 import pytest
 import testinfra
 
 from golive.model.environment import Environment, Host
 from golive.model.errors import HostUnreachable
+from golive.probe import netns
 from golive.probe.hosts import HostPool, SshBackend, Target
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 
 
 @pytest.fixture(scope="module")
-def env(sandbox: None) -> Environment:
+def env(sandbox: None) -> Iterator[Environment]:
+    """The sandbox's environment, this process inside its namespace for the module's tests
+    (and back in the one it was in afterwards)."""
+    before = os.open("/proc/self/ns/net", os.O_RDONLY)
     sbx = Sandbox.load()
     lifecycle.enter(sbx)
-    return sbx.env
+    try:
+        yield sbx.env
+    finally:
+        ctypes.CDLL(None, use_errno=True).setns(before, netns.CLONE_NEWNET)
+        os.close(before)
 
 
 def with_ssh(env: Environment, **changes: object) -> Environment:
