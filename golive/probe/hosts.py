@@ -13,8 +13,9 @@ Testinfra's): the same remote command and quoting, but
   the caller's locale on some hosts (``SendEnv LANG LC_*``) and the server's on others.
 
 Testinfra's modules (``host.file``, ``host.socket``, ...) work unchanged on top of it.
-:meth:`HostPool.open` connects many hosts at once, so a run over fifty hosts pays about one
-SSH handshake of waiting, not fifty.
+:meth:`HostPool.open` connects many hosts at once, in the background if asked: a run over
+fifty hosts does its handshakes side by side, while the first checks already run, rather than
+one after another as each host is first reached.
 """
 
 from __future__ import annotations
