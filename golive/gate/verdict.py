@@ -73,12 +73,10 @@ def checked_scope(
     markers: str,
     keywords: str,
     inventory: Sequence[str],
-    results: Sequence[CheckResult],
-    ran: Collection[str],
+    touched: Collection[str],
 ) -> Scope:
-    """The scope of a run: the inventory's hosts (in its order) that a check which ran (an id
-    in ``ran``) was about, and the others as unchecked."""
-    touched = {r.host for r in results if r.id in ran and r.host is not None}
+    """The scope of a run: the inventory's hosts (in its order) that a check which ran was
+    about or reached (``touched``); the others are unchecked."""
     return Scope(
         env, release, markers,
         tuple(h for h in inventory if h in touched), keywords,

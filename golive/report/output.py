@@ -238,6 +238,8 @@ def finish(
         write_atomic(layout.verdict, json.dumps(done.doc, indent=2) + "\n")
     except WriteError as exc:
         done.problems.append(str(exc))
+        for name in CERTIFICATES:  # a certificate says what verdict.json says, or nothing
+            (layout.root / name).unlink(missing_ok=True)
         return done
     done.written = True
     return done

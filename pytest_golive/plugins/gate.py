@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from itertools import takewhile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,8 @@ WORKER_CHECKS = "golive_checks"
 LAYOUT = pytest.StashKey[Layout]()
 VERDICT = pytest.StashKey[Verdict]()
 RUN = pytest.StashKey["Run"]()
+TOUCHED = pytest.StashKey[set[str]]()
+"""The inventory hosts a check reached through the host pool while it ran."""
 PROBLEMS = pytest.StashKey[list[str]]()
 """Files of the run that could not be written before its end (one line each): NO-GO."""
 
@@ -242,16 +245,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """The inventory hosts a check reaches through the host pool (``host_pool.get``) while it
+    runs, for the verdict's scope: a check about the service may still touch hosts."""
+    pool = getattr(item, "funcargs", {}).get("host_pool")
+    get = getattr(pool, "get", None)
+    if pool is None or get is None:
+        return (yield)
+    touched = item.stash.setdefault(TOUCHED, set())
+
+    def recording(name: str) -> object:
+        touched.add(name)
+        return get(name)
+
+    pool.get = recording
+    try:
+        return (yield)
+    finally:
+        del pool.get  # the pool's own method again
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """An unreachable host's check errors with one line naming the host, and is marked so."""
     report = yield
-    record: dict[str, str] = {}
+    record: dict[str, Any] = {}
     meta = item.stash.get(META, None)
     if meta is not None and meta.host:
         # the host travels with each report: an xdist controller learns it from the reports
         record["host"] = meta.host
+    touched: set[str] = item.stash.get(TOUCHED, set())
+    if touched:
+        record["touched"] = sorted(touched)
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
         record["unreachable"] = exc.reason
@@ -265,7 +292,7 @@ def pytest_runtest_makereport(
     return report
 
 
-def _record(report: pytest.TestReport) -> dict[str, str]:
+def _record(report: pytest.TestReport) -> dict[str, Any]:
     record = getattr(report, RECORD, None)
     return record if isinstance(record, dict) else {}
 
@@ -305,6 +332,7 @@ class _Check:
     duration: float = 0.0
     unreachable: str | None = None
     host: str | None = None
+    touched: set[str] = field(default_factory=set)
     ended: bool = False
     evidence: list[dict[str, str]] = field(default_factory=list)
 
@@ -313,6 +341,7 @@ class _Check:
         self.ended = self.ended or report.when == "teardown"
         record = _record(report)
         self.host = self.host or record.get("host")
+        self.touched.update(record.get("touched", ()))
         unreachable = record.get("unreachable")
         if unreachable is not None:
             self.unreachable = str(unreachable)
@@ -438,9 +467,11 @@ class Gate:
         if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
             aborted.append("internal error: golive or a pytest plugin crashed (see above)")
         results = self.results()
+        touched = {r.host for r in results if r.id in self.checks and r.host is not None}
+        touched.update(h for c in self.checks.values() for h in c.touched)
         scope = checked_scope(
             inv.name, inv.release.version, self.config.getoption("markexpr") or "",
-            self.config.getoption("keyword") or "", tuple(inv.hosts), results, self.checks,
+            self.config.getoption("keyword") or "", tuple(inv.hosts), touched,
         )  # fmt: skip
         waivers = load_waivers(env.path / "waivers.yml")
         refused = self.config.stash.get(REFUSED, [])
@@ -572,7 +603,6 @@ def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Re
     notes += [f"sign-off {s.name}: {s.state}" for s in verdict.signoffs if s.ok]
     unchecked = verdict.scope.unchecked_line()
     notes += [f"golive: {unchecked}"] if unchecked else []
-    notes += [f"golive: {b.message}" for b in verdict.blockers if b.check == "evidence"]
     for line in notes:
         tr.write_line(redactor.text(line))
     tr.write_line(f"reports: {layout.verdict}, {layout.certificate}")

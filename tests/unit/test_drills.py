@@ -4,9 +4,12 @@ says so); elsewhere only after every other check, alone, serially and under pyte
 from __future__ import annotations
 
 import json
+import os
+import signal
 from typing import Any
 
 import pytest
+from subruns import finish, start, wait_for
 
 from conftest import Golive
 
@@ -217,3 +220,123 @@ def test_drill():
     (drill,) = (c for c in verdict["checks"] if c["id"] == "test_checks.py::test_drill")
     assert drill["outcome"] == "skipped"
     assert "drill not run: the run stopped before every other check finished" in drill["message"]
+
+
+# -- nothing left broken: a drill's node is restored however the drill ends (issue 9) ---------
+
+# The "node" is a file: the drill takes it down, says so, and waits (at most a minute); its
+# restore says it started, takes RESTORE_S seconds, and brings the node up.
+NODE_DRILL = """
+import os, pathlib, time, pytest
+
+HERE = pathlib.Path(__file__).parent
+NODE = HERE / "node"
+
+@pytest.mark.smoke
+def test_health():
+    pass
+
+@pytest.mark.drill
+def test_node_loss(drill):
+    def restore():
+        (HERE / "restoring").write_text("")
+        time.sleep(float(os.environ.get("RESTORE_S", "0")))
+        NODE.write_text("up")
+        return os.environ.get("RESTORE_PROBLEM") or None
+
+    with drill.disrupting("app2", restore):
+        NODE.write_text("down")
+        (HERE / "down").write_text("")
+        assert os.environ.get("DRILL_FAILS") is None, "the load balancer answered 502"
+        deadline = time.monotonic() + float(os.environ.get("DOWN_S", "0"))
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+"""
+
+
+@pytest.fixture
+def node_drill(golive: Golive, monkeypatch: pytest.MonkeyPatch) -> Golive:
+    allow_drills(golive)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    return golive
+
+
+def drill_check(golive: Golive) -> dict[str, Any]:
+    verdict = golive.verdict()
+    (check,) = (c for c in verdict["checks"] if c["id"] == "test_checks.py::test_node_loss")
+    return check
+
+
+def test_sigterm_during_a_drill_restores_its_node_and_the_verdict_says_so(
+    node_drill: Golive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOWN_S", "60")
+    here = node_drill.pytester.path
+    proc = start(node_drill, NODE_DRILL)
+    wait_for((here / "down").exists, proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    out = finish(proc)
+    assert proc.returncode == 2, out
+    assert (here / "node").read_text() == "up", "the drill's node was left down"
+    verdict = node_drill.verdict()
+    assert verdict["verdict"] == "NO-GO" and verdict["complete"] is True
+    check = drill_check(node_drill)
+    assert check["outcome"] == "error"
+    assert check["message"].startswith("drill interrupted (SIGTERM); app2 restored")
+    assert "run interrupted: interrupted by SIGTERM" in [b["message"] for b in verdict["blockers"]]
+
+
+def test_sigterm_during_the_restore_waits_for_it(
+    node_drill: Golive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second SIGTERM (or the first one) while the node is being restored is held until the
+    restore is done."""
+    monkeypatch.setenv("DOWN_S", "60")
+    monkeypatch.setenv("RESTORE_S", "1")
+    here = node_drill.pytester.path
+    proc = start(node_drill, NODE_DRILL)
+    wait_for((here / "down").exists, proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    wait_for((here / "restoring").exists, proc)
+    os.kill(proc.pid, signal.SIGTERM)
+    out = finish(proc)
+    assert proc.returncode == 2, out
+    assert (here / "node").read_text() == "up", out  # the 1 s restore ran to its end
+    assert drill_check(node_drill)["message"].startswith("drill interrupted (SIGTERM); app2 ")
+
+
+def test_sigint_during_a_drill_restores_its_node(node_drill: Golive, monkeypatch) -> None:
+    monkeypatch.setenv("DOWN_S", "60")
+    here = node_drill.pytester.path
+    proc = start(node_drill, NODE_DRILL)
+    wait_for((here / "down").exists, proc)
+    os.kill(proc.pid, signal.SIGINT)
+    out = finish(proc)
+    assert proc.returncode == 2, out
+    assert (here / "node").read_text() == "up"
+    assert drill_check(node_drill)["message"].startswith("drill interrupted (SIGINT); app2 ")
+
+
+def test_a_failed_restore_fails_the_drill_naming_the_node(node_drill: Golive, monkeypatch):
+    monkeypatch.setenv("RESTORE_PROBLEM", "tomcat did not start")
+    result = node_drill.run(NODE_DRILL)
+    assert result.ret == 1
+    check = drill_check(node_drill)
+    assert check["outcome"] == "error"
+    assert "after the drill, app2 NOT restored: tomcat did not start" in check["message"]
+
+
+def test_a_failed_drill_still_restores_its_node_and_says_whether(node_drill: Golive, monkeypatch):
+    monkeypatch.setenv("DRILL_FAILS", "1")
+    monkeypatch.setenv("RESTORE_PROBLEM", "tomcat did not start")
+    node_drill.run(NODE_DRILL)
+    assert (node_drill.pytester.path / "node").read_text() == "up"
+    message = drill_check(node_drill)["message"]
+    assert "app2 NOT restored: tomcat did not start" in message
+    assert "the load balancer answered 502" in message
+
+
+def test_a_drill_that_restores_its_node_passes(node_drill: Golive) -> None:
+    node_drill.run(NODE_DRILL).assert_outcomes(passed=2)
+    assert drill_check(node_drill)["outcome"] == "passed"
+    assert (node_drill.pytester.path / "node").read_text() == "up"
