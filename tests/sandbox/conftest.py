@@ -108,3 +108,19 @@ def assert_same_verdict(serial: Run, parallel: Run, what: str) -> None:
     )
     assert parallel.verdict["counts"] == serial.verdict["counts"], what
     assert parallel.returncode == serial.returncode, what
+
+
+_MACHINE_NETNS = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+@pytest.fixture(autouse=True)
+def _back_in_the_machines_namespace() -> Iterator[None]:
+    """A test that enters the sandbox's namespace in-process leaves it when it ends: the next
+    test (pip, a wheel install) runs where it started, never inside a namespace by accident."""
+    yield
+    import ctypes
+
+    from golive.probe import netns
+
+    if ctypes.CDLL(None, use_errno=True).setns(_MACHINE_NETNS, netns.CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns back to the machine's namespace failed")
