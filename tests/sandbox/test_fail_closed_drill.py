@@ -1,0 +1,64 @@
+"""SIGTERM during the node-loss drill (issue 9): the drill restores its node (Tomcat on app2,
+healthy and back in the load balancer's rotation) before the run ends, and the verdict says
+that the drill was interrupted and that app2 was restored. A real run, a real signal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import BIN, REPO
+from golive.model.expectations.integration import Integration
+from golive.model.expectations.smoke import App
+from golive.sandbox.context import Sandbox
+
+
+def health(sbx: Sandbox, node: str) -> int:
+    """The node's own health status, asked from inside the sandbox's namespace (0: none)."""
+    app = sbx.env.expectation(App)
+    url = f"http://{sbx.address(node)}:{app.port}{app.health_path}"
+    out = subprocess.run(
+        ["ip", "netns", "exec", sbx.netns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+         "-m", "2", url],
+        capture_output=True, text=True, timeout=10,
+    )  # fmt: skip
+    return int(out.stdout or 0)
+
+
+def test_sigterm_during_the_node_loss_drill_restores_the_node(
+    sandbox: None, certify, tmp_path: Path
+) -> None:
+    sbx = Sandbox.load()
+    node = sbx.env.expectation(Integration).drill.node
+    assert health(sbx, node) == 200, f"{node} is not healthy before the drill"
+    reports = tmp_path / "reports-drill"
+    proc = subprocess.Popen(
+        [str(BIN / "pytest"), "-m", "integration", "-q", "-p", "no:randomly",
+         f"--golive-reports={reports}"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while health(sbx, node) == 200:
+        assert proc.poll() is None and time.monotonic() < deadline, (
+            f"the drill never stopped {node}:\n{proc.communicate()[0]}"
+        )
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGTERM)
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 2, out
+    assert health(sbx, node) == 200, f"{node} left down after SIGTERM:\n{out}"
+
+    verdict = json.loads((reports / "verdict.json").read_text())
+    assert verdict["verdict"] == "NO-GO" and verdict["complete"] is True, out
+    (drill,) = (c for c in verdict["checks"] if c["id"].endswith("survives_node_loss"))
+    assert drill["outcome"] == "error"
+    assert drill["message"].startswith(f"drill interrupted (SIGTERM); {node} restored"), drill
+    assert "run interrupted: interrupted by SIGTERM" in [b["message"] for b in verdict["blockers"]]
+
+    # restored means back in the load balancer's rotation: the next run spreads at once
+    again = certify("integration and not drill")
+    assert again.verdict.get("verdict") == "GO", again.output
