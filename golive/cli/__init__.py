@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from golive.model.errors import GoliveError
 
+USAGE_EXIT = 4  # README's exit-code table: a usage or configuration error
+SIGPIPE_EXIT = 128 + signal.SIGPIPE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with golive's exit status for usage errors (4, not argparse's 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_EXIT, f"{self.prog}: error: {message}\n")
+
+
+def version() -> str:
+    """golive's own version (of the installed distribution)."""
+    try:
+        return metadata.version("golive")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="golive", description=__doc__)
+    top = _Parser(prog="golive", description=__doc__)
+    top.add_argument("--version", action="version", version=f"golive {version()}")
     top.add_argument(
         "--envdir", help="directory of environments (default: $GOLIVE_ENVDIR or ./environments)"
     )
-    sub = top.add_subparsers(dest="command", required=True)
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = top.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
     # each command group registers itself; imported here so `golive --help` stays cheap
     from golive.cli import parity, report, sandbox
 
@@ -31,9 +56,16 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["GOLIVE_ENVDIR"] = str(Path(args.envdir).resolve())
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
     except GoliveError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # the reader went away (`golive plan-coverage | head`): stop quietly, as a shell
+        # command killed by SIGPIPE would; stdout is pointed at /dev/null so that the
+        # interpreter's own final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT
     return code
 
 

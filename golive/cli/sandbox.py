@@ -11,6 +11,11 @@ from golive.sandbox.context import Sandbox
 from golive.sandbox.services import light
 
 
+def _label(sbx: Sandbox) -> str:
+    """``sandbox``, or ``sandbox NAME`` for a sandbox environment of another name."""
+    return "sandbox" if sbx.env.name == "sandbox" else f"sandbox {sbx.env.name}"
+
+
 def run(args: argparse.Namespace) -> int:
     if args.extra_app_hosts is not None and args.action != "up":
         raise SandboxError("--extra-app-hosts goes with `golive sandbox up`")
@@ -18,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     if args.action == "up":
         lifecycle.up(sbx, args.extra_app_hosts)
-        print(f"sandbox {sbx.env.name} is up ({time.monotonic() - started:.1f} s)")
+        print(f"{_label(sbx)} up ({time.monotonic() - started:.1f} s)")
         if names := light.present(sbx):
             print(
                 f"{len(names)} light app hosts; their environment: "
@@ -26,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             )
     elif args.action == "down":
         lifecycle.down(sbx)
-        print(f"sandbox {sbx.env.name} is down")
+        print(f"{_label(sbx)} down")
     elif args.action == "status":
         rows = lifecycle.status(sbx)
         for row in rows:

@@ -32,7 +32,7 @@ def test_up_twice_is_idempotent_and_all_services_are_up() -> None:
     golive("sandbox", "up")
     before = {row.label: row for row in lifecycle.status(Sandbox.load())}
     second = golive("sandbox", "up")
-    assert "is up" in second.stdout
+    assert second.stdout.startswith("sandbox up (")
     status = golive("sandbox", "status")
     assert "DOWN" not in status.stdout, status.stdout
     assert {row.label for row in lifecycle.status(Sandbox.load())} == set(before)

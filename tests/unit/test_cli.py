@@ -1,0 +1,46 @@
+"""The command line: usage errors are exit 4 with the usage, `--version`, and a closed pipe
+ends quietly (no BrokenPipeError traceback)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+GOLIVE = [sys.executable, "-m", "golive.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*GOLIVE, *args], capture_output=True, text=True, cwd=REPO, timeout=60, check=False
+    )
+
+
+def test_no_arguments_prints_usage_and_exits_4() -> None:
+    proc = run()
+    assert proc.returncode == 4
+    assert proc.stderr.startswith("usage: golive")
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_subcommand_choice_exits_4() -> None:
+    proc = run("sandbox", "nope")
+    assert proc.returncode == 4 and "invalid choice" in proc.stderr
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("golive ") and proc.stdout.split()[1][0].isdigit()
+
+
+def test_closed_pipe_ends_without_traceback() -> None:
+    proc = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m golive.cli plan-coverage | head -1; "
+                       "echo rc=${PIPESTATUS[0]} >&2"],
+        capture_output=True, text=True, cwd=REPO, timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr
+    assert proc.stdout.count("\n") == 1
+    assert proc.stderr.strip().splitlines()[-1] in ("rc=0", "rc=141")
