@@ -241,7 +241,8 @@ def test_bad_inventory_is_usage_error_without_traceback(golive: Golive):
     r = golive.run(PASS)
     assert r.ret == 4
     assert "Traceback" not in r.stdout.str() + r.stderr.str()
-    assert not (golive.reports / "verdict.json").exists()
+    verdict = golive.verdict()  # the run's "not complete" one (test_fail_closed_stale.py)
+    assert verdict["verdict"] == "NO-GO" and verdict["complete"] is False
 
 
 def test_labels_severity_plan_and_host(golive: Golive):
