@@ -45,6 +45,18 @@ class ProbeSpec(Strict):
     netns: str | None = Field(
         None, description="network namespace (ip netns) golive enters before probing"
     )
+    timeout: float = Field(
+        5.0,
+        gt=0,
+        description="seconds one of golive's own probe connections (a TLS handshake "
+        "of the TLS scan) may wait for an answer",
+    )
+    scan_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="seconds a port scan (nmap) may take as a whole; also its "
+        "--host-timeout unless the scan's timing sets one",
+    )
 
 
 class SshSpec(Strict):
@@ -55,7 +67,11 @@ class SshSpec(Strict):
     known_hosts: Path | None = None
     connect_timeout: float = Field(5.0, gt=0)
     command_timeout: float = Field(
-        300.0, gt=0, description="seconds one remote command may run before it is abandoned"
+        120.0,
+        gt=0,
+        description="seconds one remote command may run before it is abandoned "
+        "(a finding on its host); a command still running after connect_timeout makes golive "
+        "check that the host answers a new connection, and a host that does not is unreachable",
     )
     control_persist: int = Field(60, ge=0)
     control_path: Path | None = Field(
@@ -101,7 +117,9 @@ class PublicEndpoint(Strict):
     url: str
     ca_bundle: Path | None = None
     resolver: IPv4Address | None = None
-    timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(
+        10.0, gt=0, description="seconds an HTTP request or a DNS lookup may take"
+    )
 
     @field_validator("url")
     @classmethod
@@ -135,6 +153,15 @@ class Database(Strict):
     app_role: str
     sslmode: str = "verify-full"
     ca_bundle: Path | None = None
+    connect_timeout: float = Field(
+        5.0, ge=2, description="seconds a connection may take (libpq: whole seconds, at least 2)"
+    )
+    statement_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="seconds one of golive's queries may run (the server's "
+        "statement_timeout; golive cuts a connection that stays silent longer)",
+    )
 
 
 class Policy(Strict):
@@ -282,7 +309,7 @@ def check_roles(path: Path, inventory: Inventory, expectations: Expectations) ->
                     f"roles declared in `roles:` ({listing}); {role!r} is not",
                 )  # fmt: skip
     hosted = {role for host in inventory.hosts.values() for role in host.roles}
-    for role, spec in (declared.root.items() if declared else ()):
+    for role, spec in declared.root.items() if declared else ():
         if role not in hosted and not spec.optional:
             raise ConfigError(
                 path / "expectations.yml", f"roles.{role}",

@@ -16,6 +16,21 @@ Testinfra's modules (``host.file``, ``host.socket``, ...) work unchanged on top 
 :meth:`HostPool.open` connects many hosts at once, in the background if asked: a run over
 fifty hosts does its handshakes side by side, while the first checks already run, rather than
 one after another as each host is first reached.
+
+A command that has not finished after ``ssh.connect_timeout`` seconds makes golive ask
+whether its host still answers a new SSH connection (within that same timeout), and again
+every ``connect_timeout`` seconds while it runs:
+
+- the host answers: the command is slow; past ``ssh.command_timeout`` it is abandoned with
+  a ``TimeoutError`` naming the host and the command (a finding of the check that ran it);
+- it does not: the host is lost. The command ends with :class:`HostUnreachable` naming the
+  host and ssh's reason, and so does every later command on that host, at once: the pool
+  reports it unreachable, as a host that is down at the start, and its remaining checks
+  are skipped as missing evidence instead of each waiting for its own deadline.
+
+A connection that breaks under a command (ssh's exit status 255, a session ended without
+an exit status) is put to the same question, so a lost host never surfaces as Testinfra's
+raw ``RuntimeError(CommandResult(...))``.
 """
 
 from __future__ import annotations
@@ -94,6 +109,18 @@ def _client_environment() -> dict[str, str]:
     }
 
 
+def _again(exc: HostUnreachable) -> HostUnreachable:
+    """The same finding as a fresh exception (raising one object again and again would
+    chain every traceback it was raised through)."""
+    return HostUnreachable(exc.host, exc.reason)
+
+
+def _last_line(stderr: bytes | str) -> str:
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
 @contextlib.contextmanager
 def _exclusive(path: str, timeout: float, label: str) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if need be), waiting at most ``timeout``;
@@ -121,8 +148,8 @@ def _exclusive(path: str, timeout: float, label: str) -> Iterator[None]:
 
 
 class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
-    """Testinfra's ssh backend, run without a local shell, with a deadline, and through the
-    host's ControlMaster once there is one."""
+    """Testinfra's ssh backend, run without a local shell, with a deadline, through the
+    host's ControlMaster once there is one, and watching that the host still answers."""
 
     def __init__(
         self,
@@ -130,13 +157,17 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         *,
         options: list[str],
         command_timeout: float,
+        connect_timeout: float = 5.0,
         label: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(hostspec, **kwargs)
+        self.name = label or self.host.name
         self.label = f"{label} ({self.host.name})" if label else self.host.name
         self.options = options
         self.command_timeout = command_timeout
+        self.connect_timeout = connect_timeout
+        self.lost: HostUnreachable | None = None
         self._control: str | None = None
         self._control_known = False
 
@@ -145,7 +176,8 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         port = ["-o", f"Port={self.host.port}"] if self.host.port else []
         return [*self.options, *user, *port, self.host.name]
 
-    def _ssh(self, *argv: str, what: str = "ssh") -> subprocess.CompletedProcess[bytes]:
+    def _ssh(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
+        """A local ssh operation (``-G``, ``-O exit``): no command runs on the host."""
         try:
             return subprocess.run(
                 ["ssh", *argv],
@@ -157,7 +189,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             )
         except subprocess.TimeoutExpired:
             raise RuntimeError(
-                f"{self.label}: {what} did not finish within {self.command_timeout:g} s"
+                f"{self.label}: `ssh {argv[0]}` timed out after {self.command_timeout:g} s"
             ) from None
 
     def control_path(self) -> str | None:
@@ -179,20 +211,72 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         if control and os.path.exists(control):
             self._ssh("-O", "exit", "-o", f"ControlPath={control}", *self._destination())
 
+    def answers(self) -> str | None:
+        """None when the host answers a new SSH connection (not the shared one, which may
+        be the very thing that hangs) within the connect timeout; else ssh's reason."""
+        try:
+            proc = subprocess.run(
+                ["ssh", "-o", "ControlMaster=no", "-o", "ControlPath=none",
+                 *self._destination(), "true"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                env=_client_environment(),
+                # ConnectTimeout bounds the TCP connect and ssh's banner; this, the rest
+                timeout=2 * self.connect_timeout,
+                check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return f"no answer to a new SSH connection within {2 * self.connect_timeout:g} s"
+        if proc.returncode == 0:
+            return None
+        return _last_line(proc.stderr) or f"a new SSH connection exited {proc.returncode}"
+
+    def _lose(self, reason: str) -> HostUnreachable:
+        """Mark the host lost: this and every later command raise HostUnreachable."""
+        if self.lost is None:
+            self.lost = HostUnreachable(self.name, f"{self._spec()}: {reason}")
+        return self.lost
+
+    def _spec(self) -> str:
+        return f"ssh://{self.host.user + '@' if self.host.user else ''}{self.host.name}"
+
+    def _watch(self) -> None:
+        """Called while a command is slow to answer: raise if the host stopped answering."""
+        if self.lost is not None:
+            raise _again(self.lost)
+        if (reason := self.answers()) is not None:
+            raise self._lose(reason)
+
+    def _timed_out(self, cmd: str) -> TimeoutError:
+        return TimeoutError(f"{self.name}: `{cmd}` timed out after {self.command_timeout:g} s")
+
+    def _broken(self, cmd: str, what: str) -> Exception:
+        """The connection broke under ``cmd``: the host is lost unless it still answers."""
+        reason = self.answers()
+        if reason is not None:
+            return self._lose(f"{what}; {reason}" if what else reason)
+        return RuntimeError(f"{self.name}: `{cmd}`: the SSH session broke off ({what})")
+
     def _through_master(self, control: str, cmd: str) -> base.CommandResult | None:
         """Run ``cmd`` over the master at ``control``; None when there is no master."""
         encoded = self.encode(cmd)
         try:
-            done = sshmux.run(control, encoded, self.command_timeout)
+            done = sshmux.run(
+                control, encoded, self.command_timeout, self._watch, self.connect_timeout
+            )
         except sshmux.NoMaster:
             return None
         except TimeoutError:
-            raise RuntimeError(
-                f"{self.label}: `{cmd}` did not finish within {self.command_timeout:g} s"
-            ) from None
-        return self._result(done.exit_status, encoded, done.stdout, done.stderr)
+            raise self._timed_out(cmd) from None
+        except sshmux.MuxError as exc:
+            raise self._broken(cmd, str(exc)) from None
+        if done.exit_status is None:  # the session ended without an exit status
+            raise self._broken(cmd, _last_line(done.stderr) or "the connection was lost")
+        return self.result(done.exit_status, encoded, done.stdout, done.stderr)
 
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
+        if self.lost is not None:
+            raise _again(self.lost)
         cmd = self.get_command(command, *args)
         control = self.control_path() if self.controlpersist else None
         if not control:
@@ -203,19 +287,42 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         # time per host (pytest-xdist workers, parallel runs): the others then use it
         # rather than each paying a handshake of their own.
         with _exclusive(f"{control}.lock", self.command_timeout, self.label):
+            if self.lost is not None:  # found while this thread waited for the lock
+                raise _again(self.lost)
             if (done := self._through_master(control, cmd)) is not None:
                 return done
             return self._client(cmd)
 
     def _client(self, cmd: str) -> base.CommandResult:
-        proc = self._ssh(*self._destination(), cmd, what=f"`{cmd}`")
-        return self._result(proc.returncode, self.encode(cmd), proc.stdout, proc.stderr)
-
-    def _result(self, rc: int, cmd: bytes, stdout: bytes, stderr: bytes) -> base.CommandResult:
-        out = self.result(rc, cmd, stdout, stderr)
-        if rc == 255:  # ssh's own failure, as Testinfra's ssh backend reports it
-            raise RuntimeError(out)
-        return out
+        """Run ``cmd`` with an ssh client of its own, watching like the master's sessions."""
+        proc = subprocess.Popen(
+            ["ssh", *self._destination(), cmd],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_client_environment(),
+        )
+        deadline = time.monotonic() + self.command_timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._timed_out(cmd)
+                try:
+                    stdout, stderr = proc.communicate(timeout=min(left, self.connect_timeout))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() < deadline:
+                        self._watch()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        if proc.returncode == 255:  # ssh's own failure, or the command's own status
+            lost = self.answers()
+            if lost is not None:
+                raise self._lose(_last_line(stderr) or lost)
+        return self.result(proc.returncode, self.encode(cmd), stdout, stderr)
 
 
 def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
@@ -236,6 +343,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
         hostspec,
         options=ssh_options(ssh),
         command_timeout=ssh.command_timeout,
+        connect_timeout=ssh.connect_timeout,
         label=name,
         controlpersist=ssh.control_persist,
         **kwargs,
@@ -260,10 +368,11 @@ class HostPool:
         remote = remote_host(name, spec, self.env.inventory.ssh)
         try:
             probe = remote.run("true")
-        except RuntimeError as exc:
+        except HostUnreachable as exc:
+            return exc
+        except (RuntimeError, OSError) as exc:  # other backends; a first command timed out
             out = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            text = (out or str(exc)).strip()
-            reason = text.splitlines()[-1] if text else "ssh failed"
+            reason = _last_line(out or str(exc)) or "ssh failed"
             return HostUnreachable(name, f"{spec.connection}: {reason}")
         if probe.rc != 0:
             return HostUnreachable(name, f"{spec.connection}: probe command exited {probe.rc}")
@@ -335,12 +444,28 @@ class HostPool:
             self._targets.clear()
 
     def get(self, name: str) -> Target:
-        """The host's Target, or HostUnreachable raised with the cached reason."""
+        """The host's Target, or HostUnreachable raised with the cached reason (also when the
+        host stopped answering since it was reached)."""
         found = self._resolve(name)
+        if isinstance(found, Target) and (lost := _lost(found)) is not None:
+            with self._lock:
+                self._targets[name] = found = lost
         if isinstance(found, HostUnreachable):
-            raise found
+            raise _again(found)
         return found
 
     def unreachable(self) -> dict[str, str]:
-        """Hosts found unreachable so far, with the reason."""
-        return {n: t.reason for n, t in self._targets.items() if isinstance(t, HostUnreachable)}
+        """Hosts found unreachable so far (at the start or since), with the reason."""
+        with self._lock:
+            found = list(self._targets.items())
+        return {
+            n: lost.reason
+            for n, t in found
+            if (lost := t if isinstance(t, HostUnreachable) else _lost(t)) is not None
+        }
+
+
+def _lost(target: Target) -> HostUnreachable | None:
+    """Why the target's host stopped answering, if it did (golive's SSH backend knows)."""
+    lost = getattr(target.remote.backend, "lost", None)
+    return lost if isinstance(lost, HostUnreachable) else None

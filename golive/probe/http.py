@@ -18,9 +18,10 @@ from golive.model.environment import Environment
 
 
 class Resolver:
-    """Look up A records through one DNS server (or the system's when none is given)."""
+    """Look up A records through one DNS server (or the system's when none is given), each
+    lookup within ``timeout`` seconds."""
 
-    def __init__(self, server: str | None, timeout: float = 3.0) -> None:
+    def __init__(self, server: str | None, timeout: float) -> None:
         self._resolver = dns.resolver.Resolver(configure=server is None)
         if server is not None:
             self._resolver.nameservers = [server]
@@ -67,7 +68,7 @@ def session(env: Environment) -> requests.Session:
     s.trust_env = False
     s.verify = str(public.ca_bundle) if public.ca_bundle else True
     adapter = EnvironmentAdapter(
-        Resolver(str(public.resolver) if public.resolver else None),
+        Resolver(str(public.resolver) if public.resolver else None, public.timeout),
         str(source) if source else None,
     )
     s.mount("https://", adapter)

@@ -10,6 +10,11 @@ session of the very connection ``ssh`` set up, with its options, keys and keep-a
 Only the session is opened here; connecting, authenticating and host-key checking stay
 with ``ssh`` (which starts the master). When no master listens, :class:`NoMaster` is raised
 before anything ran, and the caller starts ``ssh`` as usual.
+
+A command that is slow to answer may be slow, or its host may have stopped answering (the
+master then waits on a connection nothing reads). :func:`run` calls the caller's ``watch``
+every ``interval`` seconds while it waits, so the caller can ask whether the host still
+answers, and abandon the session by raising, long before the command's own deadline.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 HELLO = 0x00000001
@@ -30,7 +36,6 @@ SESSION_OPENED = 0x80000006
 TTY_ALLOC_FAIL = 0x80000008
 VERSION = 4
 NO_ESCAPE_CHAR = 0xFFFFFFFF
-LOST = 255  # what ssh exits with when the session ends without an exit status
 
 
 class NoMaster(Exception):
@@ -43,9 +48,38 @@ class MuxError(RuntimeError):
 
 @dataclass(frozen=True)
 class Outcome:
-    exit_status: int
+    """What the session gave: ``exit_status`` is None when it ended without one (the
+    connection to the host was lost)."""
+
+    exit_status: int | None
     stdout: bytes
     stderr: bytes
+
+
+class _Watch:
+    """Call ``watch`` every ``interval`` seconds of waiting; the deadline of the whole command."""
+
+    def __init__(
+        self, timeout: float, watch: Callable[[], None] | None, interval: float | None
+    ) -> None:
+        now = time.monotonic()
+        self.deadline = now + timeout
+        self.timeout = timeout
+        self.watch = watch
+        self.interval = interval if watch is not None and interval else None
+        self.due = now + self.interval if self.interval else self.deadline
+
+    def left(self) -> float:
+        """Seconds to wait before the next look: the deadline or the next watch, if sooner."""
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise TimeoutError(f"the command did not finish within {self.timeout:g} s")
+        if self.interval and now >= self.due:
+            assert self.watch is not None
+            self.watch()  # raises to abandon the session
+            now = time.monotonic()
+            self.due = now + self.interval
+        return max(0.0, min(self.deadline, self.due) - now)
 
 
 def _u32(value: int) -> bytes:
@@ -64,8 +98,8 @@ def _packet(*fields: bytes) -> bytes:
 class _Reader:
     """Length-prefixed packets from the control socket."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self.sock, self.deadline, self.buffer = sock, deadline, b""
+    def __init__(self, sock: socket.socket, clock: _Watch) -> None:
+        self.sock, self.clock, self.buffer = sock, clock, b""
 
     def feed(self) -> bool:
         """Read what is available; False at end of stream."""
@@ -84,10 +118,14 @@ class _Reader:
         return packet
 
     def next(self) -> bytes:
-        """Block (until the deadline) for the next packet."""
+        """Block (until the deadline, watching) for the next packet."""
         while (packet := self.take()) is None:
-            self.sock.settimeout(max(0.0, self.deadline - time.monotonic()))
-            if not self.feed():
+            self.sock.settimeout(self.clock.left())
+            try:
+                more = self.feed()
+            except TimeoutError:
+                continue  # the clock decides: watch again, or the deadline has passed
+            if not more:
                 raise EOFError("the master closed the control connection")
         return packet
 
@@ -101,19 +139,26 @@ def _reason(body: bytes, skip: int) -> str:
     return body[skip + 4 : skip + 4 + size].decode(errors="replace")
 
 
-def run(control_path: str, command: bytes, timeout: float) -> Outcome:
+def run(
+    control_path: str,
+    command: bytes,
+    timeout: float,
+    watch: Callable[[], None] | None = None,
+    interval: float | None = None,
+) -> Outcome:
     """Run ``command`` in a new session of the master at ``control_path``.
 
     Raises NoMaster when no master answers (nothing ran), TimeoutError when the command
     does not finish within ``timeout`` seconds (the session is abandoned: the master
-    closes it), MuxError when the master refuses the session.
+    closes it), MuxError when the master refuses the session. While it waits, ``watch`` is
+    called every ``interval`` seconds; what it raises abandons the session and propagates.
     """
-    deadline = time.monotonic() + timeout
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     fds: list[int] = []
     try:
-        sock.settimeout(timeout)
-        reader = _Reader(sock, deadline)
+        # the master is a local process: it greets at once, or it is not there
+        reader = _Reader(sock, _Watch(min(timeout, interval or timeout), None, None))
+        sock.settimeout(reader.clock.left())
         try:
             sock.connect(control_path)
             kind, _ = _message(reader.next())
@@ -122,6 +167,7 @@ def run(control_path: str, command: bytes, timeout: float) -> Outcome:
             sock.sendall(_packet(_u32(HELLO), _u32(VERSION)))
         except (OSError, EOFError) as exc:  # absent, stale, or a master on its way out
             raise NoMaster(f"{control_path}: {exc}") from None
+        clock = reader.clock = _Watch(timeout, watch, interval)
         request = _packet(
             _u32(NEW_SESSION),
             _u32(1),  # request id
@@ -152,7 +198,7 @@ def run(control_path: str, command: bytes, timeout: float) -> Outcome:
             raise MuxError(f"the master refused the session: {_reason(body, 4)}")
         if kind != SESSION_OPENED:
             raise MuxError(f"unexpected answer 0x{kind:08x} from the master")
-        return _collect(sock, reader, out_r, err_r, deadline, timeout)
+        return _collect(sock, reader, out_r, err_r, clock)
     finally:
         sock.close()
         for fd in fds:
@@ -160,7 +206,7 @@ def run(control_path: str, command: bytes, timeout: float) -> Outcome:
 
 
 def _collect(
-    sock: socket.socket, reader: _Reader, out_r: int, err_r: int, deadline: float, timeout: float
+    sock: socket.socket, reader: _Reader, out_r: int, err_r: int, clock: _Watch
 ) -> Outcome:
     """Read the command's output until the master closes both pipes and the control socket
     (it sends the exit status first)."""
@@ -172,10 +218,7 @@ def _collect(
     for fd in open_fds:
         poller.register(fd, select.POLLIN)
     while open_fds:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"the command did not finish within {timeout:g} s")
-        for fd, _ in poller.poll(left * 1000):
+        for fd, _ in poller.poll(clock.left() * 1000):
             if fd == sock.fileno():
                 try:
                     alive = reader.feed()
@@ -194,6 +237,4 @@ def _collect(
             if not alive:
                 poller.unregister(fd)
                 open_fds.discard(fd)
-    return Outcome(
-        LOST if status is None else status, b"".join(output[out_r]), b"".join(output[err_r])
-    )
+    return Outcome(status, b"".join(output[out_r]), b"".join(output[err_r]))

@@ -13,6 +13,7 @@ import pytest
 from golive.judge.predeploy import missing_listeners
 from golive.model.environment import Environment
 from golive.model.expectations.smoke import App, SmokeOrder
+from golive.probe import db as database
 from golive.probe.hosts import Target
 from golive.probe.listeners import listening
 from golive.probe.nodes import get_json
@@ -70,6 +71,14 @@ def test_app_node_serves_release_under_certification(
     assert served == wanted, (
         f"{target.name} serves {served}, the release under certification is {wanted}"
     )
+
+
+@pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
+def test_database_answers(database_endpoint: str, environment: Environment) -> None:
+    # a new connection, as the application needs one, not the session's: a database that
+    # stopped answering is named here, not only through what the app nodes make of it
+    problem = database.answers(environment)
+    judge([problem] if problem else [])
 
 
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")

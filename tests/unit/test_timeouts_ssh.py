@@ -1,0 +1,185 @@
+"""golive's SSH backend under hangs and lost connections, against a fake ``ssh`` client.
+
+The fake (``ssh`` first on PATH) runs nothing remote: it plays a command that hangs, a
+connection that breaks, and a host that answers, or not, a new connection. What is tested is
+golive's own logic: a slow command on a live host is a finding naming host, command and
+deadline; a host that stops answering is found once, by a new connection, and every later
+command on it fails at once as unreachable; a broken connection never surfaces as Testinfra's
+raw ``RuntimeError(CommandResult(...))``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXPECTATIONS
+from golive.model.environment import Environment, Host, Inventory, SshSpec
+from golive.model.errors import HostUnreachable
+from golive.model.expectations import SCHEMA
+from golive.probe.hosts import HostPool, Target, remote_host
+
+FAKE_SSH = """#!{python}
+import os, sys, time
+args = sys.argv[1:]
+with open(os.environ["FAKE_SSH_LOG"], "a") as log:
+    log.write(" ".join(args) + "\\n")
+probe = "ControlPath=none" in args and args[-1] == "true"
+mode = os.environ["FAKE_SSH_PROBE" if probe else "FAKE_SSH_RUN"]
+if mode == "ok":
+    print("ran", args[-1])
+    sys.exit(0)
+if mode == "hang":
+    time.sleep(60)
+if mode == "lost":
+    print("Connection to 127.0.2.12 closed by remote host.", file=sys.stderr)
+    sys.exit(255)
+if mode == "refused":
+    print("ssh: connect to host 127.0.2.12 port 22: Connection refused", file=sys.stderr)
+    sys.exit(255)
+if mode == "exit255":  # the command's own exit status
+    print("partial")
+    sys.exit(255)
+sys.exit(99)
+"""
+
+
+@pytest.fixture
+def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put the fake ``ssh`` first on PATH; returns its log of invocations."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    ssh = bindir / "ssh"
+    ssh.write_text(FAKE_SSH.format(python=sys.executable))
+    ssh.chmod(ssh.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "ssh.log"
+    log.touch()
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_SSH_LOG", str(log))
+    monkeypatch.setenv("FAKE_SSH_RUN", "ok")
+    monkeypatch.setenv("FAKE_SSH_PROBE", "ok")
+    return log
+
+
+SSH = SshSpec(user="golive", connect_timeout=0.4, command_timeout=1.5, control_persist=0)
+APP2 = Host(address="127.0.2.12", roles=["app"], connection="ssh://golive@127.0.2.12")
+
+
+def app2(ssh: SshSpec = SSH) -> Target:
+    return Target("app2", APP2, remote_host("app2", APP2, ssh))
+
+
+def invocations(log: Path) -> int:
+    return len(log.read_text().splitlines())
+
+
+def test_a_slow_command_on_a_live_host_is_a_timeout_naming_host_command_and_deadline(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = app2()
+    monkeypatch.setenv("FAKE_SSH_RUN", "hang")
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as caught:
+        target.run("cat %s", "/srv/app/application.properties")
+    took = time.monotonic() - started
+    assert str(caught.value) == (
+        "app2: `cat /srv/app/application.properties` timed out after 1.5 s"
+    )
+    assert 1.4 < took < 3.0
+    assert target.remote.backend.lost is None  # the host answered: only the command was slow
+    monkeypatch.setenv("FAKE_SSH_RUN", "ok")
+    assert target.run("echo %s", "next").stdout == "ran echo next\n"
+
+
+def test_a_hung_host_is_found_once_then_every_command_fails_at_once(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = app2(SSH.model_copy(update={"command_timeout": 60.0}))
+    monkeypatch.setenv("FAKE_SSH_RUN", "hang")
+    monkeypatch.setenv("FAKE_SSH_PROBE", "hang")
+    started = time.monotonic()
+    with pytest.raises(HostUnreachable) as caught:
+        target.run("uname -a")
+    # one connect timeout of patience, then a new connection given twice that: not 60 s
+    assert time.monotonic() - started < 0.4 + 0.8 + 1.0
+    assert str(caught.value) == (
+        "host app2 unreachable: ssh://golive@127.0.2.12: no answer to a new SSH connection "
+        "within 0.8 s"
+    )
+    before = invocations(fake_ssh)
+    started = time.monotonic()
+    for command in ("uname -a", "cat /etc/os-release", "true"):
+        with pytest.raises(HostUnreachable, match="app2 unreachable"):
+            target.run(command)
+    assert time.monotonic() - started < 0.1
+    assert invocations(fake_ssh) == before  # no ssh started for a host known to be lost
+
+
+def test_a_lost_connection_reads_host_unreachable_with_ssh_reason(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = app2()
+    monkeypatch.setenv("FAKE_SSH_RUN", "lost")
+    monkeypatch.setenv("FAKE_SSH_PROBE", "refused")
+    with pytest.raises(HostUnreachable) as caught:
+        target.run("dpkg-query -W")
+    message = str(caught.value)
+    assert message == (
+        "host app2 unreachable: ssh://golive@127.0.2.12: "
+        "Connection to 127.0.2.12 closed by remote host."
+    )
+    assert "CommandResult" not in message and "0x" not in message
+
+
+def test_exit_status_255_of_a_command_on_a_live_host_is_its_result(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = app2()
+    monkeypatch.setenv("FAKE_SSH_RUN", "exit255")
+    out = target.run("some-tool")
+    assert (out.rc, out.stdout) == (255, "partial\n")
+    assert target.remote.backend.lost is None
+
+
+def _environment(tmp_path: Path) -> Environment:
+    inventory = Inventory.model_validate(
+        {
+            "name": "fake",
+            "release": {"version": "1.0.0"},
+            "public": {"url": "https://trading.fake.test"},
+            "ssh": SSH.model_dump(),
+            "hosts": {
+                "app1": {"address": "127.0.2.11", "roles": ["app"],
+                         "connection": "ssh://golive@127.0.2.11"},
+                "app2": APP2.model_dump(),
+            },
+            "database": {"host": "app1", "dbname": "d", "user": "u", "password": "p",
+                         "app_role": "a"},
+        }
+    )  # fmt: skip
+    return Environment(tmp_path, inventory, SCHEMA.model_validate(EXPECTATIONS))
+
+
+def test_the_pool_reports_a_host_lost_mid_run_as_unreachable(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pool = HostPool(_environment(tmp_path))
+    target = pool.get("app2")  # reachable at the start
+    assert pool.unreachable() == {}
+    monkeypatch.setenv("FAKE_SSH_RUN", "hang")
+    monkeypatch.setenv("FAKE_SSH_PROBE", "refused")
+    with pytest.raises(HostUnreachable):
+        target.run("sha256sum /etc/app.conf")
+    with pytest.raises(HostUnreachable, match=r"^host app2 unreachable: .*Connection refused$"):
+        pool.get("app2")  # later checks: at once, as for a host down at the start
+    assert pool.unreachable() == {
+        "app2": "ssh://golive@127.0.2.12: ssh: connect to host 127.0.2.12 port 22: "
+        "Connection refused"
+    }
+    monkeypatch.setenv("FAKE_SSH_RUN", "ok")
+    assert pool.get("app1").run("true").rc == 0  # the other hosts go on
