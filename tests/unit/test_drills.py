@@ -340,3 +340,14 @@ def test_a_drill_that_restores_its_node_passes(node_drill: Golive) -> None:
     node_drill.run(NODE_DRILL).assert_outcomes(passed=2)
     assert drill_check(node_drill)["outcome"] == "passed"
     assert (node_drill.pytester.path / "node").read_text() == "up"
+
+
+def test_xdist_drill_record_comes_from_the_worker(node_drill: Golive, monkeypatch) -> None:
+    monkeypatch.setenv("DRILL_FAILS", "1")
+    monkeypatch.setenv("RESTORE_PROBLEM", "tomcat did not start")
+    result = run_xdist(node_drill, NODE_DRILL)
+    assert result.ret == 1, result.stdout.str()
+    assert (node_drill.pytester.path / "node").read_text() == "up"
+    check = drill_check(node_drill)
+    assert check["outcome"] == "error"
+    assert "after the drill, app2 NOT restored: tomcat did not start" in check["message"]
