@@ -1,4 +1,5 @@
-"""Ask an app node's own HTTP port from the node itself (its port is not public)."""
+"""Ask a node's own HTTP servers from the node itself (an app port is not public): the
+status, the response headers and the body, with curl on the node."""
 
 from __future__ import annotations
 
@@ -8,20 +9,78 @@ from typing import Any
 
 from golive.probe.hosts import Target
 
+# curl exit statuses that mean "no HTTP answer within the time allowed": connection refused,
+# timed out. Any other failure (TLS handshake, empty or non-HTTP reply) means the listener
+# answered, in some other protocol.
+_SILENT = {7, 28}
+
 
 @dataclass(frozen=True)
 class NodeAnswer:
-    """What a node answered: HTTP status (0 when nothing answered), body, and error."""
+    """What a node answered: HTTP status (0 when nothing answered), body, headers and error."""
 
     url: str
     status: int
     body: Any
     error: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    rc: int = 0  # curl's exit status
 
     def describe(self) -> str:
         if self.status == 0:
             return f"{self.url} did not answer ({self.error})"
         return f"{self.url} answered HTTP {self.status}"
+
+    def header(self, name: str) -> str | None:
+        """The first value of a response header (names compare case-insensitively)."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+
+def _headers(block: str) -> tuple[tuple[str, str], ...]:
+    lines = block.split("\r\n")[1:]
+    pairs = (line.split(":", 1) for line in lines if ":" in line)
+    return tuple((k.strip(), v.strip()) for k, v in pairs)
+
+
+def fetch(
+    target: Target,
+    url: str,
+    *,
+    method: str = "GET",
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 5.0,
+    resolve: str | None = None,
+    insecure: bool = False,
+) -> NodeAnswer:
+    """Request ``url`` with curl on the node: ``resolve`` (``name:port:address``) sends a
+    name to a given address (SNI and Host stay the name); ``insecure`` skips certificate
+    verification (for looking at a TLS server's headers only, never at its certificate)."""
+    args = ["-sS", "-m", f"{timeout:g}", "-D", "-", "-o", "/dev/stdout", "-w", "\\n%{http_code}"]
+    if method != "GET":
+        args += ["-X", method]
+    if json_body is not None:
+        args += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(json_body)]
+    args += [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    args += ["--resolve", resolve] if resolve else []
+    args += ["-k"] if insecure else []
+    out = target.run("curl" + " %s" * (len(args) + 1), *args, url)
+    if out.rc != 0:
+        reason = (
+            out.stderr.strip().removeprefix("curl: ").split(")", 1)[-1].strip()
+            or f"curl exit {out.rc}"
+        )
+        return NodeAnswer(url, 0, None, reason, rc=out.rc)
+    text, _, code = out.stdout.rpartition("\n")
+    block, _, text = text.partition("\r\n\r\n")
+    while block.split(" ", 2)[1:2] in (["100"], ["101"], ["102"], ["103"]):
+        block, _, text = text.partition("\r\n\r\n")  # an interim answer: the final follows
+    try:
+        parsed: Any = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        parsed = text
+    return NodeAnswer(url, int(code), parsed, headers=_headers(block))
 
 
 def get_json(
@@ -33,22 +92,23 @@ def get_json(
 ) -> NodeAnswer:
     """GET http://<node address>:<port><path> with curl on the node (optional headers)."""
     url = f"http://{target.address}:{port}{path}"
-    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
-    out = target.run(
-        "curl -sS -m %s -o /dev/stdout -w '\\n%%{http_code}'" + " %s" * len(extra) + " %s",
-        str(int(timeout)),
-        *extra,
-        url,
-    )
-    if out.rc != 0:
-        reason = (
-            out.stderr.strip().removeprefix("curl: ").split(")", 1)[-1].strip()
-            or f"curl exit {out.rc}"
-        )
-        return NodeAnswer(url, 0, None, reason)
-    body, _, code = out.stdout.rpartition("\n")
-    try:
-        parsed: Any = json.loads(body) if body else None
-    except json.JSONDecodeError:
-        parsed = body
-    return NodeAnswer(url, int(code), parsed)
+    return fetch(target, url, headers=headers, timeout=float(int(timeout)))
+
+
+def http_server(
+    target: Target, port: int, path: str, timeout: float, name: str | None = None
+) -> NodeAnswer | None:
+    """The answer of whatever listens on ``port`` of the node to a request for ``path``: over
+    TLS first, then in the clear; None when the listener speaks no HTTP (an SSH banner, a
+    database's refusal) or stays silent. ``name`` is sent as SNI and Host instead of the
+    node's address."""
+    host = name or target.address
+    resolve = f"{name}:{port}:{target.address}" if name else None
+    for scheme in ("https", "http"):
+        url = f"{scheme}://{host}:{port}{path}"
+        answer = fetch(target, url, timeout=timeout, resolve=resolve, insecure=True)
+        if answer.status:
+            return answer
+        if answer.rc in _SILENT:
+            return None
+    return None

@@ -7,7 +7,7 @@ default is required. A check whose section is absent fails, naming the missing s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -84,12 +84,26 @@ class Firewall(Section):
         return named | set(self.ruleset.roles if self.ruleset else [])
 
 
+class LockStore(Strict):
+    """Where the application records a lock's end (read with the QA database role)."""
+
+    table: str
+    user_column: str
+    until_column: str
+
+
 class Lockout(Strict):
-    """Repeated failed logins lock the account (or rate-limit) with this status."""
+    """Repeated failed logins lock the account with this status, for at least
+    ``min_seconds``. The lock's length is read from each node's application configuration
+    (``duration_key`` in ``deployment.config_var``) and, when the check itself set the lock,
+    from where the application records its end (``store``)."""
 
     account: str
     max_failures: int = Field(gt=0)
     status: int
+    min_seconds: int = Field(gt=0, description="the shortest lock the policy allows, seconds")
+    duration_key: str = Field(description="application config key: the lock's length in s")
+    store: LockStore | None = None
 
 
 class Auth(Section):
@@ -97,17 +111,28 @@ class Auth(Section):
 
     key: ClassVar[str] = "auth"
 
+    login_path: str
+    node_roles: list[str] = Field(
+        min_length=1, description="roles of the nodes serving the API, each asked directly"
+    )
     protected_paths: list[str] = Field(min_length=1)
     mfa_account: str
     unprivileged_account: str
     admin_paths: list[str] = Field(min_length=1)
     lockout: Lockout
     session_max_seconds: int = Field(gt=0)
-    audit_roles: list[str] = Field(min_length=1)
+    session_ttl_key: str | None = Field(
+        None, description="application config key: a session's lifetime in seconds"
+    )
     audit_log_var: str
 
     def roles_named(self) -> set[str]:
-        return set(self.audit_roles)
+        return set(self.node_roles)
+
+
+Mode = Annotated[
+    str, Field(pattern=r"^0[0-7]{3}$", description="the widest octal mode allowed, e.g. 0600")
+]
 
 
 class SecretFile(Strict):
@@ -115,7 +140,52 @@ class SecretFile(Strict):
 
     path: str
     owner: str
-    mode: str = Field(pattern=r"^0[0-7]{3}$")
+    mode: Mode
+
+
+class NginxConfig(Strict):
+    """nginx: its main configuration file (``include`` directives are followed)."""
+
+    kind: Literal["nginx"]
+    path: str = Field(description="``{var}`` expands host vars")
+    key_owners: list[str] = Field(min_length=1, description="who may own its private keys")
+
+
+class TomcatConfig(Strict):
+    """Tomcat: its CATALINA_BASE (``conf/server.xml`` and ``conf/logging.properties``)."""
+
+    kind: Literal["tomcat"]
+    base: str = Field(description="``{var}`` expands host vars")
+    key_owners: list[str] = Field(min_length=1)
+
+
+class PropertiesConfig(Strict):
+    """An application's properties file and the keys in it that name log files."""
+
+    kind: Literal["properties"]
+    path: str = Field(description="``{var}`` expands host vars")
+    reader: str | None = Field(None, description="command that prints a file only its owner reads")
+    log_keys: list[str] = Field(min_length=1)
+
+
+class PostgresConfig(Strict):
+    """PostgreSQL: its settings as the running server reports them (the inventory database)."""
+
+    kind: Literal["postgres"]
+    key_owners: list[str] = Field(min_length=1)
+
+
+ServiceConfig = Annotated[
+    NginxConfig | TomcatConfig | PropertiesConfig | PostgresConfig, Field(discriminator="kind")
+]
+
+
+class LogPolicy(Strict):
+    """Log and audit paths the services name: the widest modes of their directories and of
+    the files in them (no one but the owner may write)."""
+
+    dir_mode: Mode
+    file_mode: Mode
 
 
 class Tomcat(Strict):
@@ -129,19 +199,46 @@ class Tomcat(Strict):
     leak_patterns: list[str] = Field(min_length=1, description="regexes")
 
 
+class Headers(Strict):
+    """HTTP response headers: those every public response carries, those that must not
+    disclose a version on any HTTP server of any host."""
+
+    public_roles: list[str] = Field(min_length=1, description="hosts serving the public URL")
+    paths: list[str] = Field(min_length=1, description="asked on every server")
+    required: list[str] = Field(min_length=1, description="on every public response")
+    disclosing: list[str] = Field(min_length=1, description="headers that name software")
+    version_pattern: str = Field(description="regex: a version number in such a header")
+    probe_timeout: float = Field(gt=0, description="seconds for one request to a listener")
+
+
+class Hba(Strict):
+    """pg_hba rules: methods allowed, TLS required on network lines, who may connect."""
+
+    methods: list[str] = Field(min_length=1, description="allowed on host* lines")
+    local_methods: list[str] = Field(min_length=1, description="allowed on local lines")
+    require_tls: bool = Field(description="network lines must be hostssl")
+    source_roles: list[str] = Field(description="network lines admit only these hosts")
+    source_addresses: list[str] = Field([], description="and these networks (CIDR)")
+
+
 class Postgres(Strict):
     """Server settings and pg_hba rules the database must have."""
 
     settings: dict[str, str] = Field(min_length=1)
-    forbidden_hba_methods: list[str] = Field(min_length=1)
+    hba: Hba
 
 
 class Sshd(Strict):
-    """sshd on every host: authentication methods it may offer."""
+    """sshd on every host: the authentication methods it may offer from the QA vantage
+    point, and the settings its configuration must have, wherever it is matched."""
 
     port: Port = Field(gt=0, lt=65536)
     users: list[str] = Field(min_length=1)
     allowed_methods: list[str] = Field(min_length=1)
+    config: str = Field(description="sshd_config path; ``{host}`` and ``{var}`` expand")
+    settings: dict[str, list[str]] = Field(
+        min_length=1, description="keyword (lower case) -> values allowed"
+    )
 
 
 class Hardening(Section):
@@ -150,11 +247,16 @@ class Hardening(Section):
     key: ClassVar[str] = "hardening"
 
     secret_files: dict[str, list[SecretFile]]
+    services: dict[str, list[ServiceConfig]] = Field(
+        description="role -> the configuration its services keep (read for keys and logs)"
+    )
+    key_mode: Mode
+    logs: LogPolicy
     tomcat: Tomcat
-    required_headers: list[str] = Field(min_length=1)
-    version_pattern: str = Field(description="regex: a version number in a Server header")
+    headers: Headers
     postgres: Postgres
     sshd: Sshd
 
     def roles_named(self) -> set[str]:
-        return set(self.secret_files) | set(self.tomcat.roles)
+        named = set(self.secret_files) | set(self.services) | set(self.tomcat.roles)
+        return named | set(self.headers.public_roles) | set(self.postgres.hba.source_roles)

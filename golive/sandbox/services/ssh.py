@@ -44,7 +44,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
     render(
         sbx.stack / "sshd_config",
         sbx.path("ssh", f"sshd_{host}.conf"),
-        mode=0o600,
+        mode=0o644,  # as /etc/ssh/sshd_config: anyone may read it (the hardening suite does)
         host=host,
         address=sbx.address(host),
         hostkey=sbx.path("ssh", "hostkeys", host),

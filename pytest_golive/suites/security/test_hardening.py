@@ -1,57 +1,219 @@
-"""Configuration hardening: secret files, Tomcat, nginx, PostgreSQL and sshd.
+"""Configuration hardening: secrets and logs, Tomcat, response headers, PostgreSQL and sshd.
 Plan: Deployment Process › Validation and Testing › Security Testing.
+
+Where a claim concerns files, the files are those the services name in their own
+configuration on each host (``hardening.services``), beside any the environment declares.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
+from golive.judge import auth as auth_judge
+from golive.judge import hardening as judge_hardening
+from golive.judge.hardening import ConfigPaths, Named
 from golive.model.environment import Environment
-from golive.model.expectations.security import Hardening
-from golive.model.expectations.smoke import App
+from golive.model.expectations.security import (
+    Hardening,
+    NginxConfig,
+    PropertiesConfig,
+    ServiceConfig,
+    TomcatConfig,
+)
+from golive.probe import files, listeners, nodes
+from golive.probe.appconfig import read_properties, read_text
 from golive.probe.hosts import HostPool, Target
-from golive.probe.nodes import get_json
 from golive.probe.sshauth import offered_methods
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
-from pytest_golive.fixtures.http import Api
 
 pytestmark = [pytest.mark.security, pytest.mark.hardening]
 
+# what PostgreSQL reports about where its files are (pg_settings, read by the QA role)
+PG_PATH_SETTINGS = ["data_directory", "ssl_key_file", "logging_collector", "log_directory"]
+
 
 def _expand(template: str, target: Target) -> str:
-    return template.format(**target.spec.vars)
+    """A path template of the expectations: ``{host}`` and the host's inventory vars."""
+    try:
+        return template.format(host=target.name, **target.spec.vars)
+    except KeyError as exc:
+        pytest.fail(f"{target.name}: {template} names host var {exc}, which the inventory lacks")
+
+
+def _nginx(target: Target, svc: NginxConfig) -> ConfigPaths:
+    main = _expand(svc.path, target)
+    conf_dir = main.rsplit("/", 1)[0] or "/"
+    found, queue, seen = ConfigPaths(), [main], set()
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        part = judge_hardening.nginx_paths(read_text(target, path), path, conf_dir)
+        found.extend(part)
+        queue += [f for pattern in part.includes for f in files.expand(target, pattern)]
+    return found
+
+
+def _service_paths(
+    target: Target, svc: ServiceConfig, environment: Environment, request: pytest.FixtureRequest
+) -> ConfigPaths:
+    """The secrets and log directories one service's own configuration names on the host."""
+    if isinstance(svc, NginxConfig):
+        return _nginx(target, svc)
+    if isinstance(svc, TomcatConfig):
+        base = _expand(svc.base, target)
+        server = read_text(target, f"{base}/conf/server.xml")
+        logging = read_properties(target, f"{base}/conf/logging.properties")
+        return judge_hardening.tomcat_paths(server, logging, base)
+    if isinstance(svc, PropertiesConfig):
+        path = _expand(svc.path, target)
+        props = read_properties(target, path, svc.reader)
+        return judge_hardening.properties_paths(props, svc.log_keys, path)
+    database = environment.inventory.database.host
+    if target.name != database:
+        return ConfigPaths.unreadable(
+            f"PostgreSQL's settings are read from the inventory's database ({database}); "
+            f"{target.name}'s cannot be"
+        )
+    db = request.getfixturevalue("db")
+    rows = db.execute(
+        "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (PG_PATH_SETTINGS,)
+    ).fetchall()
+    return judge_hardening.postgres_paths({str(n): str(v) for n, v in rows})
+
+
+def _configured(
+    target: Target, environment: Environment, request: pytest.FixtureRequest
+) -> list[tuple[ServiceConfig, ConfigPaths]]:
+    hardening = environment.expectation(Hardening)
+    services = [s for role in target.spec.roles for s in hardening.services.get(role, [])]
+    return [(svc, _service_paths(target, svc, environment, request)) for svc in services]
 
 
 def test_secret_files_owner_and_mode(
-    secret_host: str, environment: Environment, host_pool: HostPool
+    config_host: str,
+    environment: Environment,
+    host_pool: HostPool,
+    request: pytest.FixtureRequest,
+    evidence: Evidence,
 ) -> None:
+    """Claim: on every host, each secret (a file holding a credential or a private key) is
+    owned by whom the policy names and readable by no one else.
+
+    Covers: the secret files the environment declares per role (``hardening.secret_files``)
+    and every secret the host's services name in their own configuration, read on the host
+    (``hardening.services``): nginx's ``ssl_certificate_key``, ``ssl_password_file``,
+    ``auth_basic_user_file`` (and their proxy/grpc/uwsgi forms) in its main file and every
+    file it includes; Tomcat's key and keystore files and its user database
+    (``conf/server.xml``); PostgreSQL's ``ssl_key_file`` as the running server reports it.
+    A secret's mode may have no bit beyond its widest mode (``key_mode`` for keys), and no
+    directory above it may be world-writable without the sticky bit (anyone could swap it).
+    A key inlined in the configuration (``data:``) or named through a variable fails: it
+    cannot be checked. Symbolic links are followed.
+
+    Does not cover: secrets no configuration names and the environment does not declare;
+    ACLs (only the mode bits); keys held by an HSM (``engine:``); PostgreSQL hosts other
+    than the inventory's database (reported as not checkable, which fails).
+    """
     hardening = environment.expectation(Hardening)
-    target = host_pool.get(secret_host)
-    roles = environment.inventory.hosts[secret_host].roles
+    target = host_pool.get(config_host)
+    declared = [s for role in target.spec.roles for s in hardening.secret_files.get(role, [])]
+    wanted: list[tuple[str, str, int, list[str]]] = [  # (what, path, widest mode, owners)
+        (path, path, int(spec.mode, 8), [spec.owner])
+        for spec in declared
+        for path in [_expand(spec.path, target)]
+    ]
     findings = []
-    for spec in (s for r in roles for s in hardening.secret_files.get(r, [])):
-        path, widest = _expand(spec.path, target), int(spec.mode, 8)
-        f = target.remote.file(path)
-        if not f.exists:
-            findings.append(f"{secret_host}: {path} does not exist (or is not visible)")
-            continue
-        mode, owner = f.mode, f.user
-        if mode & ~widest:
-            extra = " (world-readable)" if mode & 0o004 else ""
-            findings.append(
-                f"{secret_host}: {path} has mode {mode:04o}{extra}; at most {spec.mode} allowed"
-            )
-        if owner != spec.owner:
-            findings.append(f"{secret_host}: {path} is owned by {owner}; expected {spec.owner}")
-    judge(findings)
+    for svc, paths in _configured(target, environment, request):
+        findings += [f"{config_host}: {p}" for p in paths.unchecked_secrets]
+        owners = svc.key_owners if not isinstance(svc, PropertiesConfig) else []
+        wanted += [(str(n), n.path, int(hardening.key_mode, 8), owners) for n in paths.secrets]
+    above = [d for _, path, _, _ in wanted for d in judge_hardening.ancestors(path)]
+    facts = files.stat(target, [path for _, path, _, _ in wanted] + above)
+    evidence.text(
+        f"{config_host} secrets",
+        "\n".join(
+            f"{what}: "
+            + (f"{f.mode & 0o7777:04o} {f.user}:{f.group}" if (f := facts[path]) else "absent")
+            for what, path, _, _ in wanted
+        ),
+    )
+    for what, path, widest, owners in wanted:
+        findings += judge_hardening.mode_findings(config_host, what, facts[path], widest, owners)
+        findings += judge_hardening.ancestor_findings(config_host, what, path, facts)
+    judge(list(dict.fromkeys(findings)))
+
+
+def test_log_directories_not_writable_by_others(
+    config_host: str,
+    environment: Environment,
+    host_pool: HostPool,
+    request: pytest.FixtureRequest,
+    evidence: Evidence,
+) -> None:
+    """Claim: on every host, no one but a service can alter or remove what it logs, its audit
+    log included.
+
+    Covers: every log directory the host's services name in their own configuration, read
+    on the host: nginx's ``access_log`` and ``error_log`` (main file and includes), Tomcat's
+    access log valves (``conf/server.xml``) and its handlers' directories
+    (``conf/logging.properties``), the application's log keys (``audit.log``), PostgreSQL's
+    ``log_directory`` when its logging collector is on. Each directory may have no mode bit
+    beyond ``logs.dir_mode``, nor any file or subdirectory in it beyond ``logs.file_mode`` /
+    ``logs.dir_mode``, and no directory above it may be world-writable without the sticky
+    bit. A log path built from a variable or nginx's prefix fails: it cannot be checked.
+
+    Does not cover: logs sent elsewhere (syslog, journald, stderr captured by the service
+    manager, nginx's ``-e`` command-line error log); who owns the files; entries deeper than
+    the directory's own (rotated archives in subdirectories are judged as directories only).
+    """
+    policy = environment.expectation(Hardening).logs
+    dir_mode, file_mode = int(policy.dir_mode, 8), int(policy.file_mode, 8)
+    target = host_pool.get(config_host)
+    findings: list[str] = []
+    log_dirs: dict[str, Named] = {}
+    for _, paths in _configured(target, environment, request):
+        findings += [f"{config_host}: {p}" for p in paths.unchecked_logs]
+        for named in paths.log_dirs:
+            log_dirs.setdefault(named.path, named)
+    above = [d for path in log_dirs for d in judge_hardening.ancestors(path)]
+    facts = files.stat(target, [*log_dirs, *above])
+    lines = []
+    for path, named in log_dirs.items():
+        found = facts[path]
+        wider = (
+            files.wider_entries(target, path, dir_mode, file_mode)
+            if found is not None and found.is_dir
+            else []
+        )
+        lines.append(f"{named}: " + (f"{found.mode & 0o7777:04o} {found.user}" if found else "-"))
+        lines += [f"  {e.path}: {e.mode & 0o7777:04o} {e.user}" for e in wider]
+        findings += judge_hardening.log_dir_findings(
+            config_host, named, found, wider, dir_mode, file_mode
+        )
+        findings += judge_hardening.ancestor_findings(
+            config_host, f"log directory {named}", path, facts
+        )
+    evidence.text(f"{config_host} log directories", "\n".join(lines) or "(none named)")
+    judge(list(dict.fromkeys(findings)))
 
 
 def test_tomcat_admin_apps_not_deployed(
     tomcat_host: str, environment: Environment, host_pool: HostPool
 ) -> None:
+    """Claim: no Tomcat administration or sample app is deployed on an app host.
+
+    Covers: the deployment directories declared (``hardening.tomcat.deploy_dirs``: WARs,
+    exploded directories and context files) and, from the node itself, an HTTP request for
+    each app's context path on Tomcat's port (a 404 or no answer passes).
+
+    Does not cover: the apps under another context path or on another connector.
+    """
     tomcat = environment.expectation(Hardening).tomcat
     target = host_pool.get(tomcat_host)
     findings = []
@@ -65,7 +227,7 @@ def test_tomcat_admin_apps_not_deployed(
             if app in deployed
         ]
     for app in tomcat.forbidden_apps:
-        answer = get_json(target, tomcat.port, f"/{app}/")
+        answer = nodes.get_json(target, tomcat.port, f"/{app}/")
         if answer.status not in (0, 404):
             findings.append(
                 f"{tomcat_host}: {answer.url} answered HTTP {answer.status}; "
@@ -77,8 +239,16 @@ def test_tomcat_admin_apps_not_deployed(
 def test_error_pages_leak_nothing(
     tomcat_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
 ) -> None:
+    """Claim: Tomcat's error pages disclose neither its version nor a stack trace.
+
+    Covers: the error page of a malformed request (``hardening.tomcat.error_probe_path``)
+    asked from the node itself, matched against the declared leak patterns.
+
+    Does not cover: the application's own error answers (its JSON errors are judged by the
+    patterns only where this path reaches them).
+    """
     tomcat = environment.expectation(Hardening).tomcat
-    answer = get_json(host_pool.get(tomcat_host), tomcat.port, tomcat.error_probe_path)
+    answer = nodes.get_json(host_pool.get(tomcat_host), tomcat.port, tomcat.error_probe_path)
     body = answer.body if isinstance(answer.body, str) else str(answer.body or "")
     evidence.text(f"{tomcat_host} error page", f"{answer.describe()}\n\n{body}")
     judge(
@@ -91,31 +261,108 @@ def test_error_pages_leak_nothing(
     )
 
 
-def test_server_version_not_disclosed(api: Api, environment: Environment) -> None:
-    hardening = environment.expectation(Hardening)
-    findings = []
-    for path in (environment.expectation(App).health_path, "/golive-no-such-page"):
-        response = api.request("GET", path)
-        for header in ("Server", "X-Powered-By"):
-            value = response.headers.get(header, "")
-            if re.search(hardening.version_pattern, value):
-                findings.append(f"{api.base}{path}: {header} header {value!r} discloses a version")
+def _public_name(environment: Environment, target: Target) -> str | None:
+    """The public URL's host name, for hosts that serve it (they may select on it)."""
+    if set(target.spec.roles) & set(environment.expectation(Hardening).headers.public_roles):
+        return urlsplit(environment.inventory.public.url).hostname
+    return None
+
+
+def test_server_version_not_disclosed(
+    target: Target, environment: Environment, evidence: Evidence
+) -> None:
+    """Claim: no HTTP server on any host tells a client which software version it runs.
+
+    Covers: every TCP port the host listens on (its own address or all addresses, read
+    with Testinfra's socket module, so a server nobody declared is found too), asked from
+    the host itself over TLS and, failing that, in the clear, for each declared path (a
+    page, the health check, an API path, a missing page: error pages count); the public
+    name is sent as SNI and Host to the hosts serving the public URL. Each header of
+    ``hardening.headers.disclosing`` (Server, X-Powered-By, ...) is matched against
+    ``version_pattern``. An app node's own Server header counts, though the load balancer
+    replaces it.
+
+    Does not cover: versions in bodies (the error-page check covers Tomcat's), listeners
+    that answer neither TLS nor HTTP within ``probe_timeout`` (they are not HTTP servers
+    for this check), UDP.
+    """
+    headers = environment.expectation(Hardening).headers
+    name = _public_name(environment, target)
+    findings, seen = [], []
+    for port in sorted(listeners.listening(target).ports):
+        first = nodes.http_server(target, port, headers.paths[0], headers.probe_timeout, name)
+        if first is None:
+            seen.append(f"{port}: not HTTP")
+            continue
+        origin = first.url.removesuffix(headers.paths[0])
+        answers = [first] + [
+            nodes.fetch(
+                target,
+                origin + path,
+                timeout=headers.probe_timeout,
+                resolve=f"{name}:{port}:{target.address}" if name else None,
+                insecure=True,
+            )
+            for path in headers.paths[1:]
+        ]
+        for answer in answers:
+            seen.append(f"{answer.describe()}: {dict(answer.headers)}")
+            findings += judge_hardening.disclosure_findings(
+                f"{target.name}: {answer.url}",
+                answer.headers,
+                headers.disclosing,
+                headers.version_pattern,
+            )
+    evidence.text(f"{target.name} HTTP servers", "\n".join(seen))
     judge(findings)
 
 
-def test_security_headers_present(api: Api, environment: Environment) -> None:
-    hardening = environment.expectation(Hardening)
-    response = api.request("GET", environment.expectation(App).health_path)
-    judge(
-        [
-            f"{api.base}: response lacks the {h} header"
-            for h in hardening.required_headers
-            if h not in response.headers
-        ]
-    )
+def test_security_headers_present(
+    public_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+) -> None:
+    """Claim: every response of the public endpoint carries the required security headers,
+    whichever load balancer serves it.
+
+    Covers: each host serving the public URL (``headers.public_roles``), asked for it by
+    name (SNI and Host) from the host itself, for each declared path: a page, the health
+    check, an API path that answers 401, a missing page (nginx drops inherited headers in
+    a location with its own ``add_header``, and without ``always`` on error answers).
+
+    Does not cover: the certificate (the TLS suite's); hosts other than the public ones
+    (internal servers need not send these headers); the plain-HTTP redirect.
+    """
+    headers = environment.expectation(Hardening).headers
+    target = host_pool.get(public_host)
+    url = urlsplit(environment.inventory.public.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    findings, seen = [], []
+    for path in headers.paths:
+        answer = nodes.fetch(
+            target,
+            f"{url.scheme}://{url.hostname}:{port}{path}",
+            timeout=environment.inventory.public.timeout,
+            resolve=f"{url.hostname}:{port}:{target.address}",
+            insecure=True,
+        )
+        seen.append(f"{answer.describe()}: {dict(answer.headers)}")
+        if answer.status == 0:
+            findings.append(f"{public_host}: {answer.describe()}")
+            continue
+        findings += judge_hardening.missing_header_findings(
+            f"{public_host}: {answer.url} (HTTP {answer.status})", answer.headers, headers.required
+        )
+    evidence.text(f"{public_host} public responses", "\n".join(seen))
+    judge(findings)
 
 
 def test_postgres_settings(db, environment: Environment) -> None:
+    """Claim: the database server runs with the declared security settings.
+
+    Covers: each setting of ``hardening.postgres.settings`` (``ssl``, ``password_encryption``)
+    as the running server reports it (``current_setting``), whatever file set it.
+
+    Does not cover: servers other than the inventory's database.
+    """
     postgres = environment.expectation(Hardening).postgres
     where = environment.inventory.database.host
     findings = []
@@ -127,25 +374,61 @@ def test_postgres_settings(db, environment: Environment) -> None:
 
 
 def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evidence) -> None:
-    postgres = environment.expectation(Hardening).postgres
+    """Claim: PostgreSQL admits a network connection only over TLS, with a strong method,
+    from the environment's own hosts; a local one only with a declared method.
+
+    Covers: every rule of pg_hba as the server reads the file (``pg_hba_file_rules``):
+    invalid lines; local rules' methods (``hba.local_methods``); network rules' methods
+    (``hba.methods``, an allow-list: trust, password, md5, ident all fail), their type
+    (``host``, ``hostnossl`` or ``hostgssenc`` where ``hostssl`` is required) and their
+    address range, which must lie within the addresses of ``hba.source_roles``' hosts
+    and ``hba.source_addresses`` (``all``, ``samenet``, ``samehost`` and host names fail).
+
+    Does not cover: which databases and users a rule names; a file edited but not yet
+    reloaded differs from what the server enforces (the view shows the file).
+    """
+    hba = environment.expectation(Hardening).postgres.hba
     rows = db.execute(
-        "SELECT line_number, type, database, user_name, address, auth_method, error "
+        "SELECT line_number, type, database, user_name, address, netmask, auth_method, error "
         "FROM pg_hba_file_rules ORDER BY line_number"
     ).fetchall()
     evidence.text("pg_hba_file_rules", "\n".join(" ".join(map(str, r)) for r in rows))
-    where = environment.inventory.database.host
+    rules = [
+        auth_judge.HbaRule(
+            line, kind, tuple(dbs or ()), tuple(users or ()), addr, mask, method, error
+        )
+        for line, kind, dbs, users, addr, mask, method, error in rows
+    ]
+    hosts = environment.inventory.hosts
+    sources = [str(hosts[h].address) for h in environment.hosts_with_role(*hba.source_roles)]
     judge(
-        [
-            f"{where}: pg_hba line {line} allows {kind} {','.join(dbs)} {','.join(users)} "
-            f"from {addr} with {method}"
-            for line, kind, dbs, users, addr, method, _ in rows
-            if kind != "local" and method in postgres.forbidden_hba_methods
-        ]
-        + [f"{where}: pg_hba line {r[0]} is invalid: {r[6]}" for r in rows if r[6]]
+        auth_judge.hba_findings(
+            environment.inventory.database.host,
+            rules,
+            hba.methods,
+            hba.local_methods,
+            hba.require_tls,
+            sources + hba.source_addresses,
+        )
     )
 
 
-def test_sshd_offers_key_authentication_only(scanned_host: str, environment: Environment) -> None:
+def test_sshd_offers_key_authentication_only(
+    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+) -> None:
+    """Claim: sshd on every host admits keys only, and never root.
+
+    Covers: what sshd offers each declared user from the QA vantage point (the methods of
+    its "none" answer: password or keyboard-interactive fail), and its configuration read
+    on the host (``sshd.config``, Include files spliced in where they are included): each
+    keyword of ``sshd.settings`` (PasswordAuthentication, KbdInteractiveAuthentication and
+    its old name ChallengeResponseAuthentication, PermitRootLogin, PermitEmptyPasswords)
+    must have an allowed value, globally (first value wins, OpenSSH's default when absent)
+    and in every Match block, whatever it matches.
+
+    Does not cover: a configuration given on sshd's command line (``-o``); a running sshd
+    not yet reloaded after an edit (the file is judged); AuthenticationMethods chains.
+    """
     sshd = environment.expectation(Hardening).sshd
     address = str(environment.inventory.hosts[scanned_host].address)
     source = environment.inventory.probe.source
@@ -161,4 +444,18 @@ def test_sshd_offers_key_authentication_only(scanned_host: str, environment: Env
                 f"{scanned_host}: sshd offers {', '.join(extra)} authentication to "
                 f"{user}; policy allows {', '.join(sshd.allowed_methods)}"
             )
+    target = host_pool.get(scanned_host)
+    config = _expand(sshd.config, target)
+    texts, globs, queue = {config: read_text(target, config)}, {}, [config]
+    while queue:
+        for pattern in auth_judge.sshd_includes(texts[queue.pop(0)], config):
+            if pattern not in globs:
+                globs[pattern] = files.expand(target, pattern)
+                for path in globs[pattern]:
+                    if path not in texts:
+                        texts[path] = read_text(target, path)
+                        queue.append(path)
+    evidence.text(f"{scanned_host} sshd configuration", "\n\n".join(texts.values()))
+    lines = auth_judge.sshd_lines(config, texts, globs)
+    findings += auth_judge.sshd_findings(scanned_host, config, lines, sshd.settings)
     judge(findings)

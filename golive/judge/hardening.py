@@ -1,0 +1,320 @@
+"""Judge configuration hardening: who may read a secret or write a log, the paths services name
+in their own configuration, and the headers HTTP servers send.
+
+Pure functions. The readers take a configuration's text (nginx, Tomcat's server.xml and
+logging.properties, an application's properties, PostgreSQL's settings) and return the
+secrets and log directories it names; the judges take file facts (``stat``) and headers and
+return finding lines ("lb1: /etc/nginx/tls.key (ssl_certificate_key in ...) has mode 0644
+(world-readable); at most 0600 allowed"), empty when all is well.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """A file's mode (with the setuid/setgid/sticky bits), owner, group and kind."""
+
+    path: str
+    mode: int
+    user: str
+    group: str
+    is_dir: bool
+
+
+@dataclass(frozen=True)
+class Named:
+    """A path a service's configuration names, and where it names it."""
+
+    path: str
+    origin: str  # "ssl_certificate_key in /etc/nginx/nginx.conf"
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.origin})"
+
+
+@dataclass
+class ConfigPaths:
+    """What one configuration names: secret files, log directories, files it includes, and
+    the secrets and logs it names that cannot be judged (a path built from a variable, a key
+    inlined in the file, a configuration that cannot be read)."""
+
+    secrets: list[Named] = field(default_factory=list)
+    log_dirs: list[Named] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)  # shell patterns, absolute
+    unchecked_secrets: list[str] = field(default_factory=list)
+    unchecked_logs: list[str] = field(default_factory=list)
+
+    @classmethod
+    def unreadable(cls, reason: str) -> ConfigPaths:
+        """Nothing of this configuration can be judged, neither its secrets nor its logs."""
+        return cls(unchecked_secrets=[reason], unchecked_logs=[reason])
+
+    def extend(self, other: ConfigPaths) -> None:
+        self.secrets += other.secrets
+        self.log_dirs += other.log_dirs
+        self.includes += other.includes
+        self.unchecked_secrets += other.unchecked_secrets
+        self.unchecked_logs += other.unchecked_logs
+
+
+def _absolute(path: str, base: str) -> str:
+    return posixpath.normpath(posixpath.join(base, path))
+
+
+# --- nginx -----------------------------------------------------------------------------------
+
+_NGINX_TOKEN = re.compile(
+    r"""\#[^\n]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[{};]|(?:\$\{[^}]*\}|[^\s{};"'])+"""
+)
+# directives naming a file whose content is secret (keys, their passwords, user databases)
+NGINX_SECRETS = {
+    "ssl_certificate_key",
+    "proxy_ssl_certificate_key",
+    "grpc_ssl_certificate_key",
+    "uwsgi_ssl_certificate_key",
+    "ssl_password_file",
+    "proxy_ssl_password_file",
+    "ssl_session_ticket_key",
+    "auth_basic_user_file",
+}
+
+
+def nginx_directives(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Every simple directive of an nginx configuration, in order: (name, arguments).
+    Blocks are flattened (a directive counts wherever it appears); comments dropped."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    words: list[str] = []
+    for token in _NGINX_TOKEN.findall(text):
+        if token.startswith("#"):
+            continue
+        if token in ("{", "}", ";"):
+            if token == ";" and words:
+                out.append((words[0], tuple(words[1:])))
+            words = []
+            continue
+        if token[0] in "\"'" and token[-1] == token[0] and len(token) > 1:
+            token = re.sub(r"\\(.)", r"\1", token[1:-1])
+        words.append(token)
+    return out
+
+
+def nginx_paths(text: str, config: str, conf_dir: str) -> ConfigPaths:
+    """Secrets, log directories and includes named by one nginx configuration file
+    (``config``, the main file or one it includes). Relative secret and include paths are
+    nginx's: relative to ``conf_dir``, the main file's directory."""
+    found = ConfigPaths()
+    for name, args in nginx_directives(text):
+        if not args:
+            continue
+        value, origin = args[0], f"{name} in {config}"
+        if name == "include":
+            found.includes.append(_absolute(value, conf_dir))
+        elif name in NGINX_SECRETS:
+            if value.startswith("data:"):
+                found.unchecked_secrets.append(f"{origin} embeds the secret in the configuration")
+            elif value.startswith("engine:"):
+                continue  # held by a crypto engine (an HSM), not in a file
+            elif "$" in value:
+                found.unchecked_secrets.append(f"{origin} names {value}: a variable, not checkable")
+            else:
+                found.secrets.append(Named(_absolute(value, conf_dir), origin))
+        elif name in ("access_log", "error_log"):
+            if value in ("off", "stderr") or value.split(":", 1)[0] in ("syslog", "memory"):
+                continue
+            folder = posixpath.dirname(value)
+            if "$" in folder or not value.startswith("/"):
+                found.unchecked_logs.append(
+                    f"{origin} names {value}: its directory depends on nginx's prefix or a "
+                    "variable, cannot be checked"
+                )
+            else:
+                found.log_dirs.append(Named(posixpath.normpath(folder), origin))
+    return found
+
+
+# --- Tomcat ----------------------------------------------------------------------------------
+
+# attributes of server.xml elements naming a private key, a keystore or a password store
+TOMCAT_SECRETS = {
+    "certificateKeyFile",
+    "certificateKeystoreFile",
+    "keystoreFile",
+    "certificateKeystorePasswordFile",
+    "certificateKeyPasswordFile",
+}
+_ACCESS_LOG = re.compile(r"AccessLogValve$")
+
+
+def _catalina(value: str, base: str) -> str:
+    return value.replace("${catalina.base}", base)
+
+
+def tomcat_paths(server_xml: str, logging_properties: Mapping[str, str], base: str) -> ConfigPaths:
+    """Secrets and log directories named by a Tomcat instance's ``conf/server.xml`` (key
+    and keystore files, the user database, access log valves) and ``conf/logging.properties``
+    (its handlers' directories), relative paths resolved against CATALINA_BASE."""
+    found = ConfigPaths()
+    server = posixpath.join(base, "conf", "server.xml")
+    try:
+        root = ET.fromstring(server_xml)
+    except ET.ParseError as exc:
+        return ConfigPaths.unreadable(f"{server} cannot be parsed: {exc}")
+
+    def resolved(value: str, origin: str, unchecked: list[str]) -> str | None:
+        value = _catalina(value, base)
+        if "${" in value:
+            unchecked.append(f"{origin} names {value}: unresolved, cannot be checked")
+            return None
+        return _absolute(value, base)
+
+    for element in root.iter():
+        for attr, value in element.attrib.items():
+            secret = attr in TOMCAT_SECRETS or (
+                element.tag == "Resource" and attr == "pathname"  # a UserDatabase's users
+            )
+            if secret:
+                origin = f"{element.tag} {attr} in {server}"
+                if (path := resolved(value, origin, found.unchecked_secrets)) is not None:
+                    found.secrets.append(Named(path, origin))
+        if element.tag == "Valve" and _ACCESS_LOG.search(element.get("className", "")):
+            origin = f"{element.get('className', '').rsplit('.', 1)[-1]} directory in {server}"
+            folder = element.get("directory", "logs")
+            if (path := resolved(folder, origin, found.unchecked_logs)) is not None:
+                found.log_dirs.append(Named(path, origin))
+    logging = posixpath.join(base, "conf", "logging.properties")
+    for key, value in logging_properties.items():
+        if key.endswith(".directory"):
+            origin = f"{key} in {logging}"
+            if (path := resolved(value, origin, found.unchecked_logs)) is not None:
+                found.log_dirs.append(Named(path, origin))
+    return found
+
+
+# --- application properties and PostgreSQL ---------------------------------------------------
+
+
+def properties_paths(props: Mapping[str, str], log_keys: Sequence[str], path: str) -> ConfigPaths:
+    """The directories of the log files an application's properties name (``audit.log``)."""
+    found = ConfigPaths()
+    for key in log_keys:
+        value = props.get(key)
+        if not value:
+            found.unchecked_logs.append(f"{key} is not set in {path}: its log cannot be checked")
+        elif not value.startswith("/"):
+            found.unchecked_logs.append(f"{key} in {path} is relative ({value}): not checkable")
+        else:
+            found.log_dirs.append(
+                Named(posixpath.dirname(posixpath.normpath(value)), f"{key} in {path}")
+            )
+    return found
+
+
+def postgres_paths(settings: Mapping[str, str]) -> ConfigPaths:
+    """The key file and (with the logging collector on) the log directory of a PostgreSQL
+    server, from its own settings (``current_setting``), relative to its data directory."""
+    found = ConfigPaths()
+    data = settings.get("data_directory", "")
+    if settings.get("ssl_key_file"):
+        found.secrets.append(Named(_absolute(settings["ssl_key_file"], data), "ssl_key_file"))
+    if settings.get("logging_collector") == "on" and settings.get("log_directory"):
+        found.log_dirs.append(Named(_absolute(settings["log_directory"], data), "log_directory"))
+    return found
+
+
+# --- file modes ------------------------------------------------------------------------------
+
+
+def _extra(mode: int, widest: int) -> str:
+    beyond = mode & ~widest
+    notes = [n for bit, n in ((0o004, "world-readable"), (0o002, "world-writable")) if beyond & bit]
+    return f" ({', '.join(notes)})" if notes else ""
+
+
+def mode_findings(
+    host: str, what: str, facts: FileFacts | None, widest: int, owners: Sequence[str] = ()
+) -> list[str]:
+    """A file (or directory) has no permission bit beyond ``widest`` and, when ``owners``
+    are given, one of them owns it."""
+    if facts is None:
+        return [f"{host}: {what} does not exist (or is not visible to the check user)"]
+    found = []
+    if facts.mode & 0o777 & ~widest:
+        found.append(
+            f"{host}: {what} has mode {facts.mode & 0o7777:04o}{_extra(facts.mode, widest)}; "
+            f"at most {widest:04o} allowed"
+        )
+    if owners and facts.user not in owners:
+        found.append(f"{host}: {what} is owned by {facts.user}; expected {' or '.join(owners)}")
+    return found
+
+
+def ancestors(path: str) -> list[str]:
+    """The directories above ``path``, from the root down."""
+    parts = posixpath.normpath(path).split("/")[1:-1]
+    return ["/" + "/".join(parts[:i]) for i in range(len(parts) + 1)]
+
+
+def ancestor_findings(
+    host: str, what: str, path: str, facts: Mapping[str, FileFacts | None]
+) -> list[str]:
+    """No directory above ``path`` lets anyone rename or replace what it holds: none is
+    world-writable without the sticky bit."""
+    return [
+        f"{host}: {above}, a directory above {what}, is world-writable (mode "
+        f"{f.mode & 0o7777:04o}): anyone can replace what it holds"
+        for above in ancestors(path)
+        if (f := facts.get(above)) is not None and f.mode & 0o002 and not f.mode & 0o1000
+    ]
+
+
+def log_dir_findings(
+    host: str,
+    log_dir: Named,
+    facts: FileFacts | None,
+    wider: Sequence[FileFacts],
+    dir_mode: int,
+    file_mode: int,
+) -> list[str]:
+    """A log directory, and every entry in it, is writable by no one but its owner (as far as
+    ``dir_mode`` and ``file_mode`` allow)."""
+    what = f"log directory {log_dir}"
+    if facts is not None and not facts.is_dir:
+        return [f"{host}: {what} is not a directory"]
+    found = mode_findings(host, what, facts, dir_mode)
+    for entry in wider:
+        widest = dir_mode if entry.is_dir else file_mode
+        found.append(
+            f"{host}: {entry.path} in {what} has mode {entry.mode & 0o7777:04o}"
+            f"{_extra(entry.mode, widest)}; at most {widest:04o} allowed"
+        )
+    return found
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+
+def disclosure_findings(
+    where: str, headers: Sequence[tuple[str, str]], names: Sequence[str], pattern: str
+) -> list[str]:
+    """No header among ``names`` (Server, X-Powered-By, ...) carries a version number."""
+    wanted = {n.lower() for n in names}
+    return [
+        f"{where}: {name} header {value!r} discloses a version"
+        for name, value in headers
+        if name.lower() in wanted and re.search(pattern, value)
+    ]
+
+
+def missing_header_findings(
+    where: str, headers: Sequence[tuple[str, str]], required: Sequence[str]
+) -> list[str]:
+    """Every required header is present."""
+    present = {name.lower() for name, _ in headers}
+    return [f"{where}: response lacks the {h} header" for h in required if h.lower() not in present]
