@@ -69,9 +69,15 @@ class SshSpec(Strict):
     command_timeout: float = Field(
         120.0,
         gt=0,
-        description="seconds one remote command may run before it is abandoned "
-        "(a finding on its host); a command still running after connect_timeout makes golive "
-        "check that the host answers a new connection, and a host that does not is unreachable",
+        description="seconds one remote command may run before it is abandoned (a finding "
+        "on its host)",
+    )
+    check_after: float = Field(
+        1.0,
+        gt=0,
+        description="seconds a remote command may run before golive checks, with a new "
+        "connection (given connect_timeout), that its host still answers, and again as often "
+        "while it runs; a host that does not is unreachable from then on",
     )
     control_persist: int = Field(60, ge=0)
     control_path: Path | None = Field(

@@ -17,9 +17,9 @@ Testinfra's modules (``host.file``, ``host.socket``, ...) work unchanged on top 
 fifty hosts does its handshakes side by side, while the first checks already run, rather than
 one after another as each host is first reached.
 
-A command that has not finished after ``ssh.connect_timeout`` seconds makes golive ask
-whether its host still answers a new SSH connection (within that same timeout), and again
-every ``connect_timeout`` seconds while it runs:
+A command that has not finished after ``ssh.check_after`` seconds makes golive ask
+whether its host still answers a new SSH connection (within ``ssh.connect_timeout``), and
+again as often while it runs:
 
 - the host answers: the command is slow; past ``ssh.command_timeout`` it is abandoned with
   a ``TimeoutError`` naming the host and the command (a finding of the check that ran it);
@@ -158,6 +158,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         options: list[str],
         command_timeout: float,
         connect_timeout: float = 5.0,
+        check_after: float = 1.0,
         label: str = "",
         **kwargs: Any,
     ) -> None:
@@ -167,6 +168,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         self.options = options
         self.command_timeout = command_timeout
         self.connect_timeout = connect_timeout
+        self.check_after = check_after
         self.lost: HostUnreachable | None = None
         self._control: str | None = None
         self._control_known = False
@@ -261,9 +263,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         """Run ``cmd`` over the master at ``control``; None when there is no master."""
         encoded = self.encode(cmd)
         try:
-            done = sshmux.run(
-                control, encoded, self.command_timeout, self._watch, self.connect_timeout
-            )
+            done = sshmux.run(control, encoded, self.command_timeout, self._watch, self.check_after)
         except sshmux.NoMaster:
             return None
         except TimeoutError:
@@ -309,7 +309,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 if left <= 0:
                     raise self._timed_out(cmd)
                 try:
-                    stdout, stderr = proc.communicate(timeout=min(left, self.connect_timeout))
+                    stdout, stderr = proc.communicate(timeout=min(left, self.check_after))
                     break
                 except subprocess.TimeoutExpired:
                     if time.monotonic() < deadline:
@@ -344,6 +344,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
         options=ssh_options(ssh),
         command_timeout=ssh.command_timeout,
         connect_timeout=ssh.connect_timeout,
+        check_after=ssh.check_after,
         label=name,
         controlpersist=ssh.control_persist,
         **kwargs,

@@ -12,14 +12,25 @@ def offered_methods(
 ) -> list[str]:
     """The methods the server lists after a ``none`` authentication attempt for ``user``.
 
-    ``["none"]`` means the server let the user in without any credential.
+    ``["none"]`` means the server let the user in without any credential. A server that does
+    not connect or complete the handshake within ``timeout`` raises ``ConnectionError``.
     """
-    sock = socket.create_connection(
-        (address, port), timeout=timeout, source_address=(source, 0) if source else None
-    )
+    where = f"{address}:{port}"
+    try:
+        sock = socket.create_connection(
+            (address, port), timeout=timeout, source_address=(source, 0) if source else None
+        )
+    except OSError as exc:
+        raise ConnectionError(f"{where}: no SSH connection within {timeout:g} s ({exc})") from None
     transport = paramiko.Transport(sock)
     try:
-        transport.start_client(timeout=timeout)
+        try:
+            transport.start_client(timeout=timeout)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            # paramiko says "No existing session" of a server that never sent its banner
+            raise ConnectionError(
+                f"{where}: no SSH handshake within {timeout:g} s ({exc or type(exc).__name__})"
+            ) from None
         try:
             transport.auth_none(user)
         except paramiko.BadAuthenticationType as exc:

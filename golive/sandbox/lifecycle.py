@@ -6,6 +6,8 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +16,11 @@ from golive.model.errors import SandboxError
 from golive.probe import netns
 from golive.sandbox import backup, credentials, network, pki, releases, sudo_access
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import port_open, read_pid, run, spawn, stop, wait_port
+from golive.sandbox.process import port_open, read_pid, run, spawn, stop, stopped, wait_port
 from golive.sandbox.services import Service, app, db, dns, lb, light, monitoring, ssh
 
 SYSTEM_USERS = {"trading": "/usr/sbin/nologin", "golive": "/bin/sh"}
+ANSWER_TIMEOUT = 5.0  # seconds a service has to answer `up` and `status`
 HOME = "/var/lib/golive/home"
 
 
@@ -114,9 +117,53 @@ def scale(sbx: Sandbox, count: int | None) -> list[str]:
     return wanted
 
 
+def silent(sbx: Sandbox, svc: Service) -> str | None:
+    """Why the service does not answer (not running, stopped, no listener, no answer in its
+    protocol), or None when it answers: a pid alone proves nothing (a zombie, a stopped or a
+    wedged process keeps one, and the kernel still accepts connections for the last two)."""
+    pid = read_pid(svc.pidfile(sbx))
+    if pid is None:
+        return "not running"
+    if stopped(pid):
+        return f"process {pid} is stopped"
+    address = sbx.address(svc.host)
+    if not port_open(address, svc.port, ANSWER_TIMEOUT):
+        return f"nothing accepts connections on {address}:{svc.port}"
+    if svc.answers is not None and not svc.answers(address, svc.port, ANSWER_TIMEOUT):
+        return f"{address}:{svc.port} accepts connections but does not answer"
+    return None
+
+
+def _silent(pairs: list[tuple[Sandbox, Service]]) -> list[str | None]:
+    """:func:`silent` of each (sandbox, service), asked concurrently."""
+    if not pairs:
+        return []
+    with ThreadPoolExecutor(max_workers=min(16, len(pairs))) as pool:
+        return list(pool.map(lambda pair: silent(*pair), pairs))
+
+
+def _wait_answering(sbx: Sandbox, svc: Service) -> None:
+    """Wait (its start timeout) until a service just started answers, or fail naming it."""
+    deadline = time.monotonic() + svc.start_timeout
+    while (why := silent(sbx, svc)) is not None:
+        if read_pid(svc.pidfile(sbx)) is None:
+            raise SandboxError(f"{svc.label} exited during start-up (see its log)")
+        if time.monotonic() > deadline:
+            raise SandboxError(
+                f"{svc.label} does not answer {svc.start_timeout:.0f} s after start: {why}"
+            )
+        time.sleep(0.2)
+
+
 def start(sbx: Sandbox, wanted: list[Service]) -> None:
-    """Start the services among ``wanted`` that are not running, wait until they listen, and
-    run every one's (idempotent) post-start step."""
+    """Start the services among ``wanted`` that do not answer (restarting one that runs but
+    does not: a stopped or wedged process), wait until each answers, and run every one's
+    (idempotent) post-start step."""
+    running = [svc for svc in wanted if read_pid(svc.pidfile(sbx)) is not None]
+    for svc, why in zip(running, _silent([(sbx, svc) for svc in running]), strict=True):
+        if why is not None:
+            print(f"{svc.label}: {why}; restarting it", file=sys.stderr)
+            stop(svc.pidfile(sbx))
     started = []
     for svc in wanted:
         if read_pid(svc.pidfile(sbx)) is None:
@@ -131,6 +178,7 @@ def start(sbx: Sandbox, wanted: list[Service]) -> None:
             started.append(svc)
     for svc in started:
         wait_port(sbx.address(svc.host), svc.port, svc.start_timeout, svc.label, svc.pidfile(sbx))
+        _wait_answering(sbx, svc)
     for svc in wanted:
         if svc.after_start:
             svc.after_start(sbx, svc.host)
@@ -196,15 +244,15 @@ class ServiceStatus:
     label: str
     endpoint: str
     running: bool
-    listening: bool
+    silent: str | None  # why it does not answer; None when it does
 
     @property
     def up(self) -> bool:
-        return self.running and self.listening
+        return self.running and self.silent is None
 
 
 def status(sbx: Sandbox) -> list[ServiceStatus]:
-    """Each service: is its process alive, does its port answer."""
+    """Each service: is its process alive, does it answer (see :func:`silent`)."""
     present = network.exists(sbx)
     if present:
         netns.enter(sbx.netns)
@@ -212,15 +260,13 @@ def status(sbx: Sandbox) -> list[ServiceStatus]:
     if names := light.present(sbx):
         extended = light.extended(sbx, names)
         every += [(extended, svc) for svc in light.services(extended, names)]
-    out = []
-    for owner, svc in every:
-        address = owner.address(svc.host)
-        out.append(
-            ServiceStatus(
-                svc.label,
-                f"{address}:{svc.port}",
-                read_pid(svc.pidfile(owner)) is not None,
-                present and port_open(address, svc.port),
-            )
+    why = _silent(every) if present else ["the sandbox's network is down"] * len(every)
+    return [
+        ServiceStatus(
+            svc.label,
+            f"{owner.address(svc.host)}:{svc.port}",
+            read_pid(svc.pidfile(owner)) is not None,
+            reason,
         )
-    return out
+        for (owner, svc), reason in zip(every, why, strict=True)
+    ]

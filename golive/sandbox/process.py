@@ -6,9 +6,11 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
+import struct
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from golive.model.errors import SandboxError
@@ -100,6 +102,7 @@ def stop(pidfile: Path, timeout: float = 15.0) -> bool:
         pidfile.unlink(missing_ok=True)
         return False
     os.killpg(pid, signal.SIGTERM)
+    os.killpg(pid, signal.SIGCONT)  # a stopped process acts on its SIGTERM only once continued
     deadline = time.monotonic() + timeout
     while read_pid(pidfile) is not None and time.monotonic() < deadline:
         _reap(pid)
@@ -118,12 +121,69 @@ def _reap(pid: int) -> None:
 
 
 def port_open(address: str, port: int, timeout: float = 0.5) -> bool:
-    """True if a TCP connection to address:port succeeds."""
+    """True if a TCP connection to address:port succeeds (the kernel accepts it for a process
+    that is stopped, or too busy to ever answer, too: see :func:`answers`)."""
     try:
         with socket.create_connection((address, port), timeout=timeout):
             return True
     except OSError:
         return False
+
+
+def stopped(pid: int) -> bool:
+    """True if the process is stopped (SIGSTOP, a debugger): alive, answering nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+
+
+# How a service shows it answers, beyond accepting a TCP connection: called with its address,
+# port and a timeout, True when it answered in its own protocol.
+Answers = Callable[[str, int, float], bool]
+
+
+def _exchange(address: str, port: int, timeout: float, send: bytes, size: int) -> bytes:
+    """Send ``send`` and read up to ``size`` bytes of the reply (b"" when none came)."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            if send:
+                sock.sendall(send)
+            return sock.recv(size)
+    except OSError:
+        return b""
+
+
+def http_answers(path: str) -> Answers:
+    """The service answers an HTTP request for ``path`` (any status: a 503 is an answer)."""
+
+    def answers(address: str, port: int, timeout: float) -> bool:
+        request = f"GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n".encode()
+        return _exchange(address, port, timeout, request, 5).startswith(b"HTTP/")
+
+    return answers
+
+
+def tls_answers(address: str, port: int, timeout: float) -> bool:
+    """The service completes a TLS handshake (its certificate is not judged here)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((address, port), timeout=timeout) as sock,
+            context.wrap_socket(sock),
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_answers(address: str, port: int, timeout: float) -> bool:
+    """The postmaster answers an SSLRequest (one byte, S or N): it accepts connections."""
+    request = struct.pack(">II", 8, 80877103)
+    return _exchange(address, port, timeout, request, 1) in (b"S", b"N")
 
 
 def wait_port(

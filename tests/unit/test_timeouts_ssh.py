@@ -66,7 +66,9 @@ def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-SSH = SshSpec(user="golive", connect_timeout=0.4, command_timeout=1.5, control_persist=0)
+SSH = SshSpec(
+    user="golive", connect_timeout=0.4, check_after=0.4, command_timeout=1.5, control_persist=0
+)
 APP2 = Host(address="127.0.2.12", roles=["app"], connection="ssh://golive@127.0.2.12")
 
 

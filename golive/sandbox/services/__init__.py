@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from golive.sandbox.context import Sandbox
+from golive.sandbox.process import Answers
 
 
 @dataclass(frozen=True)
 class Service:
     """One daemon of one sandbox host, supervised by pid file.
 
-    ``prepare``, ``command`` and ``after_start`` are called with the sandbox and the host name.
+    ``prepare``, ``command`` and ``after_start`` are called with the sandbox and the host name;
+    ``answers`` with its address, port and a timeout.
     """
 
     host: str
@@ -25,6 +27,9 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     start_timeout: float = 30.0
     after_start: Callable[[Sandbox, str], None] | None = None
+    # how it shows it answers in its own protocol (None: accepting a TCP connection while its
+    # process is not stopped is all it can show)
+    answers: Answers | None = None
 
     def pidfile(self, sbx: Sandbox) -> Path:
         return sbx.pidfile(self.host, self.name)

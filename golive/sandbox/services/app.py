@@ -6,6 +6,7 @@ import shutil
 
 from golive.sandbox import credentials, releases
 from golive.sandbox.context import Sandbox
+from golive.sandbox.process import http_answers
 from golive.sandbox.render import chown_tree, render
 from golive.sandbox.services import Service
 
@@ -84,6 +85,15 @@ def command(sbx: Sandbox, host: str) -> list[str]:
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "tomcat", PORT, prepare, command, user=APP_USER, start_timeout=60)
+        Service(
+            host,
+            "tomcat",
+            PORT,
+            prepare,
+            command,
+            user=APP_USER,
+            start_timeout=60,
+            answers=http_answers("/health"),
+        )
         for host in sbx.env.hosts_with_role("app")
     ]

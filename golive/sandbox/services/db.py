@@ -7,7 +7,7 @@ from pathlib import Path
 
 from golive.sandbox import credentials, pki
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import run
+from golive.sandbox.process import postgres_answers, run
 from golive.sandbox.render import chown_tree, render
 from golive.sandbox.services import Service
 
@@ -148,6 +148,15 @@ def command(sbx: Sandbox, host: str) -> list[str]:
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "postgres", PORT, prepare, command, user=USER, after_start=provision)
+        Service(
+            host,
+            "postgres",
+            PORT,
+            prepare,
+            command,
+            user=USER,
+            after_start=provision,
+            answers=postgres_answers,
+        )
         for host in sbx.env.hosts_with_role("db")
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from golive.sandbox import pki
 from golive.sandbox.context import Sandbox
+from golive.sandbox.process import tls_answers
 from golive.sandbox.render import render
 from golive.sandbox.services import Service
 
@@ -37,5 +38,6 @@ def prepare(sbx: Sandbox, host: str, protocols: str = PROTOCOLS) -> None:
 
 def services(sbx: Sandbox) -> list[Service]:
     return [
-        Service(host, "nginx", PORT, prepare, command) for host in sbx.env.hosts_with_role("lb")
+        Service(host, "nginx", PORT, prepare, command, answers=tls_answers)
+        for host in sbx.env.hosts_with_role("lb")
     ]

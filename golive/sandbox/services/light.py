@@ -35,7 +35,7 @@ from golive.model.expectations.smoke import App
 from golive.report.hashing import sha256_file
 from golive.sandbox import releases
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import run
+from golive.sandbox.process import http_answers, run
 from golive.sandbox.render import write
 from golive.sandbox.services import Service, ssh
 
@@ -214,7 +214,17 @@ def services(scale: Sandbox, hosts: list[str]) -> list[Service]:
     out = []
     for host in hosts:
         out.append(Service(host, "sshd", ssh.PORT, ssh.prepare, ssh.command))
-        out.append(Service(host, "http", port, prepare_http, http_command, user=HTTP_USER))
+        out.append(
+            Service(
+                host,
+                "http",
+                port,
+                prepare_http,
+                http_command,
+                user=HTTP_USER,
+                answers=http_answers("/"),
+            )
+        )
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from golive.sandbox.context import Sandbox
+from golive.sandbox.process import http_answers
 from golive.sandbox.render import chown_tree, render
 from golive.sandbox.services import Service
 
@@ -54,11 +55,27 @@ def exporter(sbx: Sandbox, host: str) -> list[str]:
 
 def services(sbx: Sandbox) -> list[Service]:
     out = [
-        Service(host, "node-exporter", EXPORTER_PORT, nothing, exporter, user=USER)
+        Service(
+            host,
+            "node-exporter",
+            EXPORTER_PORT,
+            nothing,
+            exporter,
+            user=USER,
+            answers=http_answers("/metrics"),
+        )
         for host in sbx.env.hosts_with_role("app")
     ]
     out += [
-        Service(host, "prometheus", PROMETHEUS_PORT, prepare_prometheus, prometheus, user=USER)
+        Service(
+            host,
+            "prometheus",
+            PROMETHEUS_PORT,
+            prepare_prometheus,
+            prometheus,
+            user=USER,
+            answers=http_answers("/-/healthy"),
+        )
         for host in sbx.env.hosts_with_role("monitoring")
     ]
     return out
