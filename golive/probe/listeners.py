@@ -1,4 +1,4 @@
-"""TCP listening sockets of a host, read with Testinfra's socket module (``ss``/``netstat``).
+"""TCP and UDP listening sockets of a host, read with Testinfra's socket module (ss, netstat).
 
 The one reader of the "what listens here" fact: the facts snapshot, the smoke and the firewall
 checks all use :func:`listening`. A host may share its network stack with others (the sandbox's
@@ -15,10 +15,10 @@ from golive.probe.hosts import Target
 WILDCARDS = {"0.0.0.0", "::", "*"}
 
 
-def _split(spec: str) -> tuple[str, int] | None:
+def _split(spec: str, want: str = "tcp") -> tuple[str, int] | None:
     """``tcp://ADDR:PORT`` (Testinfra's form) to (address, port); None for other protocols."""
     protocol, _, rest = spec.partition("://")
-    if protocol != "tcp":
+    if protocol != want:
         return None
     addr, _, port = rest.rpartition(":")
     addr = addr.strip("[]").split("%", 1)[0].removeprefix("::ffff:")
@@ -27,21 +27,30 @@ def _split(spec: str) -> tuple[str, int] | None:
 
 @dataclass(frozen=True)
 class Listening:
-    """The TCP sockets listening on a host, as Testinfra names them (``tcp://ADDR:PORT``)."""
+    """The TCP and UDP sockets listening on a host, as Testinfra names them
+    (``tcp://ADDR:PORT``, ``udp://ADDR:PORT``: a bound, unconnected UDP socket)."""
 
     host: str
     address: str
     sockets: tuple[str, ...]
 
+    def _ports(self, protocol: str) -> set[int]:
+        found = (_split(s, protocol) for s in self.sockets)
+        return {port for addr, port in filter(None, found) if addr in WILDCARDS | {self.address}}
+
     @property
     def ports(self) -> set[int]:
-        """Ports listening on the host's address or on every address."""
-        found = (_split(s) for s in self.sockets)
-        return {port for addr, port in filter(None, found) if addr in WILDCARDS | {self.address}}
+        """TCP ports listening on the host's address or on every address."""
+        return self._ports("tcp")
+
+    @property
+    def udp_ports(self) -> set[int]:
+        """UDP ports bound on the host's address or on every address."""
+        return self._ports("udp")
 
 
 def listening(target: Target) -> Listening:
-    """The host's TCP listeners (Testinfra's ``socket.get_listening_sockets()``)."""
+    """The host's TCP and UDP listeners (Testinfra's ``socket.get_listening_sockets()``)."""
     sockets = target.remote.socket.get_listening_sockets()
-    tcp = tuple(sorted(s for s in sockets if s.startswith("tcp://")))
-    return Listening(target.name, target.address, tcp)
+    found = tuple(sorted(s for s in sockets if s.startswith(("tcp://", "udp://"))))
+    return Listening(target.name, target.address, found)

@@ -1,8 +1,15 @@
-"""Exposure scan with nmap from a vantage address, and the port-set diff against policy."""
+"""Exposure scan with nmap from a vantage address: a sweep of every port, then a second look.
+
+The sweep covers every TCP port (and the UDP ports that matter) of every host, fast and
+without retries; the second look scans the ports the policy names again, with retries. A port
+is open when either pass saw it open; otherwise the second look's state stands where it looked.
+"""
 
 from __future__ import annotations
 
+import math
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,24 +17,35 @@ import nmap
 
 from golive.model.errors import ConfigError
 
+Key = tuple[int, str]  # (port, "tcp" | "udp")
+PROTOCOLS = ("tcp", "udp")
+
 
 @dataclass(frozen=True)
 class PortScanResult:
-    """TCP port states per scanned address (absent address: no answer at all), and nmap XML."""
+    """Port states per scanned address (absent address: no answer at all), keyed by
+    (port, protocol); each pass's nmap XML by pass name."""
 
-    states: dict[str, dict[int, str]]
-    xml: str
+    states: dict[str, dict[Key, str]]
+    xml: dict[str, str]
     source: str  # the address the scan was sent from ("this machine" when not pinned)
 
 
-def port_spec(ports: str, required: Iterable[int]) -> str:
-    """The scan's port list: the configured spec plus every port the policy names."""
-    extra = ",".join(str(p) for p in sorted(set(required)))
-    return f"{ports},{extra}" if extra else ports
+def port_list(
+    tcp: str, udp: str, extra_tcp: Iterable[int] = (), extra_udp: Iterable[int] = ()
+) -> str:
+    """An nmap port list (``T:...,U:...``): the configured specs plus the ports named."""
+    parts = []
+    for proto, spec, extra in (("T", tcp, extra_tcp), ("U", udp, extra_udp)):
+        ports = [spec] if spec else []
+        ports += [str(p) for p in sorted(set(extra))]
+        if ports:
+            parts.append(f"{proto}:{','.join(ports)}")
+    return ",".join(parts)
 
 
 def _check_source(source: str) -> None:
-    """nmap silently ignores a connect-scan source that is not ours; refuse to scan then."""
+    """nmap silently ignores a scan source that is not ours; refuse to scan then."""
     with socket.socket() as s:
         try:
             s.bind((source, 0))
@@ -37,35 +55,73 @@ def _check_source(source: str) -> None:
             ) from None
 
 
-def scan(addresses: list[str], ports: str, timing: str, source: str | None) -> PortScanResult:
-    """TCP connect scan of ``addresses`` from ``source`` (when given): no ping, no DNS."""
-    if source:
-        _check_source(source)
-    scanner = nmap.PortScanner()
+def arguments(options: str, source: str | None, timeout: float) -> str:
+    """nmap's arguments: no ping, no DNS, from ``source`` (when given), the scan types and
+    timing of ``options``, and a per-host timeout unless ``options`` set their own."""
     bind = f"-S {source} " if source else ""
-    scanner.scan(hosts=" ".join(addresses), ports=ports, arguments=f"-n -Pn -sT {bind}{timing}")
+    limit = "" if "--host-timeout" in options.split() else f" --host-timeout {math.ceil(timeout)}s"
+    return f"-n -Pn {bind}{options}{limit}"
+
+
+def _run(
+    addresses: list[str], ports: str, options: str, source: str | None, timeout: float
+) -> tuple[dict[str, dict[Key, str]], str]:
+    scanner = nmap.PortScanner()
+    try:
+        scanner.scan(
+            hosts=" ".join(addresses),
+            ports=ports,
+            arguments=arguments(options, source, timeout),
+            timeout=math.ceil(timeout),
+        )
+    except nmap.PortScannerTimeout:
+        raise TimeoutError(
+            f"the port scan of {', '.join(addresses)} from {source or 'this machine'} "
+            f"timed out after {math.ceil(timeout)} s"
+        ) from None
     states = {
-        addr: {int(p): info["state"] for p, info in scanner[addr].get("tcp", {}).items()}
+        addr: {
+            (int(p), proto): info["state"]
+            for proto in PROTOCOLS
+            for p, info in scanner[addr].get(proto, {}).items()
+        }
         for addr in scanner.all_hosts()
     }
     xml = scanner.get_nmap_last_output()
-    return PortScanResult(
-        states, xml.decode() if isinstance(xml, bytes) else xml, source or "this machine"
-    )
+    return states, xml.decode() if isinstance(xml, bytes) else xml
 
 
-def port_findings(
-    where: str, expected: set[int], found: dict[int, str], seen_from: str
-) -> list[str]:
-    """Compare the open ports found on ``where`` with the expected set, one line per port."""
-    allowed = ", ".join(str(p) for p in sorted(expected)) or "none"
-    opened = {p for p, state in found.items() if state == "open"}
-    out = [
-        f"{where}:{p}/tcp open {seen_from}; policy allows only {allowed}"
-        for p in sorted(opened - expected)
-    ]
-    out += [
-        f"{where}:{p}/tcp {found.get(p, 'not open')} {seen_from}; policy expects it open"
-        for p in sorted(expected - opened)
-    ]
+def merge(
+    sweep: dict[str, dict[Key, str]], second: dict[str, dict[Key, str]]
+) -> dict[str, dict[Key, str]]:
+    """Open if either pass saw it open; else the second look's state where it looked."""
+    out: dict[str, dict[Key, str]] = {}
+    for addr in set(sweep) | set(second):
+        a, b = sweep.get(addr, {}), second.get(addr, {})
+        out[addr] = {
+            k: "open" if "open" in (a.get(k), b.get(k)) else b.get(k, a.get(k, "unknown"))
+            for k in set(a) | set(b)
+        }
     return out
+
+
+def scan(
+    addresses: list[str],
+    sweep: tuple[str, str],
+    second: tuple[str, str],
+    source: str | None,
+    timeout: float,
+) -> PortScanResult:
+    """Scan ``addresses`` from ``source`` (when given): the sweep, then the second look, each a
+    (port list, nmap options) pair; both within ``timeout`` seconds (``TimeoutError`` else)."""
+    if source:
+        _check_source(source)
+    deadline = time.monotonic() + timeout
+    swept, sweep_xml = _run(addresses, *sweep, source, timeout)
+    left = max(1.0, deadline - time.monotonic())
+    looked, second_xml = _run(addresses, *second, source, left)
+    return PortScanResult(
+        merge(swept, looked),
+        {"sweep": sweep_xml, "second look": second_xml},
+        source or "this machine",
+    )

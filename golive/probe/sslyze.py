@@ -1,7 +1,18 @@
-"""Scan TLS endpoints with sslyze and reduce each result to the facts golive judges."""
+"""Scan TLS endpoints with sslyze and reduce each result to the facts golive judges.
+
+What sslyze measured is reduced to :class:`golive.judge.tls.TlsFacts`: the suites accepted per
+protocol with the ephemeral key each negotiated, the key-exchange curves accepted, the
+certificate chain as sent (each link verified here against the next one and against the
+environment's CA bundle, so the judge can say why a chain fails), OCSP stapling, HSTS and the
+vulnerability tests. A scan command that did not complete is recorded with its reason in
+``untested``, never taken as a pass.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +20,9 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+from nassl.ephemeral_key_info import DhEphemeralKeyInfo, EcDhEphemeralKeyInfo
 from sslyze import (
     ProtocolWithOpportunisticTlsEnum,
     RobotScanResultEnum,
@@ -25,7 +39,8 @@ from sslyze import (
 )
 from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
 
-from golive.judge.tls import CertFacts, TlsFacts
+from golive.judge import tls
+from golive.judge.tls import CertFacts, ChainCert, KeyExchange, TlsFacts
 
 _CIPHER_COMMANDS = {
     "SSL 2.0": "ssl_2_0_cipher_suites",
@@ -42,12 +57,15 @@ _COMMANDS = {
     ScanCommand.TLS_1_1_CIPHER_SUITES,
     ScanCommand.TLS_1_2_CIPHER_SUITES,
     ScanCommand.TLS_1_3_CIPHER_SUITES,
+    ScanCommand.ELLIPTIC_CURVES,
     ScanCommand.CERTIFICATE_INFO,
     ScanCommand.HEARTBLEED,
     ScanCommand.ROBOT,
     ScanCommand.OPENSSL_CCS_INJECTION,
     ScanCommand.TLS_COMPRESSION,
     ScanCommand.SESSION_RENEGOTIATION,
+    ScanCommand.TLS_FALLBACK_SCSV,
+    ScanCommand.TLS_EXTENDED_MASTER_SECRET,
 }
 _STARTTLS = {"postgres": ProtocolWithOpportunisticTlsEnum.POSTGRES}
 
@@ -74,12 +92,14 @@ class Scan:
     error: str | None
 
 
-def _request(target: Target, ca_bundle: Path) -> ServerScanRequest:
+def _request(target: Target, ca_bundle: Path, timeout: float) -> ServerScanRequest:
     starttls = _STARTTLS[target.starttls] if target.starttls else None
     return ServerScanRequest(
         server_location=ServerNetworkLocation(target.server_name, target.port, target.address),
         network_configuration=ServerNetworkConfiguration(
-            target.server_name, tls_opportunistic_encryption=starttls
+            target.server_name,
+            tls_opportunistic_encryption=starttls,
+            network_timeout=max(1, math.ceil(timeout)),
         ),
         scan_commands=_COMMANDS | ({ScanCommand.HTTP_HEADERS} if target.http else set()),
         scan_commands_extra_arguments=ScanCommandsExtraArguments(
@@ -92,23 +112,105 @@ def _result(attempt: Any) -> Any:
     return attempt.result if attempt.status == ScanCommandAttemptStatusEnum.COMPLETED else None
 
 
-def _cert(result: Any, ca_bundle: Path) -> CertFacts | None:
-    info = _result(result.certificate_info)
-    if info is None or not info.certificate_deployments:
-        return None
-    deployment = info.certificate_deployments[0]
-    leaf: x509.Certificate = deployment.received_certificate_chain[0]
-    ours = [p for p in deployment.path_validation_results if Path(p.trust_store.path) == ca_bundle]
-    error = ours[0].validation_error if ours else f"{ca_bundle} was not used"
-    if ours and ours[0].was_validation_successful:
-        error = None
+def _why(attempt: Any) -> str:
+    """Why a scan command did not complete, in one line."""
+    if attempt.status == ScanCommandAttemptStatusEnum.NOT_SCHEDULED:
+        return "the test was not run"
+    reason = attempt.error_reason.value.lower().replace("_", " ") if attempt.error_reason else ""
+    trace = attempt.error_trace
+    last = f"{trace.exc_type.__name__}: {trace}" if trace is not None else ""
+    return ", ".join(p for p in (reason, last.strip()) if p) or "the test did not complete"
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except Exception:
+        return False
+    return True
+
+
+def _aia(cert: x509.Certificate, method: x509.ObjectIdentifier) -> tuple[str, ...]:
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(
+        str(d.access_location.value)
+        for d in aia
+        if d.access_method == method
+        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+    )
+
+
+def _names(leaf: x509.Certificate) -> tuple[str, ...]:
     try:
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = tuple(san.get_values_for_type(x509.DNSName)) + tuple(
-            str(ip) for ip in san.get_values_for_type(x509.IPAddress)
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(san.get_values_for_type(x509.DNSName)) + tuple(
+        str(ip) for ip in san.get_values_for_type(x509.IPAddress)
+    )
+
+
+def _verify(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> str | None:
+    """Validate the chain as sent against the bundle alone (None: it validates).
+
+    The verifier is asked for a name the leaf itself carries, so this judges the chain only:
+    whether the certificate is for the right name is the hostname check's claim."""
+    leaf = chain[0]
+    names = _names(leaf)
+    subject: x509.GeneralName
+    try:
+        subject = x509.IPAddress(ipaddress.ip_address(names[0]))
+    except (IndexError, ValueError):
+        subject = x509.DNSName(names[0] if names else "invalid.")
+    try:
+        verifier = (
+            PolicyBuilder()
+            .store(Store(bundle))
+            .time(dt.datetime.now(dt.UTC))
+            .build_server_verifier(subject)
         )
-    except x509.ExtensionNotFound:
-        names = ()
+        verifier.verify(leaf, chain[1:])
+    except VerificationError as exc:
+        return str(exc.args[0] if exc.args else exc)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _chain(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> tuple[ChainCert, ...]:
+    out = []
+    for i, c in enumerate(chain):
+        issuer = c.issuer.rfc4514_string()
+        out.append(
+            ChainCert(
+                subject=c.subject.rfc4514_string(),
+                issuer=issuer,
+                not_before=c.not_valid_before_utc,
+                not_after=c.not_valid_after_utc,
+                self_signed=c.issuer == c.subject and _issued_by(c, c),
+                issued_by_next=i + 1 < len(chain) and _issued_by(c, chain[i + 1]),
+                issued_by_bundle=any(_issued_by(c, ca) for ca in bundle),
+                issuer_name_in_bundle=any(ca.subject == c.issuer for ca in bundle),
+                ca_issuers=_aia(c, AuthorityInformationAccessOID.CA_ISSUERS),
+            )
+        )
+    return tuple(out)
+
+
+def _cert(result: Any, ca_bundle: Path, untested: dict[str, str]) -> CertFacts | None:
+    info = _result(result.certificate_info)
+    if info is None:
+        untested[tls.CERTIFICATE] = _why(result.certificate_info)
+        return None
+    if not info.certificate_deployments:
+        return None
+    deployment = info.certificate_deployments[0]
+    chain: list[x509.Certificate] = list(deployment.received_certificate_chain)
+    leaf = chain[0]
+    bundle = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
     key = leaf.public_key()
     if isinstance(key, ec.EllipticCurvePublicKey):
         kind, bits, curve = "ecdsa", key.key_size, key.curve.name
@@ -118,25 +220,43 @@ def _cert(result: Any, ca_bundle: Path) -> CertFacts | None:
         kind, bits, curve = type(key).__name__, 0, None
     return CertFacts(
         subject=leaf.subject.rfc4514_string(),
-        names=names,
+        names=_names(leaf),
         not_after=leaf.not_valid_after_utc,
         key_type=kind,
         key_bits=bits,
         curve=curve,
         signature=leaf.signature_algorithm_oid._name,
-        chain_error=error,
+        chain_error=_verify(chain, bundle),
+        not_before=leaf.not_valid_before_utc,
+        chain=_chain(chain, bundle),
+        ocsp_responders=_aia(leaf, AuthorityInformationAccessOID.OCSP),
+        ocsp_stapled=deployment.ocsp_response is not None,
     )
 
 
-def _vulnerabilities(result: Any) -> tuple[str, ...]:
+def _ephemeral(label: str, accepted: Any) -> KeyExchange | None:
+    """The key exchange of one accepted suite (None: the suite has no ephemeral key)."""
+    name = accepted.cipher_suite.name
+    if label != "TLS 1.3" and "_DHE_" not in name and "_ECDHE_" not in name:
+        return None
+    key = accepted.ephemeral_key
+    if isinstance(key, EcDhEphemeralKeyInfo):
+        return KeyExchange(label, name, "ECDH", key.size, key.curve_name)
+    if isinstance(key, DhEphemeralKeyInfo):
+        return KeyExchange(label, name, "DH", key.size)
+    return KeyExchange(label, name, key.type_name if key is not None else None, 0)
+
+
+def _vulnerabilities(result: Any, protocols: set[str], untested: dict[str, str]) -> tuple[str, ...]:
     found = []
+    legacy = protocols - {"TLS 1.3"}
     checks: list[tuple[str, str, Callable[[Any], bool]]] = [
-        ("heartbleed", "Heartbleed", lambda r: r.is_vulnerable_to_heartbleed),
-        ("openssl_ccs_injection", "CCS injection", lambda r: r.is_vulnerable_to_ccs_injection),
-        ("tls_compression", "CRIME (TLS compression)", lambda r: r.supports_compression),
+        ("heartbleed", tls.HEARTBLEED, lambda r: r.is_vulnerable_to_heartbleed),
+        ("openssl_ccs_injection", tls.CCS_INJECTION, lambda r: r.is_vulnerable_to_ccs_injection),
+        ("tls_compression", tls.CRIME, lambda r: r.supports_compression),
         (
             "robot",
-            "ROBOT",
+            tls.ROBOT,
             lambda r: (
                 r.robot_result
                 in (
@@ -147,14 +267,36 @@ def _vulnerabilities(result: Any) -> tuple[str, ...]:
         ),
         (
             "session_renegotiation",
-            "insecure renegotiation",
-            lambda r: not r.supports_secure_renegotiation,
+            tls.INSECURE_RENEGOTIATION,
+            lambda r: bool(legacy) and not r.supports_secure_renegotiation,
+        ),
+        (
+            "session_renegotiation",
+            tls.RENEGOTIATION_DOS,
+            lambda r: r.is_vulnerable_to_client_renegotiation_dos,
+        ),
+        # a downgrade needs a lower version to go to
+        (
+            "tls_fallback_scsv",
+            tls.DOWNGRADE,
+            lambda r: len(protocols) > 1 and not r.supports_fallback_scsv,
+        ),
+        # TLS 1.3 always binds the session hash; EMS matters for the versions before it
+        (
+            "tls_extended_master_secret",
+            tls.NO_EMS,
+            lambda r: bool(legacy) and not r.supports_ems_extension,
         ),
     ]
     for attr, name, vulnerable in checks:
-        res = _result(getattr(result, attr))
+        attempt = getattr(result, attr)
+        res = _result(attempt)
         if res is None:
-            found.append(f"{name} (test did not complete)")
+            untested[name] = _why(attempt)
+        elif (
+            attr == "robot" and res.robot_result == RobotScanResultEnum.UNKNOWN_INCONSISTENT_RESULTS
+        ):
+            untested[name] = "the server's answers to the ROBOT probes were inconsistent"
         elif vulnerable(res):
             found.append(name)
     return tuple(found)
@@ -163,30 +305,48 @@ def _vulnerabilities(result: Any) -> tuple[str, ...]:
 def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
     result = scan.scan_result
     assert result is not None  # a completed scan has results
+    untested: dict[str, str] = {}
     ciphers = {}
+    kex = []
     for label, attr in _CIPHER_COMMANDS.items():
-        res = _result(getattr(result, attr))
-        if res is not None and res.is_tls_version_supported:
+        attempt = getattr(result, attr)
+        res = _result(attempt)
+        if res is None:
+            untested[label] = _why(attempt)
+        elif res.is_tls_version_supported:
             ciphers[label] = tuple(c.cipher_suite.name for c in res.accepted_cipher_suites)
+            kex += [k for c in res.accepted_cipher_suites if (k := _ephemeral(label, c))]
+    curves = _result(result.elliptic_curves)
+    groups = None
+    if curves is None:
+        untested[tls.GROUPS] = _why(result.elliptic_curves)
+    elif curves.supports_ecdh_key_exchange:
+        groups = tuple(c.name for c in curves.supported_curves or [])
     hsts = None
     if target.http:
         headers = _result(result.http_headers)
+        if headers is None:
+            untested[tls.HTTP_HEADERS] = _why(result.http_headers)
         header = headers.strict_transport_security_header if headers else None
         hsts = header.max_age if header is not None else None
     return TlsFacts(
         endpoint=target.label,
         server_name=target.server_name,
         ciphers=ciphers,
-        cert=_cert(result, ca_bundle),
+        cert=_cert(result, ca_bundle, untested),
         hsts_max_age=hsts,
-        vulnerabilities=_vulnerabilities(result),
+        vulnerabilities=_vulnerabilities(result, set(ciphers), untested),
+        key_exchanges=tuple(kex),
+        groups=groups,
+        untested=untested,
     )
 
 
-def scan(targets: list[Target], ca_bundle: Path) -> dict[str, Scan]:
-    """Scan every target concurrently; results by target label."""
+def scan(targets: list[Target], ca_bundle: Path, timeout: float = 5.0) -> dict[str, Scan]:
+    """Scan every target concurrently; results by target label. ``timeout``: the seconds
+    one connection of the scan may wait for an answer (sslyze's network timeout)."""
     scanner = Scanner()
-    requests = [_request(t, ca_bundle) for t in targets]
+    requests = [_request(t, ca_bundle, timeout) for t in targets]
     owner = {r.uuid: t for r, t in zip(requests, targets, strict=True)}
     scanner.queue_scans(requests)
     out = {}

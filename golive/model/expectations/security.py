@@ -34,16 +34,45 @@ class TlsPolicy(Section):
 
     profile: Literal["modern", "intermediate", "old"] = "intermediate"
     min_days_to_expiry: int = Field(ge=0)
-    hsts_min_age: int = Field(ge=0, description="seconds")
+    hsts_min_age: int | None = Field(
+        None,
+        ge=0,
+        description="seconds; at least the profile's own minimum (2 years), which applies "
+        "when this is absent: a larger value tightens it, a smaller one cannot loosen it",
+    )
     ca_bundle: Path
     endpoints: list[TlsEndpoint] = Field(min_length=1)
 
 
 class PortScan(Strict):
-    """How the exposure scan runs: which TCP ports, and nmap timing options."""
+    """How the exposure scan runs (nmap, from the inventory's ``probe.source``).
 
-    ports: str
-    timing: str
+    Two passes. The sweep looks at every TCP port and the UDP ports that matter on every
+    host, fast and without retries. The second look scans the ports the policy names (exposed
+    or listening, TCP and UDP) again with retries, so a packet lost in the sweep neither hides
+    an exposed service port nor fails a port the policy expects open.
+    """
+
+    tcp_ports: str = Field("1-65535", description="nmap port list of the TCP sweep")
+    udp_ports: str = Field(
+        description="nmap port list of the UDP ports that matter (well-known UDP services); "
+        "the ports the policy names are always scanned too"
+    )
+    sweep: str = Field(
+        description="nmap options of the sweep: scan types (-sS needs root or CAP_NET_RAW; "
+        "-sU for UDP) and timing"
+    )
+    confirm: str = Field(description="nmap options of the second look (scan types, retries)")
+
+
+class Ports(Strict):
+    """Ports by transport protocol."""
+
+    tcp: list[Port] = []
+    udp: list[Port] = []
+
+    def of(self, protocol: str) -> list[Port]:
+        return self.tcp if protocol == "tcp" else self.udp
 
 
 class Reachability(Strict):
@@ -56,25 +85,38 @@ class Reachability(Strict):
 
 
 class Ruleset(Strict):
-    """Where the packet filter's ruleset can be read, and which hooks must drop by default."""
+    """Where the packet filter's ruleset can be read, and which hooks must drop by default
+    for which address families."""
 
     roles: list[str] = Field(min_length=1)
     command: str = Field(description="prints the ruleset as nftables JSON (nft -j list ruleset)")
     default_deny_hooks: list[str] = Field(min_length=1)
+    families: list[Literal["ip", "ip6"]] = Field(
+        ["ip", "ip6"], min_length=1, description="address families each hook must drop"
+    )
 
 
 class Firewall(Section):
-    """Exposure from the QA vantage point, listening sockets per role, reachability, and
-    (where declared) the ruleset itself."""
+    """Exposure from the QA vantage point and listening sockets per role (TCP and UDP), the
+    reachability matrix between hosts (every other path denied), and (where declared) the
+    ruleset itself."""
 
     key: ClassVar[str] = "firewall"
 
     scan: PortScan
-    exposure: dict[str, list[Port]] = Field(
-        description="role -> TCP ports open from the QA vantage point (inventory probe.source)"
+    exposure: dict[str, Ports] = Field(
+        description="role -> ports open from the QA vantage point (inventory probe.source), "
+        "per protocol: {tcp: [...], udp: [...]}"
     )
-    listening: dict[str, list[Port]] = Field(description="role -> TCP ports a host listens on")
-    reachability: list[Reachability] = Field(min_length=1)
+    listening: dict[str, Ports] = Field(
+        description="role -> ports a host listens on, per protocol: {tcp: [...], udp: [...]}"
+    )
+    reachability: list[Reachability] = Field(
+        min_length=1,
+        description="source role -> destination role:port, allowed or denied; every other "
+        "path between hosts to a port the destination listens on must be denied, unless the "
+        "destination exposes the port (exposure)",
+    )
     probe_timeout: float = Field(gt=0)
     ruleset: Ruleset | None = None
 

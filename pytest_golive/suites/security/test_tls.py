@@ -1,5 +1,11 @@
-"""TLS policy: every declared TLS endpoint, judged from its sslyze scan against the Mozilla
-profile and the environment's certificate policy. Plan: Security Preparations › SSL/TLS.
+"""TLS policy: every declared TLS endpoint, judged from its sslyze scan against every criterion
+of the Mozilla profile and the environment's certificate policy. Plan: Security Preparations ›
+SSL/TLS.
+
+Every check here covers each endpoint of ``tls.endpoints`` (HTTPS on the load balancer and
+PostgreSQL's STARTTLS alike); what they do not cover is a TLS endpoint the environment does not
+declare there. A scan command sslyze could not complete fails its checks as "could not be
+tested", never as a pass.
 """
 
 from __future__ import annotations
@@ -33,36 +39,81 @@ def profile(environment: Environment) -> tls_policy.Profile:
 
 
 def test_protocol_versions(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim: the endpoint offers only the profile's protocol versions (and at least one).
+    Covers: SSL 2.0 to TLS 1.3, each tried on its own."""
     judge(tls_policy.protocol_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
 
 
 def test_cipher_suites(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim: every cipher suite the endpoint accepts, with every protocol version it offers,
+    is one of the profile's. Covers: each suite sslyze knows, tried one at a time."""
     judge(tls_policy.cipher_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
 
 
+def test_key_exchange(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim: every key exchange the endpoint accepts uses one of the profile's groups, of at
+    least the profile's size (DH groups of 2048 bits and ECDH curves of 256 for intermediate).
+    Covers: the ephemeral key each accepted DHE, ECDHE and TLS 1.3 suite really negotiated
+    (a weak ``ssl_dhparam``/``ssl_dh_params_file`` or curve list shows here, whatever the suite
+    names), and the curves the server accepts when a client offers only that one.
+    Does not cover: finite-field groups the server would pick for another client (one DH group
+    is configured per server; sslyze reads the one it gets)."""
+    judge(tls_policy.key_exchange_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
+
+
 def test_certificate_chain(tls_endpoint: str, tls_scans, evidence, environment) -> None:
+    """Claim: the certificates the endpoint sends form a valid chain to a CA of the
+    environment's CA bundle. Covers: self-signed leaves, issuers outside the bundle (or a
+    different CA under a bundle CA's name), intermediates not sent or sent out of order,
+    certificates of the chain not yet valid or expired, and whatever else a strict RFC 5280
+    verifier rejects (named in the verifier's words). The name is the hostname check's claim."""
     facts = _facts(tls_endpoint, tls_scans, evidence)
     judge(tls_policy.chain_findings(facts, str(environment.expectation(TlsPolicy).ca_bundle)))
 
 
 def test_certificate_hostname(tls_endpoint: str, tls_scans, evidence) -> None:
+    """Claim: the certificate's subjectAltName covers the name clients ask for (RFC 6125:
+    DNS names with one left-most wildcard label, IP addresses)."""
     judge(tls_policy.hostname_findings(_facts(tls_endpoint, tls_scans, evidence)))
 
 
 def test_certificate_expiry(tls_endpoint: str, tls_scans, evidence, environment) -> None:
+    """Claim: the certificate is valid now (past its notBefore, before its notAfter) and for at
+    least ``tls.min_days_to_expiry`` more days."""
     facts = _facts(tls_endpoint, tls_scans, evidence)
     min_days = environment.expectation(TlsPolicy).min_days_to_expiry
     judge(tls_policy.expiry_findings(facts, min_days, dt.datetime.now(dt.UTC)))
 
 
+def test_certificate_lifespan(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim: the certificate's validity period, notBefore to notAfter, is at most the
+    profile's maximum lifespan (366 days for intermediate)."""
+    judge(tls_policy.lifespan_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
+
+
 def test_certificate_key(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim: the certificate's key type, its curve or RSA size, and its signature algorithm
+    are the profile's."""
     judge(tls_policy.key_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
 
 
-def test_hsts(https_endpoint: str, tls_scans, evidence, environment) -> None:
+def test_ocsp_stapling(tls_endpoint: str, tls_scans, evidence, profile) -> None:
+    """Claim (profiles that require stapling): an endpoint whose certificate names an OCSP
+    responder staples a response. Does not cover: certificates that name no responder (a
+    private CA without OCSP: there is nothing to staple)."""
+    judge(tls_policy.ocsp_findings(_facts(tls_endpoint, tls_scans, evidence), profile))
+
+
+def test_hsts(https_endpoint: str, tls_scans, evidence, environment, profile) -> None:
+    """Claim: the HTTPS endpoint sends Strict-Transport-Security with a max-age of at least
+    the profile's minimum, or the environment's ``tls.hsts_min_age`` where it is larger."""
     facts = _facts(https_endpoint, tls_scans, evidence)
-    judge(tls_policy.hsts_findings(facts, environment.expectation(TlsPolicy).hsts_min_age))
+    minimum = max(environment.expectation(TlsPolicy).hsts_min_age or 0, profile.hsts_min_age)
+    judge(tls_policy.hsts_findings(facts, minimum))
 
 
 def test_known_vulnerabilities(tls_endpoint: str, tls_scans, evidence) -> None:
+    """Claim: the endpoint has none of the TLS vulnerabilities sslyze tests: Heartbleed, CCS
+    injection, CRIME, ROBOT, insecure renegotiation, client-initiated renegotiation, downgrade
+    without TLS_FALLBACK_SCSV, and (before TLS 1.3) missing Extended Master Secret."""
     judge(tls_policy.vulnerability_findings(_facts(tls_endpoint, tls_scans, evidence)))

@@ -1,0 +1,207 @@
+"""The sslyze reduction (no network): real certificates and chains verified the way the probe
+does, and sslyze's own result types reduced to the facts the TLS judge reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from nassl.ephemeral_key_info import DhEphemeralKeyInfo, NistEcDhKeyExchangeInfo, OpenSslEcNidEnum
+from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum as Pkey
+from sslyze import ScanCommandAttemptStatusEnum
+from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteAcceptedByServer
+from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
+from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandErrorReasonEnum
+from sslyze.server_connectivity import TlsVersionEnum
+
+from golive.judge import tls as tp
+from golive.probe import sslyze as probe
+
+NOW = dt.datetime.now(dt.UTC)
+NAME = "trading.example.test"
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _ca(cn: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None):
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer_cert, signer_key = issuer if issuer else (None, key)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(signer_cert.subject if signer_cert else _name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
+            critical=False,
+        )
+        .sign(signer_key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def _leaf(
+    issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
+    *,
+    start: dt.datetime | None = None,
+    days: int = 90,
+    aia: str | None = None,
+) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    signer_cert, signer_key = issuer if issuer else (None, key)
+    start = start or NOW - dt.timedelta(days=1)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(NAME))
+        .issuer_name(signer_cert.subject if signer_cert else _name(NAME))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(NAME)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()),
+            critical=False,
+        )
+    )
+    if aia:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(aia),
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    return builder.sign(signer_key, hashes.SHA256())
+
+
+def _reasons(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> list[str]:
+    facts = tp.CertFacts(
+        subject=f"CN={NAME}",
+        names=(NAME,),
+        not_after=chain[0].not_valid_after_utc,
+        key_type="ecdsa",
+        key_bits=256,
+        curve="secp256r1",
+        signature="ecdsa-with-SHA256",
+        chain_error=probe._verify(chain, bundle),
+        not_before=chain[0].not_valid_before_utc,
+        chain=probe._chain(chain, bundle),
+    )
+    return tp.chain_reasons(facts, "ca.crt", NOW)
+
+
+def test_a_chain_to_the_bundle_validates_whatever_name_the_client_asked_for() -> None:
+    root = _ca("Example Root")
+    assert _reasons([_leaf(root)], [root[0]]) == []
+
+
+def test_self_signed_leaf() -> None:
+    assert _reasons([_leaf(None)], [_ca("Example Root")[0]]) == [
+        "the certificate is self-signed, and not a CA of the environment's CA bundle ca.crt"
+    ]
+
+
+def test_a_rogue_ca_under_the_bundle_cas_name() -> None:
+    root, rogue = _ca("Example Root"), _ca("Example Root")
+    [reason] = _reasons([_leaf(rogue)], [root[0]])
+    assert reason.startswith("issuer not in the environment's CA bundle: CN=trading.example.test")
+    assert "signed by a CA named CN=Example Root, but not by the CA of that name" in reason
+
+
+def test_intermediate_not_sent_and_sent() -> None:
+    root = _ca("Example Root")
+    intermediate = _ca("Example Intermediate", root)
+    leaf = _leaf(intermediate, aia="http://pki.example.test/int.crt")
+    assert _reasons([leaf], [root[0]]) == [
+        "intermediate not sent: the server does not send CN=Example Intermediate, the issuer of "
+        "CN=trading.example.test (published at http://pki.example.test/int.crt)"
+    ]
+    assert _reasons([leaf, intermediate[0]], [root[0]]) == []
+
+
+def test_not_yet_valid_leaf() -> None:
+    root = _ca("Example Root")
+    start = NOW + dt.timedelta(days=3)
+    assert _reasons([_leaf(root, start=start)], [root[0]]) == [
+        f"CN=trading.example.test is not yet valid (valid from {start.date().isoformat()})"
+    ]
+
+
+def _suite(name: str, tls: TlsVersionEnum = TlsVersionEnum.TLS_1_2):
+    return CipherSuitesRepository.get_cipher_suite_with_openssl_name(tls, name)
+
+
+def test_the_ephemeral_key_of_each_accepted_suite() -> None:
+    dhe = CipherSuiteAcceptedByServer(
+        cipher_suite=_suite("DHE-RSA-AES128-GCM-SHA256"),
+        ephemeral_key=DhEphemeralKeyInfo(
+            type=Pkey.DH,
+            size=1024,
+            public_bytes=bytearray(),
+            prime=bytearray(),
+            generator=bytearray(),
+        ),
+    )
+    assert probe._ephemeral("TLS 1.2", dhe) == tp.KeyExchange(
+        "TLS 1.2", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DH", 1024
+    )
+    ecdhe = CipherSuiteAcceptedByServer(
+        cipher_suite=_suite("ECDHE-ECDSA-AES128-GCM-SHA256"),
+        ephemeral_key=NistEcDhKeyExchangeInfo(
+            type=Pkey.EC,
+            size=256,
+            public_bytes=bytearray(),
+            curve=OpenSslEcNidEnum.SECP256R1,
+            x=bytearray(),
+            y=bytearray(),
+        ),
+    )
+    assert probe._ephemeral("TLS 1.2", ecdhe) == tp.KeyExchange(
+        "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDH", 256, "secp256r1"
+    )
+    unread = CipherSuiteAcceptedByServer(
+        cipher_suite=_suite("DHE-RSA-AES128-GCM-SHA256"), ephemeral_key=None
+    )
+    assert probe._ephemeral("TLS 1.2", unread).kind is None  # type: ignore[union-attr]
+    static = CipherSuiteAcceptedByServer(
+        cipher_suite=_suite("AES128-GCM-SHA256"), ephemeral_key=None
+    )
+    assert probe._ephemeral("TLS 1.2", static) is None
+
+
+def test_a_scan_command_that_failed_says_why() -> None:
+    try:
+        raise ConnectionResetError("Connection reset by peer")
+    except ConnectionResetError as exc:
+        trace = traceback.TracebackException.from_exception(exc)
+    attempt = ScanCommandAttempt(
+        status=ScanCommandAttemptStatusEnum.ERROR,
+        error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE,
+        error_trace=trace,
+        result=None,
+    )
+    assert (
+        probe._why(attempt) == "connectivity issue, ConnectionResetError: Connection reset by peer"
+    )
