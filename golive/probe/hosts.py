@@ -147,6 +147,26 @@ def _exclusive(path: str, timeout: float, label: str) -> Iterator[None]:
         os.close(fd)
 
 
+class Result(base.CommandResult):  # type: ignore[misc]
+    """Testinfra's command result, shown as a line a reader can use. Testinfra puts a
+    result into its own errors (``Unexpected exit code 1 for <result>``), and a dataclass's
+    repr would show the backend object and raw bytes there."""
+
+    def __repr__(self) -> str:
+        name = getattr(self.backend, "name", "")
+        command = (
+            self.command.decode(errors="replace")
+            if isinstance(self.command, bytes)
+            else self.command
+        )
+        said = _last_line(self._stderr) or _last_line(self._stdout)
+        return f"{name + ': ' if name else ''}`{command}` exited {self.exit_status}" + (
+            f": {said}" if said else ""
+        )
+
+    __str__ = __repr__
+
+
 class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     """Testinfra's ssh backend, run without a local shell, with a deadline, through the
     host's ControlMaster once there is one, and watching that the host still answers."""
@@ -232,6 +252,11 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         if proc.returncode == 0:
             return None
         return _last_line(proc.stderr) or f"a new SSH connection exited {proc.returncode}"
+
+    def result(
+        self, rc: int, cmd: bytes, stdout: str | bytes, stderr: str | bytes
+    ) -> base.CommandResult:
+        return Result(backend=self, exit_status=rc, command=cmd, _stdout=stdout, _stderr=stderr)
 
     def _lose(self, reason: str) -> HostUnreachable:
         """Mark the host lost: this and every later command raise HostUnreachable."""

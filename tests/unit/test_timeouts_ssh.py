@@ -42,6 +42,9 @@ if mode == "lost":
 if mode == "refused":
     print("ssh: connect to host 127.0.2.12 port 22: Connection refused", file=sys.stderr)
     sys.exit(255)
+if mode == "fail":
+    print("cat: /srv/app.conf: Permission denied", file=sys.stderr)
+    sys.exit(1)
 if mode == "exit255":  # the command's own exit status
     print("partial")
     sys.exit(255)
@@ -146,6 +149,19 @@ def test_exit_status_255_of_a_command_on_a_live_host_is_its_result(
     out = target.run("some-tool")
     assert (out.rc, out.stdout) == (255, "partial\n")
     assert target.remote.backend.lost is None
+
+
+def test_testinfras_own_errors_show_a_readable_result(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = app2()
+    monkeypatch.setenv("FAKE_SSH_RUN", "fail")
+    with pytest.raises(AssertionError) as caught:
+        target.remote.check_output("cat %s", "/srv/app.conf")  # what Testinfra's modules use
+    assert str(caught.value).splitlines()[0] == (  # then pytest's own assertion detail
+        "Unexpected exit code 1 for app2: `cat /srv/app.conf` exited 1: "
+        "cat: /srv/app.conf: Permission denied"
+    )
 
 
 def _environment(tmp_path: Path) -> Environment:

@@ -1,0 +1,81 @@
+"""A database that stops answering (issue 9): smoke names the database host, and no query of
+golive's can hang a run. Real PostgreSQL processes of the sandbox, stopped and continued."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hung import blocker_lines, certify_timed, pid_of, stopped
+
+from golive.model.environment import Environment, load_environment
+from golive.probe import db as database
+from golive.sandbox import lifecycle
+from golive.sandbox.context import Sandbox
+
+
+@pytest.fixture
+def sbx(sandbox: None) -> Sandbox:
+    """The sandbox, this process inside its namespace for the test (conftest brings it back)."""
+    loaded = Sandbox.load()
+    lifecycle.enter(loaded)
+    return loaded
+
+
+def postmaster(sbx: Sandbox) -> int:
+    return pid_of(lifecycle.service(sbx, "db1", "postgres").pidfile(sbx))
+
+
+def with_database(sbx: Sandbox, **changes: object) -> Environment:
+    """The sandbox's environment, secrets loaded, with database settings changed."""
+    env = load_environment(sbx.env.path.name, root=sbx.env.path)
+    db = env.inventory.database.model_copy(update=changes)
+    inventory = env.inventory.model_copy(update={"database": db})
+    return Environment(env.path, inventory, env.expectations, env.secrets)
+
+
+def test_smoke_names_the_database_host_when_postgres_stops_answering(
+    sbx: Sandbox, tmp_path: Path
+) -> None:
+    timeout = database.connect_seconds(sbx.env)
+    with stopped([postmaster(sbx)]):  # new connections wait; established sessions go on
+        run = certify_timed("smoke", tmp_path)
+    lines = blocker_lines(run)
+    assert run.verdict.get("verdict") == "NO-GO", run.output
+    db1 = [b for b in run.verdict["blockers"] if b["host"] == "db1"]
+    assert [b["check"] for b in db1] == [
+        "suites/smoke/test_smoke.py::test_database_answers[db1:5432]"
+    ], lines
+    assert (
+        f"db1: PostgreSQL at 127.10.0.21:5432/trading did not answer within {timeout} s"
+        in (db1[0]["message"])
+    ), lines
+
+
+def test_a_query_the_server_never_answers_ends_at_golives_deadline(sbx: Sandbox) -> None:
+    env = with_database(sbx, statement_timeout=1)
+    limit = 1 + database.connect_seconds(env)
+    with database.connect(env) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert backend is not None
+        started = time.monotonic()
+        # this session's server process, stopped: it answers nothing
+        with stopped([int(backend[0])]), pytest.raises(TimeoutError) as caught:
+            conn.execute("SELECT 1")
+        took = time.monotonic() - started
+        assert str(caught.value) == f"db1: `SELECT 1` timed out after {limit:g} s (no answer)"
+        assert limit - 0.5 < took < limit + 2
+        with pytest.raises(ConnectionError, match=r"^db1: the database connection was lost: "):
+            conn.execute("SELECT 1")  # later queries of that session: at once, saying why
+
+
+def test_a_slow_query_ends_at_the_servers_statement_timeout(sbx: Sandbox) -> None:
+    env = with_database(sbx, statement_timeout=1)
+    with database.connect(env) as conn:
+        with pytest.raises(TimeoutError) as caught:
+            conn.execute("SELECT pg_sleep(30)")
+        assert str(caught.value) == (
+            "db1: `SELECT pg_sleep(30)` timed out after 1 s (the server's statement_timeout)"
+        )
+        assert conn.execute("SELECT 1").fetchone() == (1,)  # the session goes on
