@@ -151,7 +151,8 @@ class AppSetting(FaultAction):
 
 
 class FileMode(FaultAction):
-    """chmod a file named by a host var; healing restores ``healthy``."""
+    """chmod a file or directory (a host var of the fault's host, else a path under the
+    sandbox dir); healing restores ``healthy``."""
 
     kind: Literal["file_mode"]
     file: str
@@ -159,7 +160,9 @@ class FileMode(FaultAction):
     healthy: str
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
-        sbx.var(host, self.file).chmod(int(self.mode if inject else self.healthy, 8))
+        host_vars = sbx.host(host).vars
+        path = Path(host_vars[self.file]) if self.file in host_vars else sbx.path(self.file)
+        path.chmod(int(self.mode if inject else self.healthy, 8))
 
 
 class DeployWebapp(FaultAction):
