@@ -282,9 +282,10 @@ def test_server_version_not_disclosed(
     ``version_pattern``. An app node's own Server header counts, though the load balancer
     replaces it.
 
-    Does not cover: versions in bodies (the error-page check covers Tomcat's), listeners
-    that answer neither TLS nor HTTP within ``probe_timeout`` (they are not HTTP servers
-    for this check), UDP.
+    Does not cover: versions in bodies (the error-page check covers Tomcat's); listeners
+    that answer neither TLS nor HTTP within ``probe_timeout``, or only to a client
+    certificate (they are not HTTP servers for this check); listeners bound to another
+    address than the host's (loopback-only admin ports); UDP.
     """
     headers = environment.expectation(Hardening).headers
     name = _public_name(environment, target)
