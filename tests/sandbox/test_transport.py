@@ -20,10 +20,10 @@ from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def env(sandbox: None) -> Iterator[Environment]:
-    """The sandbox's environment, this process inside its namespace for the module's tests
-    (and back in the one it was in afterwards)."""
+    """The sandbox's environment, this process inside its namespace for the test (and back in
+    the one it was in afterwards: conftest also returns every test to the machine's)."""
     before = os.open("/proc/self/ns/net", os.O_RDONLY)
     sbx = Sandbox.load()
     lifecycle.enter(sbx)
