@@ -24,17 +24,16 @@ def offered_methods(
         raise ConnectionError(f"{where}: no SSH connection within {timeout:g} s ({exc})") from None
     transport = paramiko.Transport(sock)
     try:
-        try:
-            transport.start_client(timeout=timeout)
-        except (paramiko.SSHException, OSError, EOFError) as exc:
-            # paramiko says "No existing session" of a server that never sent its banner
-            raise ConnectionError(
-                f"{where}: no SSH handshake within {timeout:g} s ({exc or type(exc).__name__})"
-            ) from None
-        try:
-            transport.auth_none(user)
-        except paramiko.BadAuthenticationType as exc:
-            return sorted(exc.allowed_types)
-        return ["none"]
+        # paramiko's start_client returns at its timeout as if the handshake were done; the
+        # next step then fails with "No existing session": both are one line here
+        transport.start_client(timeout=timeout)
+        transport.auth_none(user)
+    except paramiko.BadAuthenticationType as exc:
+        return sorted(exc.allowed_types)
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        raise ConnectionError(
+            f"{where}: no SSH handshake within {timeout:g} s ({exc or type(exc).__name__})"
+        ) from None
     finally:
         transport.close()
+    return ["none"]
