@@ -9,10 +9,10 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-Key = ec.EllipticCurvePrivateKey
+Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
 def _write_key(key: Key, path: Path) -> None:
@@ -28,7 +28,7 @@ def _write_key(key: Key, path: Path) -> None:
         )
 
 
-def _load_key(path: Path) -> Key:
+def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key
@@ -76,11 +76,15 @@ def issue(
     valid_from_days: int = -1,
     valid_days: int = 365,
     curve: type[ec.EllipticCurve] = ec.SECP256R1,
+    rsa_bits: int | None = None,
 ) -> tuple[Path, Path]:
-    """Issue a server certificate for DNS names / IP addresses; returns (cert, key) paths."""
+    """Issue a server certificate for DNS names / IP addresses; returns (cert, key) paths.
+    The key is on ``curve``, or RSA of ``rsa_bits`` when given."""
     ca_key = _load_key(pki / "ca.key")
     ca_cert = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
-    key = ec.generate_private_key(curve())
+    key: Key = (
+        rsa.generate_private_key(65537, rsa_bits) if rsa_bits else ec.generate_private_key(curve())
+    )
     sans: list[x509.GeneralName] = []
     for n in names:
         try:

@@ -17,7 +17,7 @@ from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-from golive.sandbox.faults import actions, security
+from golive.sandbox.faults import actions, security, tlsfw
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -34,7 +34,11 @@ Action = Annotated[
     | actions.Listener
     | security.ServeCertificate
     | security.NftRule
-    | security.ChainPolicy,
+    | security.ChainPolicy
+    | tlsfw.PostgresTls
+    | tlsfw.NginxDhGroup
+    | tlsfw.UdpService
+    | tlsfw.PortForward,
     Field(discriminator="kind"),
 ]
 
