@@ -16,9 +16,11 @@ A test that did not complete is never a pass: it is reported as "could not be te
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Mozilla's protocol names -> the labels golive reports
@@ -137,6 +139,21 @@ class TlsFacts:
     key_exchanges: tuple[KeyExchange, ...] = ()  # one per accepted (EC)DHE / TLS 1.3 suite
     groups: tuple[str, ...] | None = None  # key-exchange curves accepted; None: no ECDH
     untested: dict[str, str] = field(default_factory=dict)  # what did not complete -> why
+    other_certs: tuple[CertFacts, ...] = ()  # further certificates served (another key type)
+
+
+def _per_certificate(facts: TlsFacts, one: Callable[[TlsFacts], list[str]]) -> list[str]:
+    """Judge every certificate the endpoint serves (nginx serves one per key type: a client
+    that prefers RSA gets the RSA one); with more than one, each line names its key type."""
+    certs = [facts.cert, *facts.other_certs] if facts.cert else []
+    if len(certs) <= 1:
+        return one(facts)
+    out = []
+    head = f"{facts.endpoint}: "
+    for cert in certs:
+        lines = one(dataclasses.replace(facts, cert=cert, other_certs=()))
+        out += [f"{head}({cert.key_type} certificate) {line.removeprefix(head)}" for line in lines]
+    return out
 
 
 def mozilla_profile(name: str) -> Profile:
@@ -348,6 +365,10 @@ def chain_reasons(cert: CertFacts, ca_bundle: str, now: dt.datetime) -> list[str
 
 def chain_findings(facts: TlsFacts, ca_bundle: str, now: dt.datetime | None = None) -> list[str]:
     """Claim: the certificates sent form a chain to a CA of the environment's bundle."""
+    return _per_certificate(facts, lambda f: _chain_findings(f, ca_bundle, now))
+
+
+def _chain_findings(facts: TlsFacts, ca_bundle: str, now: dt.datetime | None = None) -> list[str]:
     if facts.cert is None:
         return _no_cert(facts)
     reasons = chain_reasons(facts.cert, ca_bundle, now or dt.datetime.now(dt.UTC))
@@ -378,6 +399,10 @@ def hostname_matches(names: tuple[str, ...], server_name: str) -> bool:
 
 def hostname_findings(facts: TlsFacts) -> list[str]:
     """Claim: the certificate's subjectAltName covers the name clients ask for."""
+    return _per_certificate(facts, lambda f: _hostname_findings(f))
+
+
+def _hostname_findings(facts: TlsFacts) -> list[str]:
     if facts.cert is None:
         return _no_cert(facts)
     if hostname_matches(facts.cert.names, facts.server_name):
@@ -389,6 +414,10 @@ def hostname_findings(facts: TlsFacts) -> list[str]:
 def expiry_findings(facts: TlsFacts, min_days: int, now: dt.datetime) -> list[str]:
     """Claim: the certificate is valid now (past its notBefore, before its notAfter) and stays
     valid for at least ``min_days`` more days."""
+    return _per_certificate(facts, lambda f: _expiry_findings(f, min_days, now))
+
+
+def _expiry_findings(facts: TlsFacts, min_days: int, now: dt.datetime) -> list[str]:
     if facts.cert is None:
         return _no_cert(facts)
     cert = facts.cert
@@ -414,6 +443,10 @@ def expiry_findings(facts: TlsFacts, min_days: int, now: dt.datetime) -> list[st
 def lifespan_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     """Claim: the certificate's validity period (notBefore to notAfter) is at most the
     profile's maximum lifespan."""
+    return _per_certificate(facts, lambda f: _lifespan_findings(f, profile))
+
+
+def _lifespan_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     cert = facts.cert
     if cert is None:
         return _no_cert(facts)
@@ -431,6 +464,10 @@ def lifespan_findings(facts: TlsFacts, profile: Profile) -> list[str]:
 
 def key_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     """Claim: the certificate's key type, curve or RSA size, and signature are the profile's."""
+    return _per_certificate(facts, lambda f: _key_findings(f, profile))
+
+
+def _key_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     cert = facts.cert
     if cert is None:
         return _no_cert(facts)
@@ -463,6 +500,10 @@ def ocsp_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     """Claim (profiles with ``ocsp_staple``): an endpoint whose certificate names an OCSP
     responder staples its OCSP response. A certificate naming no responder (a private CA
     without OCSP) cannot be stapled: nothing to judge then."""
+    return _per_certificate(facts, lambda f: _ocsp_findings(f, profile))
+
+
+def _ocsp_findings(facts: TlsFacts, profile: Profile) -> list[str]:
     cert = facts.cert
     if cert is None:
         return _no_cert(facts)

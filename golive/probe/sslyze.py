@@ -200,17 +200,19 @@ def _chain(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> tup
     return tuple(out)
 
 
-def _cert(result: Any, ca_bundle: Path, untested: dict[str, str]) -> CertFacts | None:
+def _certs(result: Any, ca_bundle: Path, untested: dict[str, str]) -> list[CertFacts]:
+    """Every certificate the endpoint serves: sslyze finds one per key type it offers."""
     info = _result(result.certificate_info)
     if info is None:
         untested[tls.CERTIFICATE] = _why(result.certificate_info)
-        return None
-    if not info.certificate_deployments:
-        return None
-    deployment = info.certificate_deployments[0]
+        return []
+    bundle = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
+    return [_cert(d, bundle) for d in info.certificate_deployments]
+
+
+def _cert(deployment: Any, bundle: list[x509.Certificate]) -> CertFacts:
     chain: list[x509.Certificate] = list(deployment.received_certificate_chain)
     leaf = chain[0]
-    bundle = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
     key = leaf.public_key()
     if isinstance(key, ec.EllipticCurvePublicKey):
         kind, bits, curve = "ecdsa", key.key_size, key.curve.name
@@ -329,11 +331,13 @@ def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
             untested[tls.HTTP_HEADERS] = _why(result.http_headers)
         header = headers.strict_transport_security_header if headers else None
         hsts = header.max_age if header is not None else None
+    certs = _certs(result, ca_bundle, untested)
     return TlsFacts(
         endpoint=target.label,
         server_name=target.server_name,
         ciphers=ciphers,
-        cert=_cert(result, ca_bundle, untested),
+        cert=certs[0] if certs else None,
+        other_certs=tuple(certs[1:]),
         hsts_max_age=hsts,
         vulnerabilities=_vulnerabilities(result, set(ciphers), untested),
         key_exchanges=tuple(kex),

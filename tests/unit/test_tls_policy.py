@@ -382,3 +382,20 @@ def test_vulnerabilities_one_line_each_and_untested_ones_say_so() -> None:
         "lb1:443: CRIME (TLS compression enabled) could not be tested: connectivity issue: "
         "ConnectionResetError: reset by peer",
     ]
+
+
+def test_every_certificate_served_is_judged(intermediate: tp.Profile) -> None:
+    rsa = dataclasses.replace(
+        GOOD_CERT,
+        key_type="rsa",
+        key_bits=2048,
+        curve=None,
+        signature="sha256WithRSAEncryption",
+        not_after=NOW - dt.timedelta(days=2),
+    )
+    facts = dataclasses.replace(GOOD, other_certs=(rsa,))
+    assert tp.expiry_findings(facts, 30, NOW) == [
+        "lb1:443: (rsa certificate) certificate expired on 2025-12-30 (2 days ago)"
+    ]
+    assert tp.key_findings(facts, intermediate) == []
+    assert tp.lifespan_findings(facts, intermediate) == []
