@@ -118,10 +118,9 @@ def scan(
         _check_source(source)
     deadline = time.monotonic() + timeout
     swept, sweep_xml = _run(addresses, *sweep, source, timeout)
-    left = max(1.0, deadline - time.monotonic())
-    looked, second_xml = _run(addresses, *second, source, left)
-    return PortScanResult(
-        merge(swept, looked),
-        {"sweep": sweep_xml, "second look": second_xml},
-        source or "this machine",
-    )
+    xml = {"sweep": sweep_xml}
+    looked: dict[str, dict[Key, str]] = {}
+    if second[0]:  # the policy names ports to look at again
+        left = max(1.0, deadline - time.monotonic())
+        looked, xml["second look"] = _run(addresses, *second, source, left)
+    return PortScanResult(merge(swept, looked), xml, source or "this machine")
