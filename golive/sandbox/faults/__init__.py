@@ -38,7 +38,7 @@ Action = Annotated[
     | tlsfw.PostgresTls
     | tlsfw.NginxDhGroup
     | tlsfw.UdpService
-    | tlsfw.PortForward,
+    | tlsfw.TcpForward,
     Field(discriminator="kind"),
 ]
 

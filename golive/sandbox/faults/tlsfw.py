@@ -1,6 +1,6 @@
 """Fault actions of the TLS and firewall claims beyond lb1's certificate and the input chain:
 PostgreSQL's own certificate, a weak DH group on nginx, a UDP service opened in the firewall,
-a port forward (DNAT) to another host's service. See :mod:`.base` for the contract.
+a forgotten port forward to a firewalled service. See :mod:`.base` for the contract.
 
 Each TLS action waits until the server really serves what it injected (or healed), read over
 a TLS handshake: a service that refuses a new configuration keeps its old one (nginx and
@@ -14,7 +14,6 @@ import shutil
 import socket
 import ssl
 import struct
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ from golive.sandbox import pki
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction, edit_in_place, signal_service
 from golive.sandbox.faults.security import NftRule
-from golive.sandbox.process import run, spawn, stop
+from golive.sandbox.process import spawn, stop, wait_port
 from golive.sandbox.services import db
 
 # RFC 2409 (IKE) Oakley group 2: the well-known 1024-bit MODP group, generator 2.
@@ -225,32 +224,50 @@ class UdpService(FaultAction):
         rule.apply(sbx, host, True)
 
 
-class PortForward(FaultAction):
-    """A port forward, as a container runtime publishes a port: ``port`` on the host leads
-    (DNAT) to another host's service ``to`` ("app1:9100"), and the firewall accepts forwarded
-    traffic. Nothing listens on the forwarded port itself."""
+# Runs as the fault's relay: every connection to the listening address goes on to ``to``.
+_RELAY = """
+import asyncio, sys
+here, port, there, to = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+async def relay(reader, writer):
+    try:
+        up_reader, up_writer = await asyncio.open_connection(there, to, local_addr=(here, 0))
+    except OSError:
+        writer.close()
+        return
+    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+async def main():
+    server = await asyncio.start_server(relay, here, port)
+    await server.serve_forever()
+asyncio.run(main())
+"""
 
-    kind: Literal["port_forward"]
-    port: int = Field(gt=0, lt=65536)
+
+class TcpForward(FaultAction):
+    """A forgotten port forward: a relay on the host's ``port`` to a service ``to``
+    ("app2:9100") that the firewall keeps from others, and a rule opening ``port`` to
+    everyone (at the top of the input chain)."""
+
+    kind: Literal["tcp_forward"]
+    port: int = Field(gt=1023, lt=65536)
     to: str = Field(pattern=r"^[\w.-]+:\d+$")
 
-    def _table(self, host: str) -> str:
-        return f"golive_fault_fwd_{host}_{self.port}"
-
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
-        rule = NftRule(kind="nft_rule", rule="ct status dnat accept")
-        table = self._table(host)
+        address = sbx.address(host)
+        rule = NftRule(kind="nft_rule", rule=f"ip daddr {address} tcp dport {self.port} accept")
+        pidfile = sbx.pidfile(host, f"relay-{self.port}")
         if not inject:
-            run(["nft", "delete", "table", "ip", table], check=False)
             rule.apply(sbx, host, False)
+            stop(pidfile)
             return
-        dest_host, dest_port = self.to.rsplit(":", 1)
-        match = f"ip daddr {sbx.address(host)} tcp dport {self.port}"
-        dnat = f"dnat to {sbx.address(dest_host)}:{dest_port}"
-        spec = f"""table ip {table} {{
-    chain prerouting {{ type nat hook prerouting priority dstnat; policy accept; {match} {dnat}; }}
-    chain output {{ type nat hook output priority -100; policy accept; {match} {dnat}; }}
-}}
-"""
-        subprocess.run(["nft", "-f", "-"], input=spec, text=True, check=True, timeout=10)
+        there, to = self.to.rsplit(":", 1)
+        cmd = ["python3", "-c", _RELAY, address, str(self.port), sbx.address(there), to]
+        spawn(cmd, pidfile, sbx.log(host, f"relay-{self.port}"), user="nobody", cwd=Path("/tmp"))
+        wait_port(address, self.port, 10, f"{host} relay", pidfile)
         rule.apply(sbx, host, True)
