@@ -104,9 +104,17 @@ def _no_traceback_exit_4(golive: Golive, result: pytest.RunResult) -> str:
 
 
 def test_bad_date_in_signoff_is_reported_without_traceback(golive: Golive) -> None:
-    golive.write("signoffs.yml", {"change_board": {"who": "CB", "when": "2025-13-45",
-                                                   "scope": "release 2.0.0",
-                                                   "expires": "2099-12-31"}})
+    golive.write(
+        "signoffs.yml",
+        {
+            "change_board": {
+                "who": "CB",
+                "when": "2025-13-45",
+                "scope": "release 2.0.0",
+                "expires": "2099-12-31",
+            }
+        },
+    )
     r = golive.run(RAN)
     out = "\n".join(r.outlines + r.errlines)
     assert "Traceback" not in out
@@ -130,8 +138,12 @@ def test_waivers_and_signoffs_are_validated_before_any_check(
     assert where in out
 
 
-def _roles_env(tmp_path: Path, hosts_roles: dict[str, list[str]], roles: dict[str, object],
-               extra: dict[str, object] | None = None) -> ConfigError:
+def _roles_env(
+    tmp_path: Path,
+    hosts_roles: dict[str, list[str]],
+    roles: dict[str, object],
+    extra: dict[str, object] | None = None,
+) -> ConfigError:
     inventory = copy.deepcopy(INVENTORY)
     for name, host_roles in hosts_roles.items():
         inventory["hosts"][name]["roles"] = host_roles  # type: ignore[index]
