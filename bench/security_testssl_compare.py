@@ -30,12 +30,16 @@ SUMMARY = """## Reading it
 Every problem testssl.sh raises for a fault has a golive finding that names the same cause:
 protocols (TLS1, TLS1_1) → `test_protocol_versions`, one line per version; CBC suites
 (BEAST, LUCKY13) → `test_cipher_suites`, one line per suite and version; chain of trust →
-`test_certificate_chain`; expiry → `test_certificate_expiry`; name mismatch →
-`test_certificate_hostname`; HSTS → `test_hsts`. golive goes further in two places: a
-secp521r1 key (not in Mozilla's intermediate profile), which testssl.sh does not flag, and a
-policy minimum of days to expiry. One testssl.sh finding stands on the healthy sandbox too and
-golive does not judge it: `cert_revocation` (no CRL or OCSP URI), expected of the sandbox's
-private CA and not part of the Mozilla profile.
+`test_certificate_chain`, which says why (expired, not yet valid, an issuer the CA bundle does
+not hold); expiry → `test_certificate_expiry`; the validity period (`cert_validityPeriod`, on
+PostgreSQL's STARTTLS endpoint) → `test_certificate_lifespan`; RFC 2409's 1024-bit DH group
+(LOGJAM) → `test_key_exchange`, from the group each DHE suite really negotiated; name mismatch
+→ `test_certificate_hostname`, and only it (the chain check does not judge the name). golive
+goes further where testssl.sh raises nothing: a secp521r1 certificate key and the X448 and
+secp521r1 key-exchange curves (none in Mozilla's intermediate profile); and its expiry margin
+is the environment's policy (testssl.sh has fixed thresholds). One testssl.sh finding stands on the healthy sandbox too and golive does not
+judge it: `cert_revocation` (no CRL or OCSP URI), expected of the sandbox's private CA; golive
+requires OCSP stapling where a certificate names a responder.
 """
 
 
