@@ -399,7 +399,7 @@ def hostname_matches(names: tuple[str, ...], server_name: str) -> bool:
 
 def hostname_findings(facts: TlsFacts) -> list[str]:
     """Claim: the certificate's subjectAltName covers the name clients ask for."""
-    return _per_certificate(facts, lambda f: _hostname_findings(f))
+    return _per_certificate(facts, _hostname_findings)
 
 
 def _hostname_findings(facts: TlsFacts) -> list[str]:

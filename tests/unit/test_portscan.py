@@ -3,8 +3,12 @@ parsing (TCP and UDP) and reachability verdicts (no network)."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from golive.judge import firewall
 from golive.judge.predeploy import missing_listeners
+from golive.model.expectations.security import PortScan
 from golive.probe import listeners
 from golive.probe import nmap as portscan
 from golive.probe import reach as reachability
@@ -130,3 +134,11 @@ def test_an_undeclared_path_that_opens_is_a_finding() -> None:
         "db1 reaches app1 10.0.0.11:9100/tcp (open); no rule of the reachability matrix allows "
         "it and app1 does not expose it, so policy denies it"
     )
+
+
+def test_scan_options_must_scan_both_protocols() -> None:
+    with pytest.raises(ValidationError, match=r"-sU"):
+        PortScan(udp_ports="53", sweep="-sS -T5", confirm="-sT -sU")
+    with pytest.raises(ValidationError, match=r"TCP scan type"):
+        PortScan(udp_ports="53", sweep="-sS -sU", confirm="-sU --max-retries 2")
+    assert PortScan(udp_ports="53", sweep="-sS -sU -T5", confirm="-sT -sU").tcp_ports == "1-65535"

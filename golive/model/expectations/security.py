@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from golive.model.config import Strict
 from golive.model.expectations.section import Section
@@ -63,6 +63,16 @@ class PortScan(Strict):
         "-sU for UDP) and timing"
     )
     confirm: str = Field(description="nmap options of the second look (scan types, retries)")
+
+    @field_validator("sweep", "confirm")
+    @classmethod
+    def _scans_both_protocols(cls, options: str) -> str:
+        """Options without a TCP scan type or without -sU would leave a protocol unscanned
+        and its ports silently unjudged."""
+        words = options.split()
+        if not {"-sS", "-sT"} & set(words) or "-sU" not in words:
+            raise ValueError("must name a TCP scan type (-sS or -sT) and the UDP scan (-sU)")
+        return options
 
 
 class Ports(Strict):
