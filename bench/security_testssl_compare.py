@@ -37,9 +37,10 @@ PostgreSQL's STARTTLS endpoint) → `test_certificate_lifespan`; RFC 2409's 1024
 → `test_certificate_hostname`, and only it (the chain check does not judge the name). golive
 goes further where testssl.sh raises nothing: a secp521r1 certificate key and the X448 and
 secp521r1 key-exchange curves (none in Mozilla's intermediate profile); and its expiry margin
-is the environment's policy (testssl.sh has fixed thresholds). One testssl.sh finding stands on the healthy sandbox too and golive does not
-judge it: `cert_revocation` (no CRL or OCSP URI), expected of the sandbox's private CA; golive
-requires OCSP stapling where a certificate names a responder.
+is the environment's policy (testssl.sh has fixed thresholds). One testssl.sh finding stands
+on the healthy sandbox too and golive does not judge it: `cert_revocation` (no CRL or OCSP
+URI), expected of the sandbox's private CA; golive requires OCSP stapling where a certificate
+names a responder.
 """
 
 
