@@ -65,6 +65,12 @@ class Fault(Strict):
     expect: Expectation
     also: list[AlsoCaught] = []
     action: Action
+    # The matrix compares every fault's verdict serially and under xdist. A fault whose suite
+    # is long (a load run, a restore drill) and already proves its xdist rule elsewhere sets
+    # this to false: it then runs serially only, to keep the self-test within its budget.
+    xdist: bool = True
+    # Extra pytest options for the matrix's runs of this fault (e.g. a shorter load profile).
+    options: list[str] = []
 
     @property
     def suites(self) -> list[str]:
