@@ -15,12 +15,32 @@ from typing import Any, TypeVar
 from pydantic import create_model
 
 from golive.model.config import Strict
-from golive.model.expectations import integration, predeploy, roles, security, smoke
+from golive.model.expectations import (
+    backup,
+    integration,
+    monitoring,
+    performance,
+    predeploy,
+    roles,
+    rollback,
+    security,
+    smoke,
+)
 from golive.model.expectations.section import ByRole, Keyed, Section
 
 __all__ = ["SCHEMA", "SECTIONS", "SUITES", "ByRole", "Expectations", "K", "Keyed", "Section"]
 
-SUITES: tuple[ModuleType, ...] = (roles, smoke, predeploy, integration, security)
+SUITES: tuple[ModuleType, ...] = (
+    roles,
+    smoke,
+    predeploy,
+    integration,
+    security,
+    performance,
+    backup,
+    rollback,
+    monitoring,
+)
 
 K = TypeVar("K", bound=Keyed)
 
