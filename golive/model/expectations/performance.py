@@ -1,3 +1,170 @@
-"""Expectations of the performance suite (registered in expectations.SUITES)."""
+"""Expectations of the performance suite (registered in expectations.SUITES).
+
+``performance:`` in expectations.yml: named load profiles (users, spawn rate, duration, pace,
+workers) each with its per-endpoint SLO table (p95 and p99 in ms, error rate, minimum rps),
+how the load generator is watched for saturation, what the app nodes must keep in headroom
+and fair share while the load runs, and how a run is compared with the stored baseline.
+
+The SLO table is also what the rollback plan's performance trigger and ``golive watch``
+read: :meth:`Performance.slos` gives the table of the profile that gates the release.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from golive.model.config import Strict
+from golive.model.expectations.section import Section
+
+
+class Slo(Strict):
+    """The service level of one endpoint (a Locust request name, e.g. ``POST /api/orders``)."""
+
+    p95_ms: float = Field(gt=0, description="95th percentile response time, milliseconds")
+    p99_ms: float = Field(gt=0, description="99th percentile response time, milliseconds")
+    max_error_rate: float = Field(
+        ge=0, le=1, description="failed requests / requests, a fraction (0.01 = 1 %)"
+    )
+    min_rps: float = Field(ge=0, description="requests per second this endpoint must sustain")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Slo:
+        if self.p99_ms < self.p95_ms:
+            raise ValueError("p99_ms must be at least p95_ms")
+        return self
+
+
+class Profile(Strict):
+    """One load profile: how much load, for how long, and the SLOs it must meet.
+
+    Each simulated user runs one journey step per ``1 / pace`` seconds (Locust's
+    ``constant_throughput``), so the planned task rate is ``users * pace``; think time is
+    what remains of that interval after the response.
+    """
+
+    users: int = Field(gt=0, le=100_000, description="concurrent simulated users")
+    spawn_rate: float = Field(gt=0, description="users started per second")
+    duration_s: float = Field(gt=0, le=86_400, description="seconds of load, ramp-up included")
+    pace: float = Field(1.0, gt=0, description="journey steps per second per user")
+    workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Locust worker processes on this machine; 0 runs one local process",
+    )
+    expect_workers_timeout_s: float = Field(
+        20.0, gt=0, description="seconds the master waits for its workers to connect"
+    )
+    slos: dict[str, Slo] = Field(min_length=1, description="endpoint name -> its SLO")
+
+    @property
+    def ramp_s(self) -> float:
+        """Seconds until every user runs."""
+        return self.users / self.spawn_rate
+
+    @model_validator(mode="after")
+    def _ramp_fits(self) -> Profile:
+        if self.ramp_s >= self.duration_s:
+            raise ValueError(
+                f"users / spawn_rate = {self.ramp_s:g} s of ramp-up leaves no steady load "
+                f"in duration_s = {self.duration_s:g}"
+            )
+        return self
+
+
+class Generator(Strict):
+    """The load generator and when it is too busy to measure the system.
+
+    ``cgroup`` names the control group golive runs Locust's processes in (cgroup v2
+    ``cpu.max``, or v1 ``cpu.cfs_quota_us``); its CPU accounting and quota say how much of
+    the CPU it was allowed the generator used. Without it, Locust's own CPU readings decide.
+    """
+
+    locustfile: str = Field("trading.py", description="file under load/")
+    cgroup: str | None = Field(None, description="control group name of the generator")
+    max_cpu_percent: float = Field(
+        90.0,
+        gt=0,
+        le=100,
+        description="generator CPU (of what it may use) above which the run is inconclusive",
+    )
+    min_rate_ratio: float = Field(
+        0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
+    )
+    stop_timeout_s: float = Field(5.0, ge=0, description="Locust --stop-timeout")
+    grace_s: float = Field(
+        30.0,
+        gt=0,
+        description="seconds past the profile's duration before golive kills the run",
+    )
+
+
+class Headroom(Strict):
+    """What each app node must keep free while the load runs, and the fair share it takes."""
+
+    node_exporter_port: int = Field(9100, gt=0, lt=65536)
+    max_cpu_percent: float = Field(gt=0, le=100, description="busy CPU of the node")
+    min_memory_available_percent: float = Field(ge=0, le=100)
+    metrics_path: str = "/metrics"
+    request_metric: str = Field(description="the app's request counter (per node)")
+    fair_share_tolerance: float = Field(
+        gt=0,
+        lt=1,
+        description="a node's share of requests may differ from 1/N by this fraction of 1/N",
+    )
+
+
+class Baseline(Strict):
+    """How a run compares with the last GO run of the same environment and profile."""
+
+    directory: Path = Field(
+        Path("reports/baselines"),
+        description="where baselines are stored (one file per environment and profile)",
+    )
+    p95_tolerance: float = Field(
+        ge=0, description="a p95 more than this fraction above the baseline's is a regression"
+    )
+    min_shift_ms: float = Field(
+        0.0, ge=0, description="a p95 shift smaller than this many ms is never a regression"
+    )
+    alpha: float = Field(
+        0.01, gt=0, lt=0.5, description="Mann-Whitney U significance level (one-sided)"
+    )
+    min_samples: int = Field(20, gt=0, description="fewer samples per side: not compared")
+
+
+class Performance(Section):
+    """The performance suite: load profiles with their SLO tables, and how a run is judged."""
+
+    key: ClassVar[str] = "performance"
+
+    profile: str = Field(description="the profile that gates the release (and the watch)")
+    profiles: dict[str, Profile] = Field(min_length=1)
+    generator: Generator = Generator()
+    headroom: Headroom
+    baseline: Baseline
+    rollback_trigger: str = Field(
+        description="the profile whose SLO breach triggers the rollback plan's performance "
+        "trigger (normally the gating profile)"
+    )
+
+    @model_validator(mode="after")
+    def _profiles_named(self) -> Performance:
+        for field in ("profile", "rollback_trigger"):
+            name = getattr(self, field)
+            if name not in self.profiles:
+                raise ValueError(
+                    f"{field} {name!r} is not one of profiles: {', '.join(self.profiles)}"
+                )
+        return self
+
+    def selected(self, name: str | None = None) -> Profile:
+        """The named profile (``--load-profile``), else the gating one."""
+        return self.profiles[name or self.profile]
+
+    def slos(self, profile: str | None = None) -> dict[str, Slo]:
+        """The per-endpoint SLO table of a profile (default: the gating one)."""
+        return self.selected(profile).slos
