@@ -36,8 +36,10 @@ class Evidence:
         self._sink = sink  # (data, name, mime, extension): the report's attach
 
     def raw(self, name: str, data: bytes, mime: str, extension: str) -> EvidenceRecord:
-        """Redact and attach raw bytes (text is redacted; binary is attached as is)."""
-        data = self._redactor.data(data)
+        """Redact and attach raw bytes (JSON value by value, so it stays JSON; other text as
+        text; binary is attached as is)."""
+        json_doc = mime == "application/json" or extension == "json"
+        data = self._redactor.json(data) if json_doc else self._redactor.data(data)
         self._sink(data, name, mime, extension)
         rec = EvidenceRecord(name, mime, sha256(data))
         self._record(rec)

@@ -1,8 +1,20 @@
 """Redaction of secrets from everything golive attaches or writes.
 
-Removes the environment's secret values (plain, JSON-escaped and XML-escaped) and known
-patterns: PEM private key blocks, ``otpauth://`` URIs (TOTP seeds), ``password=...`` style
-assignments in properties, and passwords in URL user info.
+Masks secret VALUES, nothing else:
+
+- the environment's secret values, from its secrets file (plain, JSON-escaped and XML-escaped);
+- PEM private key blocks;
+- ``otpauth://`` URIs (they carry TOTP seeds);
+- the value of an obvious credential assignment: a key that *is* a credential name
+  (``password``, ``db.password``, ``client_secret``, ``access_token``, ...) given a literal
+  value: quoted (``password = "x"``, ``"token": "x"``), unquoted with no space
+  (``jdbc.password=x``), or alone on a YAML-like line (``password: x``);
+- the credential of an ``Authorization`` header and the password in a URL's user info.
+
+An ordinary word is never masked: "secret" in a sentence, a test named
+``test_login_without_totp_is_rejected``, a source line ``token = self.token(order)`` and
+sslyze's key ``"tls_extended_master_secret": {`` all pass unchanged. JSON is redacted
+structurally (values, never keys), so every JSON file stays JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +29,12 @@ from typing import Any
 from golive.report.files import WriteError, write_atomic
 
 MASK = "[REDACTED]"
+_CREDENTIAL = (
+    r"[\w.-]*"
+    r"(?:password|passwd|pwd|secret|token|api[_-]?key|totp[_-]?seed|private[_-]?key)"
+)
+_KEY = re.compile(rf"(?i){_CREDENTIAL}")
+_NOT_A_VALUE = r"(?!\[REDACTED\])(?!(?:true|false|on|off|yes|no|null|none)\b)"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
@@ -25,11 +43,22 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         f"-----BEGIN PRIVATE KEY-----{MASK}-----END PRIVATE KEY-----",
     ),
     (re.compile(r"otpauth://[^\s\"'<>\\]+"), f"otpauth://{MASK}"),
+    # "key": "value", key = 'value': a quoted literal
     (
         re.compile(
-            r"(?i)\b([\w.-]*(?:password|passwd|pwd|secret|totp|token)[\w.-]*"
-            r"[\"']?\s*[=:]\s*[\"']?)(?!\[REDACTED\]|(?:true|false|on|off|yes|no|null|none)\b)[^\s&;,\"'<>\\]+"
+            rf"(?i)(?<![\w.-])({_CREDENTIAL}[\"']?\s*[=:]\s*)([\"']){_NOT_A_VALUE}"
+            r"(?:(?!\2)[^\\\n]|\\.)+\2"
         ),
+        rf"\1\2{MASK}\2",
+    ),
+    # key=value (properties, query strings, command lines): no space around "="
+    (
+        re.compile(rf"(?i)(?<![\w.-])({_CREDENTIAL}=){_NOT_A_VALUE}(?![\"'])[^\s&;,\"'<>\\]+"),
+        rf"\1{MASK}",
+    ),
+    # a YAML-like line "  password: value" (one token, nothing else on the line)
+    (
+        re.compile(rf"(?im)^(\s*-?\s*{_CREDENTIAL}:[ \t]+){_NOT_A_VALUE}(?![\"'])[^\s\"']+[ \t]*$"),
         rf"\1{MASK}",
     ),
     (re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s\"'\\]+"), rf"\1{MASK}"),
@@ -38,6 +67,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 _TEXT_SUFFIXES = frozenset(
     {".json", ".txt", ".xml", ".properties", ".md", ".html", ".csv", ".log", ".yml", ".yaml", ""}
 )
+
+
+def credential_key(key: str) -> bool:
+    """Whether ``key`` names a credential (``password``, ``db.password``, ``api_key``, ...)."""
+    return _KEY.fullmatch(key) is not None
 
 
 class Redactor:
@@ -54,7 +88,7 @@ class Redactor:
         )
 
     def text(self, text: str) -> str:
-        """``text`` with every secret and secret pattern masked."""
+        """``text`` with every secret value and secret pattern masked."""
         if self._values is not None:
             text = self._values.sub(MASK, text)
         for pattern, repl in _PATTERNS:
@@ -70,30 +104,36 @@ class Redactor:
         out = self.text(text)
         return data if out == text else out.encode("utf-8")
 
-    def value(self, value: Any) -> Any:
-        """Redact every string of a JSON-like value."""
+    def value(self, value: Any, key: str | None = None) -> Any:
+        """A JSON-like value with every string redacted (keys are kept as they are); a string
+        under a credential key is masked whole."""
         if isinstance(value, str):
+            if key is not None and value and credential_key(key):
+                return MASK
             return self.text(value)
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+            return {k: self.value(v, str(k)) for k, v in value.items()}
         return value
 
-    def _json(self, data: bytes) -> bytes:
+    def json(self, data: bytes) -> bytes:
+        """Redact a JSON document structurally (it stays JSON); text that is not JSON as text."""
         try:
             doc = json.loads(data)
         except ValueError:
             return self.data(data)
         out = self.value(doc)
-        return data if out == doc else json.dumps(out).encode("utf-8")
+        if out == doc:
+            return data
+        return json.dumps(out, indent=2, ensure_ascii=False).encode("utf-8")
 
     def file(self, path: Path) -> bool:
         """Redact a text file in place (JSON value by value, so it stays JSON); True if changed."""
         if path.suffix.lower() not in _TEXT_SUFFIXES and not path.name.endswith("-attachment"):
             return False
         data = path.read_bytes()
-        out = self._json(data) if path.suffix.lower() == ".json" else self.data(data)
+        out = self.json(data) if path.suffix.lower() == ".json" else self.data(data)
         if out is data:
             return False
         try:

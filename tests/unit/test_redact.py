@@ -1,0 +1,122 @@
+"""Redaction masks secret values, private keys, TOTP seeds and credential assignments, and
+nothing else; JSON stays JSON (property tests with hypothesis)."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from golive.report.redact import MASK, Redactor
+
+# text that looks like a credential assignment, a key, a seed or a URL password: excluded from
+# "text without a secret" (the explicit examples below cover the ordinary words)
+_TRIGGER = re.compile(
+    r"(?i)(password|passwd|pwd|secret|token|api[_-]?key|totp[_-]?seed|private[_-]?key)"
+    r"[\"']?\s*[=:]|otpauth://|PRIVATE KEY|authorization|://[^\s]*@|\[REDACTED\]"
+)
+ORDINARY = [
+    "secret",
+    "the secret sauce is testing",
+    "token = self.token(order.account)",
+    'token: str = response.json()["token"]',
+    "test_login_without_totp_is_rejected: requests.exceptions.SSLError: bad handshake",
+    '"tls_extended_master_secret": {"supports_ems_extension": true},',
+    'body = {"password": self.env.secret(spec.password), "totp": self.totp(account)}',
+    "password: the account's password from the secrets file",
+    "secret: true",
+    "PGPASSWORD is not set",
+    "tokens issued: 3",
+]
+WORDS = st.sampled_from([*ORDINARY, "password", "pwd", "totp", "key", "=", ":", "{", '"'])
+TEXT = st.lists(st.one_of(st.text(max_size=40), WORDS), max_size=12).map(" ".join)
+SECRET = st.text(string.ascii_letters + string.digits + "!#%+/", min_size=8, max_size=32)
+
+
+@given(TEXT)
+@example("\n".join(ORDINARY))
+@settings(max_examples=300, deadline=None)
+def test_text_without_a_secret_passes_unchanged(text: str) -> None:
+    if _TRIGGER.search(text):
+        return
+    assert Redactor(["correct-horse-battery"]).text(text) == text
+
+
+@pytest.mark.parametrize("line", ORDINARY)
+def test_ordinary_words_and_source_lines_are_not_masked(line: str) -> None:
+    assert Redactor().text(line) == line
+
+
+@given(TEXT, SECRET, TEXT)
+@settings(max_examples=300, deadline=None)
+def test_text_with_a_secret_has_exactly_that_value_masked(
+    before: str, secret: str, after: str
+) -> None:
+    text = before + secret + after
+    at = text.find(secret)
+    # exactly one occurrence (also counting overlapping ones), where it was put
+    if _TRIGGER.search(before + after) or at != len(before) or text.find(secret, at + 1) >= 0:
+        return
+    assert Redactor([secret]).text(text) == before + MASK + after
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ('password = "hunter2"', 'password = "[REDACTED]"'),
+        ("spring.datasource.password=hunter2", "spring.datasource.password=[REDACTED]"),
+        ("PGPASSWORD=hunter2 psql -h db1", "PGPASSWORD=[REDACTED] psql -h db1"),
+        ("  password: hunter2", "  password: [REDACTED]"),
+        ('{"api_key": "abc123"}', '{"api_key": "[REDACTED]"}'),
+        ("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: Bearer [REDACTED]"),
+        ("postgresql://qa:hunter2@db1/trading", "postgresql://qa:[REDACTED]@db1/trading"),
+        ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP", "otpauth://[REDACTED]"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----[REDACTED]-----END PRIVATE KEY-----",
+        ),
+    ],
+)
+def test_credential_assignments_keys_and_seeds_are_masked(text: str, masked: str) -> None:
+    assert Redactor().text(text) == masked
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | SECRET,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.one_of(st.text(max_size=12), st.sampled_from(ORDINARY)), inner,
+                          max_size=4)
+    ),
+    max_leaves=20,
+)  # fmt: skip
+
+
+def _keys(doc: object) -> list[str]:
+    if isinstance(doc, dict):
+        return [k for key, v in doc.items() for k in (key, *_keys(v))]
+    if isinstance(doc, list):
+        return [k for v in doc for k in _keys(v)]
+    return []
+
+
+@given(JSON, SECRET)
+@settings(max_examples=200, deadline=None)
+def test_json_stays_valid_with_its_keys(doc: object, secret: str) -> None:
+    raw = json.dumps({"tls_extended_master_secret": {"ok": True}, "v": doc, "s": secret})
+    out = Redactor([secret]).json(raw.encode())
+    parsed = json.loads(out)
+    assert _keys(parsed) == _keys(json.loads(raw))
+    assert secret not in out.decode()
+    assert parsed["s"] == MASK
+    assert parsed["tls_extended_master_secret"] == {"ok": True}
+
+
+def test_sslyze_like_json_attached_as_text_stays_json() -> None:
+    raw = b'{"tls_extended_master_secret": {\n  "result": {"supports_ems_extension": true}}}'
+    assert json.loads(Redactor().data(raw)) == json.loads(raw)
+    assert Redactor().json(raw) == raw
