@@ -93,18 +93,23 @@ def cmd_certificate(args: argparse.Namespace) -> int:
 
 def cmd_bundle(args: argparse.Namespace) -> int:
     if args.verify:
-        problems = bundle.verify(Path(args.verify))
-        for p in problems:
+        allowed = Path(args.allowed_signers) if args.allowed_signers else None
+        found = bundle.verify(Path(args.verify), allowed)
+        for p in found.problems:
             print(p, file=sys.stderr)
-        print(f"{args.verify}: {'TAMPERED' if problems else 'intact'}")
-        return 1 if problems else 0
+        print(found.summary(Path(args.verify)))
+        return 0 if found.ok else 1
+    if args.allowed_signers:
+        raise UsageError("--allowed-signers goes with --verify FILE")
     root = _reports(args)
     doc = read_verdict(root)
     scope = doc["scope"]
     assert isinstance(scope, dict)
     out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"
-    path, count = bundle.create(root, out)
-    print(f"bundle: {path} ({count} files)\nsha256: {sha256_file(path)}")
+    key = Path(args.sign) if args.sign else None
+    path, count = bundle.create(root, out, key)
+    signed = f"signed with {key} (namespace {bundle.NAMESPACE})" if key else "unsigned"
+    print(f"bundle: {path} ({count} files, {signed})\nsha256: {sha256_file(path)}")
     return 0
 
 
@@ -136,7 +141,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("certificate", parents=[reports], help="write the certificate (md, html)")
     p.set_defaults(func=cmd_certificate)
     p = sub.add_parser("bundle", parents=[reports], help="bundle results, verdict, certificate")
-    p.add_argument("--verify", metavar="FILE", help="check a bundle against its manifest")
+    p.add_argument("--sign", metavar="KEY", help="sign the manifest with this SSH key")
+    p.add_argument(
+        "--verify", metavar="FILE", help="check a bundle: its signature, then its manifest"
+    )
+    p.add_argument(
+        "--allowed-signers",
+        metavar="FILE",
+        help="with --verify: ssh-keygen allowed-signers file the signer must be in",
+    )
     p.set_defaults(func=cmd_bundle)
     p = sub.add_parser("plan-coverage", help="list plan items with the checks covering them")
     p.add_argument("--env", help="environment to collect against (default: $GOLIVE_ENV or sandbox)")
