@@ -1,3 +1,84 @@
 """Expectations of the backup suite (registered in expectations.SUITES)."""
 
 from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from golive.model.config import Strict
+from golive.model.expectations.section import Section
+
+
+class BackupSchedule(Strict):
+    """The schedule entry (a cron file named by a host variable of the database hosts) that
+    runs the backup job: its line must name ``command_contains``."""
+
+    file_var: str
+    command_contains: str
+
+
+class BaseBackupJob(Strict):
+    """The ``pg_basebackup`` + ``pg_dump`` job: the directory of its backups (a host variable
+    of the database hosts), the shell pattern naming one backup in it, and what a backup
+    holds: a plain base backup with its ``backup_manifest``, a custom-format dump, and the
+    job's own manifest (``taken_at``, ``row_counts``, ``files`` with their sha256)."""
+
+    location_var: str
+    pattern: str = "20*Z"
+    manifest: str = "manifest.json"
+    base: str = "base"
+    dump: str
+    min_backups: int = Field(default=1, ge=1)
+    keep: int = Field(ge=1, description="the most backups the job keeps (older are pruned)")
+
+
+class PgBackRest(Strict):
+    """pgBackRest: the command (with its ``--config``), the stanza, and its retention."""
+
+    command: str
+    stanza: str
+    min_full: int = Field(default=1, ge=1)
+    keep_full: int = Field(ge=1)
+
+
+class RestoreDrill(Strict):
+    """The disaster-recovery drill: on the hosts of ``role`` (never a database host), restore
+    the newest base backup into ``datadir``, start PostgreSQL there on ``port`` (its socket in
+    ``socket_dir``), and wait at most ``start_timeout_s`` for it to answer."""
+
+    role: str
+    datadir: str
+    socket_dir: str
+    port: int = Field(gt=0, lt=65536)
+    log: str
+    start_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class Backup(Section):
+    """The backups of the database hosts (``role``): how to run their tools (``run_as``, a
+    command prefix such as ``sudo -n -u postgres``; ``pg_bin``), the RPO and RTO, the key
+    tables whose exact row counts a restore must give back, the scratch database a restore
+    check may create and drop, both tools (the base-backup job, pgBackRest) and the drill.
+    ``timeout_s`` bounds every remote command (on the host, with ``timeout``)."""
+
+    key: ClassVar[str] = "backup"
+
+    role: str
+    run_as: str
+    pg_bin: str
+    socket_dir: str
+    port: int = Field(gt=0, lt=65536)
+    database: str
+    scratch_database: str = Field(pattern=r"^golive_[a-z0-9_]+$")
+    key_tables: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]] = Field(min_length=1)
+    rpo_hours: float = Field(gt=0)
+    rto_seconds: float = Field(gt=0)
+    timeout_s: float = Field(default=25.0, gt=0)
+    schedule: BackupSchedule
+    job: BaseBackupJob
+    pgbackrest: PgBackRest | None = None
+    drill: RestoreDrill
+
+    def roles_named(self) -> set[str]:
+        return {self.role, self.drill.role}

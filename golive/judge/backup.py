@@ -1,0 +1,439 @@
+"""Judge backups from what their tools printed: pure functions, facts in, finding lines out.
+
+Backup tools fail open: ``pgbackrest verify`` exits 0 while it reports ``status: error``
+(pgbackrest issue 2502), ``psql`` exits 0 on SQL errors without ``ON_ERROR_STOP``, a shell
+pipeline hides ``pg_restore``'s status. Every judge here reads the tool's output and requires
+the positive statement of success; an exit status of 0 alone is never a pass, and output that
+says nothing (no stanza, no backup, no summary line) is a finding ("cannot tell") too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+UTC = dt.UTC
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO 8601 time (``2026-11-20T02:00:00Z``) as an aware UTC datetime."""
+    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def stamp(value: dt.datetime) -> str:
+    """A time the way findings say it: ``2026-11-20T02:00Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def span(seconds: float) -> str:
+    """A duration for a change-board reader: ``40 s``, ``12 min``, ``6.5 h``, ``3 days``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
+    return f"{seconds / 86400:.1f} days".replace(".0 days", " days")
+
+
+# -- the base-backup job's own manifest -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobManifest:
+    """``manifest.json`` of one backup of the job: when it was taken, the per-table row counts
+    at that time, and the sha256 of each file (relative to the backup's directory)."""
+
+    taken_at: dt.datetime
+    database: str
+    row_counts: dict[str, int]
+    files: dict[str, str]
+
+
+def parse_manifest(where: str, text: str) -> JobManifest:
+    """The job's manifest; ValueError naming ``where`` and what is wrong with it."""
+    try:
+        data = json.loads(text)
+        taken = parse_time(str(data["taken_at"]))
+        counts = {str(k): int(v) for k, v in dict(data["row_counts"]).items()}
+        files = {str(k): str(v).lower() for k, v in dict(data["files"]).items()}
+        database = str(data["database"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{where} is not a valid backup manifest ({exc})"[:300]) from None
+    if not files:
+        raise ValueError(f"{where} lists no file checksums")
+    return JobManifest(taken, database, counts, files)
+
+
+# -- schedule ---------------------------------------------------------------------------------
+
+_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("dow", 0, 7))
+_MACROS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+def _cron_field(text: str, low: int, high: int) -> set[int]:
+    values: set[int] = set()
+    for part in text.split(","):
+        rng, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if rng == "*":
+            start, end = low, high
+        elif "-" in rng:
+            a, b = rng.split("-", 1)
+            start, end = int(a), int(b)
+        else:
+            start = int(rng)
+            end = high if step_text else start
+        if not (low <= start <= end <= high) or step < 1:
+            raise ValueError(f"{text!r} is outside {low}-{high}")
+        values.update(range(start, end + 1, step))
+    return values
+
+
+def cron_schedule(line: str) -> tuple[str, str] | None:
+    """(schedule, command) of an active cron.d line (five fields or a macro, a user, the
+    command); None for a comment, a blank or an environment assignment."""
+    text = line.strip()
+    if not text or text.startswith("#") or re.match(r"^[A-Za-z_][A-Za-z0-9_]*\s*=", text):
+        return None
+    parts = text.split()
+    if parts[0].startswith("@"):
+        return (parts[0], " ".join(parts[2:])) if len(parts) >= 3 else None
+    if len(parts) < 7:
+        return None
+    return " ".join(parts[:5]), " ".join(parts[6:])
+
+
+def cron_max_gap(schedule: str, start: dt.date | None = None) -> dt.timedelta | None:
+    """The longest time between two runs of a cron schedule over the four years from
+    ``start`` (default 2026-01-01; a leap day included); None when it runs at most once
+    then. ValueError if malformed."""
+    if schedule == "@reboot":
+        return None
+    fields = _MACROS.get(schedule, schedule).split()
+    if len(fields) != 5:
+        raise ValueError(f"{schedule!r} does not have five fields")
+    minute, hour, day, month, dow = (
+        _cron_field(f, lo, hi) for f, (_, lo, hi) in zip(fields, _FIELDS, strict=True)
+    )
+    dow = {d % 7 for d in dow}
+    day_any, dow_any = fields[2] == "*", fields[4] == "*"
+    times = sorted(h * 60 + m for h in hour for m in minute)  # minutes into a run day
+    first = start or dt.date(2026, 1, 1)
+    days = []
+    for offset in range(4 * 366):
+        d = first + dt.timedelta(days=offset)
+        by_day, by_dow = d.day in day, (d.isoweekday() % 7) in dow
+        # cron: when both day fields are restricted, either one matching suffices
+        if d.month in month and (
+            (by_day and by_dow) if (day_any or dow_any) else (by_day or by_dow)
+        ):
+            days.append(offset)
+    if len(days) * len(times) < 2:
+        return None
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    gaps += [(b - a) * 1440 - times[-1] + times[0] for a, b in itertools.pairwise(days)]
+    return dt.timedelta(minutes=max(gaps))
+
+
+def schedule_findings(
+    host: str, path: str, text: str, command_contains: str, rpo: dt.timedelta
+) -> list[str]:
+    """The schedule file holds an active entry running the backup job at least once per RPO."""
+    entries = [
+        entry
+        for line in text.splitlines()
+        if (entry := cron_schedule(line)) is not None and command_contains in entry[1]
+    ]
+    if not entries:
+        return [f"{host}: no active schedule entry in {path} runs {command_contains}"]
+    gaps = []
+    for schedule, _ in entries:
+        try:
+            gap = cron_max_gap(schedule)
+        except ValueError as exc:
+            return [f"{host}: {path}: schedule {schedule!r} is not valid cron ({exc})"]
+        if gap is not None:
+            gaps.append(gap)
+    if not gaps:
+        return [f"{host}: {path}: the backup job's schedule never repeats"]
+    best = min(gaps)
+    if best > rpo:
+        return [
+            f"{host}: {path} runs {command_contains} every {span(best.total_seconds())} at "
+            f"most, RPO is {span(rpo.total_seconds())}"
+        ]
+    return []
+
+
+# -- age and retention ------------------------------------------------------------------------
+
+
+def age_finding(
+    host: str, what: str, taken_at: dt.datetime | None, now: dt.datetime, rpo: dt.timedelta
+) -> str | None:
+    """The newest backup of ``what`` is younger than the RPO (and not from the future)."""
+    if taken_at is None:
+        return f"{host}: {what}: no backup at all, RPO is {span(rpo.total_seconds())}"
+    age = now - taken_at
+    if age < -dt.timedelta(minutes=5):
+        return f"{host}: {what}: newest backup {stamp(taken_at)} is in the future (clock?)"
+    if age > rpo:
+        return (
+            f"{host}: {what}: newest backup {stamp(taken_at)} is {span(age.total_seconds())} "
+            f"old, RPO is {span(rpo.total_seconds())}"
+        )
+    return None
+
+
+def retention_finding(host: str, what: str, count: int, minimum: int, keep: int) -> str | None:
+    """At least ``minimum`` complete backups are kept, and no more than ``keep`` (pruning
+    works, so the backup volume does not fill)."""
+    if count < minimum:
+        return f"{host}: {what}: {count} complete backup(s) kept, retention requires {minimum}"
+    if count > keep:
+        return (
+            f"{host}: {what}: {count} backups kept, retention keeps {keep} (old backups "
+            "are not pruned)"
+        )
+    return None
+
+
+# -- pg_verifybackup, checksums, restores, counts ---------------------------------------------
+
+
+def verifybackup_finding(host: str, path: str, rc: int, stdout: str, stderr: str) -> str | None:
+    """``pg_verifybackup`` passed: exit 0, its "successfully verified" line, no error line."""
+    out = f"{stdout}\n{stderr}"
+    errors = [
+        line.split("error:", 1)[1].strip()
+        for line in out.splitlines()
+        if "error:" in line or "FATAL" in line
+    ]
+    if rc == 0 and not errors and "backup successfully verified" in out:
+        return None
+    why = "; ".join(errors[:3]) or (
+        f"exit {rc}" if rc else "no 'backup successfully verified' line in its output"
+    )
+    return f"{host}: base backup {path} does not verify: {why}"[:600]
+
+
+def checksum_findings(
+    host: str, backup: str, expected: Mapping[str, str], actual: Mapping[str, str | None]
+) -> list[str]:
+    """Every file the manifest lists exists and has its sha256."""
+    found = []
+    for name, want in sorted(expected.items()):
+        have = actual.get(name)
+        if have is None:
+            found.append(f"{host}: {backup}/{name} is missing (the manifest lists it)")
+        elif have.lower() != want.lower():
+            found.append(
+                f"{host}: {backup}/{name} sha256 {have[:12]}… differs from the manifest's "
+                f"{want[:12]}…"
+            )
+    return found
+
+
+def restore_finding(host: str, what: str, rc: int, stderr: str) -> str | None:
+    """A restore (``pg_restore --exit-on-error``, ``psql -v ON_ERROR_STOP=1``) succeeded: exit 0
+    and no error line (some tools print errors and still exit 0)."""
+    errors = [
+        line.strip()
+        for line in stderr.splitlines()
+        if re.search(r"\berror:|\bERROR:|\bFATAL:", line)
+    ]
+    if rc == 0 and not errors:
+        return None
+    why = "; ".join(errors[:2]) or f"exit {rc}"
+    return f"{host}: {what} failed: {why}"[:600]
+
+
+def count_findings(
+    host: str,
+    what: str,
+    key_tables: Iterable[str],
+    expected: Mapping[str, int],
+    actual: Mapping[str, int | None],
+) -> list[str]:
+    """Each key table holds exactly the rows the backup's manifest recorded."""
+    found = []
+    for table in key_tables:
+        want, have = expected.get(table), actual.get(table)
+        if want is None:
+            found.append(f"{host}: {what}: the manifest records no row count for {table}")
+        elif have is None:
+            found.append(f"{host}: {what}: table {table} is missing")
+        elif have != want:
+            found.append(f"{host}: {what}: {table} has {have} rows, the manifest says {want}")
+    return found
+
+
+# -- pgBackRest -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepoBackup:
+    label: str
+    kind: str
+    stopped: dt.datetime | None
+    error: bool | None  # None: the tool did not say
+
+
+def pgbackrest_info(host: str, stanza: str, text: str) -> tuple[list[str], list[RepoBackup]]:
+    """``pgbackrest info --output=json``: the stanza is there with ``status.code`` 0 (and each
+    repository's too), and no backup carries ``error: true``. Returns the findings and the
+    stanza's backups, oldest first."""
+    where = f"{host}: pgBackRest stanza {stanza}"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return [f"{where}: `info --output=json` printed no JSON ({exc})"[:300]], []
+    entry = (
+        next((e for e in data if isinstance(e, dict) and e.get("name") == stanza), None)
+        if isinstance(data, list)
+        else None
+    )
+    if entry is None:
+        return [f"{where}: not in `info` output"], []
+    found = []
+    status = entry.get("status") or {}
+    if status.get("code") != 0:
+        found.append(f"{where}: status {status.get('code')!r} ({status.get('message', '?')})")
+    for repo in entry.get("repo") or []:
+        rs = repo.get("status") or {}
+        if rs.get("code") != 0:
+            found.append(
+                f"{where}: repo{repo.get('key', '?')} status {rs.get('code')!r} "
+                f"({rs.get('message', '?')})"
+            )
+    backups = []
+    for b in entry.get("backup") or []:
+        stop = (b.get("timestamp") or {}).get("stop")
+        error = b.get("error")
+        backups.append(
+            RepoBackup(
+                str(b.get("label", "?")),
+                str(b.get("type", "?")),
+                dt.datetime.fromtimestamp(stop, UTC) if isinstance(stop, int | float) else None,
+                error if isinstance(error, bool) else None,
+            )
+        )
+    for b in backups:
+        if b.error is None:
+            found.append(f"{where}: backup {b.label}: `info` does not say whether it has errors")
+        elif b.error:
+            found.append(f"{where}: backup {b.label} has errors (info: error=true)")
+    return found, backups
+
+
+_VERIFY_BACKUP = re.compile(
+    r"backup: (?P<label>\S+), status: (?P<status>[\w-]+), total files checked: (?P<checked>\d+),"
+    r" total valid files: (?P<valid>\d+)"
+)
+_VERIFY_DETAIL = re.compile(
+    r"missing: (?P<missing>\d+), checksum invalid: (?P<checksum>\d+), "
+    r"size invalid: (?P<size>\d+), other: (?P<other>\d+)"
+)
+_KINDS = {
+    "missing": "missing",
+    "checksum": "checksum invalid",
+    "size": "size invalid",
+    "other": "other",
+}
+
+
+def pgbackrest_verify(host: str, stanza: str, text: str) -> list[str]:
+    """``pgbackrest verify --output=text --verbose``: the stanza's ``status: ok``, every backup
+    ``status: valid`` with all its files valid, at least one backup checked. (verify exits 0
+    on errors, so its status is never used.)"""
+    where = f"{host}: pgBackRest verify of stanza {stanza}"
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == f"stanza: {stanza}"), None)
+    if start is None:
+        return [f"{where}: the stanza is not in its output"]
+    block = []
+    for line in lines[start + 1 :]:
+        if line.startswith("stanza: "):
+            break
+        block.append(line.strip())
+    status = next((ln.split(":", 1)[1].strip() for ln in block if ln.startswith("status:")), None)
+    found = []
+    if status != "ok":
+        found.append(f"{where}: status {status or 'missing'}")
+    checked = 0
+    for i, line in enumerate(block):
+        match = _VERIFY_BACKUP.match(line)
+        if not match:
+            continue
+        checked += 1
+        detail = _VERIFY_DETAIL.match(block[i + 1]) if i + 1 < len(block) else None
+        bad = int(match["checked"]) - int(match["valid"])
+        if match["status"] != "valid" or bad:
+            what = (
+                ", ".join(f"{detail[k]} {label}" for k, label in _KINDS.items() if int(detail[k]))
+                if detail
+                else f"{bad} invalid"
+            )
+            found.append(
+                f"{where}: backup {match['label']} is {match['status']} ({what or 'no count'} "
+                f"of {match['checked']} files)"
+            )
+    if not checked:
+        found.append(f"{where}: no backup was verified")
+    return found
+
+
+# -- the restore drill ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrillFacts:
+    """What a restore drill measured: the seconds from its start to the verified query, the
+    newest commit the restored instance holds, the backup's time, and when it ran."""
+
+    rto_s: float
+    newest_commit: dt.datetime | None
+    backup_taken: dt.datetime
+    now: dt.datetime
+
+
+def drill_findings(host: str, facts: DrillFacts, rto: dt.timedelta, rpo: dt.timedelta) -> list[str]:
+    """The RTO measured is within the expectation, and so is the RPO achieved: the data
+    lost if the database were lost now (now minus the newest restored commit). A restored
+    instance whose newest commit is after the backup's time is impossible (a clock problem,
+    or the wrong backup restored)."""
+    found = []
+    if facts.rto_s > rto.total_seconds():
+        found.append(
+            f"{host}: restore drill took {span(facts.rto_s)} to a verified query, RTO is "
+            f"{span(rto.total_seconds())}"
+        )
+    if facts.newest_commit is None:
+        found.append(f"{host}: the restored instance reports no commit time (RPO unknown)")
+        return found
+    lost = (facts.now - facts.newest_commit).total_seconds()
+    if lost > rpo.total_seconds():
+        found.append(
+            f"{host}: restored data ends at {stamp(facts.newest_commit)}, "
+            f"{span(lost)} before now, RPO is {span(rpo.total_seconds())}"
+        )
+    if facts.newest_commit > facts.backup_taken + dt.timedelta(minutes=5):
+        found.append(
+            f"{host}: restored data ends at {stamp(facts.newest_commit)}, after the backup's "
+            f"time {stamp(facts.backup_taken)}"
+        )
+    return found

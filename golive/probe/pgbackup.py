@@ -1,0 +1,234 @@
+"""Talk to a database host's backups: list them, read their manifests, run the tools.
+
+Every command runs on the host through Testinfra (``Target.run``, under the SSH command
+deadline), as the backups' owner (the environment's ``run_as`` prefix, e.g.
+``sudo -n -u postgres``), and bounded on the host by ``timeout`` (``backup.timeout_s``).
+Commands are single programs: no pipeline can hide a status. The tools' exit codes and output
+are returned as they are; judging them is :mod:`golive.judge.backup`'s job.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from golive.model.expectations.backup import Backup
+from golive.probe.hosts import Target
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A command's exit status and output."""
+
+    command: str
+    rc: int
+    stdout: str
+    stderr: str
+
+    def log(self) -> str:
+        return f"$ {self.command}\n[exit {self.rc}]\n{self.stdout}{self.stderr}"
+
+
+def run(target: Target, spec: Backup, *argv: str, timeout: float | None = None) -> Ran:
+    """Run ``argv`` as the backups' owner, killed on the host after its timeout (124: timed
+    out)."""
+    limit = timeout if timeout is not None else spec.timeout_s
+    command = f"timeout -k 5 {limit:g} {spec.run_as} " + " ".join(shlex.quote(a) for a in argv)
+    out: Any = target.run(command)
+    return Ran(command, int(out.rc), str(out.stdout), str(out.stderr))
+
+
+def tool(spec: Backup, name: str) -> str:
+    """A PostgreSQL client program of the environment's version."""
+    return f"{spec.pg_bin.rstrip('/')}/{name}"
+
+
+def backups(target: Target, spec: Backup) -> list[str]:
+    """The job's backup directories on the host, oldest first (their names sort by time).
+    AssertionError naming host and cause when the location cannot be listed."""
+    location = target.var(spec.job.location_var)
+    out = run(
+        target,
+        spec,
+        "find",
+        location,
+        "-mindepth",
+        "1",
+        "-maxdepth",
+        "1",
+        "-type",
+        "d",
+        "-name",
+        spec.job.pattern,
+    )
+    if out.rc != 0:
+        raise AssertionError(
+            f"{target.name}: cannot list backups in {location}: "
+            f"{(out.stderr.strip() or f'exit {out.rc}')[:200]}"
+        )
+    return sorted(out.stdout.split())
+
+
+def read(target: Target, spec: Backup, path: str) -> str | None:
+    """A file's text read as the backups' owner; None when it cannot be read."""
+    out = run(target, spec, "cat", path)
+    return out.stdout if out.rc == 0 else None
+
+
+def sha256(target: Target, spec: Backup, paths: list[str]) -> dict[str, str | None]:
+    """Each path's sha256 (None: absent or unreadable), one ``sha256sum`` for all of them."""
+    found: dict[str, str | None] = dict.fromkeys(paths)
+    if not paths:
+        return found
+    out = run(target, spec, "sha256sum", "--", *paths)
+    for line in out.stdout.splitlines():
+        digest, _, name = line.partition("  ")
+        if name in found and len(digest) == 64:
+            found[name] = digest
+    return found
+
+
+def psql(target: Target, spec: Backup, database: str, sql: str, **where: Any) -> Ran:
+    """One SQL command through ``psql`` with ``ON_ERROR_STOP`` (psql exits 0 on SQL errors
+    without it), unaligned tuples only, on the local socket (``socket_dir``, ``port``; or
+    those given)."""
+    return run(
+        target,
+        spec,
+        tool(spec, "psql"),
+        "-X",
+        "-A",
+        "-t",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        str(where.get("socket_dir", spec.socket_dir)),
+        "-p",
+        str(where.get("port", spec.port)),
+        "-d",
+        database,
+        "-c",
+        sql,
+    )
+
+
+def count_sql(tables: list[str]) -> str:
+    """Exact ``count(*)`` of each table, one ``name|count`` row each (never an estimate)."""
+    return " UNION ALL ".join(
+        f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables
+    )  # names are validated identifiers (expectations)
+
+
+def parse_counts(text: str) -> dict[str, int | None]:
+    counts: dict[str, int | None] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition("|")
+        if sep and value.strip().isdigit():
+            counts[name.strip()] = int(value)
+    return counts
+
+
+def pgbackrest(target: Target, spec: Backup, *argv: str) -> Ran:
+    """A pgBackRest command on the environment's stanza."""
+    assert spec.pgbackrest is not None, "expectations.yml backup.pgbackrest is not declared"
+    rest = spec.pgbackrest
+    return run(target, spec, *shlex.split(rest.command), f"--stanza={rest.stanza}", *argv)
+
+
+def commit_sql(tables: list[str]) -> str:
+    """The newest commit the instance knows of: the last one it recorded, or the newest
+    commit time of a key table's rows (needs ``track_commit_timestamp``; '' when unknown)."""
+    rows = " UNION ALL ".join(
+        f'SELECT max(pg_xact_commit_timestamp(xmin)) FROM "{t}"' for t in tables
+    )
+    return (
+        "SELECT coalesce(to_char(max(ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+        f" FROM (SELECT (pg_last_committed_xact()).timestamp AS ts UNION ALL {rows}) AS commits"
+    )
+
+
+@dataclass
+class DrillRun:
+    """A restore drill on the drill host: each phase's command and seconds, in order."""
+
+    host: str
+    phases: list[tuple[str, float, Ran]]
+
+    def log(self) -> str:
+        lines = [f"restore drill on {self.host}"]
+        total = 0.0
+        for name, seconds, ran in self.phases:
+            total += seconds
+            lines.append(f"\n== {name}: {seconds:.2f} s (cumulative {total:.2f} s)\n{ran.log()}")
+        return "\n".join(lines)
+
+
+def _pg_ctl(spec: Backup, *argv: str) -> list[str]:
+    return [tool(spec, "pg_ctl"), "-D", spec.drill.datadir, *argv]
+
+
+def drill_phase(
+    target: Target,
+    spec: Backup,
+    run_: DrillRun,
+    name: str,
+    *argv: str,
+    timeout: float | None = None,
+) -> Ran:
+    """Run one phase of the drill on the drill host, timed and logged."""
+    started = time.monotonic()
+    ran = run(target, spec, *argv, timeout=timeout)
+    run_.phases.append((name, time.monotonic() - started, ran))
+    return ran
+
+
+def drill_restore(target: Target, spec: Backup, run_: DrillRun, base: str) -> Ran:
+    """Clear the drill's data directory and copy the base backup into it (the backup's
+    location must be readable from the drill host)."""
+    d = spec.drill
+    drill_phase(target, spec, run_, "clear", "rm", "-rf", "--", d.datadir)
+    drill_phase(target, spec, run_, "socket directory", "mkdir", "-p", "--", d.socket_dir)
+    return drill_phase(target, spec, run_, "restore", "cp", "-a", "--", base, d.datadir)
+
+
+def drill_start(target: Target, spec: Backup, run_: DrillRun) -> Ran:
+    """Start the restored instance: socket only (no TCP listener), no WAL archiving (it must
+    never push into the live database's archive), no TLS; wait until it accepts
+    connections (crash recovery from the backup's WAL included)."""
+    d = spec.drill
+    options = (
+        f"-c listen_addresses='' -c port={d.port} -c unix_socket_directories={d.socket_dir} "
+        "-c archive_mode=off -c ssl=off"
+    )
+    wait = f"{d.start_timeout_s:g}"
+    return drill_phase(
+        target, spec, run_, "start and recover",
+        *_pg_ctl(spec, "-l", d.log, "-w", "-t", wait, "-o", options, "start"),
+        timeout=d.start_timeout_s + 5,
+    )  # fmt: skip
+
+
+def drill_query(target: Target, spec: Backup, run_: DrillRun, name: str, sql: str) -> Ran:
+    """A query on the restored instance, timed and logged as a phase."""
+    d = spec.drill
+    started = time.monotonic()
+    ran = psql(target, spec, spec.database, sql, socket_dir=d.socket_dir, port=d.port)
+    run_.phases.append((name, time.monotonic() - started, ran))
+    return ran
+
+
+def drill_cleanup(target: Target, spec: Backup) -> str | None:
+    """Stop the drill's instance (immediate) and remove its data directory; None when both
+    are done, else why not."""
+    d = spec.drill
+    run(target, spec, *_pg_ctl(spec, "-m", "immediate", "-w", "-t", "30", "stop"), timeout=35)
+    status = run(target, spec, *_pg_ctl(spec, "status"))
+    if status.rc not in (3, 4):  # 3: not running, 4: no data directory
+        return f"the drill's PostgreSQL in {d.datadir} still runs: {status.stdout.strip()[:200]}"
+    removed = run(target, spec, "rm", "-rf", "--", d.datadir)
+    if removed.rc != 0:
+        return f"{d.datadir} was not removed: {removed.stderr.strip()[:200]}"
+    return None
