@@ -50,13 +50,15 @@ def fetch(
     method: str = "GET",
     json_body: Any = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 5.0,
+    timeout: float,
     resolve: str | None = None,
     insecure: bool = False,
 ) -> NodeAnswer:
     """Request ``url`` with curl on the node: ``resolve`` (``name:port:address``) sends a
     name to a given address (SNI and Host stay the name); ``insecure`` skips certificate
-    verification (for looking at a TLS server's headers only, never at its certificate)."""
+    verification (for looking at a TLS server's headers only, never at its certificate).
+    ``timeout``: the seconds the whole request may take (the environment's, e.g.
+    ``public.timeout``); there is no default."""
     args = ["-sS", "-m", f"{timeout:g}", "-D", "-", "-o", "/dev/stdout", "-w", "\\n%{http_code}"]
     if method != "GET":
         args += ["-X", method]
@@ -87,12 +89,14 @@ def get_json(
     target: Target,
     port: int,
     path: str,
-    timeout: float = 5.0,
+    *,
+    timeout: float,
     headers: dict[str, str] | None = None,
 ) -> NodeAnswer:
-    """GET http://<node address>:<port><path> with curl on the node (optional headers)."""
+    """GET http://<node address>:<port><path> with curl on the node (optional headers),
+    within ``timeout`` seconds; the answer keeps its status, headers and (JSON) body."""
     url = f"http://{target.address}:{port}{path}"
-    return fetch(target, url, headers=headers, timeout=float(int(timeout)))
+    return fetch(target, url, headers=headers, timeout=timeout)
 
 
 def http_server(

@@ -41,7 +41,9 @@ OK = 'HTTP/1.1 200 \r\nServer: Apache Tomcat/10.1.6\r\nX-A: 1\r\n\r\n{"status": 
 
 
 def test_fetch_parses_headers_json_body_and_status() -> None:
-    answer = nodes.fetch(target({"curl": Result(0, OK)}), "http://127.0.2.11:8080/health")
+    answer = nodes.fetch(
+        target({"curl": Result(0, OK)}), "http://127.0.2.11:8080/health", timeout=2
+    )
     assert answer.status == 200
     assert answer.body == {"status": "UP"}
     assert answer.header("server") == "Apache Tomcat/10.1.6"
@@ -50,13 +52,13 @@ def test_fetch_parses_headers_json_body_and_status() -> None:
 
 def test_fetch_skips_interim_answers() -> None:
     out = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 \r\nX-B: 2\r\n\r\ncreated\n201"
-    answer = nodes.fetch(target({"curl": Result(0, out)}), "http://x/", method="POST")
+    answer = nodes.fetch(target({"curl": Result(0, out)}), "http://x/", method="POST", timeout=2)
     assert (answer.status, answer.body, answer.headers) == (201, "created", (("X-B", "2"),))
 
 
 def test_fetch_reports_curl_failure() -> None:
     err = "curl: (28) Operation timed out after 1001 milliseconds with 0 bytes received"
-    answer = nodes.fetch(target({"curl": Result(28, "", err)}), "http://x/")
+    answer = nodes.fetch(target({"curl": Result(28, "", err)}), "http://x/", timeout=2)
     assert (answer.status, answer.rc) == (0, 28)
     assert "timed out" in answer.error
 

@@ -32,4 +32,10 @@ class Integration(Section):
     spread_metric: str
     spread_selector: str
     spread_requests: int = Field(gt=0)
+    order_tries: int = Field(
+        4,
+        gt=0,
+        description="synthetic orders per app node placed through the load balancer at "
+        "most, until every healthy node has accepted one",
+    )
     drill: Drill

@@ -3,7 +3,6 @@ preparations and application deployment)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -154,6 +153,14 @@ class SecurityPrep(Section):
     roles: list[str] = Field(min_length=1)
 
 
+class BuildStamp(Strict):
+    """Where a release artifact records its build fingerprint: a properties file inside the
+    archive and its key (the fingerprint the running application reports)."""
+
+    entry: str
+    key: str
+
+
 class Deployment(Section):
     """Application deployment: artifact layout on app hosts, the registry, the config file."""
 
@@ -161,8 +168,13 @@ class Deployment(Section):
 
     releases_var: str
     artifact: str
+    current: str = Field(
+        description="the artifact the application server loads, relative to the releases "
+        "directory (e.g. current/trading.war); it must resolve to ``artifact``"
+    )
     registry_sums: str
     registry_entry: str
+    build_stamp: BuildStamp
     config_var: str
     config_reader: str | None = Field(None, description=READER)
     db_url_key: str
@@ -175,6 +187,7 @@ class Deployment(Section):
             raise ValueError("a name containing {version}")
         return value
 
-    def registry_path(self) -> Path | None:
-        """The registry's SHA256SUMS as a local file, or None when it is a URL."""
-        return None if "://" in self.registry_sums else Path(self.registry_sums)
+    def registry_artifact(self, version: str) -> str:
+        """Where the registry keeps the artifact of ``version``: beside its SHA256SUMS."""
+        base = self.registry_sums.rsplit("/", 1)[0]
+        return f"{base}/{self.registry_entry.format(version=version)}"

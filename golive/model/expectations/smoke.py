@@ -20,6 +20,10 @@ class App(Section):
     port: int = Field(gt=0, lt=65536)
     health_path: str = "/health"
     version_path: str = "/version"
+    version_field: str = Field("version", description="field of the version answer: version")
+    build_field: str = Field(
+        "build", description="field of the version answer: the build fingerprint"
+    )
 
 
 class SmokeOrder(Section):

@@ -32,6 +32,8 @@ Action = Annotated[
     | actions.DeployWebapp
     | actions.EditRestart
     | actions.Listener
+    | actions.ForeignArtifact
+    | actions.StraySchema
     | security.ServeCertificate
     | security.NftRule
     | security.ChainPolicy

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import re
 import shutil
 import zipfile
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+
+from pydantic import Field
 
 from golive.model.errors import SandboxError
 from golive.sandbox import lifecycle, releases
@@ -220,3 +224,101 @@ class Listener(FaultAction):
         log = sbx.log(host, f"stray-{self.port}")
         spawn(cmd, pidfile, log, user="nobody", cwd=Path("/tmp"))
         wait_port(address, self.port, 10, f"{host} stray listener", pidfile)
+
+
+def _restamped(war: Path, entry: str, key: str, value: str) -> bytes:
+    """The bytes of ``war`` with ``key`` of its properties entry ``entry`` set to ``value``:
+    the archive a rebuild from other sources with the same version string gives."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(war) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == entry:
+                text = data.decode()
+                data = re.sub(rf"(?m)^{re.escape(key)}=.*$", f"{key}={value}", text).encode()
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+class ForeignArtifact(FaultAction):
+    """Serve an artifact of the release under certification that is not the registry's
+    release artifact: ``rebuild`` stamps another build fingerprint into a copy (a rebuild
+    from other sources, same version string; Tomcat restarts to load it), ``outside`` deploys
+    the copy in a directory beside the releases and points ``current`` at it. Healing puts
+    back the registry's artifact and the ``current`` link."""
+
+    kind: Literal["foreign_artifact"]
+    rebuild: bool = False
+    outside: bool = False
+    stamp_entry: str = "WEB-INF/classes/build.properties"
+    stamp_key: str = "build"
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        version = sbx.env.inventory.release.version
+        registry_war = releases.registry(sbx) / f"trading-{version}.war"
+        release_dir = sbx.var(host, "releases")
+        elsewhere = release_dir.parent / "hotfix" / version
+        if self.outside:
+            if inject:
+                elsewhere.mkdir(parents=True, exist_ok=True)
+                self._place(registry_war, elsewhere / "trading.war", inject)
+                releases.link_current(sbx, host, str(elsewhere))
+            else:
+                releases.link_current(sbx, host, version)
+                shutil.rmtree(elsewhere.parent, ignore_errors=True)
+        else:
+            self._place(registry_war, release_dir / version / "trading.war", inject)
+        if self.rebuild:
+            lifecycle.restart(sbx, lifecycle.service(sbx, host, "tomcat"))
+
+    def _place(self, registry_war: Path, dest: Path, inject: bool) -> None:
+        staged = dest.with_name(".trading.war.tmp")
+        if inject and self.rebuild:
+            stamp = hashlib.sha256(b"rebuilt elsewhere").hexdigest()
+            staged.write_bytes(_restamped(registry_war, self.stamp_entry, self.stamp_key, stamp))
+        else:
+            shutil.copy2(registry_war, staged)
+        staged.replace(dest)  # a new inode: the running Tomcat keeps the file it opened
+
+
+class StraySchema(FaultAction):
+    """Send the host's application to a stray schema: ``name`` on the database holds copies
+    of ``tables`` (sharing their id sequences, writable by the application role) and comes
+    first on the search path of the host's JDBC URL (``currentSchema``), so what it writes
+    there never reaches the environment's tables; its other tables still resolve to public.
+    Healing restores the URL and drops the schema."""
+
+    kind: Literal["stray_schema"]
+    name: str
+    tables: list[str] = Field(min_length=1)
+    url_key: str = "db.url"
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        database = sbx.env.inventory.database
+        config = sbx.var(host, "app_config")
+        suffix = f"&currentSchema={self.name},public"
+        schema = f'"{self.name}"'
+        if inject:
+            sql = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
+            sql += [
+                f'CREATE TABLE IF NOT EXISTS {schema}."{t}" (LIKE public."{t}" INCLUDING ALL)'
+                for t in self.tables
+            ]
+            sql += [
+                f'GRANT USAGE ON SCHEMA {schema} TO "{database.app_role}"',
+                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {schema} "
+                f'TO "{database.app_role}"',
+            ]
+            db.psql(sbx, database.host, ";\n".join(sql), database.dbname)
+
+        def edit(text: str) -> str:
+            lines = []
+            for line in text.splitlines():
+                if line.split("=", 1)[0].strip() == self.url_key:
+                    line = line.removesuffix(suffix) + (suffix if inject else "")
+                lines.append(line)
+            return "\n".join(lines) + "\n"
+
+        edit_in_place(config, edit)
+        if not inject:
+            db.psql(sbx, database.host, f"DROP SCHEMA IF EXISTS {schema} CASCADE", database.dbname)

@@ -8,52 +8,58 @@ what the running node answers (suites/smoke/test_smoke.py)."""
 from __future__ import annotations
 
 import pytest
-import requests
 
+from golive.judge.predeploy import artifact_findings
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Deployment
+from golive.probe import registry
 from golive.probe.appconfig import jdbc_target, read_properties
 from golive.probe.hosts import Target
+from pytest_golive.fixtures.findings import judge
 
 pytestmark = [pytest.mark.predeploy, pytest.mark.roles("app")]
-
-
-def _registry_sums(spec: Deployment, environment: Environment) -> dict[str, str]:
-    local = spec.registry_path()
-    if local is not None:
-        text = local.read_text(encoding="utf-8")
-    else:
-        ca = environment.inventory.public.ca_bundle
-        response = requests.get(spec.registry_sums, timeout=30, verify=str(ca) if ca else True)
-        response.raise_for_status()
-        text = response.text
-    return {
-        parts[1].lstrip("*"): parts[0]
-        for parts in (line.split() for line in text.splitlines())
-        if len(parts) == 2
-    }
 
 
 @pytest.mark.plan("deploy.app.package")
 def test_release_artifact_matches_registry(
     target: Target, environment: Environment, evidence
 ) -> None:
+    """Claim: the artifact the node's application server loads is the release registry's
+    artifact of the release under certification, deployed in that release's directory.
+
+    Covers: on every app host, the path the server loads (``deployment.current``, e.g. the
+    ``current`` link) resolved fully on the node (every link along it, not only its last
+    component), so a link to a copy outside the release directory, to another version's
+    directory, a dangling link or a missing file fails; the resolved file's sha256 against
+    the registry's SHA256SUMS entry for the version (a rebuilt or patched artifact with the
+    same version string fails); a registry that does not list the version.
+
+    Does not cover: what the running JVM loaded before the link changed (the smoke check of
+    the build fingerprint the node serves, test_app_node_serves_release_under_certification).
+    """
     spec = environment.expectation(Deployment)
     version = environment.inventory.release.version
     entry = spec.registry_entry.format(version=version)
-    expected = _registry_sums(spec, environment).get(entry)
-    assert expected, f"the release registry {spec.registry_sums} lists no {entry}"
-    path = f"{target.var(spec.releases_var).rstrip('/')}/{spec.artifact.format(version=version)}"
-    artifact = target.remote.file(path)
-    actual = artifact.sha256sum if artifact.is_file else None
+    expected = registry.checksum(environment, version)
+    releases = target.var(spec.releases_var).rstrip("/")
+    current = f"{releases}/{spec.current}"
+    release_file = target.remote.file(f"{releases}/{spec.artifact.format(version=version)}")
+    served = target.remote.file(current)
+    resolved = served.linked_to if served.exists else None
+    release_artifact = release_file.linked_to if release_file.exists else release_file.path
+    actual = target.remote.file(resolved).sha256sum if resolved and served.is_file else None
     evidence.json(
         f"artifact checksums {target.name}",
-        {"artifact": path, "node": actual, "registry": {entry: expected}},
+        {
+            "loaded": current,
+            "resolves_to": resolved,
+            "release_artifact": release_artifact,
+            "node": actual,
+            "registry": {entry: expected},
+        },
     )
-    assert actual is not None, f"{target.name}: artifact {path} is missing"
-    assert actual == expected, (
-        f"{target.name}: artifact {path} sha256 {actual[:12]}… differs from registry "
-        f"{expected[:12]}… ({entry})"
+    judge(
+        artifact_findings(target.name, current, resolved, release_artifact, actual, expected, entry)
     )
 
 

@@ -227,7 +227,9 @@ def test_tomcat_admin_apps_not_deployed(
             if app in deployed
         ]
     for app in tomcat.forbidden_apps:
-        answer = nodes.get_json(target, tomcat.port, f"/{app}/")
+        answer = nodes.get_json(
+            target, tomcat.port, f"/{app}/", timeout=environment.inventory.public.timeout
+        )
         if answer.status not in (0, 404):
             findings.append(
                 f"{tomcat_host}: {answer.url} answered HTTP {answer.status}; "
@@ -248,7 +250,12 @@ def test_error_pages_leak_nothing(
     patterns only where this path reaches them).
     """
     tomcat = environment.expectation(Hardening).tomcat
-    answer = nodes.get_json(host_pool.get(tomcat_host), tomcat.port, tomcat.error_probe_path)
+    answer = nodes.get_json(
+        host_pool.get(tomcat_host),
+        tomcat.port,
+        tomcat.error_probe_path,
+        timeout=environment.inventory.public.timeout,
+    )
     body = answer.body if isinstance(answer.body, str) else str(answer.body or "")
     evidence.text(f"{tomcat_host} error page", f"{answer.describe()}\n\n{body}")
     judge(

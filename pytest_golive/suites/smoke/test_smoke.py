@@ -10,16 +10,23 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from golive.judge.predeploy import missing_listeners
+from golive.judge.predeploy import missing_listeners, served_release_findings
 from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Deployment
 from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe import db as database
+from golive.probe import registry
 from golive.probe.hosts import Target
 from golive.probe.listeners import listening
 from golive.probe.nodes import get_json
 from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.smoke
+
+
+def _timeout(environment: Environment) -> float:
+    """Seconds one request to a node may take: the environment's HTTP timeout."""
+    return environment.inventory.public.timeout
 
 
 def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
@@ -54,7 +61,7 @@ def test_tier_service_listens(target: Target, environment: Environment) -> None:
 @pytest.mark.roles("app")
 def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
     app = environment.expectation(App)
-    answer = get_json(target, app.port, app.health_path)
+    answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
     assert answer.body.get("status") == "UP", f"{target.name}: health is {answer.body}"
 
@@ -62,14 +69,41 @@ def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.deploy")
 @pytest.mark.roles("app")
 def test_app_node_serves_release_under_certification(
-    target: Target, environment: Environment
+    target: Target, environment: Environment, evidence
 ) -> None:
+    """Claim: every app node serves the release under certification, built as the release
+    registry's artifact of that version.
+
+    Covers: on every app host, the node's own version answer (``app.version_path``, asked
+    from the node, not through the load balancer, which would show one node at a time):
+    its version string, and its build fingerprint against the one the registry's artifact
+    for the version stamps (``deployment.build_stamp``, read from that artifact after
+    checking it against the registry's SHA256SUMS), so a node serving the previous release,
+    a rebuilt artifact or one from elsewhere with the same version string fails, as does a
+    node that answers without a fingerprint, or not at all.
+
+    Does not cover: the bytes on the node's disk (the predeploy artifact check,
+    test_release_artifact_matches_registry).
+    """
     app, wanted = environment.expectation(App), environment.inventory.release.version
-    answer = get_json(target, app.port, app.version_path)
+    spec = environment.expectation(Deployment)
+    build = registry.build(environment, wanted)
+    answer = get_json(target, app.port, app.version_path, timeout=_timeout(environment))
+    evidence.json(
+        f"version {target.name}",
+        {"answer": answer.body, "registry": {"version": wanted, "build": build}},
+    )
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
-    served = answer.body.get("version")
-    assert served == wanted, (
-        f"{target.name} serves {served}, the release under certification is {wanted}"
+    body = answer.body if isinstance(answer.body, dict) else {}
+    judge(
+        served_release_findings(
+            target.name,
+            body,
+            (app.version_field, app.build_field),
+            wanted,
+            build,
+            spec.registry_entry.format(version=wanted),
+        )
     )
 
 
@@ -85,7 +119,7 @@ def test_database_answers(database_endpoint: str, environment: Environment) -> N
 @pytest.mark.roles("app")
 def test_database_is_up_as_seen_by_app(target: Target, environment: Environment) -> None:
     app = environment.expectation(App)
-    answer = get_json(target, app.port, app.health_path)
+    answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
     assert answer.status in (200, 503), f"{target.name}: {answer.describe()}"
     db = answer.body.get("db")
     assert db == "UP", (

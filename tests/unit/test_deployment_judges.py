@@ -1,0 +1,87 @@
+"""The judges of what a node deploys and serves (predeploy, smoke) and of stored orders
+(integration), and the release registry's checksum list and build stamp: facts in, lines out."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from golive.judge.integration import stored_order_findings
+from golive.judge.predeploy import artifact_findings, served_release_findings
+from golive.probe.registry import parse_sums, stamped_build
+
+REL = "/srv/app1/releases/1.5.0/trading.war"
+CUR = "/srv/app1/releases/current/trading.war"
+SHA = "a" * 64
+
+
+def test_artifact_resolving_to_the_release_with_its_checksum_passes() -> None:
+    assert artifact_findings("app1", CUR, REL, REL, SHA, SHA.upper(), "trading-1.5.0.war") == []
+
+
+def test_artifact_resolving_outside_the_release_directory_fails_even_with_its_bytes() -> None:
+    copy = "/srv/app1/hotfix/1.5.0/trading.war"
+    lines = artifact_findings("app1", CUR, copy, REL, SHA, SHA, "trading-1.5.0.war")
+    assert lines == [f"app1: {CUR} resolves to {copy}, not to the release's artifact {REL}"]
+
+
+def test_artifact_with_other_bytes_or_missing_fails() -> None:
+    lines = artifact_findings("app2", CUR, REL, REL, "b" * 64, SHA, "trading-1.5.0.war")
+    assert lines and "sha256 bbbbbbbbbbbb… differs from registry aaaaaaaaaaaa…" in lines[0]
+    assert artifact_findings("app2", CUR, None, REL, None, SHA, "e") == [
+        f"app2: {CUR} resolves to nothing (missing or a dangling link)"
+    ]
+    assert "not a regular file" in artifact_findings("app2", CUR, REL, REL, None, SHA, "e")[0]
+
+
+def test_served_release_judges_version_then_build() -> None:
+    fields = ("version", "build")
+    good = {"version": "1.5.0", "build": "f" * 64}
+    assert served_release_findings("app1", good, fields, "1.5.0", "f" * 64, "w") == []
+    old = served_release_findings("app2", {**good, "version": "1.4.0"}, fields, "1.5.0", "f", "w")
+    assert old == ["app2 serves 1.4.0, the release under certification is 1.5.0"]
+    rebuilt = served_release_findings("app1", good, fields, "1.5.0", "e" * 64, "w.war")
+    assert rebuilt[0].startswith("app1 serves 1.5.0 build ffffffffffff…, not the registry's")
+    blank = served_release_findings("app1", {"version": "1.5.0"}, fields, "1.5.0", "e", "w")
+    assert "no build fingerprint" in blank[0]
+
+
+def test_stored_orders_name_the_node_that_accepted_a_lost_or_altered_order() -> None:
+    sent = {"symbol": "ACME", "quantity": 1}
+    stored = {1: {"symbol": "ACME", "quantity": 1}, 3: {"symbol": "ACME", "quantity": 2}}
+    lines = stored_order_findings(
+        "db1/trading",
+        "https://x",
+        sent,
+        {1: "app2", 2: "app1", 3: "app2"},
+        stored,
+        ["app1", "app2"],
+    )
+    assert lines == [
+        "db1/trading: order 2 accepted by app1 through https://x is not in orders",
+        "db1/trading: order 3 accepted by app2 is stored differently (sent, stored): "
+        "{'quantity': (1, 2)}",
+    ]
+
+
+def test_a_healthy_node_that_accepted_no_order_is_untested() -> None:
+    lines = stored_order_findings("db", "https://x", {}, {1: "app1"}, {1: {}}, ["app1", "app2"])
+    assert lines == [
+        "no order placed through https://x was accepted by app2 (only by app1): whether "
+        "app2 stores orders could not be tested"
+    ]
+
+
+def test_registry_sums_and_build_stamp() -> None:
+    assert parse_sums(f"{SHA.upper()}  trading-1.5.0.war\n{SHA} *b.war\nnoise\n") == {
+        "trading-1.5.0.war": SHA,
+        "b.war": SHA,
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("WEB-INF/classes/build.properties", "version=1.5.0\nbuild=abc\n")
+    war = buf.getvalue()
+    assert stamped_build(war, "WEB-INF/classes/build.properties", "build") == "abc"
+    assert stamped_build(war, "WEB-INF/classes/build.properties", "commit") is None
+    assert stamped_build(war, "missing.properties", "build") is None
+    assert stamped_build(b"not a zip", "x", "build") is None
