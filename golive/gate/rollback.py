@@ -1,0 +1,134 @@
+"""The rollback recommendation: a run's findings mapped to the plan's rollback triggers.
+
+Pure: a verdict and each check's suite in, a :class:`Recommendation` out. golive only
+recommends; CI or a person decides, and golive never rolls anything back.
+
+- **Critical failures** (``rollback.triggers.critical``): a failing (failed or error) blocker
+  check after the deploy, or critical functionality down: any failing smoke check, or a host
+  no check could reach.
+- **Performance issues** (``rollback.triggers.performance``): a failed check of the
+  performance suite, whose checks judge the SLO tables (a breach fails; a run without
+  samples is an error or missing evidence, which is NO-GO but says nothing of performance).
+
+Not triggers: the pre-deployment checks (they are about the preparation, before the deploy),
+the rollback suite's own checks (they say whether a rollback is possible, not whether the
+release failed), waived failures (accepted by their approver), and skipped checks (missing
+evidence: NO-GO, but no proof that the release is broken).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from golive.gate.verdict import CheckResult, Finding, Verdict
+
+CRITICAL = "rollback.triggers.critical"
+PERFORMANCE = "rollback.triggers.performance"
+TITLES = {CRITICAL: "Critical Failures", PERFORMANCE: "Performance Issues"}
+BEFORE_DEPLOY = frozenset({"predeploy"})
+NOT_EVIDENCE = frozenset({"rollback"})
+FUNCTIONAL = frozenset({"smoke"})
+PERFORMANCE_SUITES = frozenset({"performance"})
+SHOWN = 5
+"""Findings named per trigger in the terminal and the certificate (verdict.json has all)."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One of the plan's rollback triggers that fired, and the findings behind it."""
+
+    id: str
+    title: str
+    findings: tuple[Finding, ...]
+
+    def lines(self) -> list[str]:
+        shown = [f"  {f.line()}" for f in self.findings[:SHOWN]]
+        more = len(self.findings) - SHOWN
+        return [
+            f"trigger {self.id} ({self.title}): {len(self.findings)} finding(s)",
+            *shown,
+            *([f"  ... and {more} more (verdict.json)"] if more > 0 else []),
+        ]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """``rollback: recommended | not recommended``, with the triggers that fired."""
+
+    triggers: tuple[Trigger, ...]
+    evaluated: int
+    """How many checks after the deploy the recommendation weighed."""
+
+    @property
+    def recommended(self) -> bool:
+        return bool(self.triggers)
+
+    @property
+    def state(self) -> str:
+        return "recommended" if self.recommended else "not recommended"
+
+    def lines(self) -> list[str]:
+        if self.recommended:
+            ids = ", ".join(t.id for t in self.triggers)
+            head = (
+                f"rollback: recommended ({ids}); golive does not roll back: CI or a person decides"
+            )
+            return [head, *(line for t in self.triggers for line in t.lines())]
+        why = (
+            f"no trigger fired in {self.evaluated} check(s) after the deploy"
+            if self.evaluated
+            else "no check after the deploy ran"
+        )
+        return [f"rollback: not recommended ({why})"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recommendation": self.state,
+            "evaluated": self.evaluated,
+            "triggers": [
+                {"id": t.id, "title": t.title, "findings": [asdict(f) for f in t.findings]}
+                for t in self.triggers
+            ],
+        }
+
+
+def _failing(result: CheckResult) -> bool:
+    return result.outcome in ("failed", "error") or result.unreachable is not None
+
+
+def _finding(result: CheckResult) -> Finding:
+    if result.unreachable is not None:
+        return Finding(
+            result.id, result.host, f"host unreachable: {result.unreachable}", result.severity
+        )
+    return Finding(result.id, result.host, f"{result.outcome}: {result.message}", result.severity)
+
+
+def recommend(verdict: Verdict, suites: Mapping[str, str | None]) -> Recommendation:
+    """Map a verdict's checks (``suites``: each check id's suite) to the plan's triggers."""
+    waived = {f.check for f in verdict.waived}
+    critical: list[Finding] = []
+    performance: list[Finding] = []
+    evaluated = 0
+    for result in verdict.checks:
+        suite = suites.get(result.id)
+        if suite in BEFORE_DEPLOY or suite in NOT_EVIDENCE:
+            continue
+        if result.outcome != "skipped" or result.unreachable is not None:
+            evaluated += 1
+        if result.id in waived or not _failing(result):
+            continue
+        if suite in PERFORMANCE_SUITES:
+            if result.outcome == "failed":
+                performance.append(_finding(result))
+            continue
+        if result.severity == "blocker" or suite in FUNCTIONAL or result.unreachable is not None:
+            critical.append(_finding(result))
+    triggers = tuple(
+        Trigger(trigger, TITLES[trigger], tuple(found))
+        for trigger, found in ((CRITICAL, critical), (PERFORMANCE, performance))
+        if found
+    )
+    return Recommendation(triggers, evaluated)

@@ -1,0 +1,203 @@
+"""Judge the rollback plan's readiness and its rehearsal.
+
+Pure functions: facts in (what a node holds, what a runbook run did and how long it took),
+finding lines out ("app1: previous release 1.4.0 ... is missing"), empty when the fact holds.
+The facts come from Testinfra on the hosts and from the rehearsal's own timings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+def previous_artifact(
+    host: str, version: str, path: str, actual: str | None, expected: str, entry: str
+) -> list[str]:
+    """The node's artifact of the previous release against the registry's sha256."""
+    if actual is None:
+        return [f"{host}: previous release {version} artifact {path} is missing"]
+    if actual.lower() != expected.lower():
+        return [
+            f"{host}: previous release {version} artifact {path} sha256 {actual[:12]}… differs "
+            f"from the registry's {expected[:12]}… ({entry})"
+        ]
+    return []
+
+
+def kept_config(
+    host: str,
+    path: str,
+    kept: Mapping[str, str] | None,
+    current: Mapping[str, str],
+    declared: Sequence[str],
+) -> list[str]:
+    """The previous release's configuration kept at ``path`` differs from the one the node
+    runs with only in the keys the release notes declare (added, changed or removed)."""
+    if kept is None:
+        return [f"{host}: the previous release's configuration {path} is missing"]
+    allowed = set(declared)
+    undeclared = sorted(
+        key
+        for key in set(kept) | set(current)
+        if kept.get(key) != current.get(key) and key not in allowed
+    )
+    if not undeclared:
+        return []
+    shown = ", ".join(_difference(k, kept.get(k), current.get(k)) for k in undeclared[:5])
+    more = f" and {len(undeclared) - 5} more" if len(undeclared) > 5 else ""
+    return [
+        f"{host}: the previous release's configuration {path} differs from the running one in "
+        f"keys the release notes do not declare: {shown}{more}"
+    ]
+
+
+def _difference(key: str, kept: str | None, current: str | None) -> str:
+    # values are not shown: a configuration holds secrets
+    if kept is None:
+        return f"{key} (only in the running one)"
+    if current is None:
+        return f"{key} (only in the kept one)"
+    return f"{key} (value differs)"
+
+
+def release_migrations(by_release: Mapping[str, int], previous: str, candidate: str) -> list[int]:
+    """The migrations the candidate release brings: above the previous release's schema up to
+    the candidate's. A release the table does not name is an AssertionError (no guess)."""
+    for version in (previous, candidate):
+        if version not in by_release:
+            raise AssertionError(
+                f"database_prep.migrations.by_release names no schema version of {version}"
+            )
+    return list(range(by_release[previous] + 1, by_release[candidate] + 1))
+
+
+def down_migrations(
+    host: str,
+    directory: str,
+    migrations: Sequence[int],
+    ups: Mapping[int, Sequence[str]],
+    downs: Mapping[int, Sequence[str]],
+) -> list[str]:
+    """Every migration of the release has exactly one down-migration beside it."""
+    findings = []
+    for n in migrations:
+        if not ups.get(n):
+            findings.append(f"{host}: migration V{n} of the release is not in {directory}")
+        found = list(downs.get(n, ()))
+        if not found:
+            findings.append(f"{host}: migration V{n} has no down-migration in {directory}")
+        elif len(found) > 1:
+            findings.append(
+                f"{host}: migration V{n} has {len(found)} down-migrations: {', '.join(found)}"
+            )
+    return findings
+
+
+def restore_point(
+    host: str,
+    path: str,
+    taken_at: dt.datetime | None,
+    migrated_at: dt.datetime | None,
+    max_age_h: float,
+) -> list[str]:
+    """A dump taken before the release's first migration, at most ``max_age_h`` before it."""
+    if taken_at is None:
+        return [f"{host}: no restore point {path}"]
+    if migrated_at is None:
+        return [f"{host}: the release's migration is not recorded as applied; {path} is not "
+                "known to precede it"]  # fmt: skip
+    if taken_at > migrated_at:
+        return [
+            f"{host}: restore point {path} was taken {_iso(taken_at)}, after the migration "
+            f"({_iso(migrated_at)}): it is not the database before the deploy"
+        ]
+    age_h = (migrated_at - taken_at).total_seconds() / 3600
+    if age_h > max_age_h:
+        return [
+            f"{host}: restore point {path} was taken {age_h:.1f} h before the migration "
+            f"({_iso(migrated_at)}), more than {max_age_h:g} h"
+        ]
+    return []
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def runbook(
+    host: str,
+    path: str,
+    user: str,
+    is_file: bool,
+    executable: bool,
+    permission: str | None = None,
+    permission_output: str = "",
+) -> list[str]:
+    """The runbook exists on its host and the deploy user may run it: through the permission
+    command's answer (e.g. ``sudo -n -l PATH`` prints PATH), else by its executable bit."""
+    if not is_file:
+        return [f"{host}: rollback runbook {path} does not exist"]
+    if not executable:
+        return [f"{host}: rollback runbook {path} is not executable"]
+    if permission is not None and path not in permission_output.split():
+        said = permission_output.strip().splitlines()[-1:] or ["nothing"]
+        return [f"{host}: {user} may not run rollback runbook {path} (`{permission}` said "
+                f"{said[0][:160]!r})"]  # fmt: skip
+    return []
+
+
+def slo_declared(slo_s: float | None, file: str) -> list[str]:
+    if slo_s is None:
+        return [f"{file}: rollback.slo_s (the time to roll back) is not declared"]
+    return []
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One timed phase of the rehearsal."""
+
+    name: str
+    seconds: float
+    problems: tuple[str, ...] = ()
+
+
+def versions_served(served: Mapping[str, str | None], wanted: str, when: str) -> list[str]:
+    """Every node serves ``wanted``; ``served`` is what each node's version endpoint said
+    (None: it did not answer)."""
+    return [
+        f"{node}: serves {got} {when}, expected {wanted}"
+        if got is not None
+        else f"{node}: did not answer its version {when}"
+        for node, got in served.items()
+        if got != wanted
+    ]
+
+
+def configs_reverted(
+    host: str, path: str, running: Mapping[str, str] | None, kept: Mapping[str, str], release: str
+) -> list[str]:
+    """The configuration the node runs with is the one kept beside ``release``."""
+    if running is None:
+        return [f"{host}: cannot read the running configuration {path}"]
+    differing = sorted(k for k in set(running) | set(kept) if running.get(k) != kept.get(k))
+    if differing:
+        return [
+            f"{host}: runs with a configuration that is not {release}'s kept one "
+            f"(keys {', '.join(differing[:5])})"
+        ]
+    return []
+
+
+def rehearsal(phases: Sequence[Phase], slo_s: float | None, timed: Sequence[str]) -> list[str]:
+    """Every phase's problems, then the time to be back and validated (the ``timed`` phases)
+    against the rollback SLO."""
+    findings = [p for phase in phases for p in phase.problems]
+    if slo_s is None:
+        return [*findings, "the rollback SLO is not declared: the rehearsal cannot be judged"]
+    spent = sum(p.seconds for p in phases if p.name in timed)
+    if spent > slo_s:
+        parts = ", ".join(f"{p.name} {p.seconds:.1f} s" for p in phases if p.name in timed)
+        findings.append(f"rollback took {spent:.1f} s ({parts}), the rollback SLO is {slo_s:g} s")
+    return findings

@@ -1,0 +1,288 @@
+"""The rollback suite's pure parts: the recommendation's mapping of findings to the plan's
+triggers, and the readiness and rehearsal judges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+
+import pytest
+
+from golive.gate import rollback
+from golive.gate.signoffs import check_signoffs
+from golive.gate.verdict import CheckResult, Scope, decide
+from golive.gate.waivers import Waiver, WaiverFile
+from golive.judge import rollback as judge
+
+TODAY = date(2026, 11, 27)
+SCOPE = Scope("fake", "1.5.0", "", ("app1", "app2"))
+SUITES = {
+    "suites/smoke/t.py::health[app2]": "smoke",
+    "suites/security/test_tls.py::tls[lb1]": "tls",
+    "suites/security/test_hardening.py::headers[lb1]": "hardening",
+    "suites/performance/t.py::slo[orders]": "performance",
+    "suites/predeploy/t.py::packages[app1]": "predeploy",
+    "suites/rollback/t.py::previous[app1]": "rollback",
+    "suites/integration/t.py::spread": "integration",
+}
+
+
+def verdict(*results: CheckResult, waivers: WaiverFile | None = None):
+    signoffs = check_signoffs({}, [], TODAY, "1.5.0")
+    return decide(list(results), waivers or WaiverFile(), signoffs, TODAY, SCOPE)
+
+
+def result(check: str, outcome: str = "failed", severity: str = "critical", **kw) -> CheckResult:
+    return CheckResult(check, outcome, severity, kw.pop("host", None), kw.pop("message", "x"), **kw)  # type: ignore[arg-type]
+
+
+def recommend(*results: CheckResult, **kw) -> rollback.Recommendation:
+    return rollback.recommend(verdict(*results, **kw), SUITES)
+
+
+def test_healthy_run_is_not_recommended():
+    rec = recommend(*(result(c, "passed") for c in SUITES))
+    assert not rec.recommended and rec.state == "not recommended"
+    assert rec.evaluated == 5  # predeploy and rollback checks are not weighed
+    assert rec.lines() == [
+        "rollback: not recommended (no trigger fired in 5 check(s) after the deploy)"
+    ]
+    assert rec.to_dict() == {"recommendation": "not recommended", "evaluated": 5, "triggers": []}
+
+
+def test_failing_smoke_check_is_critical_trigger_naming_host_and_finding():
+    smoke = result(
+        "suites/smoke/t.py::health[app2]", "failed", "blocker", host="app2", message="app2: not UP"
+    )
+    rec = recommend(smoke)
+    assert rec.recommended
+    [trigger] = rec.triggers
+    assert trigger.id == "rollback.triggers.critical" and trigger.title == "Critical Failures"
+    assert rec.lines()[0].startswith("rollback: recommended (rollback.triggers.critical)")
+    assert "app2: suites/smoke/t.py::health[app2]: failed: app2: not UP" in rec.lines()[2]
+    assert rec.to_dict()["triggers"][0]["findings"][0]["host"] == "app2"
+
+
+@pytest.mark.parametrize("outcome", ["failed", "error"])
+def test_failing_blocker_after_deploy_is_critical_trigger(outcome):
+    rec = recommend(result("suites/security/test_tls.py::tls[lb1]", outcome, "blocker"))
+    assert [t.id for t in rec.triggers] == ["rollback.triggers.critical"]
+
+
+def test_critical_but_not_blocker_outside_smoke_is_no_trigger():
+    rec = recommend(result("suites/security/test_hardening.py::headers[lb1]", "failed", "critical"))
+    assert not rec.recommended
+
+
+def test_smoke_check_of_any_severity_is_critical_functionality():
+    rec = recommend(result("suites/smoke/t.py::health[app2]", "failed", "normal"))
+    assert [t.id for t in rec.triggers] == ["rollback.triggers.critical"]
+
+
+def test_unreachable_host_is_critical_functionality_down():
+    lost = result(
+        "suites/integration/t.py::spread", "error", host="app2", unreachable="ssh refused"
+    )
+    rec = recommend(lost)
+    assert rec.triggers[0].findings[0].message == "host unreachable: ssh refused"
+
+
+def test_performance_failure_is_performance_trigger_only():
+    rec = recommend(
+        result(
+            "suites/performance/t.py::slo[orders]",
+            "failed",
+            "critical",
+            message="p95 900 ms > 500 ms",
+        )
+    )
+    assert [t.id for t in rec.triggers] == ["rollback.triggers.performance"]
+    assert "p95 900 ms > 500 ms" in rec.triggers[0].findings[0].message
+
+
+@pytest.mark.parametrize("outcome", ["error", "skipped"])
+def test_performance_without_a_measurement_is_no_trigger(outcome):
+    # no samples: NO-GO (fail closed) but no evidence of an SLO breach
+    rec = recommend(result("suites/performance/t.py::slo[orders]", outcome, "critical"))
+    assert not rec.recommended
+
+
+def test_both_triggers_are_named_in_plan_order():
+    rec = recommend(
+        result("suites/performance/t.py::slo[orders]"),
+        result("suites/smoke/t.py::health[app2]", severity="blocker"),
+    )
+    assert [t.id for t in rec.triggers] == [
+        "rollback.triggers.critical",
+        "rollback.triggers.performance",
+    ]
+
+
+@pytest.mark.parametrize(
+    "check", ["suites/predeploy/t.py::packages[app1]", "suites/rollback/t.py::previous[app1]"]
+)
+def test_predeploy_and_rollback_checks_never_trigger(check):
+    assert not recommend(result(check, "failed", "blocker")).recommended
+
+
+def test_waived_failure_is_no_trigger():
+    w = Waiver(
+        check="suites/smoke/*",
+        justification="known",
+        approver="cto",
+        ticket="CHG-1",
+        expires=date(2027, 1, 1),
+    )
+    rec = recommend(
+        result("suites/smoke/t.py::health[app2]", severity="blocker"), waivers=WaiverFile(((0, w),))
+    )
+    assert not rec.recommended
+
+
+def test_skipped_smoke_check_is_no_trigger_and_nothing_ran_is_said():
+    rec = recommend(result("suites/smoke/t.py::health[app2]", "skipped", "blocker"))
+    assert rec.lines() == ["rollback: not recommended (no check after the deploy ran)"]
+
+
+def test_many_findings_are_cut_in_lines_not_in_dict():
+    many = [result(f"suites/smoke/t.py::health[app{i}]", severity="blocker") for i in range(8)]
+    rec = rollback.recommend(verdict(*many), {r.id: "smoke" for r in many})
+    assert rec.lines()[-1] == "  ... and 3 more (verdict.json)"
+    assert len(rec.to_dict()["triggers"][0]["findings"]) == 8
+
+
+# -- readiness judges ----------------------------------------------------------------------
+
+
+def test_previous_artifact():
+    assert (
+        judge.previous_artifact(
+            "app1", "1.4.0", "/r/1.4.0/t.war", "AB" * 32, "ab" * 32, "t-1.4.0.war"
+        )
+        == []
+    )
+    [missing] = judge.previous_artifact("app1", "1.4.0", "/r/1.4.0/t.war", None, "ab" * 32, "e")
+    assert missing == "app1: previous release 1.4.0 artifact /r/1.4.0/t.war is missing"
+    [wrong] = judge.previous_artifact("app1", "1.4.0", "/r/1.4.0/t.war", "cd" * 32, "ab" * 32, "e")
+    assert "differs from the registry's abababababab" in wrong
+
+
+def test_kept_config_allows_declared_keys_only_and_never_shows_values():
+    current = {"db.url": "jdbc:x", "db.password": "s3cret", "orders.events.enabled": "true"}
+    kept = {"db.url": "jdbc:x", "db.password": "s3cret"}
+    assert judge.kept_config("app1", "/k", kept, current, ["orders.events.enabled"]) == []
+    [finding] = judge.kept_config(
+        "app1", "/k", {**kept, "db.password": "old", "x": "1"}, current, ["orders.events.enabled"]
+    )
+    assert "db.password (value differs)" in finding and "x (only in the kept one)" in finding
+    assert "s3cret" not in finding and "old" not in finding
+    assert judge.kept_config("app1", "/k", None, current, []) == [
+        "app1: the previous release's configuration /k is missing"
+    ]
+
+
+def test_release_migrations_and_down_migrations():
+    assert judge.release_migrations({"1.4.0": 1, "1.5.0": 3}, "1.4.0", "1.5.0") == [2, 3]
+    with pytest.raises(AssertionError, match=r"names no schema version of 1\.3\.0"):
+        judge.release_migrations({"1.5.0": 2}, "1.3.0", "1.5.0")
+    ups = {2: ["/m/V2__a.sql"], 3: ["/m/V3__b.sql"]}
+    downs = {2: ["/m/down/V2__a.sql"], 3: []}
+    assert judge.down_migrations("db1", "/m", [2, 3], ups, downs) == [
+        "db1: migration V3 has no down-migration in /m"
+    ]
+    twice = judge.down_migrations("db1", "/m", [2], {2: ["u"]}, {2: ["a", "b"]})
+    assert twice == ["db1: migration V2 has 2 down-migrations: a, b"]
+    assert judge.down_migrations("db1", "/m", [2], {}, {2: ["d"]}) == [
+        "db1: migration V2 of the release is not in /m"
+    ]
+
+
+def test_restore_point():
+    at = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
+    migrated = at + dt.timedelta(hours=1)
+    assert judge.restore_point("db1", "/p", at, migrated, 24) == []
+    assert judge.restore_point("db1", "/p", None, migrated, 24) == ["db1: no restore point /p"]
+    [after] = judge.restore_point("db1", "/p", migrated + dt.timedelta(minutes=5), migrated, 24)
+    assert "after the migration (2026-11-26T03:00:00Z)" in after
+    [old] = judge.restore_point("db1", "/p", at - dt.timedelta(days=3), migrated, 24)
+    assert "73.0 h before the migration" in old and "more than 24 h" in old
+    [unknown] = judge.restore_point("db1", "/p", at, None, 24)
+    assert "not recorded as applied" in unknown
+
+
+def test_runbook():
+    assert (
+        judge.runbook("app1", "/bin/rb", "golive", True, True, "sudo -n -l {path}", "/bin/rb\n")
+        == []
+    )
+    assert judge.runbook("app1", "/bin/rb", "golive", False, False) == [
+        "app1: rollback runbook /bin/rb does not exist"
+    ]
+    assert judge.runbook("app1", "/bin/rb", "golive", True, False) == [
+        "app1: rollback runbook /bin/rb is not executable"
+    ]
+    [denied] = judge.runbook(
+        "app1",
+        "/bin/rb",
+        "golive",
+        True,
+        True,
+        "sudo -n -l {path}",
+        "sudo: a password is required\n",
+    )
+    assert denied.startswith("app1: golive may not run rollback runbook /bin/rb")
+    assert judge.runbook("app1", "/bin/rb", "golive", True, True) == []
+
+
+def test_slo_declared():
+    assert judge.slo_declared(90, "e.yml") == []
+    assert judge.slo_declared(None, "e.yml") == [
+        "e.yml: rollback.slo_s (the time to roll back) is not declared"
+    ]
+
+
+# -- rehearsal judges ----------------------------------------------------------------------
+
+
+def test_versions_served():
+    assert (
+        judge.versions_served({"app1": "1.4.0", "app2": "1.4.0"}, "1.4.0", "after the rollback")
+        == []
+    )
+    assert judge.versions_served(
+        {"app1": "1.4.0", "app2": "1.5.0", "app3": None}, "1.4.0", "after the rollback"
+    ) == [
+        "app2: serves 1.5.0 after the rollback, expected 1.4.0",
+        "app3: did not answer its version after the rollback",
+    ]
+
+
+def test_configs_reverted():
+    assert judge.configs_reverted("app1", "/c", {"a": "1"}, {"a": "1"}, "1.4.0") == []
+    [bad] = judge.configs_reverted("app1", "/c", {"a": "1", "b": "2"}, {"a": "1"}, "1.4.0")
+    assert bad == "app1: runs with a configuration that is not 1.4.0's kept one (keys b)"
+    assert judge.configs_reverted("app1", "/c", None, {}, "1.4.0") == [
+        "app1: cannot read the running configuration /c"
+    ]
+
+
+def test_rehearsal_judges_the_timed_phases_against_the_slo():
+    phases = [
+        judge.Phase("rollback", 50.0),
+        judge.Phase("validation", 5.0),
+        judge.Phase("roll forward", 500.0),
+    ]
+    assert judge.rehearsal(phases, 60, ("rollback", "validation")) == []
+    [slow] = judge.rehearsal(phases, 30, ("rollback", "validation"))
+    assert (
+        slow == "rollback took 55.0 s (rollback 50.0 s, validation 5.0 s), the rollback SLO is 30 s"
+    )
+    broken = [
+        judge.Phase("rollback", 1.0, ("app2: serves 1.5.0 after the rollback, expected 1.4.0",))
+    ]
+    assert judge.rehearsal(broken, 60, ("rollback",)) == [
+        "app2: serves 1.5.0 after the rollback, expected 1.4.0"
+    ]
+    assert judge.rehearsal([], None, ()) == [
+        "the rollback SLO is not declared: the rehearsal cannot be judged"
+    ]
