@@ -16,6 +16,7 @@ from golive.gate.coverage import coverage, render
 from golive.gate.plan import load_plan
 from golive.model.errors import UsageError
 from golive.report import bundle
+from golive.report.allure_meta import read_properties, scope_key, write_verdict
 from golive.report.files import write_atomic
 from golive.report.hashing import sha256_file
 from golive.report.output import read_verdict, write_certificate
@@ -38,16 +39,6 @@ def _allure() -> Path:
     raise UsageError("the Allure CLI is not installed: run scripts/install-allure.sh (make setup)")
 
 
-def _properties(path: Path) -> dict[str, str]:
-    out = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                out[key.strip()] = value.strip().replace("\\:", ":").replace("\\=", "=")
-    return out
-
-
 def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
     env = {**os.environ, "ALLURE_NO_ANALYTICS": "1"}
     cmd = [str(allure), "generate", "--clean", *extra, "-o", str(out), str(results)]
@@ -62,13 +53,17 @@ def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Allure HTML (folder and single file), carrying history over per environment."""
+    """Allure HTML (folder and single file) that shows the verdict (its own result, whose
+    steps are the blockers; the environment and executor widgets), its trend carried over
+    per scope (environment and markers): reports/history/<scope>/."""
     root = _reports(args)
     results = root / "allure-results"
     if not any(results.glob("*-result.json")):
         raise UsageError(f"no Allure results in {results}: run the checks first")
-    env = args.env or _properties(results / "environment.properties").get("env", "unknown")
-    history = root / "history" / env
+    doc = read_verdict(root)
+    write_verdict(results, doc)
+    env = args.env or read_properties(results / "environment.properties").get("env")
+    history = root / "history" / scope_key(doc, env)
     if history.is_dir():
         shutil.rmtree(results / "history", ignore_errors=True)
         shutil.copytree(history, results / "history")
@@ -80,6 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if (root / "html" / "history").is_dir():
         shutil.rmtree(history, ignore_errors=True)
         shutil.copytree(root / "html" / "history", history)
+    print(f"golive verdict: {doc.get('verdict')} (trend kept in {history})")
     print(f"report: {root / 'html' / 'index.html'}")
     print(f"single-file report: {root / 'report.html'}")
     return 0
@@ -136,7 +132,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--reports", default="reports", help="reports directory (default: reports)"
     )
     p = sub.add_parser("report", parents=[reports], help="generate the Allure HTML report")
-    p.add_argument("--env", help="environment whose history to carry (default: from the results)")
+    p.add_argument("--env", help="environment whose trend to carry on (default: from the results)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("certificate", parents=[reports], help="write the certificate (md, html)")
     p.set_defaults(func=cmd_certificate)

@@ -22,6 +22,7 @@ import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ import psycopg
 import psycopg.errors
 
 from golive.model.environment import Environment
+from golive.probe import observe
 
 
 def conninfo(env: Environment) -> dict[str, str | int]:
@@ -62,7 +64,7 @@ def where(env: Environment) -> str:
     return f"{db.host}: PostgreSQL at {address}:{db.port}/{db.dbname}"
 
 
-def _text(query: Any, conn: psycopg.Connection[Any]) -> str:
+def _text(query: Any, conn: psycopg.Connection[Any], limit: int = 80) -> str:
     """The query as one short line, for a finding."""
     as_string = getattr(query, "as_string", None)
     try:
@@ -70,7 +72,7 @@ def _text(query: Any, conn: psycopg.Connection[Any]) -> str:
     except Exception:  # a composed query that cannot render without its connection
         text = str(query)
     line = " ".join(str(text).split())
-    return line if len(line) <= 80 else line[:77] + "..."
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 class Connection(psycopg.Connection[tuple[Any, ...]]):
@@ -114,8 +116,20 @@ class Connection(psycopg.Connection[tuple[Any, ...]]):
             timer.cancel()
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        with self._deadline(query):
-            return super().execute(query, params, **kwargs)
+        started = time.monotonic()
+        try:
+            with self._deadline(query):
+                cursor = super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            observe.sql_failed(
+                self.label, _text(query, self, 2000), exc, time.monotonic() - started
+            )
+            raise
+        # the query and its first rows are the check's evidence
+        observe.sql(
+            self.label, _text(query, self, 2000), params, cursor, time.monotonic() - started
+        )
+        return cursor
 
 
 def _first_line(exc: BaseException) -> str:

@@ -54,7 +54,7 @@ from testinfra.host import Host as TestinfraHost
 
 from golive.model.environment import Environment, Host, SshSpec
 from golive.model.errors import HostUnreachable
-from golive.probe import sshmux
+from golive.probe import observe, sshmux
 
 OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
 
@@ -361,7 +361,9 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
             options = {"timeout": max(1, round(ssh.connect_timeout))}
             if ssh.identity_file:
                 options["ssh_identity_file"] = str(ssh.identity_file)
-        return testinfra.get_host(connection, **options)
+        other = testinfra.get_host(connection, **options)
+        observe.observed_backend(other.backend, name)  # each command is the check's evidence
+        return other
     hostspec, kwargs = testinfra.backend.parse_hostspec(connection)
     kwargs.pop("connection", None)
     backend = SshBackend(
@@ -376,6 +378,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
     )
     host = TestinfraHost(backend)
     backend.set_host(host)
+    observe.observed_backend(backend, name)  # each command is the check's evidence
     return host
 
 
@@ -390,6 +393,10 @@ class HostPool:
         self._opener: ThreadPoolExecutor | None = None
 
     def _connect(self, name: str) -> Target | HostUnreachable:
+        with observe.quiet():  # the pool's own probes are no check's evidence
+            return self._connect_quietly(name)
+
+    def _connect_quietly(self, name: str) -> Target | HostUnreachable:
         spec = self.env.inventory.hosts[name]
         remote = remote_host(name, spec, self.env.inventory.ssh)
         try:

@@ -91,6 +91,27 @@ class Scan:
     raw_json: str
     error: str | None
 
+    def summary(self) -> str:
+        """A few lines a reader takes in at once, beside the raw JSON (~180 KiB)."""
+        f = self.facts
+        if f is None:
+            return f"{self.target.server_name}: scan failed: {self.error}"
+        lines = [f"{f.endpoint} ({f.server_name}), {len(self.raw_json) // 1024} KiB of sslyze JSON"]
+        lines += [f"{proto}: {len(suites)} suites accepted" for proto, suites in f.ciphers.items()]
+        for cert in [c for c in (f.cert, *f.other_certs) if c is not None]:
+            lines.append(
+                f"certificate {cert.subject} ({cert.key_type} {cert.key_bits}): valid until "
+                f"{cert.not_after:%Y-%m-%d}, chain {cert.chain_error or 'valid'}, "
+                f"names {', '.join(cert.names)}"
+            )
+        if f.groups is not None:
+            lines.append(f"key-exchange groups: {', '.join(f.groups) or 'none'}")
+        if f.hsts_max_age is not None:
+            lines.append(f"HSTS max-age: {f.hsts_max_age}")
+        lines.append(f"vulnerabilities: {', '.join(f.vulnerabilities) or 'none found'}")
+        lines += [f"not tested: {what}: {why}" for what, why in f.untested.items()]
+        return "\n".join(lines)
+
 
 def _request(target: Target, ca_bundle: Path, timeout: float) -> ServerScanRequest:
     starttls = _STARTTLS[target.starttls] if target.starttls else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,16 @@ from golive.report.files import WriteError, write_atomic
 CHECK_LABEL = "golive_check"
 """Allure label carrying the pytest node id, so results can be matched to the verdict."""
 
+VERDICT_CHECK = "golive verdict"
+"""The check label of the verdict's own Allure result (golive writes it; no pytest check)."""
+VERDICT_RESULT = "golive-verdict-result.json"
+
 CATEGORIES: list[dict[str, Any]] = [
+    {
+        "name": "golive verdict (its steps are the blockers)",
+        "messageRegex": r"(?s)golive verdict: .*",
+        "matchedStatuses": ["failed", "broken"],
+    },
     {
         "name": "Unreachable hosts",
         "messageRegex": r"(?s)\[UNREACHABLE\].*",
@@ -132,11 +143,25 @@ def read_result(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _host_label(data: dict[str, Any], host: str) -> bool:
+    """Make the result's ``host`` label the target host (allure-pytest puts the machine golive
+    ran on there); True if it changed."""
+    labels = data.setdefault("labels", [])
+    others = [lb for lb in labels if lb.get("name") != "host"]
+    wanted = [*others, {"name": "host", "value": host}]
+    if labels == wanted:
+        return False
+    data["labels"] = wanted
+    return True
+
+
 def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
-    """Prefix each non-passing Allure result's message with its verdict class, for categories;
-    the results that could not be rewritten. An unreadable result is left for the evidence
-    check (golive/report/output.py) to report."""
+    """Each result's host label is the host its check was about (the environment's name for a
+    check about the service as a whole), and each non-passing result's message starts with
+    its verdict class, for categories; the files that could not be rewritten are returned.
+    An unreadable result is left for the evidence check (golive/report/output.py) to report."""
     tags = _tags(verdict)
+    hosts = {c.id: c.host for c in verdict.checks}
     failed: list[WriteError] = []
     for path in results.glob("*-result.json"):
         data = read_result(path)
@@ -145,15 +170,161 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
         check = next(
             (lb["value"] for lb in data.get("labels", []) if lb.get("name") == CHECK_LABEL), None
         )
-        tag = tags.get(check) if check else None
-        if tag is None:
+        if check is None or check == VERDICT_CHECK:
             continue
+        changed = _host_label(data, hosts.get(check) or verdict.scope.env)
+        tag = tags.get(check)
         details = data.setdefault("statusDetails", {})
         message = details.get("message") or ""
-        if not message.startswith(tag):
+        if tag is not None and not message.startswith(tag):
             details["message"] = f"{tag} {message}".rstrip()
+            changed = True
+        if changed:
             try:
                 write_atomic(path, json.dumps(data))
             except WriteError as exc:
                 failed.append(exc)
     return failed
+
+
+_STATUS = {"GO": "passed", "CONDITIONAL": "broken", "NO-GO": "failed"}
+
+
+def _line(finding: dict[str, Any]) -> str:
+    """A finding of verdict.json as the terminal shows it: ``host: check: message``."""
+    message = str(finding.get("message", "")).replace("\n", "\n    ")
+    host = finding.get("host") or "-"
+    if finding.get("dependents"):
+        return f"{host}: {message}"
+    return f"{host}: {finding.get('check', '?')}: {message}"
+
+
+def _short(finding: dict[str, Any], limit: int = 140) -> str:
+    """A blocker in one short line: its host and the first line of its message."""
+    message = str(finding.get("message", "")).strip().split("\n")[0]
+    message = message.removeprefix("failed: ").removeprefix("AssertionError: ")
+    host = finding.get("host") or "-"
+    line = message if message.startswith(f"{host}:") else f"{host}: {message}"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _scope_line(scope: dict[str, Any]) -> str:
+    sel = f"markers: {scope.get('markers') or '(all)'}"
+    if scope.get("keywords"):
+        sel += f", -k {scope['keywords']}"
+    hosts = ", ".join(scope.get("hosts") or ()) or "(none)"
+    return f"env {scope.get('env')}, release {scope.get('release')}, {sel}, hosts: {hosts}"
+
+
+def verdict_result(doc: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
+    """The verdict (verdict.json's document) as an Allure result: "golive verdict: NO-GO",
+    its scope, one step per blocker (host and reason), then conditions, waived checks and
+    missing evidence."""
+    decision = str(doc.get("verdict"))
+    scope = _scope_line(doc.get("scope") or {})
+    blockers = list(doc.get("blockers") or [])
+    steps = [
+        {"name": f"blocker: {_line(f)}", "status": "failed", "start": start, "stop": stop}
+        for f in blockers
+    ]
+    for title, key, status in (
+        ("condition", "conditions", "broken"),
+        ("waived", "waived", "skipped"),
+        ("missing evidence", "missing", "skipped"),
+    ):
+        steps += [
+            {"name": f"{title}: {_line(f)}", "status": status, "start": start, "stop": stop}
+            for f in doc.get(key) or []
+            if f not in blockers
+        ]
+    head = f"golive verdict: {decision}"
+    counts = ", ".join(f"{k} {v}" for k, v in (doc.get("counts") or {}).items())
+    message = "\n".join([head, f"scope: {scope}", *(f"blocker: {_line(b)}" for b in blockers)])
+    return {
+        "uuid": "00000000-0000-4000-8000-0000601d1e7e",
+        "historyId": "golive-verdict",
+        "testCaseId": "golive-verdict",
+        "name": f"{head} ({len(blockers)} blocker{'' if len(blockers) == 1 else 's'})",
+        "fullName": VERDICT_CHECK,
+        "status": _STATUS.get(decision, "failed"),
+        "statusDetails": {"message": message, "trace": f"counts: {counts}"},
+        "description": f"{head}. Scope: {scope}",
+        "steps": steps,
+        "start": start,
+        "stop": stop,
+        "labels": [
+            {"name": "parentSuite", "value": "golive verdict"},
+            {"name": "suite", "value": decision},
+            {"name": "severity", "value": "blocker"},
+            {"name": "host", "value": str((doc.get("scope") or {}).get("env", ""))},
+            {"name": CHECK_LABEL, "value": VERDICT_CHECK},
+        ],
+        "parameters": [{"name": "scope", "value": scope}],
+    }
+
+
+def _starts(results: Path) -> tuple[int, int]:
+    """The first start and last stop of the run's results (ms), for the verdict's own."""
+    starts, stops = [], []
+    for path in results.glob("*-result.json"):
+        if path.name == VERDICT_RESULT:
+            continue
+        data = read_result(path) or {}
+        if isinstance(data.get("start"), int) and isinstance(data.get("stop"), int):
+            starts.append(data["start"])
+            stops.append(data["stop"])
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    return (min(starts, default=now), max(stops, default=now))
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                out[key.replace("\\=", "=")] = re.sub(r"\\(.)", r"\1", value)
+    return out
+
+
+def scope_key(doc: dict[str, Any], env: str | None = None) -> str:
+    """The name a run's Allure history is kept under: environment and selection (markers,
+    -k), so a smoke run's trend is never drawn next to a full run's."""
+    scope = doc.get("scope") or {}
+    parts = [env or str(scope.get("env") or "unknown"), str(scope.get("markers") or "all")]
+    if scope.get("keywords"):
+        parts.append(f"k-{scope['keywords']}")
+    return "--".join(re.sub(r"[^A-Za-z0-9._-]+", "_", p).strip("_") or "_" for p in parts)
+
+
+def write_verdict(results: Path, doc: dict[str, Any]) -> None:
+    """The verdict (verdict.json's document) into the Allure results: its own result, on top
+    of the overview, whose steps are the blockers; and the verdict first in the environment
+    and executor widgets (environment.properties, executor.json)."""
+    start, stop = _starts(results)
+    write_atomic(results / VERDICT_RESULT, json.dumps(verdict_result(doc, start, stop)))
+    decision = str(doc.get("verdict"))
+    scope = _scope_line(doc.get("scope") or {})
+    blockers = [_short(f) for f in doc.get("blockers") or []]
+    shown_blockers = "  ".join(f"({i}) {b}" for i, b in enumerate(blockers[:5], 1)) + (
+        f"  and {len(blockers) - 5} more (see the golive verdict result)"
+        if len(blockers) > 5
+        else ""
+    )
+    props = {
+        k: v
+        for k, v in read_properties(results / "environment.properties").items()
+        if k not in ("verdict", "scope", "blockers")
+    }
+    head = {"verdict": decision, "scope": scope, "blockers": shown_blockers or "none"}
+    write_environment(results, {**head, **props})
+    path = results / "executor.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    executor_data: dict[str, Any] = data if isinstance(data, dict) else executor(os.environ)
+    build = str(executor_data.get("buildName") or "golive").split(": golive verdict")[0]
+    executor_data["buildName"] = f"{build}: golive verdict {decision}"
+    executor_data["reportName"] = f"golive verdict: {decision} ({scope})"
+    write_atomic(path, json.dumps(executor_data, indent=2))

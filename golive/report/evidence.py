@@ -35,9 +35,14 @@ class Evidence:
         self._record = record
         self._sink = sink  # (data, name, mime, extension): the report's attach
 
-    def raw(self, name: str, data: bytes, mime: str, extension: str) -> EvidenceRecord:
+    def raw(
+        self, name: str, data: bytes, mime: str, extension: str, summary: str | None = None
+    ) -> EvidenceRecord:
         """Redact and attach raw bytes (JSON value by value, so it stays JSON; other text as
-        text; binary is attached as is)."""
+        text; binary is attached as is), after a short human ``summary`` when given (large raw
+        evidence is attached whole, with a few lines beside it a reader takes in at once)."""
+        if summary is not None:
+            self.text(f"{name.rsplit('.', 1)[0]} (summary)", summary)
         json_doc = mime == "application/json" or extension == "json"
         data = self._redactor.json(data) if json_doc else self._redactor.data(data)
         self._sink(data, name, mime, extension)

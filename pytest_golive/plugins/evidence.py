@@ -1,4 +1,12 @@
-"""Evidence and Allure: default output paths, plan/severity labels, the ``evidence`` fixture."""
+"""Evidence and Allure: default output paths, plan/severity labels, the ``evidence`` fixture,
+and what every check saw (golive/probe/observe.py) attached to it, passing or failing.
+
+Each check's setup and call are watched: every remote command, HTTP exchange and SQL query the
+probes make meanwhile is recorded, and attached at the check's end as one text attachment
+("what golive saw"), redacted like all evidence. A fixture set up once for many checks (a
+session's scans, a module's facts) keeps what it saw, and each later check that uses it gets
+that too: it judged those facts.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import allure
 import pytest
 
 from golive.gate.plan import load_plan
+from golive.probe import observe
 from golive.report.allure_meta import CHECK_LABEL, git_commit, write_static
 from golive.report.evidence import Evidence, EvidenceRecord
 from golive.report.files import WriteError, shown
@@ -20,6 +29,12 @@ from pytest_golive.plugins.gate import LAYOUT, META, PROBLEMS, reports_dir
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 
 REDACTOR = pytest.StashKey[Redactor]()
+SEEN = pytest.StashKey[observe.Frame]()
+"""What a check saw during its setup."""
+SHARED = pytest.StashKey[dict[tuple[int, object], tuple[str, observe.Frame]]]()
+"""(fixture definition, cache key) -> (the check that set it up, what it saw): for the
+fixtures set up once for several checks."""
+SET_UP_HERE = pytest.StashKey[set[tuple[int, object]]]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -51,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
         junit_tmp,
     )
     root.mkdir(parents=True, exist_ok=True)
+    observe.install()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -109,11 +125,7 @@ def pytest_runtest_makereport(
     """Mask secrets in what pytest itself prints and writes (failure text, captured output),
     so they reach neither the terminal, CI logs nor JUnit XML."""
     report = yield
-    redactor = item.config.stash.get(REDACTOR, None)
-    if redactor is None:
-        redactor = item.config.stash[REDACTOR] = Redactor(
-            item.config.stash[ENVIRONMENT].secret_values()
-        )
+    redactor = _redactor(item.config)
     if isinstance(report.longrepr, tuple):
         path, line, reason = report.longrepr
         report.longrepr = (path, line, redactor.text(reason))
@@ -158,10 +170,15 @@ def pytest_fixture_post_finalizer(
         _unwritten(request.config, exc)
 
 
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest, redactor: Redactor) -> Evidence:
-    """Attach redacted evidence to the current check; each is recorded with its sha256."""
-    node = request.node
+def _redactor(config: pytest.Config) -> Redactor:
+    redactor = config.stash.get(REDACTOR, None)
+    if redactor is None:
+        redactor = config.stash[REDACTOR] = Redactor(config.stash[ENVIRONMENT].secret_values())
+    return redactor
+
+
+def _evidence(node: pytest.Item, redactor: Redactor) -> Evidence:
+    """An evidence attacher for check ``node``."""
 
     def record(rec: EvidenceRecord) -> None:
         node.user_properties.append(
@@ -172,6 +189,107 @@ def evidence(request: pytest.FixtureRequest, redactor: Redactor) -> Evidence:
         try:
             allure.attach(data, name=name, attachment_type=mime, extension=extension)
         except OSError as exc:  # not the check's failure: the gate finds the attachment missing
-            _unwritten(request.config, exc)
+            _unwritten(node.config, exc)
 
     return Evidence(redactor, record, attach)
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest, redactor: Redactor) -> Evidence:
+    """Attach redacted evidence to the current check; each is recorded with its sha256."""
+    return _evidence(request.node, redactor)
+
+
+def _watching(config: pytest.Config) -> bool:
+    return ENVIRONMENT in config.stash and not config.option.collectonly
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    """What a fixture shared by several checks saw while it was set up, kept for each of them."""
+    if fixturedef.scope == "function" or not _watching(request.config):
+        return (yield)
+    with observe.watching() as frame:
+        try:
+            return (yield)
+        finally:
+            cached = fixturedef.cached_result
+            if frame and cached is not None:
+                key = (id(fixturedef), cached[1])
+                shared = request.config.stash.setdefault(SHARED, {})
+                shared[key] = (request.node.nodeid, frame)
+                node = request.node
+                if isinstance(node, pytest.Item):
+                    node.stash.setdefault(SET_UP_HERE, set()).add(key)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """Watch the check's setup (its fixtures' commands, requests and queries)."""
+    if not _watching(item.config):
+        return (yield)
+    with observe.watching() as frame:
+        try:
+            return (yield)
+        except BaseException:
+            _attach_seen(item, frame, None)  # the call never runs: what setup saw is all
+            raise
+        finally:
+            item.stash[SEEN] = frame
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Watch the check itself, and attach everything it saw at its end, pass or fail."""
+    if not _watching(item.config):
+        return (yield)
+    with observe.watching() as frame:
+        try:
+            return (yield)
+        finally:
+            _attach_seen(item, item.stash.get(SEEN, None), frame)
+
+
+def _shared(item: pytest.Item) -> list[tuple[str, str, observe.Frame]]:
+    """(fixture, the check that set it up, what it saw) of the shared fixtures ``item`` uses
+    that were set up before it."""
+    shared = item.config.stash.get(SHARED, {})
+    here = item.stash.get(SET_UP_HERE, set())
+    info = getattr(item, "_fixtureinfo", None)
+    out = []
+    for name in getattr(item, "fixturenames", ()):
+        defs = info.name2fixturedefs.get(name) if info is not None else None
+        if not defs:
+            continue
+        cached = defs[-1].cached_result
+        key = (id(defs[-1]), cached[1]) if cached is not None else None
+        if key is not None and key in shared and key not in here:
+            where, frame = shared[key]
+            out.append((name, check_id(where), frame))
+    return out
+
+
+def _attach_seen(
+    item: pytest.Item, setup: observe.Frame | None, call: observe.Frame | None
+) -> None:
+    """One attachment: what the check saw, its setup's, its own, and its shared fixtures'."""
+    parts: list[tuple[str, observe.Frame]] = []
+    for name, where, frame in _shared(item):
+        parts.append((f"fixture `{name}` (set up once, during {where})", frame))
+    if setup:
+        parts.append(("setup", setup))
+    if call:
+        parts.append(("the check", call))
+    if not parts:
+        return
+    total = observe.Frame()
+    for _, frame in parts:
+        for kind, n in frame.counts.items():
+            total.counts[kind] = total.counts.get(kind, 0) + n
+    body = "\n\n".join(
+        f"===== seen by {title}: {frame.summary()} =====\n\n{frame.text()}"
+        for title, frame in parts
+    )
+    _evidence(item, _redactor(item.config)).text(f"golive saw: {total.summary()}", body)

@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.security, pytest.mark.tls]
 
 def _facts(label: str, scans: dict[str, Scan], evidence: Evidence) -> TlsFacts:
     scan = scans[label]
-    evidence.raw(f"sslyze {label}.json", scan.raw_json.encode(), "application/json", "json")
+    raw = scan.raw_json.encode()
+    evidence.raw(f"sslyze {label}.json", raw, "application/json", "json", scan.summary())
     if scan.facts is None:
         pytest.fail(f"{label}: {scan.error}", pytrace=False)
     return scan.facts
