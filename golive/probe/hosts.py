@@ -361,8 +361,12 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
             options = {"timeout": max(1, round(ssh.connect_timeout))}
             if ssh.identity_file:
                 options["ssh_identity_file"] = str(ssh.identity_file)
-        other = testinfra.get_host(connection, **options)
-        observe.observed_backend(other.backend, name)  # each command is the check's evidence
+        # a handle of its own (testinfra.get_host caches one per spec: two inventory hosts
+        # on local:// would share it), recording each command as the check's evidence
+        other_backend = testinfra.backend.get_backend(connection, **options)
+        other = TestinfraHost(other_backend)
+        other_backend.set_host(other)
+        observe.observed_backend(other_backend, name)
         return other
     hostspec, kwargs = testinfra.backend.parse_hostspec(connection)
     kwargs.pop("connection", None)

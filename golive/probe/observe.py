@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-EXCERPT = 2000
+EXCERPT = 16000
 """Characters of one output or body kept in a record."""
 MAX_RECORDS = 200
 """Records kept per frame; later ones are counted, not kept."""
@@ -56,6 +56,15 @@ class Frame:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if len(self.records) < MAX_RECORDS:
             self.records.append(text)
+        else:
+            self.dropped += 1
+
+    def merge(self, title: str, other: Frame) -> None:
+        """``other``'s records as one record of this frame, under ``title``."""
+        for kind, n in other.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+        if len(self.records) < MAX_RECORDS:
+            self.records.append(f"----- {title}: {other.summary()} -----\n\n{other.text()}")
         else:
             self.dropped += 1
 
@@ -118,6 +127,39 @@ def record(kind: str, text: str) -> None:
     with _lock:
         for frame in _frames:
             frame.add(kind, text)
+
+
+def replay(frame: Frame, title: str) -> None:
+    """What ``frame`` saw, again, into the frames watched now: a value computed once (a
+    cached snapshot) is evidence of every check that judges it."""
+    if not watched() or not frame:
+        return
+    with _lock:
+        for current in _frames:
+            if current is not frame:
+                current.merge(title, frame)
+
+
+class Once:
+    """Values computed once per key, each remembering what computing it saw: a later use
+    replays that into the current check's evidence (:func:`replay`)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._values: dict[str, tuple[Any, Frame]] = {}
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key in self._values:
+            value, frame = self._values[key]
+            replay(frame, f"{self.what} {key}, taken once earlier in the run")
+            return value
+        with watching() as frame:
+            value = compute()
+        self._values[key] = (value, frame)
+        return value
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
 
 
 def excerpt(text: str | bytes, limit: int = EXCERPT) -> str:

@@ -23,6 +23,7 @@ from golive.probe import observe
 from golive.report.allure_meta import CHECK_LABEL, git_commit, write_static
 from golive.report.evidence import Evidence, EvidenceRecord
 from golive.report.files import WriteError, shown
+from golive.report.hashing import sha256_file
 from golive.report.output import Layout
 from golive.report.redact import Redactor
 from pytest_golive.plugins.gate import LAYOUT, META, PROBLEMS, reports_dir
@@ -35,6 +36,8 @@ SHARED = pytest.StashKey[dict[tuple[int, object], tuple[str, observe.Frame]]]()
 """(fixture definition, cache key) -> (the check that set it up, what it saw): for the
 fixtures set up once for several checks."""
 SET_UP_HERE = pytest.StashKey[set[tuple[int, object]]]()
+CURRENT = pytest.StashKey[pytest.Item]()
+"""The check being set up (a shared fixture's records are kept as set up during it)."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -218,11 +221,11 @@ def pytest_fixture_setup(
             cached = fixturedef.cached_result
             if frame and cached is not None:
                 key = (id(fixturedef), cached[1])
+                item = request.config.stash.get(CURRENT, None)
                 shared = request.config.stash.setdefault(SHARED, {})
-                shared[key] = (request.node.nodeid, frame)
-                node = request.node
-                if isinstance(node, pytest.Item):
-                    node.stash.setdefault(SET_UP_HERE, set()).add(key)
+                shared[key] = (item.nodeid if item else request.node.nodeid, frame)
+                if item is not None:
+                    item.stash.setdefault(SET_UP_HERE, set()).add(key)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -230,6 +233,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     """Watch the check's setup (its fixtures' commands, requests and queries)."""
     if not _watching(item.config):
         return (yield)
+    item.config.stash[CURRENT] = item
     with observe.watching() as frame:
         try:
             return (yield)
@@ -271,6 +275,23 @@ def _shared(item: pytest.Item) -> list[tuple[str, str, observe.Frame]]:
     return out
 
 
+def _attach_configuration(item: pytest.Item) -> None:
+    """A check that reached no host, service or database judged the environment's files
+    only: which ones (with their sha256) and its parameters are its evidence."""
+    env = item.config.stash[ENVIRONMENT]
+    files = [env.path / name for name in ("inventory.yml", "expectations.yml")]
+    if env.inventory.secrets_file is not None:
+        files.append(env.inventory.secrets_file)  # its digest only: never its content
+    lines = [
+        "This check ran no remote command, HTTP request or SQL query: it judged the "
+        "environment's configuration, as read from these files:",
+        *(f"  {sha256_file(f)}  {f}" for f in files if f.is_file()),
+    ]
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    lines += [f"parameter {k} = {v}" for k, v in params.items()]
+    _evidence(item, _redactor(item.config)).text("golive saw: configuration only", "\n".join(lines))
+
+
 def _attach_seen(
     item: pytest.Item, setup: observe.Frame | None, call: observe.Frame | None
 ) -> None:
@@ -283,6 +304,8 @@ def _attach_seen(
     if call:
         parts.append(("the check", call))
     if not parts:
+        if not any(key == "evidence" for key, _ in item.user_properties):
+            _attach_configuration(item)
         return
     total = observe.Frame()
     for _, frame in parts:

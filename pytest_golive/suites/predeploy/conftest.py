@@ -6,6 +6,7 @@ import pytest
 
 from golive.model.environment import Environment
 from golive.model.facts import HostFacts
+from golive.probe import observe
 from golive.probe.facts import snapshot
 from golive.probe.hosts import HostPool
 
@@ -15,12 +16,12 @@ class FactsCache:
 
     def __init__(self, pool: HostPool, env: Environment) -> None:
         self.pool, self.env = pool, env
-        self._facts: dict[str, HostFacts] = {}
+        # a check judging a snapshot taken earlier gets its commands as evidence too
+        self._facts = observe.Once("facts snapshot of")
 
     def get(self, name: str) -> HostFacts:
-        if name not in self._facts:
-            self._facts[name] = snapshot(self.pool.get(name), self.env)
-        return self._facts[name]
+        facts: HostFacts = self._facts.get(name, lambda: snapshot(self.pool.get(name), self.env))
+        return facts
 
     def all(self) -> dict[str, HostFacts]:
         return {name: self.get(name) for name in self.env.inventory.hosts}
