@@ -72,3 +72,95 @@ def served_release_findings(
             f"{build[:12]}… of {entry}: a rebuilt or foreign artifact"
         ]
     return []
+
+
+ROLE_ATTRIBUTES = {
+    "rolsuper": "is a superuser",
+    "rolcreaterole": "may create roles",
+    "rolcreatedb": "may create databases",
+    "rolreplication": "may start replication",
+    "rolbypassrls": "bypasses row-level security",
+}
+
+
+def app_role_findings(
+    where: str,
+    role: str,
+    attributes: dict[str, dict[str, bool]],
+    create_in: list[str],
+    owned: list[str],
+    privileges: dict[str, set[str]],
+    allowed: set[str] | None,
+    forbidden_roles: set[str],
+) -> list[str]:
+    """Judge the application role's privileges in its database ``where``.
+
+    ``attributes`` holds, for the role and every role it is a member of (directly or
+    through others), its ``pg_roles`` flags; ``create_in`` the database (``database``) and
+    the schemas it may create objects in; ``owned`` the relations it owns (an owner may
+    alter, drop and grant them); ``privileges`` its effective privileges per relation;
+    ``allowed`` the table privileges it may hold (None: not judged); ``forbidden_roles``
+    the roles it must not be a member of (predefined roles reaching the server's files).
+    """
+    out = []
+    for name, flags in sorted(attributes.items()):
+        via = "" if name == role else f" through its membership in {name}"
+        out += [
+            f"{role} {label}{via}" for attr, label in ROLE_ATTRIBUTES.items() if flags.get(attr)
+        ]
+    out += [f"{role} is a member of {name}" for name in sorted(set(attributes) & forbidden_roles)]
+    out += [
+        f"{role} may create objects in {'the database' if s == 'database' else f'schema {s}'}"
+        for s in create_in
+    ]
+    if owned:
+        out.append(f"{role} owns {', '.join(sorted(owned))} (an owner may alter and drop them)")
+    if allowed is not None:
+        excess = {
+            rel: sorted(privs - allowed)
+            for rel, privs in sorted(privileges.items())
+            if privs - allowed
+        }
+        out += [f"{role} holds {', '.join(p)} on {rel}" for rel, p in excess.items()]
+    return [f"{where}: {line}" for line in out]
+
+
+# words that, on a load balancer's server line, keep the server out of normal rotation
+# (nginx: down, backup; HAProxy: disabled, backup)
+OUT_OF_ROTATION = ("down", "backup", "disabled")
+
+
+def active_config(text: str) -> list[str]:
+    """The lines of a configuration file without comments (``#`` to the end of the line)."""
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def backend_findings(
+    lb: str, path: str, lines: list[str], backends: dict[str, list[str]], port: int, role: str
+) -> list[str]:
+    """Judge a load balancer's active configuration ``lines`` against the backends it must
+    send traffic to: each backend (by name) reached as any of ``backends[name]`` (its address,
+    its name) on ``port`` must be on a line that does not take it out of rotation."""
+    out = []
+    for name, aliases in backends.items():
+        endpoints = [f"{who}:{port}" for who in aliases]
+        named = [
+            line
+            for line in lines
+            if any(tok.rstrip(";") in endpoints for tok in line.replace("=", " ").split())
+        ]
+        if not named:
+            out.append(f"{lb}: {path} does not name {role} host {name} ({endpoints[0]})")
+            continue
+        live = [ln for ln in named if not set(ln.rstrip(";").split()) & set(OUT_OF_ROTATION)]
+        if not live:
+            words = sorted(
+                {w for ln in named for w in ln.rstrip(";").split()} & set(OUT_OF_ROTATION)
+            )
+            out.append(
+                f"{lb}: {path} names {role} host {name} ({endpoints[0]}) only as "
+                f"{'/'.join(words)}: "
+                f"it gets no traffic"
+            )
+    return out

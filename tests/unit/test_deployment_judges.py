@@ -7,7 +7,14 @@ import io
 import zipfile
 
 from golive.judge.integration import stored_order_findings
-from golive.judge.predeploy import artifact_findings, served_release_findings
+from golive.judge.predeploy import (
+    ROLE_ATTRIBUTES,
+    active_config,
+    app_role_findings,
+    artifact_findings,
+    backend_findings,
+    served_release_findings,
+)
 from golive.probe.registry import parse_sums, stamped_build
 
 REL = "/srv/app1/releases/1.5.0/trading.war"
@@ -85,3 +92,70 @@ def test_registry_sums_and_build_stamp() -> None:
     assert stamped_build(war, "WEB-INF/classes/build.properties", "commit") is None
     assert stamped_build(war, "missing.properties", "build") is None
     assert stamped_build(b"not a zip", "x", "build") is None
+
+
+def _role(**flags: bool) -> dict[str, bool]:
+    return {attr: flags.get(attr, False) for attr in ROLE_ATTRIBUTES}
+
+
+def test_least_privilege_passes_a_role_with_only_its_table_privileges() -> None:
+    ok = app_role_findings(
+        "db1/trading",
+        "app",
+        {"app": _role()},
+        [],
+        [],
+        {"public.orders": {"SELECT", "INSERT"}},
+        {"SELECT", "INSERT", "UPDATE"},
+        {"pg_write_server_files"},
+    )
+    assert ok == []
+
+
+def test_least_privilege_names_every_excess_and_how_it_is_held() -> None:
+    lines = app_role_findings(
+        "db1/trading",
+        "app",
+        {"app": _role(), "admins": _role(rolcreaterole=True), "pg_write_server_files": _role()},
+        ["database", "audit"],
+        ["public.order_events"],
+        {"public.orders": {"SELECT", "TRUNCATE"}, "public.users": {"SELECT"}},
+        {"SELECT"},
+        {"pg_write_server_files"},
+    )
+    assert lines == [
+        "db1/trading: app may create roles through its membership in admins",
+        "db1/trading: app is a member of pg_write_server_files",
+        "db1/trading: app may create objects in the database",
+        "db1/trading: app may create objects in schema audit",
+        "db1/trading: app owns public.order_events (an owner may alter and drop them)",
+        "db1/trading: app holds TRUNCATE on public.orders",
+    ]
+
+
+NGINX = """
+upstream trading {
+    server 127.10.0.11:8080 max_fails=1 fail_timeout=5s;
+    server 127.10.0.12:8080 max_fails=1 fail_timeout=5s;  # app2
+    # server 127.10.0.13:8080;
+    server app4:8080 backup;
+    server 127.10.0.15:8080 down;
+    server 127.10.0.15:9090;
+}
+"""
+
+
+def test_load_balancer_backends_named_in_rotation() -> None:
+    lines = active_config(NGINX)
+    backends = {
+        "app1": ["127.10.0.11", "app1"],
+        "app2": ["127.10.0.12", "app2"],
+        "app3": ["127.10.0.13", "app3"],
+        "app4": ["127.10.0.14", "app4"],
+        "app5": ["127.10.0.15", "app5"],
+    }
+    assert backend_findings("lb1", "nginx.conf", lines, backends, 8080, "app") == [
+        "lb1: nginx.conf does not name app host app3 (127.10.0.13:8080)",
+        "lb1: nginx.conf names app host app4 (127.10.0.14:8080) only as backup: it gets no traffic",
+        "lb1: nginx.conf names app host app5 (127.10.0.15:8080) only as down: it gets no traffic",
+    ]

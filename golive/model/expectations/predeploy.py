@@ -3,7 +3,7 @@ preparations and application deployment)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -129,8 +129,24 @@ class BackupSchedule(Strict):
     command_contains: str
 
 
+class AppRolePolicy(Strict):
+    """What the application's database role may hold: the table privileges (on every
+    relation of the database) and the roles it must not be a member of."""
+
+    table_privileges: list[
+        Literal["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]
+    ]
+    forbidden_memberships: list[str] = [
+        "pg_execute_server_program",
+        "pg_read_server_files",
+        "pg_write_server_files",
+        "pg_write_all_data",
+    ]
+
+
 class DatabasePrep(Section):
-    """Database preparation: server version, schema, migrations, backup schedule."""
+    """Database preparation: server version, schema, migrations, backup schedule, and the
+    application role's privileges."""
 
     key: ClassVar[str] = "database_prep"
 
@@ -138,6 +154,7 @@ class DatabasePrep(Section):
     tables: dict[str, Table] = Field(min_length=1)
     migrations: Migrations
     backup_schedule: BackupSchedule
+    app_role: AppRolePolicy
 
 
 class SecurityPrep(Section):

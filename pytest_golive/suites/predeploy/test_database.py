@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from psycopg import sql
 
+from golive.judge.predeploy import ROLE_ATTRIBUTES, app_role_findings
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import DatabasePrep
 from golive.model.versions import satisfies
 from golive.probe.appconfig import read_text
 from golive.probe.hosts import Target
+from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.predeploy
 
@@ -92,18 +94,75 @@ def test_migrations_at_release_version(db, environment: Environment) -> None:
     )
 
 
+ROLES = (
+    "SELECT g.rolname, g.rolsuper, g.rolcreaterole, g.rolcreatedb, g.rolreplication,"
+    " g.rolbypassrls FROM pg_roles g WHERE pg_has_role(%(role)s, g.oid, 'MEMBER')"
+)
+CREATE_IN = (
+    "SELECT 'database' WHERE has_database_privilege(%(role)s, current_database(), 'CREATE')"
+    " UNION ALL SELECT n.nspname FROM pg_namespace n"
+    " WHERE has_schema_privilege(%(role)s, n.oid, 'CREATE')"
+    " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'"
+)
+RELATIONS = (
+    "SELECT format('%%I.%%I', n.nspname, c.relname), pg_get_userbyid(c.relowner) = %(role)s,"
+    " ARRAY(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+    " 'REFERENCES', 'TRIGGER']) p WHERE has_table_privilege(%(role)s, c.oid, p))"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+    " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'"
+)
+
+
 @pytest.mark.plan("pre.security.access")
-def test_app_role_has_least_privilege(db, environment: Environment) -> None:
+def test_app_role_has_least_privilege(db, environment: Environment, evidence) -> None:
+    """Claim: the application's database role holds no more than the application needs.
+
+    Covers: the role (``database.app_role``) and every role it is a member of, directly or
+    through others: superuser, CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS; membership in a
+    predefined role reaching the server's files or all data
+    (``database_prep.app_role.forbidden_memberships``); CREATE on the database or on any
+    schema (not only public); ownership of any relation (an owner may alter, drop and grant
+    it whatever is granted); effective privileges on every relation of the database (also
+    through PUBLIC and memberships) beyond ``database_prep.app_role.table_privileges``.
+
+    Does not cover: other databases of the cluster; function and sequence privileges;
+    column-level grants.
+    """
     role = environment.inventory.database.app_role
-    row = db.execute(
-        "SELECT rolsuper, rolcreaterole, rolcreatedb,"
-        " has_schema_privilege(rolname, 'public', 'CREATE') FROM pg_roles WHERE rolname = %s",
-        (role,),
-    ).fetchone()
-    assert row is not None, f"{_where(environment)}: application role {role} does not exist"
-    labels = ("is a superuser", "may create roles", "may create databases", "has CREATE on public")
-    excess = [label for label, granted in zip(labels, row, strict=True) if granted]
-    assert not excess, f"{_where(environment)}: {role} " + ", ".join(excess)
+    policy = environment.expectation(DatabasePrep).app_role
+    args = {"role": role}
+    exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %(role)s", args).fetchone()
+    assert exists is not None, f"{_where(environment)}: application role {role} does not exist"
+    attributes = {
+        str(r[0]): dict(zip(ROLE_ATTRIBUTES, r[1:], strict=True))
+        for r in db.execute(ROLES, args).fetchall()
+    }
+    create_in = [str(r[0]) for r in db.execute(CREATE_IN, args).fetchall()]
+    relations = db.execute(RELATIONS, args).fetchall()
+    owned = [str(r[0]) for r in relations if r[1]]
+    privileges = {str(r[0]): set(r[2]) for r in relations if r[2]}
+    evidence.json(
+        f"privileges of {role}",
+        {
+            "roles": attributes,
+            "create_in": create_in,
+            "owns": owned,
+            "privileges": {k: sorted(v) for k, v in privileges.items()},
+        },
+    )
+    judge(
+        app_role_findings(
+            _where(environment),
+            role,
+            attributes,
+            create_in,
+            owned,
+            privileges,
+            set(policy.table_privileges),
+            set(policy.forbidden_memberships),
+        )
+    )
 
 
 @pytest.mark.plan("pre.db.backup")

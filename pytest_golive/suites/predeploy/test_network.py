@@ -6,6 +6,7 @@ import dns.exception
 import dns.resolver
 import pytest
 
+from golive.judge.predeploy import active_config, backend_findings
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Dns, LoadBalancer
 from golive.model.expectations.smoke import App
@@ -81,18 +82,24 @@ def test_dns_records_resolve(environment: Environment, evidence) -> None:
 @pytest.mark.plan("pre.network.lb")
 @pytest.mark.roles("lb")
 def test_load_balancer_names_every_app_host(target: Target, environment: Environment) -> None:
+    """Claim: every load balancer sends traffic to every host of its backend role.
+
+    Covers: each host of the lb role, its configuration file (``load_balancer.config_var``,
+    read on the host), active lines only (commented-out servers do not count): every host of
+    ``load_balancer.backend_role`` must be named by address or name on the application's
+    port, on a line that keeps it in rotation (nginx ``down`` or ``backup``, HAProxy
+    ``disabled`` or ``backup`` take it out), so a missing, commented-out, disabled or
+    backup-only node, or one named on another port, fails.
+
+    Does not cover: files the configuration includes; whether the balancer really routes to
+    each node (the integration spread check); names it resolves to other addresses.
+    """
     spec = environment.expectation(LoadBalancer)
     path = target.var(spec.config_var)
-    text = read_text(target, path, spec.config_reader)
+    lines = active_config(read_text(target, path, spec.config_reader))
     port = environment.expectation(App).port
-    active = "\n".join(
-        line.split("#", 1)[0] for line in text.splitlines() if not line.lstrip().startswith("#")
-    )
-    missing = []
-    for name in environment.hosts_with_role(spec.backend_role):
-        address = environment.inventory.hosts[name].address
-        if not any(f"{who}:{port}" in active for who in (address, name)):
-            missing.append(f"{name} ({address}:{port})")
-    assert not missing, (
-        f"{target.name}: {path} does not name {spec.backend_role} host {', '.join(missing)}"
-    )
+    backends = {
+        name: [str(environment.inventory.hosts[name].address), name]
+        for name in environment.hosts_with_role(spec.backend_role)
+    }
+    judge(backend_findings(target.name, path, lines, backends, port, spec.backend_role))
