@@ -1,4 +1,8 @@
-"""Sign-offs (``signoffs.yml``): the human approvals the plan requires, and their validity."""
+"""Sign-offs (``signoffs.yml``): the human approvals the plan requires, and their validity.
+
+A malformed entry is a configuration error (validated before the first check); a well-formed
+one that is expired, future-dated or for another release is not valid, and a required one in
+that state makes the run NO-GO."""
 
 from __future__ import annotations
 
@@ -9,17 +13,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from golive.model.config import Strict, read_yaml, validate
+from golive.model.config import Expiring, first, problems, read_yaml
 from golive.model.errors import ConfigError
 
-State = Literal["valid", "missing", "expired", "malformed", "not yet valid", "other release"]
+State = Literal["valid", "missing", "expired", "not yet valid", "other release"]
 
 
-class Signoff(Strict):
+class Signoff(Expiring):
     who: str = Field(min_length=1)
     when: date
     scope: str = Field(min_length=1)
-    expires: date
     release: str | None = Field(None, description="when given, the release it approves")
 
 
@@ -45,42 +48,44 @@ class SignoffStatus:
         return f"sign-off {self.name}: {self.state}" + (f": {self.detail}" if self.detail else "")
 
 
-def load_signoffs(path: Path) -> tuple[dict[str, Signoff], dict[str, str]]:
-    """Valid sign-offs by name, and malformed ones by name with what was expected."""
+def read_signoffs(path: Path) -> tuple[dict[str, Signoff], list[ConfigError]]:
+    """The valid sign-offs of ``path`` by name (a missing file means none), and every problem
+    of the others."""
     data = read_yaml(path) if path.is_file() else None
     if data is None:
-        return {}, {}
+        return {}, []
     if not isinstance(data, dict):
-        raise ConfigError(
-            path, "(root)", "a mapping of sign-off name to {who, when, scope, expires}"
-        )
+        what = "a mapping of sign-off name to {who, when, scope, expires}"
+        return {}, [ConfigError(path, "(root)", what)]
     valid: dict[str, Signoff] = {}
-    malformed: dict[str, str] = {}
+    found: list[ConfigError] = []
     for name, entry in data.items():
-        try:
-            valid[str(name)] = validate(entry, Signoff, path)
-        except ConfigError as exc:
-            malformed[str(name)] = f"{path}: {name}.{exc.key}: {exc.expected}"
-    return valid, malformed
+        signoff, errors = problems(entry, Signoff, path, str(name))
+        found += errors
+        if signoff is not None:
+            valid[str(name)] = signoff
+    return valid, found
+
+
+def load_signoffs(path: Path) -> dict[str, Signoff]:
+    """The sign-offs of ``path`` by name; a malformed entry is a ConfigError."""
+    valid, found = read_signoffs(path)
+    if found:
+        raise first(found)
+    return valid
 
 
 def check_signoffs(
-    valid: dict[str, Signoff],
-    malformed: dict[str, str],
-    required: list[str],
-    today: date,
-    release: str,
+    valid: dict[str, Signoff], required: list[str], today: date, release: str
 ) -> list[SignoffStatus]:
     """Status of every required and every recorded sign-off, required ones first."""
     out: list[SignoffStatus] = []
-    for name in [*required, *(n for n in [*valid, *malformed] if n not in required)]:
+    for name in [*required, *(n for n in valid if n not in required)]:
         req = name in required
         s = valid.get(name)
-        if name in malformed:
-            out.append(SignoffStatus(name, req, "malformed", malformed[name]))
-        elif s is None:
+        if s is None:
             out.append(SignoffStatus(name, req, "missing", "no entry in signoffs.yml"))
-        elif today > s.expires:
+        elif s.expired(today):
             out.append(SignoffStatus(name, req, "expired", f"{s.who}, expired {s.expires}", s))
         elif s.when > today:
             out.append(SignoffStatus(name, req, "not yet valid", f"dated {s.when}", s))

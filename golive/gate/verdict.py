@@ -141,7 +141,6 @@ class Verdict:
     waived: tuple[Finding, ...]
     missing: tuple[Finding, ...]
     waivers: tuple[WaiverStatus, ...]
-    malformed_waivers: tuple[str, ...]
     signoffs: tuple[SignoffStatus, ...]
     counts: dict[str, int] = field(default_factory=dict)
     refused: tuple[Refusal, ...] = ()
@@ -174,17 +173,15 @@ class Verdict:
             "missing": [asdict(f) for f in self.missing],
             "refused": [asdict(r) for r in self.refused],
             "waivers": {
-                "applied": [_waiver(w) for w in self.waivers if w.state == "applied"],
-                "expired": [_waiver(w) for w in self.waivers if w.state == "expired"],
-                "unused": [_waiver(w) for w in self.waivers if w.state == "unused"],
-                "malformed": list(self.malformed_waivers),
+                state: [_waiver_dict(w) for w in self.waivers if w.state == state]
+                for state in ("applied", "expired", "unused")
             },
             "signoffs": [_signoff(s) for s in self.signoffs],
             "checks": [asdict(c) for c in self.checks],
         }
 
 
-def _waiver(w: WaiverStatus) -> dict[str, Any]:
+def _waiver_dict(w: WaiverStatus) -> dict[str, Any]:
     d = asdict(w)
     d["expires"] = w.expires.isoformat()
     return d
@@ -202,16 +199,12 @@ def _signoff(s: SignoffStatus) -> dict[str, Any]:
     return d
 
 
-def _active(waivers: WaiverFile, check: str, today: date) -> tuple[int, Waiver] | None:
+def _waiver(
+    waivers: WaiverFile, check: str, today: date, expired: bool
+) -> tuple[int, Waiver] | None:
+    """The first waiver of ``check`` that is (``expired``) or is not expired ``today``."""
     for index, w in waivers.valid:
-        if w.matches(check) and not w.expired(today):
-            return index, w
-    return None
-
-
-def _expired(waivers: WaiverFile, check: str, today: date) -> tuple[int, Waiver] | None:
-    for index, w in waivers.valid:
-        if w.matches(check) and w.expired(today):
+        if w.matches(check) and w.expired(today) == expired:
             return index, w
     return None
 
@@ -241,7 +234,7 @@ def decide(
             continue
         what = "missing evidence (skipped" if r.outcome == "skipped" else r.outcome
         message = f"{what}: {r.message})" if r.outcome == "skipped" else f"{what}: {r.message}"
-        active = _active(waivers, r.id, today)
+        active = _waiver(waivers, r.id, today, expired=False)
         if active is not None:
             index, w = active
             applied[index].append(r.id)
@@ -249,7 +242,7 @@ def decide(
                 Finding(r.id, r.host, f"{message} [waived: {w.ticket}]", r.severity, index)
             )
             continue
-        stale = _expired(waivers, r.id, today)
+        stale = _waiver(waivers, r.id, today, expired=True)
         if stale is not None:
             message += f" [waiver #{stale[0]} expired {stale[1].expires}]"
         finding = Finding(r.id, r.host, message, r.severity)
@@ -306,7 +299,6 @@ def decide(
         tuple(waived),
         tuple(missing),
         statuses,
-        tuple(str(m) for m in waivers.malformed),
         tuple(signoffs),
         counts,
         tuple(refused),

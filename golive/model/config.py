@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,16 @@ class Strict(BaseModel):
     """Base for configuration models: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Expiring(Strict):
+    """An entry valid through its ``expires`` date (a waiver, a sign-off)."""
+
+    expires: date
+
+    def expired(self, today: date) -> bool:
+        """Whether ``today`` is past the expiry date (the entry is valid on that day)."""
+        return today > self.expires
 
 
 def expand(value: Any, file: Path, key: str = "") -> Any:
@@ -126,28 +137,60 @@ def read_yaml(path: Path) -> Any:
         loader.dispose()
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
+def _key(loc: tuple[int | str, ...], nested: bool = False) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(root)"
+        out += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if out or nested else str(part))
+        )
+    return out or ("" if nested else "(root)")
+
+
+def _expected(err: Any) -> str:
+    """What pydantic's error ``err`` says was expected, in golive's words."""
+    if err["type"] == "extra_forbidden":
+        return "no such key (unknown key; check the spelling)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    if str(err["type"]).startswith(("date_", "datetime_")):
+        return f"{err['input']!r} is not a date (YYYY-MM-DD)"
+    return str(err["msg"])
+
+
+def problems(
+    data: Any, model: type[M], path: Path, prefix: str = ""
+) -> tuple[M | None, list[ConfigError]]:
+    """Validate parsed data against a model: the model, or None and every problem found
+    (each naming ``path`` and the key, under ``prefix`` such as ``[2]``)."""
+    try:
+        return model.model_validate(expand(data if data is not None else {}, path, prefix)), []
+    except ConfigError as exc:
+        return None, [exc]
+    except ValidationError as exc:
+        return None, [
+            ConfigError(path, f"{prefix}{_key(e['loc'], bool(prefix))}", _expected(e))
+            for e in exc.errors()
+        ]
+
+
+def first(found: list[ConfigError]) -> ConfigError:
+    """The first of several problems, saying how many more there are (``golive validate``
+    lists them all)."""
+    err = found[0]
+    more = len(found) - 1
+    if not more:
+        return err
+    return ConfigError(
+        err.file, err.key, f"{err.expected} (and {more} more error{'s' if more > 1 else ''})"
+    )
 
 
 def validate(data: Any, model: type[M], path: Path) -> M:
     """Validate parsed data against a model; the first error becomes a ConfigError."""
-    try:
-        return model.model_validate(expand(data if data is not None else {}, path))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        expected = err["msg"]
-        if err["type"] == "extra_forbidden":
-            expected = "no such key (unknown key; check the spelling)"
-        elif err["type"] == "missing":
-            expected = "required key is missing"
-        more = len(exc.errors()) - 1
-        if more:
-            expected += f" (and {more} more error{'s' if more > 1 else ''})"
-        raise ConfigError(path, _key(err["loc"]), expected) from None
+    value, found = problems(data, model, path)
+    if value is None:
+        raise first(found) from None
+    return value
 
 
 def load_model(path: Path, model: type[M]) -> M:

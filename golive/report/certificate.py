@@ -1,4 +1,8 @@
-"""The one-page certificate (Markdown and HTML) rendered from ``verdict.json``."""
+"""The one-page certificate (Markdown and HTML) rendered from ``verdict.json``: the verdict,
+what was certified (application build, scope) and by which golive, blockers grouped by cause,
+waivers, sign-offs and plan coverage as counts with the uncovered items; the tables that run
+long (plan coverage item by item, the dependent checks, the evidence sha256) follow in an
+appendix."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import html
 from collections import Counter
 from typing import Any
 
+from golive.gate import rollback
 from golive.gate.plan import Plan
 
 Table = tuple[str, list[str], list[list[str]]]
@@ -41,13 +46,9 @@ def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
         ]
         for key in ("applied", "expired", "unused")
         for x in w.get(key, [])
-    ] + [["malformed", m, "", "", "", "0"] for m in w.get("malformed", [])]
+    ]
     return [
-        (
-            "Blockers",
-            ["host", "check", "reason"],
-            [[b["host"] or "-", b["check"], b["message"]] for b in doc.get("blockers", [])],
-        ),
+        ("Blockers", ["host", "check", "reason"], [_blocker(b) for b in doc.get("blockers", [])]),
         (
             "Waived checks",
             ["host", "check", "reason"],
@@ -75,13 +76,72 @@ def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
                 for s in doc.get("signoffs", [])
             ],
         ),
-        ("Plan coverage", ["item", "title", "checks"], _coverage_rows(doc, plan)),
+        (
+            f"Rollback: {rollback.summary(doc)} (golive only recommends)",
+            ["trigger", "host", "check", "finding"],
+            rollback.rows(doc),
+        ),
+    ]
+
+
+def appendix(doc: dict[str, Any], plan: Plan) -> list[Table]:
+    """The appendix's tables: the long ones."""
+    return [
+        (
+            "Dependent checks (grouped under their cause among the blockers)",
+            ["check", "could not run because", "reported by"],
+            [
+                [c["id"], (c.get("cause") or {}).get("kind", ""), c["caused_by"]]
+                for c in doc.get("checks", [])
+                if c.get("caused_by")
+            ],
+        ),
+        ("Plan coverage, item by item", ["item", "title", "checks"], _coverage_rows(doc, plan)),
         (
             "Evidence (sha256)",
             ["check", "evidence", "sha256"],
             [[e["check"], e["name"], e["sha256"]] for e in doc.get("evidence", [])],
         ),
     ]
+
+
+def _blocker(b: dict[str, Any]) -> list[str]:
+    if b.get("dependents"):
+        n = len(b["dependents"])
+        return [b["host"] or "-", f"{n} dependent check{'s' * (n != 1)} (appendix)", b["message"]]
+    return [b["host"] or "-", b["check"], b["message"]]
+
+
+def _coverage(doc: dict[str, Any], plan: Plan) -> list[tuple[str, str]]:
+    """Plan coverage as counts, and the items nothing in this run covers."""
+    outcomes: dict[str, set[str]] = {pid: set() for pid in plan.items}
+    for check in doc.get("checks", []):
+        for pid in check.get("plan", []):
+            outcomes.setdefault(pid, set()).add(check["outcome"])
+    signed = {s["name"] for s in doc.get("signoffs", []) if s.get("state") == "valid"}
+    passed = [p for p, o in outcomes.items() if o == {"passed"}]
+    failing = [p for p, o in outcomes.items() if o and o != {"passed"}]
+    by_signoff = [p for p, item in plan.items.items() if not outcomes[p] and item.signoff in signed]
+    covered = {*passed, *failing, *by_signoff}
+    uncovered = [f"{p} ({plan[p].title})" for p in plan.items if p not in covered]
+    total = len(plan.items)
+    counts = (
+        f"{len(covered)} of {total} plan items covered: {len(passed)} by checks that all "
+        f"passed, {len(failing)} by checks with failures or skips, {len(by_signoff)} by a "
+        "valid sign-off (item by item in the appendix)"
+    )
+    return [("Plan coverage", counts), ("Plan items not covered", "; ".join(uncovered) or "none")]
+
+
+def _versions(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    app, own = doc.get("application"), doc.get("golive")
+    out = []
+    if isinstance(app, dict):
+        line = str(app.get("line", "not known"))
+        out.append(("Application build served", f"{line} (expected release {app.get('expected')})"))
+    if isinstance(own, dict):
+        out.append(("Certified by", f"golive {own.get('version')}, commit {own.get('commit')}"))
+    return out
 
 
 def _head(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -92,8 +152,10 @@ def _head(doc: dict[str, Any]) -> list[tuple[str, str]]:
         unchecked += " (in the inventory; no check of this run was about them)"
     return [
         ("Verdict", doc["verdict"]),
+        ("Rollback", rollback.summary(doc)),
         ("Environment", s["env"]),
         ("Release", s["release"]),
+        *_versions(doc),
         ("Scope", f"markers: {s['markers'] or '(all)'}; hosts: {hosts}"),
         ("Hosts not checked", unchecked or "none"),
         ("Checks", ", ".join(f"{k} {v}" for k, v in c.items())),
@@ -105,13 +167,24 @@ def _head(doc: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+APPENDIX = "Appendix"
+
+
+def _sections(doc: dict[str, Any], plan: Plan) -> list[Table]:
+    """The first page's tables, then (after a heading-only APPENDIX entry) the appendix's."""
+    return [*tables(doc, plan), (APPENDIX, [], []), *appendix(doc, plan)]
+
+
 def markdown(doc: dict[str, Any], plan: Plan) -> str:
     def cell(v: str) -> str:
         return str(v).replace("|", "\\|").replace("\n", " ")
 
     out = [f"# Go-live certificate: {doc['verdict']}", ""]
-    out += [f"- **{k}:** {cell(v)}" for k, v in _head(doc)]
-    for title, header, rows in tables(doc, plan):
+    out += [f"- **{k}:** {cell(v)}" for k, v in [*_head(doc), *_coverage(doc, plan)]]
+    for title, header, rows in _sections(doc, plan):
+        if title == APPENDIX:
+            out += ["", "---", "", f"# {APPENDIX}"]
+            continue
         out += ["", f"## {title}", ""]
         if not rows:
             out.append("none")
@@ -126,6 +199,7 @@ _CSS = (
     "td,th{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}"
     ".GO{color:#186a1c}.CONDITIONAL{color:#a06000}.NO-GO{color:#b00020}"
     "td.sha{font-family:monospace;font-size:10px}"
+    "h1.appendix{page-break-before:always;break-before:page}"
 )
 
 
@@ -137,9 +211,13 @@ def html_page(doc: dict[str, Any], plan: Plan) -> str:
         f"</title><style>{_CSS}</style></head><body>",
         f"<h1>Go-live certificate: <span class='{e(v)}'>{e(v)}</span></h1><table>",
     ]
-    out += [f"<tr><th>{e(k)}</th><td>{e(str(val))}</td></tr>" for k, val in _head(doc)]
+    head = [*_head(doc), *_coverage(doc, plan)]
+    out += [f"<tr><th>{e(k)}</th><td>{e(str(val))}</td></tr>" for k, val in head]
     out.append("</table>")
-    for title, header, rows in tables(doc, plan):
+    for title, header, rows in _sections(doc, plan):
+        if title == APPENDIX:
+            out.append(f"<h1 class='appendix'>{e(APPENDIX)}</h1>")
+            continue
         out.append(f"<h2>{e(title)}</h2>")
         if not rows:
             out.append("<p>none</p>")

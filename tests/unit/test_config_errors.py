@@ -103,23 +103,22 @@ def _no_traceback_exit_4(golive: Golive, result: pytest.RunResult) -> str:
     return out
 
 
-def test_bad_date_in_signoff_is_reported_without_traceback(golive: Golive) -> None:
-    golive.write(
-        "signoffs.yml",
-        {
-            "change_board": {
-                "who": "CB",
-                "when": "2025-13-45",
-                "scope": "release 2.0.0",
-                "expires": "2099-12-31",
-            }
-        },
-    )
-    r = golive.run(RAN)
-    out = "\n".join(r.outlines + r.errlines)
-    assert "Traceback" not in out
-    assert "change_board.when" in out  # malformed: never valid, so the required sign-off fails
-    assert r.ret == 1
+@pytest.mark.parametrize(
+    ("entry", "line"),
+    [
+        ({"when": "2025-13-45"}, "change_board.when: '2025-13-45' is not a date (YYYY-MM-DD)"),
+        ({"who": None}, "change_board.who: required key is missing"),
+        ({"scope": 7}, "change_board.scope: Input should be a valid string"),
+    ],
+)
+def test_malformed_signoff_is_a_config_error(
+    golive: Golive, entry: dict[str, object], line: str
+) -> None:
+    signoff = {"who": "CB", "when": "2025-01-01", "scope": "release 2.0.0", "expires": "2099-12-31"}
+    signoff = {k: v for k, v in {**signoff, **entry}.items() if v is not None}
+    golive.write("signoffs.yml", {"change_board": signoff})
+    out = _no_traceback_exit_4(golive, golive.run(RAN))
+    assert f"signoffs.yml: {line}" in out
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,8 @@ def test_blocker_failure_is_nogo_naming_host(golive: Golive):
             "message": "failed: AssertionError: app2 answered 503",
             "severity": "blocker",
             "waiver": None,
+            "dependents": [],
+            "caused_by": None,
         }
     ]
 
@@ -95,19 +97,27 @@ def test_expired_waiver_is_nogo_and_reported(golive: Golive):
     assert "expired" in (golive.reports / "certificate.md").read_text()
 
 
-def test_malformed_waiver_listed_and_others_kept(golive: Golive):
-    bad = {k: v for k, v in WAIVER.items() if k != "ticket"}
-    golive.write("waivers.yml", [bad, {**WAIVER, "expires": "someday"}, WAIVER])
+@pytest.mark.parametrize(
+    ("entry", "line"),
+    [
+        ({k: v for k, v in WAIVER.items() if k != "ticket"}, "[0].ticket: required key is missing"),
+        (
+            {**WAIVER, "expires": "2025-13-45"},
+            "[0].expires: '2025-13-45' is not a date (YYYY-MM-DD)",
+        ),
+        ({**WAIVER, "approver": ["a", "b"]}, "[0].approver: Input should be a valid string"),
+    ],
+)
+def test_malformed_waiver_is_a_config_error(golive: Golive, entry: dict[str, Any], line: str):
+    """A malformed waiver (missing key, bad date, wrong type) stops the run before any check,
+    exit 4, one line naming file and key; an expired well-formed one is only listed."""
+    golive.write("waivers.yml", [entry, WAIVER])
     r = golive.run(FAIL_APP2)
-    assert r.ret == 3
-    malformed = golive.verdict()["waivers"]["malformed"]
-    assert len(malformed) == 2
-    assert malformed[0].endswith("waivers.yml: [0].ticket: required key is missing")
-    assert "[1].expires" in malformed[1]
-    assert any(
-        line.startswith("malformed waiver, not applied: ") and "[0].ticket" in line
-        for line in r.outlines
-    )
+    out = "\n".join(r.outlines + r.errlines)
+    assert r.ret == 4, out
+    assert "Traceback" not in out
+    assert f"waivers.yml: {line}" in out
+    assert "test_health" not in out  # nothing ran
 
 
 def test_unused_waiver_listed(golive: Golive):
@@ -168,6 +178,43 @@ def test_facts(node, what):
     ]
     v = golive.verdict()
     assert v["counts"]["unreachable"] == 2 and len(v["blockers"]) == 1
+
+
+def test_host_lost_in_a_cross_host_check_is_named(golive: Golive):
+    """A check about several hosts (or about another one) that loses a host mid-check names
+    the lost host in its blocker, never '-' or the host it was about."""
+    src = """
+import pytest
+from golive.model.errors import HostUnreachable
+
+@pytest.mark.smoke
+def test_clocks_agree():
+    raise HostUnreachable("app2", "ssh: Broken pipe")
+
+@pytest.mark.smoke
+def test_ok():
+    pass
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1"])
+def test_reaches_db(host):
+    raise HostUnreachable("db1", "ssh: connection reset")
+"""
+    r = golive.run(src)
+    assert r.ret == 1
+    v = golive.verdict()
+    blockers = {(b["host"], b["message"]) for b in v["blockers"]}
+    assert blockers == {
+        ("app2", "host app2 unreachable: ssh: Broken pipe (1 check(s) without evidence)"),
+        ("db1", "host db1 unreachable: ssh: connection reset (1 check(s) without evidence)"),
+    }
+    assert {c["id"]: c["host"] for c in v["checks"]} == {
+        "test_checks.py::test_clocks_agree": "app2",
+        "test_checks.py::test_ok": None,
+        "test_checks.py::test_reaches_db[app1]": "db1",
+    }
+    assert v["scope"]["hosts"] == ["app1", "app2", "db1"]
+    assert "app2: connection: host app2 unreachable: ssh: Broken pipe" in "\n".join(r.outlines)
 
 
 def test_skipped_required_check_is_nogo(golive: Golive):
