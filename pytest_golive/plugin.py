@@ -19,6 +19,7 @@ pytest_plugins = [
     "pytest_golive.fixtures.http",
     "pytest_golive.fixtures.db",
     "pytest_golive.fixtures.security",
+    "pytest_golive.fixtures.performance",
 ]
 
 MARKERS = {

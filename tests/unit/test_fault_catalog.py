@@ -12,7 +12,7 @@ import pytest
 
 from golive.model.errors import SandboxError
 from golive.sandbox import faults
-from golive.sandbox.faults import actions, security, tlsfw
+from golive.sandbox.faults import actions, load, security, tlsfw
 from golive.sandbox.faults.base import FaultAction, edit_in_place, replace_in_place
 from pytest_golive.plugin import MARKERS
 
@@ -41,7 +41,7 @@ def test_every_action_class_is_registered_once() -> None:
     assert len(kinds) == len(set(kinds))
     defined = {
         obj
-        for module in (actions, security, tlsfw)
+        for module in (actions, load, security, tlsfw)
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, FaultAction) and obj is not FaultAction
     }

@@ -91,6 +91,13 @@ class Generator(Strict):
         le=100,
         description="generator CPU (of what it may use) above which the run is inconclusive",
     )
+    max_throttled_percent: float = Field(
+        20.0,
+        ge=0,
+        le=100,
+        description="share of scheduler periods in which the generator's control group was "
+        "stopped at its CPU quota, above which the run is inconclusive",
+    )
     min_rate_ratio: float = Field(
         0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
     )
@@ -107,9 +114,21 @@ class Headroom(Strict):
 
     node_exporter_port: int = Field(9100, gt=0, lt=65536)
     max_cpu_percent: float = Field(gt=0, le=100, description="busy CPU of the node")
+    process_var: str | None = Field(
+        None,
+        description="a host var whose value appears in the command line of the node's own "
+        "processes: the node's CPU is theirs (hosts sharing one machine, as the sandbox's); "
+        "absent, the node's CPU is the whole host's (/proc/stat)",
+    )
     min_memory_available_percent: float = Field(ge=0, le=100)
     metrics_path: str = "/metrics"
     request_metric: str = Field(description="the app's request counter (per node)")
+    request_label: str = Field(
+        description="the counter's label that says which route a request took"
+    )
+    request_values: list[str] = Field(
+        min_length=1, description="values of that label the load's requests carry"
+    )
     fair_share_tolerance: float = Field(
         gt=0,
         lt=1,
@@ -136,6 +155,16 @@ class Baseline(Strict):
     min_samples: int = Field(20, gt=0, description="fewer samples per side: not compared")
 
 
+class Journey(Strict):
+    """The data of the simulated trader's journey: whose account it logs in with (an account
+    of the inventory), the symbols it reads quotes of, and the role of the nodes serving it.
+    The orders it places are the smoke suite's synthetic order."""
+
+    account: str
+    symbols: list[str] = Field(min_length=1)
+    app_role: str = "app"
+
+
 class Performance(Section):
     """The performance suite: load profiles with their SLO tables, and how a run is judged."""
 
@@ -143,6 +172,7 @@ class Performance(Section):
 
     profile: str = Field(description="the profile that gates the release (and the watch)")
     profiles: dict[str, Profile] = Field(min_length=1)
+    journey: Journey
     generator: Generator = Generator()
     headroom: Headroom
     baseline: Baseline
@@ -160,6 +190,9 @@ class Performance(Section):
                     f"{field} {name!r} is not one of profiles: {', '.join(self.profiles)}"
                 )
         return self
+
+    def roles_named(self) -> set[str]:
+        return {self.journey.app_role}
 
     def selected(self, name: str | None = None) -> Profile:
         """The named profile (``--load-profile``), else the gating one."""

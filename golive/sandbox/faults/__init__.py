@@ -17,7 +17,7 @@ from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-from golive.sandbox.faults import actions, security, tlsfw
+from golive.sandbox.faults import actions, load, security, tlsfw
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -40,7 +40,8 @@ Action = Annotated[
     | tlsfw.PostgresTls
     | tlsfw.NginxDhGroup
     | tlsfw.UdpService
-    | tlsfw.TcpForward,
+    | tlsfw.TcpForward
+    | load.GeneratorCpu,
     Field(discriminator="kind"),
 ]
 

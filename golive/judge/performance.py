@@ -1,0 +1,328 @@
+"""Judge a load run against the performance expectations: facts in, findings out.
+
+Facts are what the load generator and the app nodes observed (:class:`RunFacts`,
+:class:`Endpoint` histograms, node counters and samples); findings are one line each, saying
+endpoint or host, metric, measured value, limit and sample count. Everything fails closed: an
+endpoint without samples, a short run, fewer users or workers than planned, an abnormal exit,
+a saturated generator are findings, never a pass.
+
+The baseline comparison is a one-sided Mann-Whitney U test on the recorded response-time
+histograms (pure Python, normal approximation with tie correction), as Kayenta's judge does,
+plus a relative p95 tolerance and an absolute floor, so that noise is not a regression.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from golive.model.expectations.performance import Baseline, Generator, Headroom, Profile, Slo
+
+Histogram = Mapping[int, int]  # response time in ms (Locust's rounding) -> requests
+
+
+def percentile(histogram: Histogram, q: float) -> float:
+    """The q-quantile (0..1) of a histogram, as Locust computes it; 0 without samples."""
+    total = sum(histogram.values())
+    if total == 0:
+        return 0.0
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= q * total:
+            return float(ms)
+    return float(max(histogram))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint's requests during the run."""
+
+    name: str
+    requests: int
+    failures: int
+    histogram: Histogram
+
+    def p(self, q: float) -> float:
+        return percentile(self.histogram, q)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the load generator reported about the run itself."""
+
+    returncodes: Mapping[str, int | None]
+    timed_out: bool
+    deadline_s: float
+    has_summary: bool
+    measured_s: float  # from the first request to the last
+    max_users: int
+    expected_workers: int
+    min_workers: int | None  # fewest workers connected once all had been; None: never all
+    max_workers: int
+    steps: int  # journey steps every process ran
+    cpu_warnings: Sequence[str] = ()  # Locust's own flags: "worker 3: 97%"
+    cpu_percent: float | None = None  # of what the generator was allowed (its cgroup)
+    throttled_percent: float | None = None  # of scheduler periods stopped at its quota
+    cpu_detail: str = ""
+    log_tail: str = ""
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+
+
+def planned_steps(profile: Profile) -> float:
+    """Journey steps the profile plans: every user at ``pace``, ramping up linearly."""
+    ramp = profile.ramp_s
+    return profile.pace * profile.users * (profile.duration_s - ramp / 2)
+
+
+def run_findings(run: RunFacts, profile: Profile, generator: Generator) -> list[str]:
+    """Was the planned load applied? Abnormal exits, a run killed at the deadline, a short
+    run, fewer users, lost workers and a task rate short of the plan."""
+    found: list[str] = []
+    last = run.log_tail.strip().splitlines()[-1:] or [""]
+    for name, code in run.returncodes.items():
+        if code not in (0, None) and not (name.startswith("worker") and code in (-15, -9)):
+            found.append(f"load run: Locust {name} exited {code}: {last[0][:200]}".rstrip(": "))
+    if run.timed_out:
+        found.append(f"load run: killed at golive's deadline of {run.deadline_s:g} s")
+    if not run.has_summary:
+        found.append("load run: the generator wrote no summary (Locust did not quit normally)")
+        return found
+    short = profile.duration_s * 0.9 - 1
+    if run.measured_s < short:
+        found.append(
+            f"load run: requests spanned {run.measured_s:.1f} s of the planned "
+            f"{profile.duration_s:g} s"
+        )
+    if run.max_users < profile.users:
+        found.append(f"load run: reached {run.max_users} of {profile.users} planned users")
+    if run.expected_workers:
+        if run.min_workers is None:
+            found.append(
+                f"inconclusive: {run.max_workers} of {run.expected_workers} Locust workers "
+                "ever connected"
+            )
+        elif run.min_workers < run.expected_workers:
+            found.append(
+                f"inconclusive: a Locust worker was lost mid-run ({run.min_workers} of "
+                f"{run.expected_workers} connected); Locust does not rebalance, the load "
+                "was lower than planned"
+            )
+    planned = planned_steps(profile)
+    if run.steps < planned * generator.min_rate_ratio:
+        found.append(
+            f"load run: {run.steps} journey steps of {planned:.0f} planned "
+            f"({100 * run.steps / planned:.0f}%, at least {100 * generator.min_rate_ratio:.0f}%"
+            " required): the generator did not apply the planned load"
+        )
+    return found
+
+
+def saturation_findings(run: RunFacts, generator: Generator) -> list[str]:
+    """A saturated generator measures itself: Locust's CPU warnings (its own and its workers'
+    heartbeats) or the generator's CPU above the limit make the run inconclusive."""
+    found: list[str] = []
+    limit, throttled = generator.max_cpu_percent, generator.max_throttled_percent
+    over_cpu = run.cpu_percent is not None and run.cpu_percent >= limit
+    over_quota = run.throttled_percent is not None and run.throttled_percent > throttled
+    if over_cpu or over_quota:
+        found.append(
+            f"inconclusive: load generator saturated (CPU {run.cpu_percent or 0:.0f}% of "
+            f"{run.cpu_detail}; limits {limit:g}% CPU, {throttled:g}% throttled periods)"
+        )
+    if run.cpu_warnings:
+        found.append(
+            "inconclusive: load generator saturated (CPU "
+            + ", ".join(run.cpu_warnings[:4])
+            + ": Locust's cpu_warning)"
+        )
+    return found
+
+
+def slo_findings(
+    endpoints: Mapping[str, Endpoint], slos: Mapping[str, Slo], seconds: float
+) -> list[str]:
+    """One finding per endpoint and metric of the SLO table that the run breaks; an endpoint
+    without samples is a finding (Locust drops it from its stats, and reports 0 ms)."""
+    found: list[str] = []
+    for name, slo in slos.items():
+        ep = endpoints.get(name)
+        if ep is None or ep.requests == 0:
+            found.append(f"{name}: no samples (0 requests): the SLO cannot be judged")
+            continue
+        n = f"n={ep.requests}"
+        for q, limit in ((0.95, slo.p95_ms), (0.99, slo.p99_ms)):
+            value = ep.p(q)
+            if value > limit:
+                found.append(f"{name}: p{round(q * 100)} {value:.0f} ms > SLO {limit:g} ms ({n})")
+        rate = ep.failures / ep.requests
+        if rate > slo.max_error_rate:
+            found.append(
+                f"{name}: error rate {100 * rate:.2f}% ({ep.failures} failed) > SLO "
+                f"{100 * slo.max_error_rate:g}% ({n})"
+            )
+        rps = ep.requests / seconds if seconds > 0 else 0.0
+        if rps < slo.min_rps:
+            found.append(f"{name}: {rps:.1f} rps < SLO {slo.min_rps:g} rps ({n})")
+    return found
+
+
+def mann_whitney_greater(current: Histogram, baseline: Histogram) -> float:
+    """One-sided p-value that ``current`` is stochastically greater than ``baseline``
+    (normal approximation, tie-corrected, with continuity correction)."""
+    n1, n2 = sum(current.values()), sum(baseline.values())
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    rank = 0
+    r1 = 0.0
+    ties = 0.0
+    for value in sorted(set(current) | set(baseline)):
+        a, b = current.get(value, 0), baseline.get(value, 0)
+        t = a + b
+        r1 += a * (rank + (t + 1) / 2)
+        ties += t**3 - t
+        rank += t
+    u1 = r1 - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
+    if var <= 0:
+        return 1.0
+    z = (u1 - n1 * n2 / 2 - 0.5) / math.sqrt(var)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of the baseline comparison table."""
+
+    endpoint: str
+    n_current: int
+    n_baseline: int
+    p95_current: float
+    p95_baseline: float
+    p_value: float | None
+    verdict: str  # "ok", "regression", "not compared: why"
+
+
+def compare(
+    current: Mapping[str, Endpoint],
+    baseline: Mapping[str, Histogram],
+    slos: Mapping[str, Slo],
+    spec: Baseline,
+) -> list[Comparison]:
+    """Compare every endpoint of the SLO table with its baseline distribution."""
+    rows: list[Comparison] = []
+    for name in slos:
+        cur = current.get(name)
+        hist = cur.histogram if cur else {}
+        base = baseline.get(name, {})
+        n1, n2 = sum(hist.values()), sum(base.values())
+        p1, p2 = percentile(hist, 0.95), percentile(base, 0.95)
+        if n1 < spec.min_samples or n2 < spec.min_samples:
+            why = f"not compared: fewer than {spec.min_samples} samples"
+            rows.append(Comparison(name, n1, n2, p1, p2, None, why))
+            continue
+        p = mann_whitney_greater(hist, base)
+        worse = p1 > p2 * (1 + spec.p95_tolerance) and p1 - p2 > spec.min_shift_ms
+        verdict = "regression" if worse and p < spec.alpha else "ok"
+        rows.append(Comparison(name, n1, n2, p1, p2, p, verdict))
+    return rows
+
+
+def regression_findings(rows: Sequence[Comparison], spec: Baseline) -> list[str]:
+    """One finding per endpoint whose latency regressed against the baseline."""
+    return [
+        f"{r.endpoint}: p95 {r.p95_current:.0f} ms vs baseline {r.p95_baseline:.0f} ms "
+        f"(+{_pct(r.p95_current, r.p95_baseline)}, tolerance {100 * spec.p95_tolerance:g}%), "
+        f"Mann-Whitney p={r.p_value:.2g} < {spec.alpha:g} (n={r.n_current} vs {r.n_baseline})"
+        for r in rows
+        if r.verdict == "regression"
+    ]
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{100 * (a - b) / b:.0f}%" if b > 0 else f"{a - b:.0f} ms"
+
+
+def table(rows: Sequence[Comparison]) -> str:
+    """The comparison as a plain-text table (evidence)."""
+    head = ("endpoint", "n", "n base", "p95 ms", "base p95 ms", "p (MWU)", "verdict")
+    lines = [
+        (
+            r.endpoint,
+            str(r.n_current),
+            str(r.n_baseline),
+            f"{r.p95_current:.0f}",
+            f"{r.p95_baseline:.0f}",
+            "-" if r.p_value is None else f"{r.p_value:.2g}",
+            r.verdict,
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [head, *lines]) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [head, *lines]
+    )
+
+
+def fair_share_findings(served: Mapping[str, float], spec: Headroom) -> list[str]:
+    """Each node's share of the requests the load sent must be 1/N within the tolerance."""
+    total = sum(served.values())
+    if not served:
+        return ["no app node to share the load"]
+    if total <= 0:
+        return [f"no app node counted a request of the load ({', '.join(served)})"]
+    fair = 1 / len(served)
+    low, high = fair * (1 - spec.fair_share_tolerance), fair * (1 + spec.fair_share_tolerance)
+    return [
+        f"{node}: served {100 * count / total:.0f}% of {total:.0f} requests of the load, "
+        f"fair share {100 * fair:.0f}% (allowed {100 * low:.0f}-{100 * high:.0f}%)"
+        for node, count in sorted(served.items(), key=lambda item: (item[1], item[0]))
+        if not low <= count / total <= high
+    ]
+
+
+@dataclass(frozen=True)
+class NodeLoad:
+    """A node's CPU and memory during the load (from /proc on the node)."""
+
+    cpu_busy_percent: float | None  # average over the load; None: not measured
+    memory_available_percent: float | None  # the lowest seen
+    samples: int
+    error: str = ""
+
+
+def headroom_findings(nodes: Mapping[str, NodeLoad], spec: Headroom) -> list[str]:
+    found: list[str] = []
+    for node, load in sorted(nodes.items()):
+        if load.error or load.cpu_busy_percent is None or load.memory_available_percent is None:
+            found.append(f"{node}: CPU and memory not measured during the load: {load.error}")
+            continue
+        if load.cpu_busy_percent > spec.max_cpu_percent:
+            found.append(
+                f"{node}: CPU {load.cpu_busy_percent:.0f}% busy during the load > "
+                f"{spec.max_cpu_percent:g}% ({load.samples} samples)"
+            )
+        if load.memory_available_percent < spec.min_memory_available_percent:
+            found.append(
+                f"{node}: memory available fell to {load.memory_available_percent:.0f}% < "
+                f"{spec.min_memory_available_percent:g}% ({load.samples} samples)"
+            )
+    return found
+
+
+def trigger_findings(
+    profile: str | None, slos: Mapping[str, Slo], measured: Mapping[str, Endpoint]
+) -> list[str]:
+    """The rollback trigger's SLO is defined (a profile with a table) and measurable: every
+    endpoint of it has samples in a run of the journey."""
+    if profile is None:
+        return ["no profile is named as the rollback trigger"]
+    return [
+        f"rollback trigger {profile}: {name} has no samples in the load run: its SLO is "
+        "not measurable"
+        for name in slos
+        if measured.get(name) is None or measured[name].requests == 0
+    ]

@@ -1,0 +1,186 @@
+"""golive's Locust plugin: what the load generator itself observed, for golive to judge.
+
+Imported by every golive locustfile; it runs inside Locust's process (never in pytest's: Locust
+patches the standard library for gevent). golive starts Locust with ``GOLIVE_LOAD_CONFIG``
+naming a JSON file (mode 0600) of what the run needs:
+
+- ``resolve``: public name -> address (from the environment's own DNS, as golive's other
+  probes), ``source``: the QA vantage point's address every connection is bound to,
+  ``ca_bundle``: the only trust anchor;
+- ``progress``: a JSON-lines file the master (or local runner) appends one sample a second
+  to: elapsed s, users, workers, rps, current p95, failures, its CPU and its workers' CPU;
+- ``summary``: a JSON file written when Locust quits: every ``cpu_warning`` Locust fired
+  (its own and its workers' heartbeats), the most users reached, the fewest workers
+  connected once all were, journey steps run (from every worker, through
+  ``report_to_master``) and every endpoint's response-time histogram (ms -> count);
+- ``accounts``/``pace``/``symbols``: the journey's data.
+
+Nothing here decides anything: golive's judge does, from these facts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+import psutil
+from geventhttpclient import connectionpool
+from locust import events
+from locust.runners import MasterRunner, WorkerRunner
+
+CONFIG: dict[str, Any] = json.loads(Path(os.environ["GOLIVE_LOAD_CONFIG"]).read_text())
+
+# --- where connections go: the environment's answer for the public name, from the QA source
+
+_getaddrinfo = gevent.socket.getaddrinfo
+
+
+def _resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+    return _getaddrinfo(CONFIG["resolve"].get(host, host), port, *args, **kwargs)
+
+
+def _create_tcp_socket(self: Any, family: int, socktype: int, protocol: int) -> Any:
+    sock = gevent.socket.socket(family, socktype, protocol)
+    if CONFIG.get("source"):
+        sock.bind((CONFIG["source"], 0))
+    return sock
+
+
+gevent.socket.getaddrinfo = _resolve
+connectionpool.ConnectionPool._create_tcp_socket = _create_tcp_socket  # type: ignore[method-assign]
+
+
+def ssl_context() -> ssl.SSLContext:
+    """Verify the server against the environment's CA bundle only (FastHttpUser's default is
+    no verification at all)."""
+    ctx = gevent.ssl.create_default_context(cafile=CONFIG["ca_bundle"])
+    return ctx  # type: ignore[no-any-return]
+
+
+# --- what the generator observed
+
+STEPS = {"count": 0}  # journey steps this process ran (workers report theirs to the master)
+_state: dict[str, Any] = {
+    "cpu_warnings": [],
+    "max_users": 0,
+    "expected_workers": int(CONFIG.get("workers", 0)),
+    "min_workers": None,
+    "max_workers": 0,
+    "steps": 0,
+    "cpu_samples": [],
+}
+
+
+@events.cpu_warning.add_listener
+def _cpu_warning(environment: Any, cpu_usage: float, **_: Any) -> None:
+    _state["cpu_warnings"].append({"source": "self", "cpu": cpu_usage, "t": time.time()})
+
+
+@events.report_to_master.add_listener
+def _report(client_id: str, data: dict[str, Any]) -> None:
+    data["golive_steps"] = STEPS["count"]
+    STEPS["count"] = 0
+
+
+@events.worker_report.add_listener
+def _worker_report(client_id: str, data: dict[str, Any]) -> None:
+    _state["steps"] += int(data.get("golive_steps", 0))
+
+
+def _percentile(response_times: dict[int, int], q: float) -> float:
+    total = sum(response_times.values())
+    if not total:
+        return 0.0
+    seen = 0
+    for ms in sorted(response_times):
+        seen += response_times[ms]
+        if seen >= q * total:
+            return float(ms)
+    return float(max(response_times))
+
+
+def _sampler(environment: Any) -> None:
+    runner = environment.runner
+    process = psutil.Process()
+    process.cpu_percent()
+    start = time.time()
+    out = Path(CONFIG["progress"])
+    spawned = False
+    while True:
+        gevent.sleep(1.0)
+        total = environment.stats.total
+        users = runner.user_count
+        _state["max_users"] = max(_state["max_users"], users)
+        sample: dict[str, Any] = {
+            "t": round(time.time() - start, 2),
+            "users": users,
+            "rps": round(total.current_rps, 2),
+            "fail_rps": round(total.current_fail_per_sec, 2),
+            "p95_ms": total.get_current_response_time_percentile(0.95) or 0,
+            "requests": total.num_requests,
+            "failures": total.num_failures,
+            "cpu": process.cpu_percent(),
+        }
+        if isinstance(runner, MasterRunner):
+            workers = runner.worker_count
+            sample["workers"] = workers
+            sample["worker_cpu"] = [c.cpu_usage for c in runner.clients.values()]
+            for c in runner.clients.values():
+                if c.cpu_usage > 90:
+                    _state["cpu_warnings"].append(
+                        {"source": f"worker {c.id}", "cpu": c.cpu_usage, "t": time.time()}
+                    )
+            spawned = spawned or workers >= _state["expected_workers"]
+            if spawned:
+                low = _state["min_workers"]
+                _state["min_workers"] = workers if low is None else min(low, workers)
+            _state["max_workers"] = max(_state["max_workers"], workers)
+            if runner.worker_cpu_warning_emitted and not any(
+                w["source"].startswith("worker") for w in _state["cpu_warnings"]
+            ):
+                _state["cpu_warnings"].append({"source": "worker", "cpu": None, "t": time.time()})
+        _state["cpu_samples"].append(sample["cpu"])
+        with out.open("a") as f:
+            f.write(json.dumps(sample) + "\n")
+
+
+@events.test_start.add_listener
+def _start(environment: Any, **_: Any) -> None:
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(_sampler, environment)
+
+
+@events.quitting.add_listener
+def _quitting(environment: Any, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    if not isinstance(environment.runner, MasterRunner):
+        _state["steps"] += STEPS["count"]
+    endpoints = {
+        f"{e.method} {e.name}": {
+            "requests": e.num_requests,
+            "failures": e.num_failures,
+            "histogram": {str(ms): n for ms, n in sorted(e.response_times.items())},
+            "first": e.start_time,
+            "last": e.last_request_timestamp,
+        }
+        for e in environment.stats.entries.values()
+    }
+    total = environment.stats.total
+    summary = {
+        **_state,
+        "endpoints": endpoints,
+        "errors": [
+            {"endpoint": f"{e.method} {e.name}", "error": str(e.error), "count": e.occurrences}
+            for e in environment.stats.errors.values()
+        ],
+        "start": total.start_time,
+        "last_request": total.last_request_timestamp,
+        "requests": total.num_requests,
+    }
+    Path(CONFIG["summary"]).write_text(json.dumps(summary))

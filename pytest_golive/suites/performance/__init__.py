@@ -1,0 +1,1 @@
+"""golive's performance checks (Locust load against the SLOs)."""

@@ -1,0 +1,160 @@
+"""Deployment Process › Validation and Testing › Performance: the trading journey under the
+environment's load profile (Locust, run once per session by the ``load_run`` fixture), judged
+against the per-endpoint SLOs, the stored baseline and the app nodes' headroom.
+
+A run that did not apply the planned load, or whose generator was saturated, measured
+something other than the system: every check that reads its measurements fails as
+inconclusive rather than pass on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from golive.judge import performance as judge
+from golive.probe import locust
+from pytest_golive.fixtures.findings import judge as report
+from pytest_golive.fixtures.performance import LoadResult, attach_run
+
+pytestmark = pytest.mark.performance
+
+
+def _conclusive(load_run: LoadResult) -> None:
+    """Fail a measurement check of an inconclusive run (the run checks say why)."""
+    if load_run.inconclusive:
+        pytest.fail(f"not judged: {load_run.inconclusive[0]}", pytrace=False)
+
+
+def test_load_run_applied_planned_load(load_run: LoadResult, evidence) -> None:
+    """Claim: the load generator applied the profile's planned load for its whole duration.
+
+    Covers: every Locust process (local, or master and workers) exiting normally; golive's
+    wall-clock deadline not reached; requests spanning the planned duration; every planned
+    user started; every planned worker connected and none lost mid-run (Locust carries on
+    with less load and no rebalancing); the journey steps run against the planned rate
+    (users x pace, ramp-up included; ``generator.min_rate_ratio``).
+
+    Does not cover: why the load fell short when the generator was saturated (the
+    saturation check says so).
+    """
+    attach_run(load_run, evidence)
+    report(judge.run_findings(load_run.facts, load_run.profile, load_run.spec.generator))
+
+
+def test_load_generator_not_saturated(load_run: LoadResult, evidence) -> None:
+    """Claim: the load generator had CPU to spare, so latencies are the system's.
+
+    Covers: Locust's own ``cpu_warning`` (its process over 90%) from the master or local
+    runner and from every worker's heartbeat; the generator's CPU over the run as a share of
+    what it may use (its control group's quota, else the machine's cores) against
+    ``generator.max_cpu_percent``, with the throttled periods in the message.
+    """
+    evidence.json(
+        "generator cpu",
+        {
+            "percent": load_run.facts.cpu_percent,
+            "detail": load_run.facts.cpu_detail,
+            "cpu_warnings": list(load_run.facts.cpu_warnings),
+        },
+    )
+    report(judge.saturation_findings(load_run.facts, load_run.spec.generator))
+
+
+def test_endpoints_meet_slos(load_run: LoadResult, evidence) -> None:
+    """Claim: every endpoint of the profile's SLO table met its p95, p99, error rate and
+    minimum request rate under the planned load.
+
+    Covers: each endpoint and metric separately (one line each: endpoint, metric, value,
+    SLO, samples); an endpoint without samples (Locust omits it and reports 0 ms) fails; the
+    request rate is over the measured duration. Fails as inconclusive when the run was.
+    """
+    slos = load_run.profile.slos
+    evidence.json(
+        "slo table",
+        {
+            name: {
+                "slo": slo.model_dump(),
+                "requests": ep.requests if ep else 0,
+                "failures": ep.failures if ep else 0,
+                "p95_ms": ep.p(0.95) if ep else None,
+                "p99_ms": ep.p(0.99) if ep else None,
+            }
+            for name, slo in slos.items()
+            for ep in [load_run.facts.endpoints.get(name)]
+        },
+    )
+    found = judge.slo_findings(load_run.facts.endpoints, slos, load_run.facts.measured_s)
+    if not found:
+        _conclusive(load_run)
+    report(found)
+
+
+def test_no_latency_regression_against_baseline(load_run: LoadResult, evidence) -> None:
+    """Claim: no endpoint is slower than in the last GO run of this environment and profile.
+
+    Covers: every endpoint of the SLO table, its response-time distribution against the
+    baseline's (one-sided Mann-Whitney U at ``baseline.alpha``) and its p95 beyond
+    ``baseline.p95_tolerance`` and ``baseline.min_shift_ms``, so a slowdown that still fits
+    the SLO is caught and noise is not. The first run of a profile has nothing to compare
+    with: it passes, says so, and (if GO) becomes the baseline. Fails as inconclusive when
+    the run was.
+    """
+    _conclusive(load_run)
+    stored = locust.load_baseline(load_run.baseline_file)
+    if stored is None:
+        evidence.text("baseline", f"no baseline at {load_run.baseline_file}: this run is the first")
+        return
+    rows = judge.compare(
+        load_run.facts.endpoints, stored["endpoints"], load_run.profile.slos, load_run.spec.baseline
+    )
+    header = (
+        f"baseline {load_run.baseline_file} (release {stored.get('release')}, "
+        f"recorded {stored.get('recorded')})\n"
+    )
+    evidence.text("baseline comparison", header + judge.table(rows))
+    report(judge.regression_findings(rows, load_run.spec.baseline))
+
+
+@pytest.mark.roles("app")
+def test_app_node_keeps_headroom_under_load(load_run: LoadResult, target, evidence) -> None:
+    """Claim: the app node kept CPU and memory headroom while the load ran.
+
+    Covers: the node's busy CPU (from /proc/stat, averaged over the load) against
+    ``headroom.max_cpu_percent`` and its lowest available memory (/proc/meminfo, sampled
+    every 2 s) against ``headroom.min_memory_available_percent``; a node that could not be
+    sampled fails.
+    """
+    node = load_run.nodes.get(target.name)
+    load = node or judge.NodeLoad(None, None, 0, "not sampled")
+    evidence.json(f"{target.name} load", vars(load))
+    report(judge.headroom_findings({target.name: load}, load_run.spec.headroom))
+
+
+def test_app_nodes_take_fair_share(load_run: LoadResult, evidence) -> None:
+    """Claim: the load balancer spread the load's requests fairly over every app node.
+
+    Covers: each node's request counter (``headroom.request_metric`` on the node's own
+    metrics, the load's routes only) before and after the run; each node's share against
+    1/N within ``headroom.fair_share_tolerance``; a node whose counter cannot be read fails.
+    """
+    evidence.json("requests served per node", load_run.served)
+    if load_run.served_error:
+        pytest.fail(f"request counters not read: {load_run.served_error}", pytrace=False)
+    report(judge.fair_share_findings(load_run.served, load_run.spec.headroom))
+
+
+@pytest.mark.plan("rollback.triggers.performance")
+def test_rollback_trigger_slo_is_defined_and_measurable(load_run: LoadResult, evidence) -> None:
+    """Claim: the SLO whose breach triggers the rollback plan's performance trigger is
+    defined and measurable.
+
+    Covers: ``performance.rollback_trigger`` naming a profile with an SLO table (the model
+    refuses anything else), and every endpoint of that table measured (samples) by the load
+    journey of this run; an endpoint the journey never requests could not trigger anything.
+    """
+    spec = load_run.spec
+    slos = spec.slos(spec.rollback_trigger)
+    evidence.json(
+        "rollback trigger",
+        {"profile": spec.rollback_trigger, "slos": {k: v.model_dump() for k, v in slos.items()}},
+    )
+    report(judge.trigger_findings(spec.rollback_trigger, slos, load_run.facts.endpoints))
