@@ -87,6 +87,17 @@ def _count(node: Target, port: int, path: str, metric: str, selector: str, timeo
 
 
 def test_load_balancer_spreads_requests(api, host_pool, environment: Environment) -> None:
+    """Claim: the load balancer sends requests to every healthy app node.
+
+    Covers: every app host that answers its health check, its own request counter
+    (``integration.spread_metric`` with ``spread_selector``, read from the node's metrics path)
+    before and after ``spread_requests`` requests through the public URL: a healthy node that got
+    none of them (left out of the upstream, marked down or backup, weighted out) fails, naming it
+    with each node's count; any of the requests failing fails.
+
+    Does not cover: an even spread (one request per node suffices); unhealthy nodes (their own
+    smoke check fails).
+    """
     spec = environment.expectation(Integration)
     nodes = _healthy_app_nodes(environment, host_pool)
     assert nodes, "no app node is healthy"
@@ -106,6 +117,16 @@ def test_load_balancer_spreads_requests(api, host_pool, environment: Environment
 
 
 def test_session_works_across_nodes(api, host_pool, environment: Environment) -> None:
+    """Claim: a session made through the public URL is honoured by every app node.
+
+    Covers: a login and a synthetic order through the load balancer, then the order read with
+    that session's token from each app host directly (asked from the node): a node that refuses
+    the token (another session secret, clock or TTL) or cannot find the order (another database
+    or schema) fails, naming the node and its answer.
+
+    Does not cover: sessions made on one node and read through the balancer (the same token
+    checked on every node covers it); session expiry (the auth suite's).
+    """
     token, _, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
     app = environment.expectation(App)
     refused = []
@@ -153,6 +174,18 @@ def _back_in_rotation(api, node: Target, environment: Environment, timeout: floa
 
 @pytest.mark.drill
 def test_load_balancer_survives_node_loss(api, host_pool, environment: Environment, drill) -> None:
+    """Claim: with one app node stopped, the public URL keeps answering, and the node comes back
+    into rotation.
+
+    Covers: a destructive drill (only where ``allow_destructive``; never alongside another
+    check): the drill node (``integration.drill``) is stopped with its host's stop command, then
+    ``drill.requests`` health requests through the balancer must all answer 200; the node is
+    started again and must be healthy and given traffic by the balancer within
+    ``restore_timeout_s`` (restored also on failure or interruption, and a failed restore is
+    named).
+
+    Does not cover: the loss of the other nodes one by one, or of the balancer or the database.
+    """
     spec = environment.expectation(Integration).drill
     node = host_pool.get(spec.node)
     health = environment.expectation(App).health_path

@@ -65,6 +65,21 @@ def test_release_artifact_matches_registry(
 
 @pytest.mark.plan("deploy.app.config")
 def test_config_points_at_environment_db(target: Target, environment: Environment) -> None:
+    """Claim: every app host's configuration points the application at this environment's database,
+    with no development or test values.
+
+    Covers: each app host, its application configuration (``deployment.config_var``, read on the
+    host as the application's user where ``config_reader`` says so): the JDBC URL
+    (``deployment.db_url_key``) must name the environment's database host (by address or
+    inventory name), port and database name, so another host, port or database fails, as does an
+    unset key; every key's value is searched for the forbidden values
+    (``deployment.forbidden_values``: localhost, loopback, _dev, _test), so a dev value in any
+    setting fails, naming the key.
+
+    Does not cover: a configuration file other than the declared one given to the JVM (the smoke
+    checks judge what the running node answers); URL parameters such as a schema search path (the
+    integration suite finds orders that do not reach the database).
+    """
     spec = environment.expectation(Deployment)
     props = read_properties(target, target.var(spec.config_var), spec.config_reader)
     url = props.get(spec.db_url_key)

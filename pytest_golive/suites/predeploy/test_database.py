@@ -33,6 +33,13 @@ def _where(environment: Environment) -> str:
 
 @pytest.mark.plan("pre.env.software")
 def test_postgres_server_version(db, environment: Environment) -> None:
+    """Claim: the database server runs a PostgreSQL version within the declared constraint.
+
+    Covers: the version the server itself reports (``SHOW server_version``) over golive's own
+    connection to the environment's database, not the client's or a package's version.
+
+    Does not cover: other servers of a cluster (replicas); extensions' versions.
+    """
     want = environment.expectation(DatabasePrep)
     version = str(db.execute("SHOW server_version").fetchone()[0])
     assert satisfies(version, want.server_version), (
@@ -49,6 +56,15 @@ def _by_table(rows: list[tuple[object, ...]]) -> dict[str, set[str]]:
 
 @pytest.mark.plan("pre.db.schema")
 def test_schema_is_present(db, environment: Environment, evidence) -> None:
+    """Claim: the database holds every declared table with its columns, constraints and indexes.
+
+    Covers: every table of ``database_prep.tables`` in the public schema, read from the catalog
+    (information_schema columns, pg_constraint, pg_indexes): a missing or renamed table, a
+    missing column, constraint or index fails, each named with its table.
+
+    Does not cover: column types and constraint definitions (names only); objects outside the
+    public schema; extra objects.
+    """
     want = environment.expectation(DatabasePrep).tables
     found = {
         kind: _by_table(db.execute(query).fetchall())
@@ -79,6 +95,16 @@ def test_schema_is_present(db, environment: Environment, evidence) -> None:
 
 @pytest.mark.plan("pre.db.migration")
 def test_migrations_at_release_version(db, environment: Environment) -> None:
+    """Claim: the schema is at the migration the release under certification requires.
+
+    Covers: the highest migration recorded in the migrations table
+    (``database_prep.migrations``) against the one declared for the release: behind (a migration
+    not run) or ahead (a later release's migration) fails; a release with no declared migration
+    is a configuration finding.
+
+    Does not cover: whether each recorded migration really ran in full (the schema check judges
+    the result).
+    """
     spec = environment.expectation(DatabasePrep).migrations
     release = environment.inventory.release.version
     assert release in spec.by_release, (
@@ -168,6 +194,15 @@ def test_app_role_has_least_privilege(db, environment: Environment, evidence) ->
 @pytest.mark.plan("pre.db.backup")
 @pytest.mark.roles("db")
 def test_backup_is_scheduled(target: Target, environment: Environment) -> None:
+    """Claim: every database host has an active schedule entry running the backup.
+
+    Covers: each host of the db role, its schedule file (``database_prep.backup_schedule.file_var``,
+    read on the host): an entry running the backup command must be there and not commented out;
+    a missing or unreadable file fails.
+
+    Does not cover: whether the scheduler runs the file or the backup succeeds (the backup
+    suite's freshness and verification checks).
+    """
     spec = environment.expectation(DatabasePrep)
     schedule = spec.backup_schedule
     path = target.var(schedule.file_var)

@@ -24,6 +24,16 @@ pytestmark = pytest.mark.predeploy
 
 @pytest.mark.plan("pre.env.software")
 def test_runtimes_report_expected_versions(target: Target, environment: Environment, facts) -> None:
+    """Claim: every runtime a host's roles need reports a version within its constraint.
+
+    Covers: every host, every runtime declared for each of its roles (``software.<role>.runtimes``),
+    asked from the runtime itself on the host (its command and version pattern, e.g. ``java
+    -version``), not from a package database, so a runtime installed beside the package or first
+    on the PATH counts; a runtime that is missing or prints no version fails as ``?``.
+
+    Does not cover: the runtime a service was started with if it names another binary than the
+    PATH's (the process's own command line is the hardening suite's).
+    """
     software = environment.expectation(Software)
     found = facts.get(target.name).runtimes
     wrong = [
@@ -37,6 +47,15 @@ def test_runtimes_report_expected_versions(target: Target, environment: Environm
 
 @pytest.mark.plan("pre.env.software")
 def test_required_packages_installed(target: Target, environment: Environment, facts) -> None:
+    """Claim: every package a host's roles need is installed in a version within its constraint.
+
+    Covers: every host, every package of each of its roles (``software.<role>.packages``), from
+    the host's package database in the facts snapshot: a package missing, removed but with its
+    configuration left (not "installed"), or outside its version constraint fails.
+
+    Does not cover: software installed outside the package manager (the runtime check asks the
+    runtimes themselves).
+    """
     software = environment.expectation(Software)
     installed = facts.get(target.name).packages
     wrong = []
@@ -52,6 +71,14 @@ def test_required_packages_installed(target: Target, environment: Environment, f
 
 @pytest.mark.plan("pre.env.hardware")
 def test_hardware_minimums(target: Target, environment: Environment) -> None:
+    """Claim: every host meets its roles' hardware minimums.
+
+    Covers: every host, each of its roles with declared minimums (``hardware.<role>``): CPU cores
+    the host sees (``nproc``, so a cgroup or affinity limit counts), total memory, and free space
+    on every declared mount point (one that cannot be read counts as 0 MiB free).
+
+    Does not cover: memory or disk taken by other tenants after the check; CPU speed.
+    """
     hardware = environment.expectation(Hardware)
     for role in (r for r in target.spec.roles if r in hardware):
         want = hardware[role]
@@ -72,6 +99,15 @@ def test_hardware_minimums(target: Target, environment: Environment) -> None:
 
 @pytest.mark.plan("pre.env.production")
 def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> None:
+    """Claim: every host's clock agrees with the QA machine's within the declared skew.
+
+    Covers: every host of the environment, its clock read over its own connection and compared
+    with the middle of the request's round trip (half the round trip is allowed on top of
+    ``clock.max_skew_ms``), so one host's drift names that host.
+
+    Does not cover: whether the hosts' time synchronisation keeps them so (an NTP daemon's
+    state); time zones (epoch seconds are compared).
+    """
     bound = environment.expectation(Clock).max_skew_ms
     skews = {}
     for name, target in targets.items():
@@ -90,6 +126,16 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
 def test_facts_snapshot_and_listening_ports(
     target: Target, environment: Environment, facts, evidence
 ) -> None:
+    """Claim: every host listens on the TCP ports its roles must serve, and its facts are recorded.
+
+    Covers: every host, the union of the ports of its roles (``facts.listening``), from the
+    host's own socket table in the facts snapshot: a port nothing listens on, or one bound only
+    to another address than the host's (not to all addresses) fails; the snapshot (packages,
+    runtimes, config file hashes, listeners) is attached as evidence.
+
+    Does not cover: whether what listens answers (the smoke suite asks each tier); UDP listeners
+    (the firewall suite's).
+    """
     want = environment.expectation(Facts)
     snap = facts.get(target.name)
     evidence.json(f"facts {target.name}", snap.as_dict())
@@ -99,6 +145,17 @@ def test_facts_snapshot_and_listening_ports(
 
 @pytest.mark.plan("pre.env.production")
 def test_parity_with_baseline(environment: Environment, facts, evidence) -> None:
+    """Claim: this environment mirrors its baseline, except for the declared differences.
+
+    Covers: the declared release and every expectation section, flattened, and per role the facts
+    of all its hosts (packages, runtimes, configuration file hashes, listening ports) as sets of
+    values, against the baseline environment or saved snapshot (``parity.baseline``), minus the
+    allow-list (``parity.allow``): a host of a role with another package version, config file or
+    listener than the baseline's fails, naming the key and both values.
+
+    Does not cover: facts the snapshot does not take (kernel settings, users); differences the
+    allow-list hides.
+    """
     spec = environment.expectation(Parity)
     mine = parity.snapshot(environment, facts.all())
     if spec.baseline == environment.name:

@@ -22,6 +22,16 @@ pytestmark = pytest.mark.predeploy
 @pytest.mark.plan("pre.security.auth")
 @pytest.mark.roles("app")
 def test_mfa_required_by_configuration(target: Target, environment: Environment) -> None:
+    """Claim: every app host's configuration requires multi-factor login.
+
+    Covers: each app host, its application configuration (``deployment.config_var``, read on the
+    host): the MFA switch (``security_prep.mfa_key``) must have the required value (compared
+    case-insensitively); switched off, mistyped or unset (the check does not trust an
+    application default) fails, naming the host and the value found.
+
+    Does not cover: whether the running application enforces it (the auth suite's
+    ``test_login_without_totp_is_rejected``, through the load balancer).
+    """
     spec = environment.expectation(SecurityPrep)
     deploy = environment.expectation(Deployment)
     props = read_properties(target, target.var(deploy.config_var), deploy.config_reader)
@@ -33,6 +43,16 @@ def test_mfa_required_by_configuration(target: Target, environment: Environment)
 
 @pytest.mark.plan("pre.security.access")
 def test_application_roles_defined(db, environment: Environment) -> None:
+    """Claim: the application's roles are defined: at least one account holds each required role.
+
+    Covers: the accounts table and role column (``security_prep.roles_table`` and
+    ``roles_column``) in the environment's database: each role of ``security_prep.roles`` must be
+    held by an account, so a role no account holds (renamed, dropped with its accounts) fails,
+    naming the roles that are defined.
+
+    Does not cover: what each role may do (the auth suite's
+    ``test_unprivileged_user_cannot_reach_admin_endpoints``); accounts' other attributes.
+    """
     spec = environment.expectation(SecurityPrep)
     query = sql.SQL("SELECT DISTINCT {} FROM {}").format(
         sql.Identifier(spec.roles_column), sql.Identifier(spec.roles_table)

@@ -6,6 +6,8 @@ its only write is one synthetic order, flagged as such.
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,12 +32,33 @@ def _timeout(environment: Environment) -> float:
 
 
 def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
+    """Claim: the service answers healthy at its public URL, over verified TLS.
+
+    Covers: the health path (``app.health_path``) at the public URL, reached as users reach it
+    (the environment's DNS, from the QA vantage point), its certificate verified against the
+    environment's CA bundle for the public name: a refused or timed-out connection, a TLS or
+    name error, an HTTP error status, a body that is not the health answer, or a health status
+    other than UP fails.
+
+    Does not cover: every node behind the balancer (one request reaches one node; each node's
+    own health is test_app_node_is_healthy); the TLS profile (the TLS suite's).
+    """
     path = environment.expectation(App).health_path
     response = api.request("GET", path)
     assert response.status_code == 200, (
         f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
     )
-    assert response.json().get("status") == "UP", f"{api.base}{path} reports {response.json()}"
+    body = _json(response.text)
+    assert body.get("status") == "UP", f"{api.base}{path} reports {body or response.text[:200]}"
+
+
+def _json(text: str) -> dict[str, Any]:
+    """A JSON object answer, or {} when the answer is none."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _tier_port(target: Target, environment: Environment) -> int:
@@ -50,6 +73,15 @@ def _tier_port(target: Target, environment: Environment) -> int:
 
 @pytest.mark.roles("lb", "app", "db")
 def test_tier_service_listens(target: Target, environment: Environment) -> None:
+    """Claim: every host of each tier listens on its tier's port.
+
+    Covers: every lb host on the public URL's port, every app host on the application's port
+    (``app.port``), every db host on the database port, read from the host's own socket table:
+    a service down, or bound only to another address than the host's, fails naming host and
+    port.
+
+    Does not cover: whether what listens answers (the health and database checks ask).
+    """
     found = listening(target)
     judge(
         missing_listeners(
@@ -60,10 +92,20 @@ def test_tier_service_listens(target: Target, environment: Environment) -> None:
 
 @pytest.mark.roles("app")
 def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
+    """Claim: every app node reports itself healthy.
+
+    Covers: each app host's own health answer (``app.health_path`` on ``app.port``, asked from
+    the node, so a node the balancer hides is still asked): no answer within the
+    environment's timeout, an HTTP error, or a status other than UP fails, naming the node.
+
+    Does not cover: what the health answer does not test (the release it serves, the
+    database's state as the app sees it: their own checks).
+    """
     app = environment.expectation(App)
     answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
-    assert answer.body.get("status") == "UP", f"{target.name}: health is {answer.body}"
+    body = answer.body if isinstance(answer.body, dict) else {}
+    assert body.get("status") == "UP", f"{target.name}: health is {answer.body}"
 
 
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.deploy")
@@ -109,8 +151,16 @@ def test_app_node_serves_release_under_certification(
 
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
 def test_database_answers(database_endpoint: str, environment: Environment) -> None:
-    # a new connection, as the application needs one, not the session's: a database that
-    # stopped answering is named here, not only through what the app nodes make of it
+    """Claim: the environment's database accepts a new connection and answers a query.
+
+    Covers: a new connection (as the application needs one, not the session's), over the
+    environment's TLS mode and CA, within ``database.connect_timeout``, then ``SELECT 1``
+    within ``statement_timeout``: a refused, silent, TLS-failing or authentication-failing
+    database, or one that stops answering, fails naming the database host and cause.
+
+    Does not cover: the application's own role and network path (the app nodes' view,
+    test_database_is_up_as_seen_by_app).
+    """
     problem = database.answers(environment)
     judge([problem] if problem else [])
 
@@ -118,16 +168,37 @@ def test_database_answers(database_endpoint: str, environment: Environment) -> N
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
 @pytest.mark.roles("app")
 def test_database_is_up_as_seen_by_app(target: Target, environment: Environment) -> None:
+    """Claim: every app node reaches the database with its own role and path, at the schema
+    its release needs.
+
+    Covers: each app host's health answer, asked from the node: its database state must be
+    UP; unreachable, authentication failed, missing database, a schema behind the release's
+    requirement or unreadable migrations fail, with the app's reason.
+
+    Does not cover: a connection the app has not opened yet (the app judges one from its pool,
+    and only retries with a new one when the pooled one fails).
+    """
     app = environment.expectation(App)
     answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
     assert answer.status in (200, 503), f"{target.name}: {answer.describe()}"
-    db = answer.body.get("db")
+    body = answer.body if isinstance(answer.body, dict) else {}
+    db = body.get("db")
     assert db == "UP", (
-        f"{target.name}: the app sees the database as {db} ({answer.body.get('reason', '')})"
+        f"{target.name}: the app sees the database as {db} ({body.get('reason', '')})"
     )
 
 
 def test_login_place_order_and_read_it_back(api, environment: Environment) -> None:
+    """Claim: a user can log in, place an order and read it back through the public URL.
+
+    Covers: the smoke account's login with password and TOTP, one synthetic order
+    (``smoke_order``) and reading it back with the same session, all through the load
+    balancer: a refused login, an order not accepted (HTTP other than 201), an order that
+    cannot be read back, or one read back with other values than sent fails.
+
+    Does not cover: every node (the integration suite places orders until each node has
+    accepted one, and reads them back through every node); the order in the database itself.
+    """
     token, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
     read = api.request("GET", f"/api/orders/{order_id}", token)
     assert read.status_code == 200, (
