@@ -1,11 +1,15 @@
-"""db1's backup job and its schedule entry."""
+"""db1's backup job and its schedule entry, and its pgBackRest stanza (:mod:`.pgbackrest`)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 
+from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import run
+from golive.sandbox.process import read_pid, run, stop
 from golive.sandbox.render import write
 from golive.sandbox.services import db
 
@@ -34,7 +38,32 @@ def install(sbx: Sandbox, host: str) -> None:
     )
     if not (backups / "latest").exists():
         take(sbx, host)
+    if db.psql(sbx, host, "SHOW archive_mode") != "on":
+        # a cluster started before WAL archiving was configured reads it only on restart
+        _restart_fast(sbx, host)
+    pgbackrest.install(sbx, host)
+    for drill_host in sbx.env.hosts_with_role("drill"):
+        # restore drills run as PostgreSQL's user in this host's directory
+        home = sbx.path(drill_host)
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.chown(home, db.USER, db.USER)
 
 
 def take(sbx: Sandbox, host: str) -> None:
     run(job(sbx, host), user=db.USER, env={"PATH": f"{db.PG_BIN}:/usr/bin:/bin"})
+
+
+def _restart_fast(sbx: Sandbox, host: str) -> None:
+    """Restart the host's PostgreSQL with a fast shutdown (SIGINT: a smart one would wait for
+    the app's pooled connections to close)."""
+    from golive.sandbox import lifecycle  # here: lifecycle imports this module
+
+    svc = lifecycle.service(sbx, host, "postgres")
+    pid = read_pid(svc.pidfile(sbx))
+    if pid is not None:
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + svc.start_timeout
+        while read_pid(svc.pidfile(sbx)) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    stop(svc.pidfile(sbx))
+    lifecycle.start(sbx, [svc])

@@ -1,5 +1,6 @@
 """What the check user may do through sudo in a sandbox: read the app config as its owner,
-list the firewall ruleset, and stop/start sandbox services (drills). One sudoers drop-in
+list the firewall ruleset, stop/start sandbox services (drills), and run the backup tools
+as PostgreSQL's user (backup checks, the restore drill). One sudoers drop-in
 per sandbox namespace."""
 
 from __future__ import annotations
@@ -7,12 +8,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from golive.sandbox import releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import write
+from golive.sandbox.services import db
 
 SUDOERS = Path("/etc/sudoers.d")
 APP_USER = "trading"
+# what the backup checks and the restore drill run as PostgreSQL's user (golive.probe.pgbackup)
+BACKUP_TOOLS = (
+    *(str(db.PG_BIN / t) for t in ("pg_verifybackup", "pg_restore", "psql", "pg_ctl")),
+    "/usr/bin/pgbackrest",
+    "/usr/bin/find",
+    "/usr/bin/cat",
+    "/usr/bin/sha256sum",
+    "/usr/bin/cp",
+    "/usr/bin/rm",
+    "/usr/bin/mkdir",
+)
 
 
 def dropin(sbx: Sandbox) -> Path:
@@ -37,16 +51,30 @@ def install(sbx: Sandbox, user: str) -> None:
     configs = ", ".join(
         f"/usr/bin/cat {sbx.var(h, 'app_config')}" for h in sbx.env.hosts_with_role("app")
     )
+    # rollback: the configuration each node keeps beside every release, and the runbook
+    kept = ", ".join(
+        f"/usr/bin/cat {sbx.var(h, 'releases') / v / 'application.properties'}"
+        for h in sbx.env.hosts_with_role("app")
+        for v in releases.versions(sbx)
+    )
     rules = (
         f"# golive sandbox {sbx.dir}: drills and config reads by the check user\n"
         f"{user} ALL=(root) NOPASSWD: {wrapper(sbx)}\n"
         f"{user} ALL=({APP_USER}) NOPASSWD: {configs}\n"
+        f"{user} ALL=({APP_USER}) NOPASSWD: {kept}\n"
+        f"{user} ALL=(root) NOPASSWD: {rollback_runbook(sbx)}\n"
         f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
+        f"{user} ALL=({db.USER}) NOPASSWD: {', '.join(BACKUP_TOOLS)}\n"
     )
     staged = dropin(sbx).with_suffix(".new")  # sudo skips names with a dot
     write(staged, rules, mode=0o440)
     run(["visudo", "-c", "-q", "-f", str(staged)])
     staged.replace(dropin(sbx))
+
+
+def rollback_runbook(sbx: Sandbox) -> Path:
+    """The rollback runbook the deploy user runs with sudo (see :mod:`golive.sandbox.rollback`)."""
+    return sbx.path("bin", "rollback")
 
 
 def remove(sbx: Sandbox) -> None:

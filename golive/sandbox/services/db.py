@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from golive.sandbox import credentials, pki
+from golive.sandbox import credentials, pgbackrest, pki
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import postgres_answers, run
 from golive.sandbox.render import chown_tree, render
@@ -64,7 +64,9 @@ def prepare(sbx: Sandbox, host: str) -> None:
         socket_dir=sock,
         cert=tls / "server.crt",
         key=tls / "server.key",
+        archive_command=pgbackrest.archive_command(sbx, host),
     )
+    pgbackrest.write_config(sbx, host, pgdata, sock, PORT)
     shutil.copyfile(stack / "pg_hba.conf", pgdata / "pg_hba.conf")
     shutil.chown(pgdata / "pg_hba.conf", USER, USER)
 

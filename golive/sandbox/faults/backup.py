@@ -1,0 +1,159 @@
+"""Fault actions on backups: age the job's backups, damage a backup file (one byte flipped,
+or cut short), keep more backups than retention allows, replace the dump with one missing a
+table's rows. Each keeps what it changed under the sandbox's ``fault-state`` directory, so
+healing puts back exactly the original bytes (same inode, owner and mode)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Literal
+
+from golive.model.errors import SandboxError
+from golive.sandbox.context import Sandbox
+from golive.sandbox.faults.base import FaultAction
+from golive.sandbox.process import run
+from golive.sandbox.services import db
+
+
+def _state(sbx: Sandbox, key: str) -> Path:
+    directory = sbx.path("fault-state")
+    directory.mkdir(mode=0o700, exist_ok=True)
+    return directory / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _newest(sbx: Sandbox, pattern: str) -> Path:
+    """The last (newest, by name) path matching ``pattern`` under the sandbox dir."""
+    found = sorted(sbx.dir.glob(pattern))
+    if not found:
+        raise SandboxError(f"{sbx.path(pattern)}: nothing matches; the fault cannot be applied")
+    return found[-1].resolve()
+
+
+def _write_back(path: Path, data: bytes) -> None:
+    with path.open("r+b") as f:
+        f.write(data)
+        f.truncate()
+
+
+class CorruptFile(FaultAction):
+    """Damage the newest file matching ``path`` (a glob under the sandbox dir): ``flip``
+    changes one byte in its middle, ``truncate`` keeps its first half."""
+
+    kind: Literal["corrupt_file"]
+    path: str
+    how: Literal["flip", "truncate"]
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        state = _state(sbx, f"{self.kind}:{self.path}")
+        if not inject:
+            if state.exists():
+                target = Path(json.loads(state.with_suffix(".json").read_text())["path"])
+                _write_back(target, state.read_bytes())
+                state.unlink()
+                state.with_suffix(".json").unlink()
+            return
+        if state.exists():
+            return  # already injected
+        target = _newest(sbx, self.path)
+        data = target.read_bytes()
+        if len(data) < 2:
+            raise SandboxError(f"{target}: too small to damage")
+        state.write_bytes(data)
+        state.with_suffix(".json").write_text(json.dumps({"path": str(target)}))
+        if self.how == "truncate":
+            _write_back(target, data[: len(data) // 2])
+        else:
+            at = min(100, len(data) // 2)
+            _write_back(target, data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+
+
+class AgeBackups(FaultAction):
+    """Make every backup of the host's job (host var ``location_var``) look ``hours`` older:
+    its manifest's ``taken_at`` moves back (as if the job had stopped running)."""
+
+    kind: Literal["age_backups"]
+    location_var: str
+    hours: float
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        state = _state(sbx, f"{self.kind}:{host}")
+        if not inject:
+            if state.exists():
+                for path, text in json.loads(state.read_text()).items():
+                    _write_back(Path(path), text.encode())
+                state.unlink()
+            return
+        if state.exists():
+            return
+        manifests = sorted(sbx.var(host, self.location_var).glob("*/manifest.json"))
+        if not manifests:
+            raise SandboxError(f"{host}: no backup manifest to age")
+        saved = {str(p): p.read_text() for p in manifests}
+        state.write_text(json.dumps(saved))
+        for path, text in saved.items():
+            match = re.search(r'"taken_at": "([^"]+)"', text)
+            if match is None:
+                raise SandboxError(f"{path}: no taken_at")
+            taken = dt.datetime.fromisoformat(match[1].replace("Z", "+00:00"))
+            older = (taken - dt.timedelta(hours=self.hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _write_back(Path(path), text.replace(match[0], f'"taken_at": "{older}"').encode())
+
+
+class ExtraBackups(FaultAction):
+    """Keep ``count`` more backups than the job does (pruning broken): hard-linked copies
+    of the newest backup under older names; healing removes them."""
+
+    kind: Literal["extra_backups"]
+    location_var: str
+    count: int
+
+    def _names(self, sbx: Sandbox, host: str) -> list[Path]:
+        where = sbx.var(host, self.location_var)
+        return [where / f"20200101T0000{i:02d}Z" for i in range(self.count)]
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        latest = (sbx.var(host, self.location_var) / "latest").resolve()
+        for extra in self._names(sbx, host):
+            if inject and not extra.exists():
+                run(["cp", "-al", str(latest), str(extra)])
+            elif not inject and extra.exists():
+                shutil.rmtree(extra)
+
+
+class DumpWithoutRows(FaultAction):
+    """Replace the newest backup's dump (host var ``location_var``, file ``dump``) with one
+    that leaves out the rows of ``table`` (it restores cleanly, and its counts are wrong)."""
+
+    kind: Literal["dump_without_rows"]
+    location_var: str
+    dump: str
+    database: str
+    table: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        target = (sbx.var(host, self.location_var) / "latest" / self.dump).resolve()
+        state = _state(sbx, f"{self.kind}:{target}")
+        if not inject:
+            if state.exists():
+                _write_back(target, state.read_bytes())
+                state.unlink()
+            return
+        if state.exists():
+            return
+        state.write_bytes(target.read_bytes())
+        staged = target.with_name(f".{target.name}.fault")
+        run(
+            [
+                str(db.PG_BIN / "pg_dump"), "-h", str(db.socket_dir(sbx, host)),
+                "-p", str(db.PORT), "-Fc", f"--exclude-table-data={self.table}",
+                "-f", str(staged), self.database,
+            ],
+            user=db.USER,
+        )  # fmt: skip
+        _write_back(target, staged.read_bytes())
+        staged.unlink()
