@@ -8,8 +8,11 @@ descriptors passed over the Unix socket, then the exit message), so the command 
 session of the very connection ``ssh`` set up, with its options, keys and keep-alives.
 
 Only the session is opened here; connecting, authenticating and host-key checking stay
-with ``ssh`` (which starts the master). When no master listens, :class:`NoMaster` is raised
-before anything ran, and the caller starts ``ssh`` as usual.
+with ``ssh`` (which starts the master). When no master listens, or the master goes away
+before it confirms the session (a broken pipe or a reset on its socket: it was exiting, its
+ControlPersist over, or its connection to the host lost), :class:`NoMaster` is raised and the
+caller starts ``ssh`` as usual, which then says why the host cannot be reached. A control
+socket that breaks once the session is open ends the session without an exit status.
 
 A command that is slow to answer may be slow, or its host may have stopped answering (the
 master then waits on a connection nothing reads). :func:`run` calls the caller's ``watch``
@@ -148,7 +151,8 @@ def run(
 ) -> Outcome:
     """Run ``command`` in a new session of the master at ``control_path``.
 
-    Raises NoMaster when no master answers (nothing ran), TimeoutError when the command
+    Raises NoMaster when no master answers or it goes away before it confirms the session,
+    TimeoutError when the command
     does not finish within ``timeout`` seconds (the session is abandoned: the master
     closes it), MuxError when the master refuses the session. While it waits, ``watch`` is
     called every ``interval`` seconds; what it raises abandons the session and propagates.
@@ -184,16 +188,16 @@ def run(
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         fds += [stdin, out_r, out_w, err_r, err_w]
-        sock.sendall(request)
-        for fd in (stdin, out_w, err_w):
-            socket.send_fds(sock, [b"\0"], [fd])
-        for fd in (stdin, out_w, err_w):  # the master holds them now
-            os.close(fd)
-            fds.remove(fd)
         try:
+            sock.sendall(request)
+            for fd in (stdin, out_w, err_w):
+                socket.send_fds(sock, [b"\0"], [fd])
+            for fd in (stdin, out_w, err_w):  # the master holds them now
+                os.close(fd)
+                fds.remove(fd)
             kind, body = _message(reader.next())
-        except EOFError as exc:
-            raise MuxError(str(exc)) from None
+        except (ConnectionError, EOFError) as exc:  # the master went away: no session
+            raise NoMaster(f"{control_path}: {exc}") from None
         if kind in (PERMISSION_DENIED, FAILURE):
             raise MuxError(f"the master refused the session: {_reason(body, 4)}")
         if kind != SESSION_OPENED:
@@ -224,6 +228,8 @@ def _collect(
                     alive = reader.feed()
                 except BlockingIOError:
                     continue
+                except ConnectionError:  # the master is gone: no exit status will come
+                    alive = False
                 while (packet := reader.take()) is not None:
                     kind, body = _message(packet)
                     if kind == EXIT_MESSAGE:
