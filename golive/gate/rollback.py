@@ -132,3 +132,28 @@ def recommend(verdict: Verdict, suites: Mapping[str, str | None]) -> Recommendat
         if found
     )
     return Recommendation(triggers, evaluated)
+
+
+def summary(doc: Mapping[str, Any]) -> str:
+    """One line of a verdict.json's recommendation (the certificate's head); an older
+    verdict.json without one says so."""
+    rec = doc.get("rollback")
+    if not isinstance(rec, Mapping):
+        return "not evaluated"
+    triggers = rec.get("triggers") or []
+    if not triggers:
+        return str(rec.get("recommendation", "not evaluated"))
+    named = "; ".join(f"{t['id']} ({len(t['findings'])} finding(s))" for t in triggers)
+    return f"{rec.get('recommendation')}: {named}"
+
+
+def rows(doc: Mapping[str, Any]) -> list[list[str]]:
+    """The findings behind each trigger that fired: trigger, host, check, finding."""
+    rec = doc.get("rollback")
+    if not isinstance(rec, Mapping):
+        return []
+    return [
+        [t["id"], f.get("host") or "-", f["check"], f["message"]]
+        for t in rec.get("triggers") or []
+        for f in t["findings"]
+    ]

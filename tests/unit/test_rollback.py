@@ -284,3 +284,16 @@ def test_rehearsal_judges_the_timed_phases_against_the_slo():
     assert judge.rehearsal([], None, ()) == [
         "the rollback SLO is not declared: the rehearsal cannot be judged"
     ]
+
+
+def test_certificate_summary_and_rows_from_verdict_json():
+    smoke = result(
+        "suites/smoke/t.py::health[app2]", severity="blocker", host="app2", message="down"
+    )
+    doc = {"rollback": recommend(smoke).to_dict()}
+    assert rollback.summary(doc) == "recommended: rollback.triggers.critical (1 finding(s))"
+    assert rollback.rows(doc) == [
+        ["rollback.triggers.critical", "app2", "suites/smoke/t.py::health[app2]", "failed: down"]
+    ]
+    assert rollback.summary({"rollback": recommend().to_dict()}) == "not recommended"
+    assert rollback.summary({}) == "not evaluated" and rollback.rows({}) == []
