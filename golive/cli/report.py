@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from golive.gate.coverage import coverage, render
@@ -22,6 +23,7 @@ from golive.report.hashing import sha256_file
 from golive.report.output import read_verdict, write_certificate
 
 REPO = Path(__file__).resolve().parents[2]
+ALLURE_TIMEOUT = 300.0
 ALLURE_BINS = (REPO / "tools/allure/node_modules/.bin/allure", REPO / "node_modules/.bin/allure")
 _TRACKING = re.compile(
     r"<script[^>]*googletagmanager[^>]*>\s*</script>|<script>[^<]*gtag\([^<]*</script>"
@@ -42,7 +44,10 @@ def _allure() -> Path:
 def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
     env = {**os.environ, "ALLURE_NO_ANALYTICS": "1"}
     cmd = [str(allure), "generate", "--clean", *extra, "-o", str(out), str(results)]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=ALLURE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"allure generate did not finish within {ALLURE_TIMEOUT:g} s") from None
     if run.returncode != 0:
         raise UsageError(f"allure generate failed: {(run.stderr or run.stdout).strip()[-500:]}")
     for page in out.glob("*.html"):
@@ -68,9 +73,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         shutil.rmtree(results / "history", ignore_errors=True)
         shutil.copytree(history, results / "history")
     allure = _allure()
-    _generate(allure, results, root / "html")
-    with tempfile.TemporaryDirectory() as tmp:
-        _generate(allure, results, Path(tmp), "--single-file")
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
+        # the folder and the single file side by side: each is a JVM mostly waiting on itself
+        done = [
+            pool.submit(_generate, allure, results, root / "html"),
+            pool.submit(_generate, allure, results, Path(tmp), "--single-file"),
+        ]
+        for future in done:
+            future.result()
         write_atomic(root / "report.html", (Path(tmp) / "index.html").read_bytes())
     if (root / "html" / "history").is_dir():
         shutil.rmtree(history, ignore_errors=True)
