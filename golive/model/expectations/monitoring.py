@@ -1,3 +1,154 @@
-"""Expectations of the monitoring suite (registered in expectations.SUITES)."""
+"""Expectations of the monitoring suite (registered in expectations.SUITES): what Prometheus must
+scrape and evaluate, how an alert reaches people, the logs each node writes, the recorded
+evidence of the plan's process items, and what ``golive watch`` polls after go-live."""
 
 from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from golive.model.config import Strict
+from golive.model.expectations.section import Section
+
+
+class Job(Strict):
+    """A scrape job Prometheus must run: at least ``min_targets`` targets, every one up."""
+
+    min_targets: int = Field(1, ge=1)
+
+
+class AlertmanagerSpec(Strict):
+    """Alertmanager and the receiver its route must reach, both asked from the monitoring host
+    (neither is exposed to the QA vantage point)."""
+
+    url: str = Field(description="Alertmanager's base URL as the monitoring host reaches it")
+    receiver_url: str = Field(
+        description="where the receiver lists what it got (JSON: [{notification: ...}])"
+    )
+    group_wait_s: float = Field(gt=0, description="the route's group_wait")
+    margin_s: float = Field(10.0, gt=0, description="delivery allowance beyond group_wait")
+
+
+class RuleTests(Strict):
+    """``promtool test rules`` files shipped with the rules, run on the monitoring host."""
+
+    files: list[str] = Field(min_length=1, description="paths on the monitoring host")
+    promtool: str = "promtool"
+    alerts: list[str] = Field(
+        min_length=1, description="alerts each of which must have a test expecting it to fire"
+    )
+
+
+class Monitoring(Section):
+    """Prometheus, its rules and Alertmanager."""
+
+    key: ClassVar[str] = "monitoring"
+
+    host: str = Field(description="the inventory host running Prometheus and Alertmanager")
+    prometheus_url: str
+    timeout_s: float = Field(5.0, gt=0, description="per Prometheus API request")
+    jobs: dict[str, Job] = Field(min_length=1)
+    alert_rules: list[str] = Field(min_length=1)
+    alertmanager: AlertmanagerSpec
+    rule_tests: RuleTests
+
+
+class LogFile(Strict):
+    """One log every host of the roles writes; ``path`` may name host vars (``{audit_log}``)
+    and end in a shell pattern (the newest match is the log)."""
+
+    name: str
+    path: str
+    moves: bool = Field(
+        description="True: golive's own request must make it grow during the run; "
+        "False: it must have been written within max_idle_h"
+    )
+    max_idle_h: float = Field(24.0, gt=0)
+    rotation: Literal["logrotate", "tomcat"]
+
+
+class Activity(Strict):
+    """The request golive sends each node so that its moving logs have something to record."""
+
+    method: Literal["GET", "POST"] = "POST"
+    path: str
+    body: dict[str, str] = {}
+
+
+class Logging(Section):
+    """The application's logs on its nodes: written, rotated, free of secrets."""
+
+    key: ClassVar[str] = "logging"
+
+    roles: list[str] = Field(min_length=1)
+    logs: list[LogFile] = Field(min_length=1)
+    activity: Activity
+    logrotate_config: str = Field(description="path template of the node's logrotate rules")
+    logrotate_command: str = "/usr/sbin/logrotate -d -s /dev/null"
+    tomcat_logging: str = Field(description="path template of Tomcat's logging.properties")
+    secret_scan_bytes: int = Field(8 << 20, gt=0, description="tail of each log searched")
+    timeout_s: float = Field(10.0, gt=0)
+
+    def roles_named(self) -> set[str]:
+        return set(self.roles)
+
+
+class ProcessItem(Strict):
+    """The recorded evidence of one process item of the plan: a document, a sign-off, or
+    both. ``required`` items missing evidence are NO-GO; the others are reported open."""
+
+    document: str | None = Field(None, description="a file path or an http(s) URL")
+    signoff: str | None = Field(None, description="a sign-off of signoffs.yml")
+    required: bool = True
+    names_release: bool = Field(True, description="the document must name the release")
+
+    @model_validator(mode="after")
+    def _some_evidence(self) -> ProcessItem:
+        if self.document is None and self.signoff is None:
+            raise ValueError("names neither a document nor a signoff")
+        return self
+
+
+class ProcessEvidence(Section):
+    """Evidence of the plan's process items (UAT issues, training, handover, ...), by plan id."""
+
+    key: ClassVar[str] = "process_evidence"
+
+    max_age_days: float = Field(180.0, gt=0, description="a document older is stale")
+    timeout_s: float = Field(10.0, gt=0, description="per document fetched by URL")
+    items: dict[str, ProcessItem] = Field(min_length=1)
+
+
+class WatchMetric(Strict):
+    """One measurement of ``golive watch``, Argo-Rollouts style: each interval is a success,
+    a failure, inconclusive (no data, NaN) or an error (the query failed, also inconclusive)."""
+
+    kind: Literal["promql", "alerts", "smoke"] = "promql"
+    query: str | None = Field(None, description="PromQL returning one number (kind promql)")
+    max: float | None = None
+    min: float | None = None
+    severity: list[str] = Field(["critical"], description="alerts that fail (kind alerts)")
+    failure_limit: int = Field(0, ge=0)
+    inconclusive_limit: int = Field(2, ge=0)
+    consecutive_error_limit: int = Field(4, ge=0)
+    trigger: Literal["critical", "performance"] = Field(
+        description="the rollback plan's trigger a failure of this metric is"
+    )
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _judgeable(self) -> WatchMetric:
+        if self.kind == "promql" and (
+            self.query is None or (self.max is None) == (self.min is None)
+        ):
+            raise ValueError("a promql metric needs a query and exactly one of max, min")
+        return self
+
+
+class Watch(Section):
+    """What ``golive watch`` polls after go-live (thresholds follow the performance SLOs)."""
+
+    key: ClassVar[str] = "watch"
+
+    metrics: dict[str, WatchMetric] = Field(min_length=1)

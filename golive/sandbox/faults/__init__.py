@@ -17,7 +17,7 @@ from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-from golive.sandbox.faults import actions, load, security, tlsfw
+from golive.sandbox.faults import actions, backup, load, monitoring, rollback, security, tlsfw
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -41,7 +41,14 @@ Action = Annotated[
     | tlsfw.NginxDhGroup
     | tlsfw.UdpService
     | tlsfw.TcpForward
-    | load.GeneratorCpu,
+    | load.GeneratorCpu
+    | rollback.MoveAside
+    | backup.CorruptFile
+    | backup.AgeBackups
+    | backup.ExtraBackups
+    | backup.DumpWithoutRows
+    | monitoring.StopScraped
+    | monitoring.ReloadEdit,
     Field(discriminator="kind"),
 ]
 

@@ -1,0 +1,303 @@
+"""Monitoring, alerting, logging and process evidence: facts in, findings out (pure).
+
+Every finding is one line naming the host (or the document) and the cause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from golive.model.expectations.monitoring import Job
+
+# -- Prometheus --------------------------------------------------------------------------
+
+
+def _target_name(target: Mapping[str, Any]) -> str:
+    labels = target.get("labels") or {}
+    instance = labels.get("instance", "?")
+    name = labels.get("instance_name")
+    return f"{name} ({instance})" if name else str(instance)
+
+
+def scrape_targets(where: str, jobs: Mapping[str, Job], targets: list[dict[str, Any]]) -> list[str]:
+    """Every expected job has at least its minimum of targets, and every one of them is up:
+    zero targets is a finding, never "all up"."""
+    findings = []
+    for job, spec in jobs.items():
+        mine = [t for t in targets if (t.get("labels") or {}).get("job") == job]
+        if not mine:
+            findings.append(
+                f"{where}: Prometheus scrapes no target of job {job} "
+                f"(expected at least {spec.min_targets})"
+            )
+            continue
+        if len(mine) < spec.min_targets:
+            names = ", ".join(_target_name(t) for t in mine)
+            findings.append(
+                f"{where}: job {job} has {len(mine)} target(s), expected at least "
+                f"{spec.min_targets}; scraped: {names}"
+            )
+        for t in mine:
+            if t.get("health") != "up":
+                why = t.get("lastError") or "no scrape yet"
+                findings.append(
+                    f"{where}: job {job} target {_target_name(t)} is {t.get('health')}: {why}"
+                )
+    return findings
+
+
+def alert_rules(where: str, names: Iterable[str], rules: list[dict[str, Any]]) -> list[str]:
+    """Every named alert rule is loaded (by name: Prometheus only warns about a missing rule
+    file) and its last evaluation was healthy."""
+    findings = []
+    alerting = {r.get("name"): r for r in rules if r.get("type") == "alerting"}
+    for name in names:
+        rule = alerting.get(name)
+        if rule is None:
+            findings.append(f"{where}: alert rule {name} is not loaded by Prometheus")
+        elif rule.get("health") != "ok":
+            why = rule.get("lastError") or "no error given"
+            findings.append(
+                f"{where}: alert rule {name} ({rule.get('file')}) has health "
+                f"{rule.get('health')}: {why}"
+            )
+    return findings
+
+
+def alertmanager_connected(where: str, data: Mapping[str, Any], url: str) -> list[str]:
+    """Prometheus sends alerts to the expected Alertmanager (an active one, not dropped)."""
+    base = url.rstrip("/")
+    active = [a.get("url", "") for a in data.get("activeAlertmanagers") or []]
+    if any(a.startswith(base) for a in active):
+        return []
+    dropped = [a.get("url", "") for a in data.get("droppedAlertmanagers") or []]
+    seen = f"active: {', '.join(active) or 'none'}; dropped: {', '.join(dropped) or 'none'}"
+    return [f"{where}: Prometheus is not connected to Alertmanager {base} ({seen})"]
+
+
+def config_reloaded(where: str, runtime: Mapping[str, Any]) -> list[str]:
+    """The last configuration (re)load succeeded."""
+    if runtime.get("reloadConfigSuccess") is True:
+        return []
+    when = runtime.get("lastConfigTime", "?")
+    return [f"{where}: Prometheus's last configuration reload failed (last good load {when})"]
+
+
+# -- promtool rule unit tests -------------------------------------------------------------
+
+
+def promtool_result(where: str, file: str, rc: int, output: str) -> list[str]:
+    """promtool's own verdict, from its output: SUCCESS and no FAILED, and exit status 0."""
+    failed = "FAILED" in output
+    if rc == 0 and "SUCCESS" in output and not failed:
+        return []
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    detail = "; ".join(
+        ln for ln in lines if ln.startswith(("name:", "alertname:", "FAILED", "error", "Error"))
+    )
+    what = "failed" if failed else f"did not report SUCCESS (exit {rc})"
+    return [f"{where}: promtool test rules {file} {what}: {detail or ' '.join(lines)[:300]}"]
+
+
+def rule_tests_cover(
+    where: str, file: str, doc: Any, alerts: Iterable[str], defined: set[str]
+) -> list[str]:
+    """Each named alert has a test expecting it to fire (a test with ``exp_alerts: []`` passes
+    for a misspelt name), and every alert the tests name is one the rules define."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("tests"), list):
+        return [f"{where}: {file} is not a promtool rule test file (no tests: list)"]
+    firing: set[str] = set()
+    named: set[str] = set()
+    for test in doc["tests"]:
+        for case in (test or {}).get("alert_rule_test") or []:
+            name = str((case or {}).get("alertname", ""))
+            named.add(name)
+            if (case or {}).get("exp_alerts"):
+                firing.add(name)
+    findings = [
+        f"{where}: {file} has no test expecting alert {name} to fire "
+        "(a test with exp_alerts: [] passes even for a misspelt alert name)"
+        for name in alerts
+        if name not in firing
+    ]
+    findings += [
+        f"{where}: {file} tests alert {name}, which no loaded rule defines (misspelt?)"
+        for name in sorted(named - defined)
+    ]
+    return findings
+
+
+# -- Alertmanager delivery ----------------------------------------------------------------
+
+
+def notified(received: list[dict[str, Any]], label: str, value: str) -> bool:
+    """Whether a notification the receiver got carries an alert with ``label=value``."""
+    for entry in received:
+        note = entry.get("notification") or {}
+        for alert in note.get("alerts") or []:
+            if (alert.get("labels") or {}).get(label) == value:
+                return True
+    return False
+
+
+def failed_notifications(metrics_text: str) -> float | None:
+    """The sum of ``alertmanager_notifications_failed_total`` over integrations (None when
+    Alertmanager does not export it: then nothing can be said)."""
+    total, seen = 0.0, False
+    for line in metrics_text.splitlines():
+        if line.startswith("alertmanager_notifications_failed_total"):
+            seen = True
+            total += float(line.rsplit(" ", 1)[-1])
+    return total if seen else None
+
+
+def delivery(
+    where: str,
+    probe: str,
+    arrived_after_s: float | None,
+    allowed_s: float,
+    failed_before: float | None,
+    failed_after: float | None,
+) -> list[str]:
+    """The synthetic alert arrived within group_wait plus the margin, and no notification of
+    Alertmanager's failed meanwhile."""
+    findings = []
+    if arrived_after_s is None:
+        findings.append(
+            f"{where}: synthetic alert {probe} did not reach the receiver within "
+            f"{allowed_s:g} s (group_wait + margin)"
+        )
+    elif arrived_after_s > allowed_s:
+        findings.append(
+            f"{where}: synthetic alert {probe} reached the receiver after "
+            f"{arrived_after_s:.1f} s, more than {allowed_s:g} s (group_wait + margin)"
+        )
+    if failed_before is None or failed_after is None:
+        findings.append(f"{where}: Alertmanager exports no alertmanager_notifications_failed_total")
+    elif failed_after > failed_before:
+        findings.append(
+            f"{where}: alertmanager_notifications_failed_total grew from {failed_before:g} to "
+            f"{failed_after:g} during the check"
+        )
+    return findings
+
+
+# -- logs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogState:
+    """A log file as ``stat`` saw it (None: absent)."""
+
+    path: str
+    size: int
+    mtime: float
+
+
+def log_moved(host: str, name: str, before: LogState | None, after: LogState | None) -> list[str]:
+    """The log exists and grew after golive's request (a rotation in between counts as moved
+    when the file is newer)."""
+    if after is None:
+        return [f"{host}: the {name} log does not exist"]
+    if before is None or after.size > before.size or after.mtime > before.mtime:
+        return []
+    return [
+        f"{host}: the {name} log {after.path} did not move during this run "
+        f"(still {after.size} bytes, last written {_ago(after.mtime, None)})"
+    ]
+
+
+def _ago(mtime: float, now: float | None) -> str:
+    stamp = datetime.fromtimestamp(mtime).astimezone()
+    text = stamp.isoformat(timespec="seconds")
+    if now is None:
+        return text
+    return f"{text}, {timedelta(seconds=int(now - mtime))} ago"
+
+
+def log_recent(
+    host: str, name: str, state: LogState | None, now: float, max_idle_h: float
+) -> list[str]:
+    """The log exists and was written within ``max_idle_h`` hours."""
+    if state is None:
+        return [f"{host}: the {name} log does not exist"]
+    if now - state.mtime > max_idle_h * 3600:
+        return [
+            f"{host}: the {name} log {state.path} was last written {_ago(state.mtime, now)}; "
+            f"at most {max_idle_h:g} h allowed"
+        ]
+    return []
+
+
+def logrotate_covers(host: str, config: str, output: str, paths: Iterable[str]) -> list[str]:
+    """``logrotate -d`` read the rules without error and considers every log (judged from its
+    output: logrotate exits 0 for a config that names none of them)."""
+    findings = [
+        f"{host}: logrotate {config}: {line.strip()}"
+        for line in output.splitlines()
+        if line.strip().startswith("error:")
+    ]
+    considered = set(re.findall(r"considering log (\S+)", output))
+    considered |= {p for p in re.findall(r"rotating pattern: (.+?) (?:after|forced|\d)", output)}
+    patterns = " ".join(considered)
+    for path in paths:
+        if path not in considered and path not in patterns.split():
+            findings.append(f"{host}: no logrotate rule of {config} rotates {path}")
+    return findings
+
+
+def juli_rotates(host: str, file: str, props: Mapping[str, str], log_path: str) -> list[str]:
+    """Tomcat's juli handler writing ``log_path`` rotates it (daily, dated names) and bounds
+    how many days it keeps (``maxDays`` > 0)."""
+    stem = log_path.rsplit("/", 1)[-1].split("*", 1)[0]
+    for key, prefix in props.items():
+        if not key.endswith(".prefix") or prefix != stem:
+            continue
+        handler = key.removesuffix(".prefix")
+        if props.get(f"{handler}.rotatable", "true").strip().lower() == "false":
+            return [f"{host}: {file}: {handler} writes {log_path} with rotatable=false"]
+        days = props.get(f"{handler}.maxDays", "-1").strip()
+        if not days.lstrip("-").isdigit() or int(days) <= 0:
+            return [f"{host}: {file}: {handler} keeps {log_path} forever (maxDays={days})"]
+        return []
+    return [f"{host}: {file}: no juli handler writes {log_path} (prefix {stem!r})"]
+
+
+def secrets_in(host: str, path: str, text: str, secrets: Mapping[str, str]) -> list[str]:
+    """Secret values found in a log, each named by the secret's name, never its value."""
+    return [
+        f"{host}: {path} contains the value of secret {name}"
+        for name, value in secrets.items()
+        if len(value) >= 6 and value in text
+    ]
+
+
+# -- process evidence ---------------------------------------------------------------------
+
+
+def document(
+    item: str,
+    where: str,
+    text: str | None,
+    problem: str,
+    age_days: float | None,
+    max_age_days: float,
+    release: str | None,
+) -> list[str]:
+    """A process item's document exists, is fresh, and names the release under certification
+    (``release`` None: it need not)."""
+    if text is None:
+        return [f"{item}: evidence document {where} {problem or 'is missing'}"]
+    findings = []
+    if age_days is not None and age_days > max_age_days:
+        findings.append(
+            f"{item}: evidence document {where} is {age_days:.0f} days old; at most "
+            f"{max_age_days:g} allowed"
+        )
+    if release is not None and not re.search(rf"(?<![\w.]){re.escape(release)}(?![\w]|\.\d)", text):
+        findings.append(f"{item}: evidence document {where} does not name release {release}")
+    return findings

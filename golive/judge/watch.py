@@ -1,0 +1,207 @@
+"""``golive watch``'s analysis (pure): each interval a measurement per metric, each judged a
+success, a failure, inconclusive or an error, and a verdict per metric and overall.
+
+The semantics are Argo Rollouts' analysis runs (``failureLimit``, ``inconclusiveLimit``,
+``consecutiveErrorLimit``) with their known holes closed: a query returning no data or NaN is
+inconclusive, never a success (Argo Rollouts issue 4479, Flagger issue 1098); an error is
+inconclusive too, and counts towards the consecutive-error limit; more inconclusive
+measurements than the limit is NO-GO, not a pass; and a metric with no successful measurement
+at all is INCONCLUSIVE, never GO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from golive.model.expectations.monitoring import WatchMetric
+
+Outcome = Literal["success", "failure", "inconclusive", "error"]
+Decision = Literal["GO", "NO-GO", "INCONCLUSIVE"]
+TRIGGERS = {"critical": "Critical Failures", "performance": "Performance Issues"}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    at: float  # seconds into the watch
+    value: float | None
+    outcome: Outcome
+    detail: str = ""
+
+    def short(self) -> str:
+        if self.value is None:
+            return f"? ({self.detail})"
+        mark = {"success": "ok", "failure": "FAIL"}.get(self.outcome, self.outcome)
+        return f"{self.value:.4g} {mark}"
+
+
+def judge(spec: WatchMetric, value: float | None, problem: str = "") -> Measurement:
+    """One measurement: ``problem`` starting ``error:`` is an error, any other problem (or no
+    value) inconclusive; else the value against the metric's threshold. ``at`` is set by the
+    caller (:func:`at`)."""
+    if problem.startswith("error:"):
+        return Measurement(0.0, None, "error", problem.removeprefix("error:").strip())
+    if value is None:
+        return Measurement(0.0, None, "inconclusive", problem or "no value")
+    if spec.kind == "alerts":
+        bad = value > 0
+        detail = problem or f"{value:g} {'/'.join(spec.severity)} alert(s) firing"
+    elif spec.kind == "smoke":
+        bad = value < 1
+        detail = problem or ("smoke passed" if not bad else "smoke failed")
+    elif spec.max is not None:
+        bad = value > spec.max
+        detail = (
+            f"{value:.4g} {'>' if bad else '<='} max {spec.max:g}{spec.unit and ' ' + spec.unit}"
+        )
+    else:
+        assert spec.min is not None
+        bad = value < spec.min
+        detail = (
+            f"{value:.4g} {'<' if bad else '>='} min {spec.min:g}{spec.unit and ' ' + spec.unit}"
+        )
+    return Measurement(0.0, value, "failure" if bad else "success", detail)
+
+
+def at(m: Measurement, seconds: float) -> Measurement:
+    return Measurement(round(seconds, 3), m.value, m.outcome, m.detail)
+
+
+@dataclass
+class MetricRun:
+    """One metric's measurements and what they add up to."""
+
+    name: str
+    spec: WatchMetric
+    measurements: list[Measurement] = field(default_factory=list)
+
+    def count(self, *outcomes: Outcome) -> int:
+        return sum(m.outcome in outcomes for m in self.measurements)
+
+    def errors_in_a_row(self) -> int:
+        longest = run = 0
+        for m in self.measurements:
+            run = run + 1 if m.outcome == "error" else 0
+            longest = max(longest, run)
+        return longest
+
+    @property
+    def exceeded(self) -> str | None:
+        """Why the metric is NO-GO already (a limit exceeded), or None."""
+        s, n = self.spec, len(self.measurements)
+        failures = [m for m in self.measurements if m.outcome == "failure"]
+        if len(failures) > s.failure_limit:
+            return (
+                f"{len(failures)} of {n} measurements failed (failure_limit {s.failure_limit}); "
+                f"last: {failures[-1].detail}"
+            )
+        if self.errors_in_a_row() > s.consecutive_error_limit:
+            last = next(m for m in reversed(self.measurements) if m.outcome == "error")
+            return (
+                f"{self.errors_in_a_row()} errors in a row (consecutive_error_limit "
+                f"{s.consecutive_error_limit}); last: {last.detail}"
+            )
+        unsure = [m for m in self.measurements if m.outcome in ("inconclusive", "error")]
+        if len(unsure) > s.inconclusive_limit:
+            return (
+                f"{len(unsure)} of {n} measurements inconclusive (inconclusive_limit "
+                f"{s.inconclusive_limit}): too many to judge; last: {unsure[-1].detail}"
+            )
+        return None
+
+    @property
+    def verdict(self) -> Decision:
+        if self.exceeded:
+            return "NO-GO"
+        return "GO" if self.count("success") else "INCONCLUSIVE"
+
+    def reason(self) -> str:
+        if self.exceeded:
+            return self.exceeded
+        n, ok = len(self.measurements), self.count("success")
+        if not ok:
+            last = self.measurements[-1].detail if self.measurements else "nothing measured"
+            return f"no successful measurement of {n}; last: {last}"
+        unsure = self.count("inconclusive", "error")
+        extra = f", {unsure} inconclusive (within the limit)" if unsure else ""
+        return f"{ok} of {n} measurements succeeded{extra}"
+
+
+@dataclass
+class WatchResult:
+    """The whole watch: per metric runs, its timing, and the overall decision."""
+
+    metrics: dict[str, MetricRun]
+    every_s: float
+    for_s: float
+    started: str
+    elapsed_s: float = 0.0
+    stopped_early: str = ""
+    previous_release: str | None = None
+    plots: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Decision:
+        verdicts = {m.verdict for m in self.metrics.values()}
+        if "NO-GO" in verdicts:
+            return "NO-GO"
+        return "INCONCLUSIVE" if "INCONCLUSIVE" in verdicts else "GO"
+
+    def triggers(self) -> list[str]:
+        """The rollback plan's triggers the NO-GO metrics are, each with its cause."""
+        return [
+            f"{TRIGGERS[m.spec.trigger]}: {m.name}: {m.reason()}"
+            for m in self.metrics.values()
+            if m.verdict == "NO-GO"
+        ]
+
+    def summary(self) -> str:
+        """The watch's closing line: the decision, and for NO-GO the rollback it recommends."""
+        if self.verdict == "GO":
+            return (
+                f"watch verdict: GO ({len(self.metrics)} metrics held for {self.elapsed_s:.0f} s)"
+            )
+        if self.verdict == "INCONCLUSIVE":
+            unsure = [f"{m.name}: {m.reason()}" for m in self.metrics.values() if m.verdict != "GO"]
+            return "watch verdict: INCONCLUSIVE (not a pass): " + "; ".join(unsure)
+        target = self.previous_release or "the previous release"
+        return f"watch verdict: NO-GO, recommend rollback to {target}; trigger " + "; ".join(
+            self.triggers()
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "summary": self.summary(),
+            "triggers": self.triggers(),
+            "started": self.started,
+            "for_s": self.for_s,
+            "every_s": self.every_s,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "stopped_early": self.stopped_early,
+            "metrics": {
+                name: {
+                    "verdict": m.verdict,
+                    "reason": m.reason(),
+                    "trigger": TRIGGERS[m.spec.trigger],
+                    "limits": {
+                        "failure_limit": m.spec.failure_limit,
+                        "inconclusive_limit": m.spec.inconclusive_limit,
+                        "consecutive_error_limit": m.spec.consecutive_error_limit,
+                    },
+                    "threshold": {"max": m.spec.max, "min": m.spec.min},
+                    "measurements": [
+                        {"at": x.at, "value": x.value, "outcome": x.outcome, "detail": x.detail}
+                        for x in m.measurements
+                    ],
+                }
+                for name, m in self.metrics.items()
+            },
+        }
+
+
+def line(elapsed: float, runs: dict[str, MetricRun]) -> str:
+    """One terminal line per interval: each metric's latest measurement."""
+    parts = [f"{name}={run.measurements[-1].short()}" for name, run in runs.items()]
+    return f"[{elapsed:6.1f}s] " + " | ".join(parts)

@@ -1,0 +1,97 @@
+"""The measuring side of ``golive watch``: every interval, each metric once (a PromQL query,
+Prometheus's firing alerts, a smoke probe), judged by :mod:`golive.judge.watch`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+
+from golive.judge import watch as judge
+from golive.model.environment import Environment
+from golive.model.expectations.monitoring import Monitoring, Watch, WatchMetric
+from golive.probe.prometheus import Prometheus, PrometheusError
+
+# The smoke probe: None when the application's key path works, else what failed.
+Smoke = Callable[[], "str | None"]
+
+
+class Watcher:
+    """Measures the environment's watched metrics until the time is up or a metric's limits
+    are exceeded (then the watch stops early: its verdict cannot change any more)."""
+
+    def __init__(self, env: Environment, spec: Watch, smoke: Smoke) -> None:
+        monitoring = env.expectation(Monitoring)
+        self.env = env
+        self.spec = spec
+        self.smoke = smoke
+        self.api = Prometheus(monitoring.prometheus_url, monitoring.timeout_s)
+
+    def __enter__(self) -> Watcher:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.api.close()
+
+    def measure(self, metric: WatchMetric) -> judge.Measurement:
+        if metric.kind == "promql":
+            assert metric.query is not None
+            sample = self.api.scalar(metric.query)
+            return judge.judge(metric, sample.value, sample.problem)
+        if metric.kind == "alerts":
+            try:
+                alerts = self.api.alerts()
+            except PrometheusError as exc:
+                return judge.judge(metric, None, f"error: {exc}")
+            firing = [
+                a
+                for a in alerts
+                if a.get("state") == "firing"
+                and (a.get("labels") or {}).get("severity") in metric.severity
+            ]
+            names = ", ".join(
+                sorted({(a.get("labels") or {}).get("alertname", "?") for a in firing})
+            )
+            return judge.judge(metric, float(len(firing)), f"firing: {names}" if names else "")
+        try:
+            problem = self.smoke()
+        except Exception as exc:  # the probe's own failure is an error, never a pass
+            return judge.judge(metric, None, f"error: {type(exc).__name__}: {exc}"[:300])
+        return judge.judge(metric, 0.0 if problem else 1.0, problem or "")
+
+    def run(
+        self,
+        duration: float,
+        every: float,
+        say: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> judge.WatchResult:
+        runs = {name: judge.MetricRun(name, m) for name, m in self.spec.metrics.items()}
+        result = judge.WatchResult(
+            runs,
+            every,
+            duration,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            previous_release=self.env.inventory.release.previous,
+        )
+        start = clock()
+        n = 0
+        while True:
+            elapsed = clock() - start
+            for name, metric in self.spec.metrics.items():
+                runs[name].measurements.append(judge.at(self.measure(metric), elapsed))
+            say(judge.line(elapsed, runs))
+            result.elapsed_s = clock() - start
+            done = [r.name for r in runs.values() if r.exceeded]
+            if done:
+                result.stopped_early = f"limits exceeded by {', '.join(done)}"
+                break
+            n += 1
+            if n * every > duration:
+                break
+            sleep(max(0.0, start + n * every - clock()))
+        return result

@@ -1,0 +1,1 @@
+"""golive's monitoring, alerting, logging and process-evidence checks."""

@@ -1,0 +1,1 @@
+"""golive watch: the checks of the first hour after go-live (run through `golive watch`)."""

@@ -1,0 +1,75 @@
+"""golive watch's analysis: Argo-Rollouts limits with the holes closed (no data, NaN and
+errors are never a pass; too many inconclusive is NO-GO; nothing measured is INCONCLUSIVE)."""
+
+from __future__ import annotations
+
+from golive.judge import watch as w
+from golive.model.expectations.monitoring import Watch, WatchMetric
+
+
+def metric(**kw: object) -> WatchMetric:
+    base: dict[str, object] = {"query": "q", "max": 0.01, "trigger": "performance"}
+    return WatchMetric.model_validate({**base, **kw})
+
+
+def run(spec: WatchMetric, *values: float | str | None) -> w.MetricRun:
+    r = w.MetricRun("error_rate", spec)
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            r.measurements.append(w.at(w.judge(spec, None, v), i))
+        else:
+            r.measurements.append(w.at(w.judge(spec, v, "" if v is not None else "no data"), i))
+    return r
+
+
+def test_no_data_and_nan_are_inconclusive_never_success() -> None:
+    spec = metric()
+    assert w.judge(spec, None, "no data").outcome == "inconclusive"
+    assert w.judge(spec, None, "error: refused").outcome == "error"
+    assert run(spec, None, None).verdict == "INCONCLUSIVE"
+
+
+def test_failure_over_limit_is_no_go_with_the_trigger() -> None:
+    r = run(metric(failure_limit=1), 0.0, 0.5, 0.3)
+    assert r.verdict == "NO-GO"
+    assert "2 of 3 measurements failed (failure_limit 1)" in r.reason()
+    result = w.WatchResult({"error_rate": r}, 2, 20, "t", previous_release="1.4.0")
+    assert result.verdict == "NO-GO"
+    assert "recommend rollback to 1.4.0" in result.summary()
+    assert "Performance Issues: error_rate" in result.summary()
+
+
+def test_too_many_inconclusive_is_no_go() -> None:
+    r = run(metric(inconclusive_limit=2), 0.0, None, None, None)
+    assert r.verdict == "NO-GO"
+    assert "3 of 4 measurements inconclusive" in r.reason()
+
+
+def test_errors_in_a_row() -> None:
+    spec = metric(consecutive_error_limit=2, inconclusive_limit=10)
+    assert run(spec, 0.0, "error: x", "error: x", 0.0, "error: x").verdict == "GO"
+    assert run(spec, 0.0, "error: x", "error: x", "error: x").verdict == "NO-GO"
+
+
+def test_within_limits_is_go() -> None:
+    r = run(metric(), 0.0, 0.005, None)
+    assert r.verdict == "GO"
+    assert r.reason() == "2 of 3 measurements succeeded, 1 inconclusive (within the limit)"
+
+
+def test_min_threshold_alerts_and_smoke() -> None:
+    assert w.judge(metric(max=None, min=1.0), 0.5).outcome == "failure"
+    alerts = WatchMetric(kind="alerts", trigger="critical")
+    assert w.judge(alerts, 0.0).outcome == "success"
+    assert w.judge(alerts, 1.0, "firing: InstanceDown").outcome == "failure"
+    smoke = WatchMetric(kind="smoke", trigger="critical")
+    assert w.judge(smoke, 0.0, "order failed").outcome == "failure"
+
+
+def test_watch_section_validates_thresholds() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        WatchMetric(query="q", trigger="performance")  # neither max nor min
+    assert Watch(metrics={"m": metric()}).metrics["m"].failure_limit == 0
