@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from golive.gate import rollback
 from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
 from golive.gate.signoffs import check_signoffs, load_signoffs
 from golive.gate.verdict import (
@@ -570,7 +571,9 @@ class Gate:
             "duration_s": round(time.time() - self.started, 3),
         }
         redactor = Redactor(env.secret_values())
-        extra = {"timings": timings, "exit_code": code}
+        suites = {r.id: self.meta.get(r.id, UNKNOWN).suite for r in verdict.checks}
+        recommendation = rollback.recommend(verdict, suites)
+        extra = {"timings": timings, "exit_code": code, "rollback": recommendation.to_dict()}
         done = finish(
             layout, verdict, redactor, self.started - 1, records, extra,
             self._allure_expected(), problems,
@@ -580,7 +583,7 @@ class Gate:
             _print_unwritten(config, done.problems)
             return None
         config.stash[VERDICT] = done.verdict
-        _print(config, done.verdict, layout, redactor)
+        _print(config, done.verdict, layout, redactor, recommendation.lines())
         return None
 
 
@@ -597,9 +600,15 @@ def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
         tr.write_line(line, red=True, bold=True)
 
 
-def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Redactor) -> None:
-    """The verdict as the last lines of the run: notes first, then verdict, scope, blockers
-    (redacted, as the files are)."""
+def _print(
+    config: pytest.Config,
+    verdict: Verdict,
+    layout: Layout,
+    redactor: Redactor,
+    about: list[str] | None = None,
+) -> None:
+    """The verdict as the last lines of the run: notes first (``about``: the rollback
+    recommendation), then verdict, scope, blockers (redacted, as the files are)."""
     tr = config.pluginmanager.get_plugin("terminalreporter")
     if tr is None:
         return
@@ -611,6 +620,7 @@ def _print(config: pytest.Config, verdict: Verdict, layout: Layout, redactor: Re
     notes += [f"sign-off {s.name}: {s.state}" for s in verdict.signoffs if s.ok]
     unchecked = verdict.scope.unchecked_line()
     notes += [f"golive: {unchecked}"] if unchecked else []
+    notes += about or []
     for line in notes:
         tr.write_line(redactor.text(line))
     tr.write_line(f"reports: {layout.verdict}, {layout.certificate}")

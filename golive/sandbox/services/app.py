@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 
-from golive.sandbox import credentials, releases
+from golive.sandbox import credentials, releases, rollback
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import http_answers
-from golive.sandbox.render import chown_tree, render
+from golive.sandbox.render import chown_tree, render, write
 from golive.sandbox.services import Service
 
 CATALINA_HOME = "/usr/share/tomcat10"
@@ -56,6 +56,8 @@ def prepare(sbx: Sandbox, host: str) -> None:
         session_secret=secrets["session_secret"],
         audit_log=sbx.var(host, "audit_log"),
     )
+    # each release's configuration kept beside it; the node runs with its `current` one's
+    write(config, rollback.keep_configs(sbx, host, config.read_text()), 0o600, APP_USER)
     config.parent.chmod(0o750)
     sbx.var(host, "audit_log").parent.mkdir(parents=True, exist_ok=True)
     chown_tree(base, APP_USER)

@@ -1,0 +1,219 @@
+"""Rollback Plan › Rollback Steps, rehearsed: the environment's runbook run for real, back to
+the previous release and forward again, each phase timed and validated with the smoke
+suite's probes. A destructive drill: only where the environment allows drills, after every
+other check, never beside one; the candidate is restored in a finally (also on SIGINT and
+SIGTERM) by the drill machinery (pytest_golive/plugins/safety.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from golive.judge import rollback as judge_rollback
+from golive.model.environment import Environment
+from golive.model.expectations.predeploy import Deployment
+from golive.model.expectations.rollback import Rollback
+from golive.model.expectations.smoke import App, SmokeOrder
+from golive.probe.hosts import HostPool, Target
+from golive.probe.nodes import get_json
+from pytest_golive.fixtures.findings import judge
+from pytest_golive.fixtures.rollback import command_timeout, kept_config_path, read_config
+
+pytestmark = [pytest.mark.rollback, pytest.mark.drill]
+
+BACK, VALIDATE_BACK, FORWARD, VALIDATE_FORWARD = (
+    "rollback",
+    "validation on the previous release",
+    "roll forward",
+    "validation on the candidate",
+)
+TIMED = (BACK, VALIDATE_BACK)
+"""The phases the rollback SLO bounds: back on the previous release, and validated."""
+
+
+class Rehearsal:
+    """The rehearsal's steps against the environment's nodes, with a log for the evidence."""
+
+    def __init__(
+        self, api: Any, environment: Environment, spec: Rollback, pool: HostPool, host: Target
+    ) -> None:
+        self.api, self.env, self.spec, self.host = api, environment, spec, host
+        self.app = environment.expectation(App)
+        self.deployment = environment.expectation(Deployment)
+        self.nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
+        self.timeout = environment.inventory.public.timeout
+        self.log: list[str] = []
+
+    def runbook(self, command: str) -> list[str]:
+        """Run the runbook (``back`` or ``forward`` command); why it failed, if it did."""
+        spec = self.spec.runbook
+        with command_timeout(self.host, spec.timeout_s):
+            out = self.host.run(command.replace("{path}", "%s"), spec.path)
+        self.log += [f"$ {command.format(path=spec.path)}  (exit {out.rc})", out.stdout, out.stderr]
+        if out.rc == 0:
+            return []
+        said = (out.stderr.strip() or out.stdout.strip()).splitlines()[-1:] or ["no output"]
+        return [f"{self.host.name}: the runbook `{command}` exited {out.rc}: {said[0][:200]}"]
+
+    def _answer(self, node: Target, path: str, **kw: Any) -> Any:
+        return get_json(node, self.app.port, path, timeout=self.timeout, **kw)
+
+    def served(self) -> dict[str, str | None]:
+        """What each node's version endpoint says, once every node answers it (at most
+        ``settle_s``; a node that never does is None)."""
+        deadline = time.monotonic() + self.spec.settle_s
+        while True:
+            answers = {n.name: self._answer(n, self.app.version_path) for n in self.nodes}
+            if all(a.status == 200 for a in answers.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        return {
+            name: (a.body.get("version") if a.status == 200 and isinstance(a.body, dict) else None)
+            for name, a in answers.items()
+        }
+
+    def validate(
+        self, version: str, when: str, order: tuple[str, int, dict[str, Any]]
+    ) -> list[str]:
+        """The smoke checks' claims on ``version``: every node serves it and is healthy, runs
+        with the configuration kept beside it, an order can be placed and read back, and the
+        order written before the rollback is there."""
+        problems = judge_rollback.versions_served(self.served(), version, when)
+        for node in self.nodes:
+            health = self._answer(node, self.app.health_path)
+            if health.status != 200 or health.body.get("status") != "UP":
+                problems.append(f"{node.name}: not healthy {when}: {health.describe()}")
+            running_path = node.var(self.deployment.config_var)
+            reader = self.deployment.config_reader
+            kept = read_config(
+                node, kept_config_path(node, self.spec, self.deployment, version), reader
+            )
+            problems += judge_rollback.configs_reverted(
+                node.name,
+                running_path,
+                read_config(node, running_path, reader),
+                kept or {},
+                version,
+            )
+        problems += _collect(lambda: self._order_round_trip(), when)
+        token, order_id, body = order
+        problems += _collect(
+            lambda: self._read_back(token, order_id, body, "written before the rollback"), when
+        )
+        return problems
+
+    def _order_round_trip(self) -> None:
+        token, body, order_id = self.api.place_synthetic_order(self.env.expectation(SmokeOrder))
+        self._read_back(token, order_id, body, "just placed")
+
+    def _read_back(self, token: str, order_id: int, body: dict[str, Any], what: str) -> None:
+        read = self.api.request("GET", f"/api/orders/{order_id}", token)
+        assert read.status_code == 200, (
+            f"order {order_id} ({what}) read back through {self.api.base}: HTTP {read.status_code}"
+        )
+        got = read.json()
+        wrong = {k: (v, got.get(k)) for k, v in body.items() if got.get(k) != v}
+        assert not wrong, f"order {order_id} ({what}) read back differs (sent, got): {wrong}"
+
+    def on_candidate(self) -> bool:
+        """Every node serves the candidate and is healthy (its schema is the candidate's)."""
+        wanted = self.env.inventory.release.version
+        if any(v != wanted for v in self.served().values()):
+            return False
+        return all(
+            self._answer(n, self.app.health_path).body.get("status") == "UP" for n in self.nodes
+        )
+
+
+def _collect(step: Callable[[], None], when: str) -> list[str]:
+    """A validation step's failure as a finding (the rehearsal goes on to roll forward)."""
+    try:
+        step()
+    except AssertionError as exc:
+        return [f"{str(exc).splitlines()[0]} ({when})"]
+    return []
+
+
+def _timed(phases: list[judge_rollback.Phase], name: str, step: Callable[[], list[str]]) -> None:
+    started = time.monotonic()
+    problems = step()
+    phases.append(judge_rollback.Phase(name, time.monotonic() - started, tuple(problems)))
+
+
+@pytest.mark.plan(
+    "rollback.steps.previous",
+    "rollback.steps.database",
+    "rollback.steps.config",
+    "rollback.steps.validation",
+)
+def test_rollback_rehearsal(
+    api,
+    host_pool: HostPool,
+    runbook_host: Target,
+    environment: Environment,
+    rollback_spec: Rollback,
+    drill,
+    evidence,
+) -> None:
+    """Claim: the environment's rollback runbook takes every app node back to the previous
+    release with its configuration and the database to the previous schema, the previous
+    release then passes the smoke suite's claims, rolling forward restores the candidate,
+    and being back and validated takes no longer than the rollback SLO.
+
+    Covers: the runbook failing (its exit status and last line); after it, any node serving
+    another version than the previous release or not answering, unhealthy (e.g. its schema not
+    what its release needs), running with a configuration other than the one kept beside the
+    release; an order that cannot be placed or read back; an order written before the rollback
+    missing or changed afterwards; the same after rolling forward, on the candidate; the time of
+    the rollback and its validation against ``rollback.slo_s``. Every phase is timed and the
+    log attached. Whatever happens, the candidate is restored (rolled forward) before the
+    check ends.
+    """
+    spec = rollback_spec
+    release = environment.inventory.release
+    assert release.previous, "inventory.yml names no previous release to roll back to"
+    rehearsal = Rehearsal(api, environment, spec, host_pool, runbook_host)
+    token, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
+    order = (token, order_id, body)
+    phases: list[judge_rollback.Phase] = []
+
+    def restore() -> str | None:
+        if rehearsal.on_candidate():
+            return None
+        problems = rehearsal.runbook(spec.runbook.forward)
+        if problems or not rehearsal.on_candidate():
+            return "; ".join(problems) or f"not every app node serves {release.version} healthy"
+        return None
+
+    try:
+        with drill.disrupting(", ".join(n.name for n in rehearsal.nodes), restore):
+            _timed(phases, BACK, lambda: rehearsal.runbook(spec.runbook.back))
+            _timed(
+                phases,
+                VALIDATE_BACK,
+                lambda: rehearsal.validate(release.previous or "", "after the rollback", order),
+            )
+            _timed(phases, FORWARD, lambda: rehearsal.runbook(spec.runbook.forward))
+            _timed(
+                phases,
+                VALIDATE_FORWARD,
+                lambda: rehearsal.validate(release.version, "after rolling forward", order),
+            )
+    finally:
+        evidence.json(
+            "rollback rehearsal phases",
+            {
+                "phases": [
+                    {"name": p.name, "seconds": round(p.seconds, 2), "problems": list(p.problems)}
+                    for p in phases
+                ],
+                "slo_s": spec.slo_s,
+                "timed": list(TIMED),
+            },
+        )
+        evidence.text("rollback rehearsal log", "\n".join(rehearsal.log))
+    judge(judge_rollback.rehearsal(phases, spec.slo_s, TIMED))
