@@ -20,6 +20,7 @@ pytest_plugins = [
     "pytest_golive.fixtures.db",
     "pytest_golive.fixtures.security",
     "pytest_golive.fixtures.rollback",
+    "pytest_golive.fixtures.monitoring",
     "pytest_golive.fixtures.performance",
 ]
 
@@ -34,6 +35,7 @@ MARKERS = {
     "auth": "authentication, MFA and access control (security)",
     "hardening": "configuration hardening (security)",
     "monitoring": "monitoring, logging and alerting",
+    "watch": "golive watch: metrics polled after go-live (run through `golive watch`)",
     "backup": "backup validation",
     "rollback": "rollback readiness",
     "drill": "destructive drill; only where the environment allows it, after every other check",

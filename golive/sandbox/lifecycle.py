@@ -14,7 +14,16 @@ from pathlib import Path
 
 from golive.model.errors import SandboxError
 from golive.probe import netns
-from golive.sandbox import backup, credentials, network, pki, releases, rollback, sudo_access
+from golive.sandbox import (
+    backup,
+    credentials,
+    documents,
+    network,
+    pki,
+    releases,
+    rollback,
+    sudo_access,
+)
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import port_open, read_pid, run, spawn, stop, stopped, wait_port
 from golive.sandbox.services import Service, app, db, dns, lb, light, monitoring, ssh
@@ -71,6 +80,7 @@ def provision(sbx: Sandbox) -> None:
     releases.build(sbx)
     rollback.install(sbx)  # the runbook, its settings, db1's migrations and down-migrations
     sudo_access.install(sbx, ssh.user(sbx))
+    documents.ship(sbx)  # the process items' evidence (release notes, handover, ...)
 
 
 def up(sbx: Sandbox, extra_app_hosts: int | None = None) -> None:

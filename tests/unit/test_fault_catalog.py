@@ -3,7 +3,9 @@ action kind is registered once, and the shared file-editing helper keeps the fil
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import re
 import typing
 from pathlib import Path
@@ -12,10 +14,14 @@ import pytest
 
 from golive.model.errors import SandboxError
 from golive.sandbox import faults
-from golive.sandbox.faults import actions, load, rollback, security, tlsfw
 from golive.sandbox.faults.base import FaultAction, edit_in_place, replace_in_place
 from pytest_golive.plugin import MARKERS
 
+# every module of the faults package (a new kind of action is a class in one of them)
+MODULES = [
+    importlib.import_module(f"golive.sandbox.faults.{m.name}")
+    for m in pkgutil.iter_modules(faults.__path__)
+]
 SUITES = Path(__file__).resolve().parents[2] / "pytest_golive" / "suites"
 CHECKS = {
     m.group(1)
@@ -41,7 +47,7 @@ def test_every_action_class_is_registered_once() -> None:
     assert len(kinds) == len(set(kinds))
     defined = {
         obj
-        for module in (actions, load, rollback, security, tlsfw)
+        for module in MODULES
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, FaultAction) and obj is not FaultAction
     }

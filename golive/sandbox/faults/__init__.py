@@ -17,7 +17,7 @@ from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-from golive.sandbox.faults import actions, load, rollback, security, tlsfw
+from golive.sandbox.faults import actions, backup, load, monitoring, rollback, security, tlsfw
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -42,7 +42,13 @@ Action = Annotated[
     | tlsfw.UdpService
     | tlsfw.TcpForward
     | load.GeneratorCpu
-    | rollback.MoveAside,
+    | rollback.MoveAside
+    | backup.CorruptFile
+    | backup.AgeBackups
+    | backup.ExtraBackups
+    | backup.DumpWithoutRows
+    | monitoring.StopScraped
+    | monitoring.ReloadEdit,
     Field(discriminator="kind"),
 ]
 
