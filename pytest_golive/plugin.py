@@ -22,6 +22,7 @@ pytest_plugins = [
     "pytest_golive.fixtures.rollback",
     "pytest_golive.fixtures.monitoring",
     "pytest_golive.fixtures.performance",
+    "pytest_golive.fixtures.backup",
 ]
 
 MARKERS = {

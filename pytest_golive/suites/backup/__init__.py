@@ -1,0 +1,1 @@
+"""golive's backup checks and the disaster-recovery drill."""

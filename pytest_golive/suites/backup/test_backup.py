@@ -1,0 +1,210 @@
+"""Post-Deployment › Backup and Recovery Testing › Backup Validation: each database host's
+backups are taken on schedule, recent, retained, intact and restorable, with both tools (the
+base-backup job and pgBackRest) judged by their output, never by their exit status alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from golive.judge import backup as judge
+from golive.model.expectations.backup import Backup
+from golive.probe import pgbackup
+from golive.probe.appconfig import read_text
+from golive.probe.hosts import Target
+from pytest_golive.fixtures.backup import DumpRestore, newest_backup, now, restore_dump
+
+pytestmark = [pytest.mark.backup, pytest.mark.plan("post.backup.validation")]
+
+
+def _rpo(spec: Backup) -> dt.timedelta:
+    return dt.timedelta(hours=spec.rpo_hours)
+
+
+def _fail(found: list[str]) -> None:
+    assert not found, "; ".join(found)
+
+
+@pytest.mark.plan("post.backup.validation", "pre.db.backup")
+def test_backup_schedule_meets_rpo(backup_host: Target, backup_spec: Backup) -> None:
+    """The host's schedule runs the backup job at least once per RPO.
+
+    False when: the schedule file is missing or unreadable; no active (uncommented) entry
+    runs the job; the entry is not valid cron or never repeats; its longest gap between two
+    runs (over eight weeks, both day fields honoured) exceeds the RPO."""
+    path = backup_host.var(backup_spec.schedule.file_var)
+    _fail(
+        judge.schedule_findings(
+            backup_host.name,
+            path,
+            read_text(backup_host, path),
+            backup_spec.schedule.command_contains,
+            _rpo(backup_spec),
+        )
+    )
+
+
+def _pgbackrest_info(target: Target, spec: Backup) -> tuple[list[str], list[judge.RepoBackup]]:
+    assert spec.pgbackrest is not None
+    out = pgbackup.pgbackrest(target, spec, "info", "--output=json")
+    if out.rc != 0 and not out.stdout.strip():
+        return [f"{target.name}: pgBackRest info exited {out.rc}: {out.stderr.strip()[:200]}"], []
+    return judge.pgbackrest_info(target.name, spec.pgbackrest.stanza, out.stdout)
+
+
+def test_newest_backup_is_within_rpo(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """The host's newest backup, of each tool, is younger than the RPO.
+
+    False when: the job's newest complete backup (its manifest's ``taken_at``) or
+    pgBackRest's newest backup (its stop time) is older than the RPO, or in the future; a
+    tool has no complete backup at all; pgBackRest's stanza cannot be read."""
+    found, seen = [], []
+    moment, rpo, name = now(), _rpo(backup_spec), backup_host.name
+    try:
+        newest = newest_backup(backup_host, backup_spec)
+    except AssertionError as exc:
+        found.append(str(exc))
+    else:
+        taken = newest.manifest.taken_at
+        seen.append(f"backup job: {newest.directory} taken {judge.stamp(taken)}")
+        if f := judge.age_finding(name, "backup job", taken, moment, rpo):
+            found.append(f)
+    if backup_spec.pgbackrest is not None:
+        problems, repo = _pgbackrest_info(backup_host, backup_spec)
+        stops = [b.stopped for b in repo if b.stopped is not None]
+        last = max(stops) if stops else None
+        seen.append(f"pgBackRest: newest stopped {judge.stamp(last) if last else None}")
+        if problems and not repo:
+            found += problems
+        elif f := judge.age_finding(name, "pgBackRest", last, moment, rpo):
+            found.append(f)
+    evidence.text(f"{name} newest backups", "\n".join(seen))
+    _fail(found)
+
+
+def test_retention_holds(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """The host keeps as many backups as its retention promises: no fewer (pruned too early,
+    failed runs) and no more (pruning broken: the backup volume fills).
+
+    False when: the job keeps fewer complete backups (a readable manifest) than
+    ``job.min_backups``, or more backup directories than ``job.keep``; pgBackRest keeps
+    fewer full backups than ``pgbackrest.min_full`` or more than ``pgbackrest.keep_full``."""
+    found, seen, name, job = [], [], backup_host.name, backup_spec.job
+    newest = newest_backup(backup_host, backup_spec)
+    seen.append(f"backup job: {newest.complete} complete of {len(newest.all)}: {newest.all}")
+    for count in (newest.complete, len(newest.all)):
+        f = judge.retention_finding(name, "backup job", count, job.min_backups, job.keep)
+        if f and f not in found:
+            found.append(f)
+    if (spec := backup_spec.pgbackrest) is not None:
+        problems, repo = _pgbackrest_info(backup_host, backup_spec)
+        fulls = [b.label for b in repo if b.kind == "full"]
+        seen.append(f"pgBackRest: {len(fulls)} full of {len(repo)}: {fulls}")
+        if problems and not repo:
+            found += problems
+        elif f := judge.retention_finding(
+            name, "pgBackRest", len(fulls), spec.min_full, spec.keep_full
+        ):
+            found.append(f)
+    evidence.text(f"{name} backups kept", "\n".join(seen))
+    _fail(found)
+
+
+def test_base_backup_verifies(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """The host's newest base backup verifies against its own manifest (``pg_verifybackup``:
+    every file's size and checksum, and the WAL the backup needs).
+
+    False when: a data file is changed, missing or extra; the WAL needed is absent or
+    damaged; the backup manifest is damaged; pg_verifybackup prints an error, or does not
+    say "backup successfully verified" (its exit status alone is not trusted)."""
+    newest = newest_backup(backup_host, backup_spec)
+    base = f"{newest.directory}/{backup_spec.job.base}"
+    out = pgbackup.run(
+        backup_host, backup_spec, pgbackup.tool(backup_spec, "pg_verifybackup"), base
+    )
+    evidence.text(f"{backup_host.name} pg_verifybackup output", out.log())
+    finding = judge.verifybackup_finding(backup_host.name, base, out.rc, out.stdout, out.stderr)
+    _fail([finding] if finding else [])
+
+
+def test_backup_files_match_manifest(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """Every file the newest backup's manifest lists (the dump, and the base backup's own
+    manifest, which covers each base file) exists with the sha256 the manifest records.
+
+    False when: a listed file is missing, unreadable, truncated or altered."""
+    newest = newest_backup(backup_host, backup_spec)
+    paths = {name: f"{newest.directory}/{name}" for name in newest.manifest.files}
+    sums = pgbackup.sha256(backup_host, backup_spec, list(paths.values()))
+    actual = {name: sums[path] for name, path in paths.items()}
+    evidence.text(
+        f"{backup_host.name} backup checksums",
+        "\n".join(f"{paths[n]} {actual[n]} (manifest {newest.manifest.files[n]})" for n in paths),
+    )
+    _fail(
+        judge.checksum_findings(backup_host.name, newest.directory, newest.manifest.files, actual)
+    )
+
+
+def _restored(
+    target: Target, spec: Backup, dump_restores: dict[str, DumpRestore], evidence
+) -> DumpRestore:
+    if target.name not in dump_restores:
+        dump_restores[target.name] = restore_dump(target, spec)
+    evidence.text(f"{target.name} scratch restore log", dump_restores[target.name].log())
+    return dump_restores[target.name]
+
+
+def test_logical_dump_restores_cleanly(
+    backup_host: Target, backup_spec: Backup, dump_restores, evidence
+) -> None:
+    """The host's newest logical dump restores without a single error into a scratch
+    database, which is dropped afterwards.
+
+    False when: the dump is truncated, damaged or missing; any object fails to restore
+    (``pg_restore --exit-on-error``; the SQL around it runs with ``ON_ERROR_STOP``, each
+    command on its own, so no pipeline hides a status); the scratch database cannot be
+    created or dropped."""
+    done = _restored(backup_host, backup_spec, dump_restores, evidence)
+    _fail([done.finding] if done.finding else [])
+
+
+def test_restored_row_counts_match_manifest(
+    backup_host: Target, backup_spec: Backup, dump_restores, evidence
+) -> None:
+    """Every key table restored from the newest dump holds exactly the rows (``count(*)``,
+    never an estimate) the backup's manifest recorded.
+
+    False when: a key table is missing from the restore, or has more or fewer rows than the
+    manifest says; the manifest records no count for a key table; the restore failed (then
+    there is nothing to count)."""
+    done = _restored(backup_host, backup_spec, dump_restores, evidence)
+    if done.finding:
+        pytest.fail(f"{backup_host.name}: nothing to count: {done.finding}")
+    _fail(
+        judge.count_findings(
+            backup_host.name,
+            f"restore of {done.newest.directory}",
+            backup_spec.key_tables,
+            done.newest.manifest.row_counts,
+            done.counts,
+        )
+    )
+
+
+def test_pgbackrest_repository_verifies(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """The host's pgBackRest stanza is healthy and its repository verifies, judged by what
+    ``info --output=json`` and ``verify --output=text --verbose`` print, never their exit
+    status (verify exits 0 when it finds errors, pgbackrest issue 2502).
+
+    False when: the stanza is missing, or its status code (or a repository's) is not 0; a
+    backup carries ``error: true``; verify's status for the stanza is not ``ok``; a backup
+    is not ``valid`` or has a missing, checksum-invalid, size-invalid or other bad file;
+    verify checked no backup at all."""
+    spec = backup_spec.pgbackrest
+    if spec is None:
+        pytest.fail("expectations.yml backup.pgbackrest is not declared (no pgBackRest here)")
+    found, _ = _pgbackrest_info(backup_host, backup_spec)
+    out = pgbackup.pgbackrest(backup_host, backup_spec, "verify", "--output=text", "--verbose")
+    evidence.text(f"{backup_host.name} pgbackrest verify output", out.log())
+    _fail(found + judge.pgbackrest_verify(backup_host.name, spec.stanza, out.stdout))

@@ -1,0 +1,110 @@
+"""Post-Deployment › Backup and Recovery Testing › Disaster Recovery Drill: the newest base
+backup restored into a separate PostgreSQL instance on the drill host (never a database
+host), recovered, started and proven by its data, within the RTO and the RPO."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from golive.judge import backup as judge
+from golive.model.environment import Environment
+from golive.model.expectations.backup import Backup
+from golive.probe import pgbackup
+from golive.probe.hosts import HostPool, Target
+from pytest_golive.fixtures.backup import newest_backup, now
+
+pytestmark = [pytest.mark.backup, pytest.mark.drill, pytest.mark.plan("post.backup.drill")]
+
+
+def test_restore_drill_meets_rto_and_rpo(
+    drill_host: Target,
+    backup_spec: Backup,
+    environment: Environment,
+    host_pool: HostPool,
+    drill,
+    evidence,
+) -> None:
+    """The newest base backup of the (first) database host restores on the drill host
+    into a PostgreSQL instance that starts, answers a verifying query with the key tables'
+    exact row counts from the backup's manifest, within the RTO (drill start to verified
+    query), and holds data recent enough for the RPO (newest commit against now, and no
+    later than the backup's own time). The instance is stopped and its data removed
+    afterwards, also on a failure, SIGINT or SIGTERM.
+
+    False when: the drill host is unreachable; the database host has no complete backup;
+    the copy, the start (recovery from the backup's WAL) or the query fails or times out;
+    a key table is missing or its count differs from the manifest; the drill takes longer
+    than the RTO; the restored data is older than the RPO or its newest commit cannot be
+    told; the instance cannot be stopped or its data removed."""
+    names = environment.hosts_with_role(backup_spec.role)
+    assert names, f"no host has role {backup_spec.role} (expectations.yml backup.role)"
+    assert drill_host.name not in names, (
+        f"{drill_host.name} is a database host: a restore drill never runs on one"
+    )
+    source = host_pool.get(names[0])
+    newest = newest_backup(source, backup_spec)
+    base = f"{newest.directory}/{backup_spec.job.base}"
+    run = pgbackup.DrillRun(drill_host.name, [])
+    name = drill_host.name
+    try:
+        with drill.disrupting(name, lambda: pgbackup.drill_cleanup(drill_host, backup_spec)):
+            started = time.monotonic()
+            step = pgbackup.drill_restore(drill_host, backup_spec, run, base)
+            assert step.rc == 0, f"{name}: copying {source.name}:{base} failed: {step.stderr[:200]}"
+            step = pgbackup.drill_start(drill_host, backup_spec, run)
+            assert step.rc == 0, (
+                f"{name}: the restored instance did not start (exit {step.rc}): "
+                f"{(step.stderr or step.stdout).strip()[:300]}; see {backup_spec.drill.log}"
+            )
+            counted = pgbackup.drill_query(
+                drill_host, backup_spec, run, "verifying query (exact counts)",
+                pgbackup.count_sql(backup_spec.key_tables),
+            )  # fmt: skip
+            rto_s = time.monotonic() - started
+            problem = judge.restore_finding(name, "the verifying query", counted.rc, counted.stderr)
+            assert problem is None, problem
+            committed = pgbackup.drill_query(
+                drill_host,
+                backup_spec,
+                run,
+                "newest commit",
+                pgbackup.commit_sql(backup_spec.key_tables),
+            )
+            text = committed.stdout.strip() if committed.rc == 0 else ""
+            facts = judge.DrillFacts(
+                rto_s, judge.parse_time(text) if text else None, newest.manifest.taken_at, now()
+            )
+    finally:
+        evidence.text(f"{name} restore drill log", run.log())
+    found = judge.count_findings(
+        name,
+        f"restore of {source.name}:{base}",
+        backup_spec.key_tables,
+        newest.manifest.row_counts,
+        pgbackup.parse_counts(counted.stdout),
+    )
+    found += judge.drill_findings(
+        name,
+        facts,
+        dt.timedelta(seconds=backup_spec.rto_seconds),
+        dt.timedelta(hours=backup_spec.rpo_hours),
+    )
+    evidence.json(
+        f"{name} restore drill measures",
+        {
+            "rto_s": round(facts.rto_s, 3),
+            "rto_limit_s": backup_spec.rto_seconds,
+            "newest_commit": facts.newest_commit.isoformat() if facts.newest_commit else None,
+            "backup_taken": facts.backup_taken.isoformat(),
+            "rpo_achieved_s": (
+                round((facts.now - facts.newest_commit).total_seconds(), 1)
+                if facts.newest_commit
+                else None
+            ),
+            "phases_s": {p: round(s, 3) for p, s, _ in run.phases},
+        },
+    )
+    assert not found, "; ".join(found)
