@@ -31,7 +31,7 @@ import gevent
 import psutil
 from geventhttpclient import connectionpool
 from locust import events
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 CONFIG: dict[str, Any] = json.loads(Path(os.environ["GOLIVE_LOAD_CONFIG"]).read_text())
 
@@ -136,7 +136,7 @@ def _sampler(environment: Any) -> None:
                         {"source": f"worker {c.id}", "cpu": c.cpu_usage, "t": time.time()}
                     )
             spawned = spawned or workers >= _state["expected_workers"]
-            if spawned:
+            if spawned and runner.state in (STATE_SPAWNING, STATE_RUNNING):  # not the stop
                 low = _state["min_workers"]
                 _state["min_workers"] = workers if low is None else min(low, workers)
             _state["max_workers"] = max(_state["max_workers"], workers)

@@ -89,11 +89,11 @@ def run_findings(run: RunFacts, profile: Profile, generator: Generator) -> list[
     if not run.has_summary:
         found.append("load run: the generator wrote no summary (Locust did not quit normally)")
         return found
-    short = profile.duration_s * 0.9 - 1
-    if run.measured_s < short:
+    steady = profile.duration_s - profile.ramp_s
+    if run.measured_s < steady * 0.9 - 1:
         found.append(
             f"load run: requests spanned {run.measured_s:.1f} s of the planned "
-            f"{profile.duration_s:g} s"
+            f"{steady:g} s of steady load (after {profile.ramp_s:g} s of ramp-up)"
         )
     if run.max_users < profile.users:
         found.append(f"load run: reached {run.max_users} of {profile.users} planned users")

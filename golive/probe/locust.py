@@ -153,7 +153,7 @@ def _write_config(spec: LoadSpec) -> Path:
         "symbols": spec.symbols,
         "pace": spec.profile.pace,
         "timeout": spec.timeout,
-        "workers": spec.workers,
+        "workers": expected_workers(spec),
         "progress": str(spec.workdir / "progress.jsonl"),
         "summary": str(spec.workdir / "summary.json"),
     }
@@ -189,26 +189,32 @@ def commands(spec: LoadSpec) -> dict[str, list[str]]:
         "--json-file",
         str(w / "stats"),
         "--only-summary",
+        "--reset-stats",  # the stats describe the steady load: the ramp-up's logins are not in
         "--exit-code-on-error",
         "0",
         "--loglevel",
         "WARNING",
     ]
-    if not spec.workers:
+    if not expected_workers(spec):
         return {"local": run}
     master = [
         *run,
         "--master",
         "--master-bind-host",
-        "127.0.0.1",
+        g.master_bind,
         "--master-bind-port",
-        "0",
+        str(g.master_port),
         "--expect-workers",
-        str(spec.workers),
+        str(expected_workers(spec)),
         "--expect-workers-max-wait",
         f"{p.expect_workers_timeout_s:g}",
     ]
     return {"master": master}
+
+
+def expected_workers(spec: LoadSpec) -> int:
+    """Workers the master waits for: golive's own and those on other machines."""
+    return spec.workers + spec.profile.remote_workers
 
 
 def _worker_command(spec: LoadSpec, port: int) -> list[str]:
@@ -216,8 +222,9 @@ def _worker_command(spec: LoadSpec, port: int) -> list[str]:
     return [
         *locust,
         "--worker",
+        "--reset-stats",
         "--master-host",
-        "127.0.0.1",
+        spec.generator.master_bind,
         "--master-port",
         str(port),
         "--loglevel",
@@ -228,7 +235,7 @@ def _worker_command(spec: LoadSpec, port: int) -> list[str]:
 def deadline_s(spec: LoadSpec) -> float:
     """The wall-clock seconds a run may take before golive kills it."""
     p, g = spec.profile, spec.generator
-    wait = p.expect_workers_timeout_s if spec.workers else 0.0
+    wait = p.expect_workers_timeout_s if expected_workers(spec) else 0.0
     return p.duration_s + wait + g.stop_timeout_s + g.grace_s
 
 
@@ -275,8 +282,8 @@ def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None
             cgroup.add(proc.pid)
 
     try:
-        if spec.workers:
-            port = _free_port()
+        if expected_workers(spec):
+            port = spec.generator.master_port or _free_port()
             master = cmds["master"]
             master[master.index("--master-bind-port") + 1] = str(port)
             spawn("master", master)

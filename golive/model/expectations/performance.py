@@ -55,6 +55,13 @@ class Profile(Strict):
         le=64,
         description="Locust worker processes on this machine; 0 runs one local process",
     )
+    remote_workers: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="workers started on other machines (`locust --worker --master-host`) "
+        "that golive waits for besides its own",
+    )
     expect_workers_timeout_s: float = Field(
         20.0, gt=0, description="seconds the master waits for its workers to connect"
     )
@@ -102,6 +109,12 @@ class Generator(Strict):
         0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
     )
     stop_timeout_s: float = Field(5.0, ge=0, description="Locust --stop-timeout")
+    master_bind: str = Field(
+        "127.0.0.1", description="address the Locust master listens on for its workers"
+    )
+    master_port: int = Field(
+        0, ge=0, lt=65536, description="its port; 0 picks a free one (local workers only)"
+    )
     grace_s: float = Field(
         30.0,
         gt=0,

@@ -28,10 +28,11 @@ def test_load_run_applied_planned_load(load_run: LoadResult, evidence) -> None:
     """Claim: the load generator applied the profile's planned load for its whole duration.
 
     Covers: every Locust process (local, or master and workers) exiting normally; golive's
-    wall-clock deadline not reached; requests spanning the planned duration; every planned
-    user started; every planned worker connected and none lost mid-run (Locust carries on
-    with less load and no rebalancing); the journey steps run against the planned rate
-    (users x pace, ramp-up included; ``generator.min_rate_ratio``).
+    wall-clock deadline not reached; requests spanning the planned steady load (duration
+    after ramp-up); every planned user started; every planned worker (golive's and remote
+    ones) connected within the bounded wait and none lost mid-run (Locust carries on with
+    less load and no rebalancing); the journey steps run against the planned rate (users x
+    pace, ramp-up included; ``generator.min_rate_ratio``).
 
     Does not cover: why the load fell short when the generator was saturated (the
     saturation check says so).
@@ -64,8 +65,9 @@ def test_endpoints_meet_slos(load_run: LoadResult, evidence) -> None:
     minimum request rate under the planned load.
 
     Covers: each endpoint and metric separately (one line each: endpoint, metric, value,
-    SLO, samples); an endpoint without samples (Locust omits it and reports 0 ms) fails; the
-    request rate is over the measured duration. Fails as inconclusive when the run was.
+    SLO, samples); an endpoint without samples (Locust omits it and reports 0 ms) fails;
+    latencies and rates describe the steady load (Locust's stats reset once every user runs).
+    Fails as inconclusive when the run was.
     """
     slos = load_run.profile.slos
     evidence.json(
