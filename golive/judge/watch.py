@@ -203,5 +203,8 @@ class WatchResult:
 
 def line(elapsed: float, runs: dict[str, MetricRun]) -> str:
     """One terminal line per interval: each metric's latest measurement."""
-    parts = [f"{name}={run.measurements[-1].short()}" for name, run in runs.items()]
+    parts = [
+        f"{name}={run.measurements[-1].short() if run.measurements else '(initial delay)'}"
+        for name, run in runs.items()
+    ]
     return f"[{elapsed:6.1f}s] " + " | ".join(parts)

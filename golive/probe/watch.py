@@ -83,7 +83,8 @@ class Watcher:
         while True:
             elapsed = clock() - start
             for name, metric in self.spec.metrics.items():
-                runs[name].measurements.append(judge.at(self.measure(metric), elapsed))
+                if elapsed >= metric.initial_delay_s:
+                    runs[name].measurements.append(judge.at(self.measure(metric), elapsed))
             say(judge.line(elapsed, runs))
             result.elapsed_s = clock() - start
             done = [r.name for r in runs.values() if r.exceeded]

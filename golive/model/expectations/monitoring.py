@@ -132,6 +132,9 @@ class WatchMetric(Strict):
     failure_limit: int = Field(0, ge=0)
     inconclusive_limit: int = Field(2, ge=0)
     consecutive_error_limit: int = Field(4, ge=0)
+    initial_delay_s: float = Field(
+        0.0, ge=0, description="no measurement before (Argo's initialDelay): a rate needs samples"
+    )
     trigger: Literal["critical", "performance"] = Field(
         description="the rollback plan's trigger a failure of this metric is"
     )

@@ -1,0 +1,109 @@
+"""``golive certify``: the whole plan in its order, one verdict, report, certificate, bundle.
+
+The suites run in one pytest session, in the plan's order (predeploy, smoke, integration,
+performance, security, monitoring, backup, rollback; destructive drills last, as the safety
+plugin orders them). Then every plan item must have passing evidence: an item that a
+blocker or critical check names, or that no check names, or whose sign-off policy requires,
+and that this run did not prove, makes the verdict NO-GO (each named as a blocker); the
+other unproven items are listed as open. The report, certificate and bundle follow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from golive.gate.coverage import unproven
+from golive.gate.plan import load_plan
+from golive.report.files import write_atomic
+from golive.report.output import read_verdict
+
+REPO = Path(__file__).resolve().parents[2]
+SUITES = REPO / "pytest_golive" / "suites"
+ORDER = (
+    "predeploy",
+    "smoke",
+    "integration",
+    "performance",
+    "security",
+    "monitoring",
+    "backup",
+    "rollback",
+)
+NO_GO_EXIT = 1
+
+
+def suite_paths() -> list[str]:
+    """The suites' directories in the plan's order (those present)."""
+    return [str(SUITES / name) for name in ORDER if (SUITES / name).is_dir()]
+
+
+def prove_plan(root: Path) -> tuple[list[str], list[str]]:
+    """Amend the run's verdict.json with the plan items it leaves unproven: required ones
+    become blockers (NO-GO), the others ``plan_open``. Returns (required, open)."""
+    doc: dict[str, Any] = read_verdict(root)
+    required, opened = unproven(load_plan(), doc.get("checks") or [], doc.get("signoffs") or [])
+    doc["plan_open"] = opened
+    if required:
+        doc["verdict"] = "NO-GO"
+        doc["exit_code"] = NO_GO_EXIT
+        doc["blockers"] = [
+            *(doc.get("blockers") or []),
+            *({"check": "plan", "host": None, "message": line, "severity": "critical",
+               "waiver": None} for line in required),
+        ]  # fmt: skip
+    write_atomic(root / "verdict.json", json.dumps(doc, indent=2) + "\n")
+    return required, opened
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    root = Path(args.reports).resolve()
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+           f"--golive-reports={root}", *(["--env", args.env] if args.env else []),
+           *(["-m", "not performance"] if args.no_load else []), *args.pytest_args,
+           *suite_paths()]  # fmt: skip
+    print(
+        f"golive certify: {' '.join(ORDER)} (drills last){' without load' if args.no_load else ''}"
+    )
+    code = subprocess.run(cmd, cwd=REPO).returncode
+    if not (root / "verdict.json").is_file() or code in (2, 3, 4):
+        return code  # interrupted, crashed or misconfigured: the run's own verdict stands
+    required, opened = prove_plan(root)
+    verdict = read_verdict(root)["verdict"]
+    for line in required:
+        print(f"golive certify: NO-GO: {line}")
+    for line in opened:
+        print(f"golive certify: open: {line}")
+    from golive.cli import report
+
+    ns = argparse.Namespace(reports=str(root), env=args.env, verify=None)
+    report.cmd_certificate(ns)
+    if not args.no_report:
+        report.cmd_report(ns)
+    report.cmd_bundle(ns)
+    elapsed = time.monotonic() - started
+    print(f"golive certify: verdict {verdict} in {elapsed:.1f} s")
+    return NO_GO_EXIT if required and code == 0 else code
+
+
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = sub.add_parser(
+        "certify", help="run the whole plan in order: one verdict, report, certificate, bundle"
+    )
+    cmd.add_argument("--env", help="environment (default: $GOLIVE_ENV or sandbox)")
+    cmd.add_argument("--reports", default="reports", help="reports directory (default: reports)")
+    cmd.add_argument(
+        "--no-load", action="store_true", help="leave the performance (load) suite out"
+    )
+    cmd.add_argument(
+        "--no-report", action="store_true", help="skip the Allure HTML report (certificate "
+        "and bundle are still written)",
+    )  # fmt: skip
+    cmd.add_argument("pytest_args", nargs="*", help="extra pytest options after --, e.g. -- -n 2")
+    cmd.set_defaults(func=run)

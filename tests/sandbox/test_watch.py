@@ -1,0 +1,125 @@
+"""golive watch against the sandbox with faults during the watch: an error burst started
+mid-watch is NO-GO with the rollback plan's performance trigger; Prometheus stopped mid-watch
+makes the measurements inconclusive, then NO-GO. Short intervals (every 2 s); the watch stops
+by itself once a metric's limits are exceeded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import BIN, REPO, golive
+
+# Orders through the public endpoint beside the watch's own one per interval, so an error
+# rate of a few percent on one node shows within the rate's window. Bounded: 400 requests,
+# DURATION seconds, 10 a second at most, all to the sandbox's load balancer.
+TRAFFIC = """
+import sys, time
+from golive.model.environment import load_environment
+from golive.model.expectations.smoke import SmokeOrder
+from golive.probe import http, netns
+from pytest_golive.fixtures.http import Api
+env = load_environment("sandbox")
+netns.enter(env.inventory.probe.netns)
+api = Api(env, http.session(env))
+order = env.expectation(SmokeOrder)
+token = api.token(order.account)
+body = {"symbol": order.symbol, "side": order.side, "quantity": order.quantity,
+        "limit_price": order.limit_price, "synthetic": True}
+deadline = time.monotonic() + float(sys.argv[1])
+for _ in range(400):
+    if time.monotonic() > deadline:
+        break
+    try:
+        api.request("POST", "/api/orders", token, json=body)
+    except Exception:
+        pass
+    time.sleep(0.1)
+"""
+
+
+def watch(reports: Path, duration: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(BIN / "golive"), "watch", "--for", duration, "--every", "2s", "--reports",
+         str(reports)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+@contextmanager
+def traffic(seconds: float) -> Iterator[None]:
+    proc = subprocess.Popen([sys.executable, "-c", TRAFFIC, str(seconds)], cwd=REPO)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=120)
+    return proc.returncode, out
+
+
+def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
+    sandbox: None, tmp_path: Path
+) -> None:
+    with traffic(45):
+        proc = watch(tmp_path, "40s")
+        time.sleep(4)
+        golive("sandbox", "fault", "error_burst")
+        try:
+            code, out = finish(proc)
+        finally:
+            golive("sandbox", "heal", "error_burst")
+    result = json.loads((tmp_path / "watch" / "watch.json").read_text())
+    assert code != 0, out
+    assert result["verdict"] == "NO-GO", out
+    assert any(t.startswith("Performance Issues: order_error_rate") for t in result["triggers"]), (
+        out
+    )
+    assert "recommend rollback to 1.4.0; trigger Performance Issues" in out, out
+    failed = [m for m in result["metrics"]["order_error_rate"]["measurements"]
+              if m["outcome"] == "failure"]  # fmt: skip
+    assert failed and failed[0]["value"] > 0.01, out
+    assert (tmp_path / "watch" / "order_error_rate.png").stat().st_size > 0
+
+
+def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
+    sandbox: None, tmp_path: Path
+) -> None:
+    service = [str(Path(golive_dir()) / "bin" / "service")]
+    proc = watch(tmp_path, "60s")
+    assert proc.stdout is not None
+    seen: list[str] = []
+    for line in proc.stdout:  # until the rates measure a success: then Prometheus goes
+        seen.append(line)
+        if "order_error_rate=0 ok" in line or line.startswith("golive verdict"):
+            break
+    subprocess.run([*service, "stop", "mon1", "prometheus"], check=True, timeout=60)
+    try:
+        code, rest = finish(proc)
+    finally:
+        subprocess.run([*service, "start", "mon1", "prometheus"], check=True, timeout=120)
+    out = "".join(seen) + rest
+    result = json.loads((tmp_path / "watch" / "watch.json").read_text())
+    assert code != 0, out
+    metric = result["metrics"]["order_error_rate"]
+    outcomes = [m["outcome"] for m in metric["measurements"]]
+    assert "success" in outcomes, out
+    assert outcomes[-1] == "error", out  # inconclusive: Prometheus did not answer
+    assert any(line.startswith("[") and "order_error_rate=?" in line for line in out.splitlines())
+    assert result["verdict"] == "NO-GO", out
+    assert "inconclusive" in metric["reason"] or "errors in a row" in metric["reason"], out
+    assert result["stopped_early"], out  # limits exceeded: the watch ended before 60 s
+
+
+def golive_dir() -> str:
+    import os
+
+    return os.environ.get("GOLIVE_SANDBOX_DIR", "/var/lib/golive/sandbox")
