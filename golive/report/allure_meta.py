@@ -23,7 +23,7 @@ VERDICT_RESULT = "golive-verdict-result.json"
 
 CATEGORIES: list[dict[str, Any]] = [
     {
-        "name": "golive verdict (its steps are the blockers)",
+        "name": "golive verdict",
         "messageRegex": r"(?s)golive verdict: .*",
         "matchedStatuses": ["failed", "broken"],
     },
@@ -202,7 +202,8 @@ def _line(finding: dict[str, Any]) -> str:
 def _short(finding: dict[str, Any], limit: int = 140) -> str:
     """A blocker in one short line: its host and the first line of its message."""
     message = str(finding.get("message", "")).strip().split("\n")[0]
-    message = message.removeprefix("failed: ").removeprefix("AssertionError: ")
+    for prefix in ("failed: ", "error: ", "Failed: ", "AssertionError: "):
+        message = message.removeprefix(prefix)
     host = finding.get("host") or "-"
     line = message if message.startswith(f"{host}:") else f"{host}: {message}"
     return line if len(line) <= limit else line[: limit - 3] + "..."
