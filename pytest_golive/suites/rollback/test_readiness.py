@@ -11,7 +11,6 @@ import pytest
 
 from golive.judge import rollback as judge_rollback
 from golive.model.environment import Environment
-from golive.model.expectations.performance import Performance
 from golive.model.expectations.predeploy import DatabasePrep, Deployment
 from golive.model.expectations.rollback import Rollback
 from golive.probe import registry
@@ -171,22 +170,4 @@ def test_rollback_slo_is_declared(rollback_spec: Rollback, environment: Environm
     """
     judge(
         judge_rollback.slo_declared(rollback_spec.slo_s, str(environment.path / "expectations.yml"))
-    )
-
-
-@pytest.mark.plan("rollback.triggers.critical", "rollback.triggers.performance")
-def test_rollback_triggers_can_be_evaluated(environment: Environment) -> None:
-    """Claim: golive can evaluate both rollback triggers of the plan after the deploy: the
-    critical-failure trigger from the blocker checks and the smoke suite, and the performance
-    trigger from the SLO table of the profile ``performance.rollback_trigger`` names.
-
-    Covers: the performance section absent, or the trigger profile without an SLO. The
-    recommendation itself (verdict.json, terminal, certificate) is made by the gate from the
-    run's outcomes (golive/gate/rollback.py).
-    """
-    perf = environment.expectation(Performance)
-    slos = perf.slos(perf.rollback_trigger)
-    assert slos, (
-        f"performance profile {perf.rollback_trigger} (performance.rollback_trigger) has no "
-        "SLO: the performance trigger cannot be evaluated"
     )
