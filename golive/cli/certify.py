@@ -80,13 +80,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"golive certify: NO-GO: {line}")
     for line in opened:
         print(f"golive certify: open: {line}")
-    from golive.cli import report
+    from golive import cli  # the report commands, as `golive certificate|report|bundle`
 
-    ns = argparse.Namespace(reports=str(root), env=args.env, verify=None)
-    report.cmd_certificate(ns)
-    if not args.no_report:
-        report.cmd_report(ns)
-    report.cmd_bundle(ns)
+    for command in ("certificate", *(() if args.no_report else ("report",)), "bundle"):
+        cli.main([command, "--reports", str(root)])
     elapsed = time.monotonic() - started
     print(f"golive certify: verdict {verdict} in {elapsed:.1f} s")
     return NO_GO_EXIT if required and code == 0 else code

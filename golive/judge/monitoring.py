@@ -87,6 +87,21 @@ def config_reloaded(where: str, runtime: Mapping[str, Any]) -> list[str]:
     return [f"{where}: Prometheus's last configuration reload failed (last good load {when})"]
 
 
+def firing(where: str, alerts: list[dict[str, Any]], severities: Iterable[str]) -> list[str]:
+    """The firing alerts of the given severities, one line each with their labels."""
+    wanted = set(severities)
+    out = []
+    for a in alerts:
+        labels = a.get("labels") or {}
+        if a.get("state") == "firing" and labels.get("severity") in wanted:
+            rest = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname")
+            out.append(
+                f"{where}: alert {labels.get('alertname', '?')} is firing since "
+                f"{a.get('activeAt', '?')} ({rest})"
+            )
+    return out
+
+
 # -- promtool rule unit tests -------------------------------------------------------------
 
 

@@ -7,7 +7,9 @@ from golive.judge import monitoring as m
 from golive.model.expectations.monitoring import Job
 
 
-def target(job: str, instance: str, health: str = "up", name: str | None = None) -> dict:
+def target(
+    job: str, instance: str, health: str = "up", name: str | None = None
+) -> dict[str, object]:
     labels = {"job": job, "instance": instance, **({"instance_name": name} if name else {})}
     return {
         "labels": labels,
@@ -179,4 +181,23 @@ def test_document_names_release_fresh_and_present() -> None:
     assert stale == ["x: evidence document /d is 200 days old; at most 180 allowed"]
     assert m.document("x", "/d", None, "does not exist", None, 180, None) == [
         "x: evidence document /d does not exist"
+    ]
+
+
+def test_firing_critical_alerts_are_named() -> None:
+    alerts = [
+        {
+            "state": "firing",
+            "activeAt": "t",
+            "labels": {
+                "alertname": "InstanceDown",
+                "severity": "critical",
+                "instance_name": "app2",
+            },
+        },
+        {"state": "pending", "labels": {"alertname": "HighOrderErrorRate", "severity": "critical"}},
+        {"state": "firing", "labels": {"alertname": "DiskSpaceLow", "severity": "warning"}},
+    ]
+    assert m.firing("mon1", alerts, ["critical"]) == [
+        "mon1: alert InstanceDown is firing since t (instance_name=app2, severity=critical)"
     ]

@@ -70,11 +70,23 @@ def _notifying(sbx: Sandbox) -> bool:
     return bool(data.get("activeAlertmanagers"))
 
 
+def _quiet(sbx: Sandbox) -> bool:
+    """No critical alert fires (a healed target's InstanceDown resolves at the next rule
+    evaluation, after the target is up)."""
+    alerts = _get(f"{_prometheus(sbx)}/api/v1/alerts")["data"].get("alerts") or []
+    return not [
+        a
+        for a in alerts
+        if a.get("state") == "firing" and a["labels"].get("severity") == "critical"
+    ]
+
+
 def settled(sbx: Sandbox) -> None:
-    """Wait until Prometheus scrapes every target successfully and sends to Alertmanager
-    (after healing, and after any reload)."""
+    """Wait until Prometheus scrapes every target successfully, sends to Alertmanager and no
+    critical alert fires (after healing, and after any reload)."""
     _wait("every Prometheus target up", lambda: _all_up(sbx))
     _wait("Prometheus sending to Alertmanager", lambda: _notifying(sbx))
+    _wait("no critical alert firing", lambda: _quiet(sbx))
 
 
 class StopScraped(FaultAction):

@@ -95,6 +95,22 @@ def test_prometheus_config_reload_succeeded(
     judge(judge_monitoring.config_reloaded(monitoring.host, runtime))
 
 
+@pytest.mark.plan("post.monitoring.continuous", "rollback.triggers.critical")
+def test_no_critical_alert_firing(
+    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+) -> None:
+    """Monitoring watches the release continuously and no critical alert fires: the rollback
+    plan's Critical Failures trigger is not active at certification.
+
+    False when: a critical alert fires (a node down, the order error rate above its rule's
+    threshold, a backup too old), named with its labels; the API does not answer. A pending
+    alert (its ``for`` not yet elapsed) is not firing. ``golive watch`` keeps asking after
+    go-live."""
+    alerts = _ask(monitoring.host, prometheus.alerts)
+    evidence.json("prometheus alerts", alerts)
+    judge(judge_monitoring.firing(monitoring.host, alerts, ["critical"]))
+
+
 def _rule_names(prometheus: Prometheus, where: str) -> set[str]:
     rules = _ask(where, prometheus.rules)
     return {str(r.get("name")) for r in rules if r.get("type") == "alerting"}

@@ -17,6 +17,9 @@ LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
+    server_version = "alert-receiver"  # no software version in the Server header
+    sys_version = ""
+
     def _answer(self, status, body):
         data = json.dumps(body).encode()
         self.send_response(status)
