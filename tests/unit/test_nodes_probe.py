@@ -85,3 +85,9 @@ def test_http_server_sends_the_public_name_to_the_node() -> None:
     answer = nodes.http_server(t, 443, "/", 1.5, name="trading.example.test")
     assert answer is not None and answer.url == "https://trading.example.test:443/"
     assert "--resolve trading.example.test:443:127.0.2.11" in t.remote.commands[0]
+
+
+def test_get_json_takes_the_callers_timeout() -> None:
+    t = target({"curl": Result(0, OK)})
+    nodes.get_json(t, 8080, "/health", timeout=2.5)
+    assert " -m 2.5 " in t.remote.commands[0]
