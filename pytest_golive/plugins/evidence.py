@@ -36,6 +36,8 @@ SHARED = pytest.StashKey[dict[tuple[int, object], tuple[str, observe.Frame]]]()
 """(fixture definition, cache key) -> (the check that set it up, what it saw): for the
 fixtures set up once for several checks."""
 SET_UP_HERE = pytest.StashKey[set[tuple[int, object]]]()
+SEEN_NAME = "golive saw: commands, requests, queries"
+"""The name of the attachment holding what a check saw."""
 CURRENT = pytest.StashKey[pytest.Item]()
 """The check being set up (a shared fixture's records are kept as set up during it)."""
 
@@ -311,8 +313,10 @@ def _attach_seen(
     for _, frame in parts:
         for kind, n in frame.counts.items():
             total.counts[kind] = total.counts.get(kind, 0) + n
-    body = "\n\n".join(
+    body = f"golive saw: {total.summary()}\n\n" + "\n\n".join(
         f"===== seen by {title}: {frame.summary()} =====\n\n{frame.text()}"
         for title, frame in parts
     )
-    _evidence(item, _redactor(item.config)).text(f"golive saw: {total.summary()}", body)
+    # one name whatever the counts (Testinfra asks a host `command -v` once per process: a
+    # run under xdist counts differently), so a check's evidence is named alike in every run
+    _evidence(item, _redactor(item.config)).text(SEEN_NAME, body)
