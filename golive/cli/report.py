@@ -160,6 +160,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = sub.add_parser("plan-coverage", help="list plan items with the checks covering them")
     p.add_argument("--env", help="environment to collect against (default: $GOLIVE_ENV or sandbox)")
     p.add_argument(
-        "paths", nargs="*", default=["suites"], help="paths to collect (default: suites)"
+        "paths",
+        nargs="*",
+        default=[str(REPO / "pytest_golive" / "suites")],
+        help="paths to collect (default: every suite, pytest_golive/suites)",
     )
     p.set_defaults(func=cmd_plan_coverage)

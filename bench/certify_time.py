@@ -1,0 +1,67 @@
+"""Time to verdict of `golive certify` (the whole plan in one run), with and without the load
+phase, against the smoke scope as the yardstick measured in the same run (ratio).
+
+Each certify run is timed from start until its verdict line (`golive certify: verdict ...`),
+so the Allure HTML report is left out (--no-report); the certificate and the bundle are in.
+Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS),
+which must be up. Target without load: under 60 s.
+
+Run: .venv/bin/python bench/certify_time.py [--runs 1] [--workers 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from scope_run import run_scope
+
+REPO = Path(__file__).resolve().parents[1]
+GOLIVE = str(Path(sys.executable).with_name("golive"))
+
+
+def certify(reports: str, *options: str) -> tuple[float, str]:
+    """Seconds from start to the certify verdict line, and the verdict."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [GOLIVE, "certify", "--no-report", "--reports", reports, *options],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    verdict, elapsed = "no verdict", 0.0
+    for line in proc.stdout:
+        match = re.match(r"golive certify: verdict (\S+)", line)
+        if match:
+            verdict, elapsed = match.group(1), time.perf_counter() - started
+    proc.wait()
+    return elapsed or time.perf_counter() - started, verdict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=0, help="pytest-xdist workers (-n)")
+    args = parser.parse_args()
+    xdist = ["--", "-n", str(args.workers)] if args.workers else []
+    rows: dict[str, list[tuple[float, str]]] = {"without load": [], "with load": [], "smoke": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.runs):
+            smoke = run_scope("smoke", f"{tmp}/s{i}")
+            rows["smoke"].append((smoke.elapsed, smoke.verdict))
+            rows["without load"].append(certify(f"{tmp}/n{i}", "--no-load", *xdist))
+            rows["with load"].append(certify(f"{tmp}/l{i}", *xdist))
+    yard = statistics.median(t for t, _ in rows["smoke"])
+    for name, runs in rows.items():
+        median = statistics.median(t for t, _ in runs)
+        verdicts = ", ".join(f"{t:.1f} s ({v})" for t, v in runs)
+        print(f"{name}: {verdicts}; median {median:.1f} s = {median / yard:.1f}x smoke")
+
+
+if __name__ == "__main__":
+    main()
