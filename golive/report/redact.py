@@ -51,9 +51,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1\2{MASK}\2",
     ),
-    # key=value (properties, query strings, command lines): no space around "="
+    # key=value (properties, query strings, command lines): no space around "=", and a value
+    # that ends its word (not code: `t._placeToken=function(e)` in a script assigns nothing)
     (
-        re.compile(rf"(?i)(?<![\w.-])({_CREDENTIAL}=){_NOT_A_VALUE}(?![\"'])[^\s&;,\"'<>\\]+"),
+        re.compile(
+            rf"(?i)(?<![\w.-])({_CREDENTIAL}=){_NOT_A_VALUE}(?![\"'])"
+            r"[^\s&;,\"'<>\\(){}\[\]]+(?=[\s&;,\"']|$)"
+        ),
         rf"\1{MASK}",
     ),
     # a YAML-like line "  password: value" (one token, nothing else on the line)

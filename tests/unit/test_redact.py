@@ -31,6 +31,7 @@ ORDINARY = [
     "secret: true",
     "PGPASSWORD is not set",
     "tokens issued: 3",
+    "t.prototype._placeToken=function(e,t){return e}",
 ]
 WORDS = st.sampled_from([*ORDINARY, "password", "pwd", "totp", "key", "=", ":", "{", '"'])
 TEXT = st.lists(st.one_of(st.text(max_size=40), WORDS), max_size=12).map(" ".join)
