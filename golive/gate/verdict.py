@@ -16,9 +16,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from golive.gate.severity import BLOCKING, Severity
+from golive.gate.causes import Group, group
+from golive.gate.severity import BLOCKING, LEVELS, Severity
 from golive.gate.signoffs import SignoffStatus
 from golive.gate.waivers import Waiver, WaiverFile
+from golive.probe.failures import Cause
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Decision = Literal["GO", "CONDITIONAL", "NO-GO"]
@@ -39,6 +41,10 @@ class CheckResult:
     unreachable: str | None = None
     duration: float = 0.0
     plan: tuple[str, ...] = ()
+    cause: Cause | None = None
+    """Why it got no answer from a service, when it failed for that (golive/gate/causes.py)."""
+    caused_by: str | None = None
+    """The failing check reporting the cause this check's failure is a consequence of."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,15 @@ class Finding:
     message: str
     severity: str | None = None
     waiver: int | None = None
+    dependents: tuple[str, ...] = ()
+    """For a group of dependent checks (check "dependent"): their ids."""
+    caused_by: str | None = None
+    """For a group of dependent checks: the check reporting their cause."""
 
     def line(self) -> str:
         message = self.message.replace("\n", "\n    ")
+        if self.dependents:
+            return f"{self.host or '-'}: {message}"
         return f"{self.host or '-'}: {self.check}: {message}"
 
 
@@ -225,6 +237,10 @@ def decide(
     missing: list[Finding] = []
     applied: dict[int, list[str]] = defaultdict(list)
     unreachable: dict[str, list[CheckResult]] = defaultdict(list)
+    groups = group(results)
+    root_of = {d: g for g in groups for d in g.dependents}
+    results = [replace(r, caused_by=root_of[r.id].root) if r.id in root_of else r for r in results]
+    dependents: dict[Group, list[CheckResult]] = defaultdict(list)
 
     for r in results:
         if r.unreachable is not None and r.host is not None:
@@ -248,7 +264,13 @@ def decide(
         finding = Finding(r.id, r.host, message, r.severity)
         if r.outcome == "skipped":
             missing.append(finding)
+        if r.id in root_of:
+            dependents[root_of[r.id]].append(r)  # said once, by its group
+            continue
         (blockers if r.severity in BLOCKING else conditions).append(finding)
+    for g, members in dependents.items():
+        _dependents(g, [r for r in members if r.severity in BLOCKING], blockers)
+        _dependents(g, [r for r in members if r.severity not in BLOCKING], conditions)
 
     for host, rs in unreachable.items():
         msg = f"host {host} unreachable: {rs[0].unreachable} ({len(rs)} check(s) without evidence)"
@@ -288,6 +310,7 @@ def decide(
         blockers=len(blockers),
         waived=len(waived),
         missing=len(missing),
+        dependent=len(root_of),
         refused=len(refused),
     )
     return Verdict(
@@ -303,6 +326,17 @@ def decide(
         counts,
         tuple(refused),
     )
+
+
+def _dependents(g: Group, members: list[CheckResult], findings: list[Finding]) -> None:
+    """One finding for ``members`` of group ``g``, right after its root's own finding."""
+    if not members:
+        return
+    severity = min((r.severity for r in members), key=LEVELS.index)
+    ids = tuple(r.id for r in members)
+    finding = Finding("dependent", g.host, g.line(len(ids)), severity, None, ids, g.root)
+    at = next((i + 1 for i, f in enumerate(findings) if f.check == g.root), len(findings))
+    findings.insert(at, finding)
 
 
 def exit_code(decision: Decision, conditional_exit_code: int) -> int:

@@ -2,19 +2,26 @@
 
 It resolves names through the environment's own DNS server, trusts only the environment's
 CA bundle (never ``REQUESTS_CA_BUNDLE`` or proxies from the process environment), and sends
-from the environment's probe source address (``probe.source``) when it declares one.
+from the environment's probe source address (``probe.source``) when it declares one. A request
+that gets no answer raises :class:`~golive.probe.failures.ConnectionFailure`: one sentence
+naming the inventory host and the cause (golive/probe/failures.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+import dns.exception
 import dns.resolver
 import requests
 from requests.adapters import HTTPAdapter
 
 from golive.model.environment import Environment
+from golive.probe import failures
 
 
 class Resolver:
@@ -36,10 +43,41 @@ class Resolver:
 class EnvironmentAdapter(HTTPAdapter):
     """Connect to the address the environment's DNS gives, keep the name for SNI and Host."""
 
-    def __init__(self, resolver: Resolver, source_address: str | None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        source_address: str | None,
+        hosts: Mapping[str, str] | None = None,
+    ) -> None:
         self._resolver = resolver
         self._source = (source_address, 0) if source_address else None
+        self._hosts = dict(hosts or {})  # address -> inventory host name
         super().__init__(max_retries=0)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send; a request that gets no answer raises ConnectionFailure (one sentence)."""
+        try:
+            return super().send(request, **kwargs)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise self._failure(request, exc, kwargs.get("timeout")) from exc
+        except dns.exception.DNSException as exc:
+            raise self._failure(request, exc, kwargs.get("timeout")) from exc
+
+    def _failure(
+        self, request: requests.PreparedRequest, exc: BaseException, timeout: Any
+    ) -> failures.ConnectionFailure:
+        url = urlsplit(request.url or "")
+        name = url.hostname or "?"
+        port = url.port or (443 if url.scheme == "https" else 80)
+        host = name
+        if not isinstance(exc, dns.exception.DNSException):  # resolved already: cached
+            with contextlib.suppress(dns.exception.DNSException, IndexError):
+                host = self._hosts.get(self._resolver.addresses(name)[0], name)
+        seconds = timeout if isinstance(timeout, int | float) else None
+        if isinstance(timeout, tuple):
+            seconds = max((t for t in timeout if isinstance(t, int | float)), default=None)
+        cause = failures.note(failures.from_exception(exc, host, name, port, seconds))
+        return failures.ConnectionFailure(cause, f"{request.method} {url.path or '/'}")
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         if self._source:
@@ -70,6 +108,7 @@ def session(env: Environment) -> requests.Session:
     adapter = EnvironmentAdapter(
         Resolver(str(public.resolver) if public.resolver else None, public.timeout),
         str(source) if source else None,
+        {str(h.address): name for name, h in env.inventory.hosts.items()},
     )
     s.mount("https://", adapter)
     s.mount("http://", adapter)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from golive.probe import failures
 from golive.probe.hosts import Target
 
 # curl exit statuses that mean "no HTTP answer within the time allowed": connection refused,
@@ -28,7 +30,7 @@ class NodeAnswer:
 
     def describe(self) -> str:
         if self.status == 0:
-            return f"{self.url} did not answer ({self.error})"
+            return f"{self.url} did not answer: {self.error}"
         return f"{self.url} answered HTTP {self.status}"
 
     def header(self, name: str) -> str | None:
@@ -69,11 +71,11 @@ def fetch(
     args += ["-k"] if insecure else []
     out = target.run("curl" + " %s" * (len(args) + 1), *args, url)
     if out.rc != 0:
-        reason = (
-            out.stderr.strip().removeprefix("curl: ").split(")", 1)[-1].strip()
-            or f"curl exit {out.rc}"
-        )
-        return NodeAnswer(url, 0, None, reason, rc=out.rc)
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        name = parts.hostname or "?"
+        cause = failures.from_curl(target.name, name, port, out.rc, out.stderr, timeout)
+        return NodeAnswer(url, 0, None, failures.note(cause).what(), rc=out.rc)
     text, _, code = out.stdout.rpartition("\n")
     block, _, text = text.partition("\r\n\r\n")
     while block.split(" ", 2)[1:2] in (["100"], ["101"], ["102"], ["103"]):

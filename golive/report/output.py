@@ -20,6 +20,7 @@ from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
 from golive.report.certificate import html_page, markdown
 from golive.report.files import WriteError, shown, write_atomic
 from golive.report.hashing import sha256_file
+from golive.report.junit import add_verdict
 from golive.report.redact import Redactor
 
 VERDICT = "verdict.json"
@@ -230,6 +231,11 @@ def finish(
         found += allure_gaps(layout.allure, expected)
     done = Finished(verdict, {}, [])
     done = _with(done, found, layout, redactor, records, extra)
+    if layout.junit is not None:
+        try:
+            add_verdict(layout.junit, done.verdict, redactor)
+        except WriteError as exc:
+            done = _with(done, [str(exc)], layout, redactor, records, extra)
     try:
         write_certificate(layout.root, done.doc)
     except WriteError as exc:

@@ -35,9 +35,14 @@ from golive.gate.verdict import (
     exit_code,
 )
 from golive.gate.waivers import load_waivers
+from golive.model.environment import Environment
 from golive.model.errors import GoliveError, HostUnreachable
+from golive.probe import failures
+from golive.probe.failures import Cause, ConnectionFailure
+from golive.probe.release import served_builds, summarize
 from golive.report.files import WriteError, commit, shown, write_atomic
 from golive.report.output import Layout, finish, invalidate
+from golive.report.provenance import golive_build
 from golive.report.redact import Redactor
 from golive.report.runlock import RunLock
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
@@ -280,6 +285,7 @@ def pytest_runtest_makereport(
     touched: set[str] = item.stash.get(TOUCHED, set())
     if touched:
         record["touched"] = sorted(touched)
+    met = failures.take()  # the connection failures its probes met in this phase
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
         record["unreachable"] = exc.reason
@@ -289,10 +295,31 @@ def pytest_runtest_makereport(
     if report.longrepr is not None:
         # read before the evidence plugin masks secrets in the printed failure text
         record["message"] = _message(report)
+    raised = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(raised, ConnectionFailure):
+        record["message"] = str(raised)
+        record["cause"] = raised.cause.record()
+    elif report.failed and "unreachable" not in record:
+        said = next((c for c in met if c.what() in record.get("message", "")), None)
+        if said is not None:
+            record["cause"] = said.record()
+    if report.failed and isinstance(raised, ConnectionFailure | AssertionError):
+        report.longrepr = _finding(record["message"], item, call)  # no traceback
     if record:
         # a report attribute travels with the report from an xdist worker to the controller
         setattr(report, RECORD, record)
     return report
+
+
+def _finding(message: str, item: pytest.Item, call: pytest.CallInfo[None]) -> str:
+    """A finding as printed: its lines and the line of the check that met it (no traceback,
+    no objects' reprs)."""
+    assert call.excinfo is not None
+    entries = [e for e in call.excinfo.traceback if e.path == item.path]
+    if not entries:
+        return message
+    where = entries[-1]
+    return f"{message}\n({item.location[0]}:{where.lineno + 1})"
 
 
 def _record(report: pytest.TestReport) -> dict[str, Any]:
@@ -313,7 +340,7 @@ def _message(report: pytest.TestReport) -> str:
         # every finding line of the check, without pytest's assertion introspection
         lines = str(crash.message).splitlines()
         own = list(takewhile(lambda line: not line.lstrip().startswith(("assert ", "+")), lines))
-        return "\n".join(own or lines[:1])
+        return "\n".join(own or lines[:1]).removeprefix("Failed: ")
     return str(lr).strip().splitlines()[-1] if lr else ""
 
 
@@ -335,6 +362,7 @@ class _Check:
     duration: float = 0.0
     unreachable: str | None = None
     host: str | None = None
+    cause: Cause | None = None
     touched: set[str] = field(default_factory=set)
     lost: bool = False
     """A host was lost while it ran: ``host`` is that host, whatever the check is about."""
@@ -359,13 +387,16 @@ class _Check:
         outcome, message = _outcome(report)
         if _RANK[outcome] > _RANK[self.outcome]:
             self.outcome, self.message = outcome, message
+            cause = record.get("cause")
+            self.cause = Cause.from_record(cause) if isinstance(cause, dict) else None
 
     def result(self, nodeid: str, meta: CheckMeta) -> CheckResult:
         if self.lost:
             meta = replace(meta, host=self.host)
+        host = meta.host or self.host or (self.cause.host if self.cause else None)
         return CheckResult(
-            nodeid, self.outcome, meta.severity, meta.host or self.host, self.message,
-            self.unreachable, round(self.duration, 3), meta.plan,
+            nodeid, self.outcome, meta.severity, host, self.message,
+            self.unreachable, round(self.duration, 3), meta.plan, self.cause,
         )  # fmt: skip
 
 
@@ -574,6 +605,7 @@ class Gate:
         suites = {r.id: self.meta.get(r.id, UNKNOWN).suite for r in verdict.checks}
         recommendation = rollback.recommend(verdict, suites)
         extra = {"timings": timings, "exit_code": code, "rollback": recommendation.to_dict()}
+        extra.update(_versions(env))
         done = finish(
             layout, verdict, redactor, self.started - 1, records, extra,
             self._allure_expected(), problems,
@@ -583,7 +615,8 @@ class Gate:
             _print_unwritten(config, done.problems)
             return None
         config.stash[VERDICT] = done.verdict
-        _print(config, done.verdict, layout, redactor, recommendation.lines())
+        about = [*recommendation.lines(), *_version_lines(done.doc)]
+        _print(config, done.verdict, layout, redactor, about)
         return None
 
 
@@ -600,6 +633,26 @@ def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
         tr.write_line(line, red=True, bold=True)
 
 
+def _versions(env: Environment) -> dict[str, Any]:
+    """verdict.json's ``golive`` (golive's own version and commit) and ``application`` (the
+    build the app nodes serve, asked once, here)."""
+    try:
+        application = served_builds(env)
+    except Exception as exc:  # provenance never crashes the gate; it says why it is missing
+        application = summarize({}, env.inventory.release.version)
+        application["line"] = f"not known: the app nodes could not be asked ({exc})"
+    return {"golive": golive_build(), "application": application}
+
+
+def _version_lines(doc: dict[str, Any]) -> list[str]:
+    """What was certified, by which golive (printed before the verdict)."""
+    app, own = doc.get("application") or {}, doc.get("golive") or {}
+    lines = [f"application under certification: {app['line']}"] if app.get("line") else []
+    if own:
+        lines.append(f"certified by golive {own.get('version')} (commit {own.get('commit')})")
+    return lines
+
+
 def _print(
     config: pytest.Config,
     verdict: Verdict,
@@ -607,8 +660,8 @@ def _print(
     redactor: Redactor,
     about: list[str] | None = None,
 ) -> None:
-    """The verdict as the last lines of the run: notes first (``about``: the rollback
-    recommendation), then verdict, scope, blockers (redacted, as the files are)."""
+    """The verdict as the last lines of the run: notes first (``about``: what was certified,
+    by which golive), then verdict, scope, blockers (redacted, as the files are)."""
     tr = config.pluginmanager.get_plugin("terminalreporter")
     if tr is None:
         return

@@ -1,0 +1,193 @@
+"""Connection-level failures said as one sentence naming the host and the cause.
+
+A request that never got an answer (the TLS handshake failed, the connection was refused or
+timed out, the name did not resolve) is a fact about the endpoint, not about the check that
+asked: :class:`Cause` holds it as data (host, endpoint, kind, detail) so that the gate can
+group every check that failed for the same reason under it, and says it as one sentence.
+A raw exception repr (``requests.exceptions.SSLError(...)``) is never the message.
+
+Probes note each connection failure they meet (:func:`note`); the gate takes them per check
+(:func:`take`) and attributes a failure whose message says one of them (:meth:`Cause.what`)
+to it.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import dns.exception
+import dns.resolver
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, ReadTimeoutError
+
+Kind = Literal["tls", "refused", "timeout", "dns", "closed", "connection"]
+
+# OpenSSL's X509_V_ERR_* codes a client meets, said as a change board reads them
+_VERIFY = {
+    9: "certificate not yet valid",
+    10: "certificate expired",
+    18: "unknown CA (self-signed certificate)",
+    19: "unknown CA (self-signed certificate in the chain)",
+    20: "unknown CA (issuer not trusted)",
+    21: "unknown CA (issuer not trusted)",
+    2: "unknown CA (issuer not trusted)",
+    23: "certificate revoked",
+    62: "wrong host name (the certificate is not for {name})",
+}
+# curl exit statuses (man curl, EXIT CODES)
+_CURL: dict[int, tuple[Kind, str]] = {
+    6: ("dns", "the name does not resolve"),
+    7: ("refused", ""),
+    28: ("timeout", ""),
+    35: ("tls", "handshake error"),
+    51: ("tls", "wrong host name"),
+    52: ("closed", ""),
+    56: ("closed", ""),
+    60: ("tls", "certificate not trusted (expired, unknown CA or wrong host name)"),
+}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a request got no answer: ``host`` is the inventory host (or the address or name
+    when none matches), ``endpoint`` what was dialled (``name:port``)."""
+
+    host: str
+    endpoint: str
+    kind: Kind
+    detail: str = ""
+
+    def sentence(self) -> str:
+        """The cause in one sentence, naming the host."""
+        return f"{self.host}: {self.what()}"
+
+    def what(self) -> str:
+        """The cause without the host (for a message that names the host already)."""
+        return {
+            "tls": f"TLS handshake with {self.endpoint} failed: {self.detail}",
+            "refused": f"connection to {self.endpoint} refused",
+            "timeout": f"{self.endpoint} did not answer {self.detail or 'in time'}",
+            "dns": f"DNS lookup for {self.endpoint} failed: {self.detail}",
+            "closed": f"{self.endpoint} closed the connection without an answer",
+            "connection": f"connection to {self.endpoint} failed: {self.detail}",
+        }[self.kind]
+
+    def record(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Cause:
+        return cls(str(data["host"]), str(data["endpoint"]), data["kind"], str(data["detail"]))
+
+
+class ConnectionFailure(requests.exceptions.ConnectionError):
+    """A request got no answer; its message is the cause's sentence and the request line."""
+
+    def __init__(self, cause: Cause, request: str = "") -> None:
+        self.cause = cause
+        text = cause.sentence() + (f" ({request})" if request else "")
+        super().__init__(text)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_seen: list[Cause] = []
+
+
+def note(cause: Cause) -> Cause:
+    """Remember a connection failure a probe met during the current check."""
+    _seen.append(cause)
+    return cause
+
+
+def take() -> list[Cause]:
+    """The connection failures noted since the last call (the current check's)."""
+    out = list(_seen)
+    _seen.clear()
+    return out
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (urllib3's reason, args, cause, context)."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        nested = [getattr(e, "reason", None), *e.args, e.__cause__, e.__context__]
+        todo += [n for n in nested if isinstance(n, BaseException)]
+
+
+def _tls(e: ssl.SSLError, name: str) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):
+        said = _VERIFY.get(e.verify_code)
+        if said is not None:
+            return said.format(name=name)
+        return str(e.verify_message or e.reason or "certificate not accepted")
+    reason = str(e.reason or "").replace("_", " ").lower()
+    return reason or "handshake error"
+
+
+def classify(exc: BaseException, name: str, timeout: float | None = None) -> tuple[Kind, str]:
+    """The kind and detail of a connection-level exception (of requests, urllib3, ssl,
+    socket or dnspython); ``name`` is the host name dialled (for a wrong-host-name)."""
+    chain = list(_chain(exc))
+    within = f"within {timeout:g} s" if timeout else ""
+    for e in chain:
+        if isinstance(e, ssl.SSLError):
+            return "tls", _tls(e, name)
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError):
+            return "refused", ""
+        if isinstance(e, NameResolutionError | socket.gaierror):
+            return "dns", "the name does not resolve"
+        if isinstance(e, dns.resolver.NXDOMAIN):
+            return "dns", "no such name"
+        if isinstance(e, dns.resolver.NoAnswer):
+            return "dns", "no address record"
+        if isinstance(e, dns.exception.Timeout):
+            return "dns", f"the DNS server did not answer {within}".rstrip()
+        if isinstance(e, dns.exception.DNSException):
+            return "dns", str(e).splitlines()[0] if str(e) else type(e).__name__
+    for e in chain:
+        if isinstance(e, ReadTimeoutError | requests.exceptions.ReadTimeout):
+            return "timeout", f"{within} (no response)".strip()
+        if isinstance(e, ConnectTimeoutError | socket.timeout | TimeoutError):
+            return "timeout", f"{within} (no connection)".strip()
+        if isinstance(e, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
+            return "closed", ""
+    for e in chain:
+        text = str(e)
+        if "RemoteDisconnected" in type(e).__name__ or "without response" in text:
+            return "closed", ""
+    last = chain[-1]
+    text = str(last).splitlines()[0] if str(last) else type(last).__name__
+    return "connection", text[:200]
+
+
+def from_exception(
+    exc: BaseException, host: str, name: str, port: int, timeout: float | None = None
+) -> Cause:
+    """The cause of a request to ``name:port`` (on inventory host ``host``) that raised."""
+    kind, detail = classify(exc, name, timeout)
+    return Cause(host, f"{name}:{port}", kind, detail)
+
+
+def from_curl(host: str, name: str, port: int, rc: int, stderr: str, timeout: float) -> Cause:
+    """The cause of a curl request to ``name:port`` run on ``host`` that exited ``rc``."""
+    kind, detail = _CURL.get(rc, ("connection", ""))
+    if kind == "timeout":
+        detail = f"within {timeout:g} s"
+    if kind == "tls" and "expired" in stderr:
+        detail = "certificate expired"
+    if kind == "connection":
+        detail = stderr.strip().removeprefix("curl: ").splitlines()[0] if stderr.strip() else ""
+        detail = detail or f"curl exit {rc}"
+    return Cause(host, f"{name}:{port}", kind, detail)

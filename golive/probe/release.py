@@ -1,0 +1,75 @@
+"""The application build under certification, as the app nodes serve it: each node's
+``/version`` (version and build sha256), asked once per run from the node itself, within the
+environment's timeout. An unreachable node is recorded as such, and nodes that disagree are
+shown; this is provenance for the verdict, never a check (the smoke suite judges it)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from golive.model.environment import Environment
+from golive.model.errors import GoliveError
+from golive.model.expectations.smoke import App
+from golive.probe.hosts import HostPool
+from golive.probe.nodes import get_json
+
+APP_ROLE = "app"
+
+
+def _node(pool: HostPool, name: str, app: App, timeout: float) -> dict[str, Any]:
+    try:
+        answer = get_json(pool.get(name), app.port, app.version_path, timeout=timeout)
+    except GoliveError as exc:  # HostUnreachable: its one line
+        return {"version": None, "sha256": None, "error": str(exc)}
+    except Exception as exc:  # provenance never crashes the gate (a timeout, a bad answer)
+        return {"version": None, "sha256": None, "error": f"{name}: {exc}"}
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if answer.status != 200 or not body.get("version"):
+        said = answer.describe() if answer.status != 200 else f"answered {answer.body!r:.80}"
+        return {"version": None, "sha256": None, "error": f"{name}: {said}"}
+    sha = body.get("sha256") or body.get("build")
+    return {"version": str(body["version"]), "sha256": str(sha) if sha else None}
+
+
+def summarize(nodes: dict[str, dict[str, Any]], expected: str) -> dict[str, Any]:
+    """``application`` of verdict.json from each node's answer: the version and sha256 when
+    every node that answered serves the same build (else None), whether they ``agree``, and
+    one line saying it."""
+    served = {n: (d["version"], d["sha256"]) for n, d in nodes.items() if d.get("version")}
+    builds = set(served.values())
+    failed = {n: d["error"] for n, d in nodes.items() if not d.get("version")}
+    version, sha = next(iter(builds)) if len(builds) == 1 else (None, None)
+    if not nodes:
+        line = "no app node in the inventory: the build served was not asked"
+    elif len(builds) > 1:
+        parts = ", ".join(f"{n} {v} ({(s or '?')[:12]})" for n, (v, s) in served.items())
+        line = f"app nodes disagree: {parts}"
+    elif builds:
+        line = f"{version} (build {(sha or 'sha256 not served')[:12]}) on {', '.join(served)}"
+    else:
+        line = "not known: no app node answered"
+    if failed:
+        line += "; " + "; ".join(f"not asked: {e}" for e in failed.values())
+    return {
+        "expected": expected,
+        "version": version,
+        "sha256": sha,
+        "agree": len(builds) <= 1 and not failed,
+        "nodes": nodes,
+        "line": line,
+    }
+
+
+def served_builds(env: Environment, pool: HostPool | None = None) -> dict[str, Any]:
+    """Ask every app node (role ``app``) for its ``/version``, concurrently."""
+    names = env.hosts_with_role(APP_ROLE)
+    app = env.expectations.get(App)
+    if app is None or not names:
+        return summarize({}, env.inventory.release.version)
+    pool = pool or HostPool(env)
+    timeout = env.inventory.public.timeout
+    pool.open(names, wait=False)
+    with ThreadPoolExecutor(max(1, len(names)), "golive-version") as workers:
+        answers = list(workers.map(lambda n: _node(pool, n, app, timeout), names))
+    return summarize(dict(zip(names, answers, strict=True)), env.inventory.release.version)
