@@ -9,6 +9,8 @@ naming a JSON file (mode 0600) of what the run needs:
   ``ca_bundle``: the only trust anchor;
 - ``progress``: a JSON-lines file the master (or local runner) appends one sample a second
   to: elapsed s, users, workers, rps, current p95, failures, its CPU and its workers' CPU;
+- ``sched-PID.json`` beside the summary, from every process when the load stops: its
+  seconds on a CPU and runnable but waiting for one (``/proc/self/task/*/schedstat``);
 - ``summary``: a JSON file written when Locust quits: every ``cpu_warning`` Locust fired
   (its own and its workers' heartbeats), the most users reached, the fewest workers
   connected once all were, journey steps run (from every worker, through
@@ -92,18 +94,6 @@ def _worker_report(client_id: str, data: dict[str, Any]) -> None:
     _state["steps"] += int(data.get("golive_steps", 0))
 
 
-def _percentile(response_times: dict[int, int], q: float) -> float:
-    total = sum(response_times.values())
-    if not total:
-        return 0.0
-    seen = 0
-    for ms in sorted(response_times):
-        seen += response_times[ms]
-        if seen >= q * total:
-            return float(ms)
-    return float(max(response_times))
-
-
 def _sampler(environment: Any) -> None:
     runner = environment.runner
     process = psutil.Process()
@@ -149,10 +139,48 @@ def _sampler(environment: Any) -> None:
             f.write(json.dumps(sample) + "\n")
 
 
+def _schedstat() -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) of this process's threads."""
+    run = wait = 0.0
+    for stat in Path("/proc/self/task").glob("*/schedstat"):
+        try:
+            on_cpu, waiting, _ = stat.read_text().split()
+        except (OSError, ValueError):
+            continue  # a thread that ended meanwhile
+        run, wait = run + int(on_cpu) / 1e9, wait + int(waiting) / 1e9
+    return run, wait
+
+
+_sched: dict[str, float] = {}
+
+
 @events.test_start.add_listener
 def _start(environment: Any, **_: Any) -> None:
+    run, wait = _schedstat()
+    _sched.update(run=run, wait=wait, t=time.time())
     if not isinstance(environment.runner, WorkerRunner):
         gevent.spawn(_sampler, environment)
+
+
+def _write_sched() -> None:
+    """Every process (local, master, worker) records how long it waited for a CPU while the
+    load ran: a generator that waits measures its own delays, not the system's."""
+    if not _sched:
+        return
+    run, wait = _schedstat()
+    record = {
+        "pid": os.getpid(),
+        "run_s": run - _sched["run"],
+        "wait_s": wait - _sched["wait"],
+        "wall_s": time.time() - _sched["t"],
+    }
+    out = Path(CONFIG["summary"]).with_name(f"sched-{os.getpid()}.json")
+    out.write_text(json.dumps(record))
+
+
+@events.test_stop.add_listener
+def _stopped(environment: Any, **_: Any) -> None:
+    _write_sched()
 
 
 @events.quitting.add_listener

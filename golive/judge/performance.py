@@ -65,6 +65,7 @@ class RunFacts:
     cpu_warnings: Sequence[str] = ()  # Locust's own flags: "worker 3: 97%"
     cpu_percent: float | None = None  # of what the generator was allowed (its cgroup)
     throttled_percent: float | None = None  # of scheduler periods stopped at its quota
+    cpu_wait_percent: float | None = None  # of the load's time waiting for a CPU
     cpu_detail: str = ""
     log_tail: str = ""
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
@@ -130,6 +131,13 @@ def saturation_findings(run: RunFacts, generator: Generator) -> list[str]:
         found.append(
             f"inconclusive: load generator saturated (CPU {run.cpu_percent or 0:.0f}% of "
             f"{run.cpu_detail}; limits {limit:g}% CPU, {throttled:g}% throttled periods)"
+        )
+    waited = run.cpu_wait_percent
+    if waited is not None and waited > generator.max_cpu_wait_percent:
+        found.append(
+            f"inconclusive: load generator saturated (CPU {run.cpu_percent or 0:.0f}%; it "
+            f"waited for a CPU {waited:.0f}% of the time, limit "
+            f"{generator.max_cpu_wait_percent:g}%: the machine is busy with other work)"
         )
     if run.cpu_warnings:
         found.append(

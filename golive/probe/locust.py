@@ -141,6 +141,14 @@ class LoadRun:
     stderr: str
     cgroup: GeneratorCpu | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    sched: list[dict[str, float]] = field(default_factory=list)  # per Locust process
+
+    @property
+    def cpu_wait_percent(self) -> float | None:
+        """The most any Locust process waited for a CPU while the load ran, in % of the
+        time (None: no process reported)."""
+        shares = [100 * p["wait_s"] / p["wall_s"] for p in self.sched if p["wall_s"] > 0]
+        return max(shares) if shares else None
 
 
 def _write_config(spec: LoadSpec) -> Path:
@@ -251,8 +259,9 @@ def _free_port() -> int:
 def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None) -> LoadRun:
     """Run the load; ``progress`` receives each sample the generator writes (about 1/s)."""
     spec.workdir.mkdir(parents=True, exist_ok=True)
-    for stale in ("progress.jsonl", "summary.json", "workers.pid"):
-        (spec.workdir / stale).unlink(missing_ok=True)
+    for stale in ("progress.jsonl", "summary.json", "workers.pid", "sched-*.json"):
+        for path in spec.workdir.glob(stale):
+            path.unlink(missing_ok=True)
     env = {**os.environ, "GOLIVE_LOAD_CONFIG": str(_write_config(spec)), "PYTHONUNBUFFERED": "1"}
     cgroup = Cgroup(spec.generator.cgroup).ensure() if spec.generator.cgroup else None
     # the generator's CPU is read while the load runs: from its first sample to its exit
@@ -341,6 +350,7 @@ def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None
         stderr=log[-4000:],
         cgroup=cpu,
         files=files,
+        sched=[json.loads(p.read_text()) for p in sorted(spec.workdir.glob("sched-*.json"))],
     )
 
 

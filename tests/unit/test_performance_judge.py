@@ -81,6 +81,8 @@ def test_saturation_from_cgroup_cpu_throttling_or_locust_warnings() -> None:
     assert hot[0].startswith("inconclusive: load generator saturated (CPU 97% of the 2 cores")
     throttled = judge.saturation_findings(facts(cpu_percent=60, throttled_percent=64), GEN)
     assert "saturated (CPU 60%" in throttled[0]
+    waited = judge.saturation_findings(facts(cpu_percent=20, cpu_wait_percent=60), GEN)
+    assert "it waited for a CPU 60% of the time, limit 25%" in waited[0]
     warned = judge.saturation_findings(facts(cpu_warnings=("worker 2: 96%",)), GEN)
     assert warned == [
         "inconclusive: load generator saturated (CPU worker 2: 96%: Locust's cpu_warning)"

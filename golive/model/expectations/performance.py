@@ -105,6 +105,12 @@ class Generator(Strict):
         description="share of scheduler periods in which the generator's control group was "
         "stopped at its CPU quota, above which the run is inconclusive",
     )
+    max_cpu_wait_percent: float = Field(
+        25.0,
+        ge=0,
+        description="share of the load's time a Locust process spent runnable but waiting for "
+        "a CPU (the machine busy with other work), above which the run is inconclusive",
+    )
     min_rate_ratio: float = Field(
         0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
     )

@@ -19,8 +19,9 @@ class GeneratorCpu(FaultAction):
     """Starve the load generator: cap its control group (``performance.generator.cgroup``)
     at ``cores`` CPUs and start a CPU-bound neighbour in it, in a child group of the lowest
     weight, so the generator gets the CPU it asks for first but the group as a whole runs at
-    its cap and is throttled (all its processes stall until the next period). Healing stops
-    the neighbour and lifts the cap."""
+    its cap and is throttled (all its processes stall until the next period). The group's
+    own weight is raised meanwhile, so that a machine busy with other work does not keep it
+    under its cap. Healing stops the neighbour, lifts the cap and restores the weight."""
 
     kind: Literal["generator_cpu"]
     cores: float = Field(gt=0)
@@ -32,15 +33,21 @@ class GeneratorCpu(FaultAction):
         group = Cgroup(spec.generator.cgroup).ensure()
         neighbour = Cgroup(f"{spec.generator.cgroup}/neighbour").ensure()
         pidfile = sbx.pidfile(host, "generator-neighbour")
+        # the weight files: the group's own (high while starved, so that a machine busy with
+        # other work cannot keep it below its cap) and the neighbour's (the lowest)
+        weight, lowest, high, normal = (
+            ("cpu.weight", "1", "10000", "100")
+            if group.v2
+            else ("cpu.shares", "2", "102400", "1024")
+        )
         if not inject:
             stop(pidfile)
             group.set_quota(None)
+            (group.path / weight).write_text(f"{normal}\n")
             return
         group.set_quota(self.cores)
-        if neighbour.v2:
-            (neighbour.path / "cpu.weight").write_text("1\n")
-        else:
-            (neighbour.path / "cpu.shares").write_text("2\n")
+        (group.path / weight).write_text(f"{high}\n")
+        (neighbour.path / weight).write_text(f"{lowest}\n")
         cmd = ["python3", "-c", "while True: pass"]
         log = sbx.log(host, "generator-neighbour")
         neighbour.add(spawn(cmd, pidfile, log, user="nobody", cwd=Path("/")))
