@@ -44,6 +44,15 @@ def test_restore_drill_meets_rto_and_rpo(
     assert drill_host.name not in names, (
         f"{drill_host.name} is a database host: a restore drill never runs on one"
     )
+    datadir = backup_spec.drill.datadir.rstrip("/")
+    for db_host in names:  # on a shared filesystem, never a live database's own directory
+        for key, value in environment.inventory.hosts[db_host].vars.items():
+            value = value.rstrip("/")
+            assert not value.startswith("/") or not (
+                value == datadir
+                or value.startswith(datadir + "/")
+                or datadir.startswith(value + "/")
+            ), f"{drill_host.name}: drill datadir {datadir} overlaps {db_host}'s {key} {value}"
     source = host_pool.get(names[0])
     newest = newest_backup(source, backup_spec)
     base = f"{newest.directory}/{backup_spec.job.base}"
