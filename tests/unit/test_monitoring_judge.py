@@ -201,3 +201,44 @@ def test_firing_critical_alerts_are_named() -> None:
     assert m.firing("mon1", alerts, ["critical"]) == [
         "mon1: alert InstanceDown is firing since t (instance_name=app2, severity=critical)"
     ]
+
+
+def test_certify_plan_proof_required_and_open() -> None:
+    from golive.gate.coverage import unproven
+    from golive.gate.plan import load_plan
+
+    plan = load_plan()
+    passed = [
+        {"outcome": "passed", "severity": "critical", "plan": [pid]}
+        for pid, item in plan.items.items()
+        if not item.signoff
+    ]
+    signoffs = [{"name": "change_board", "state": "valid", "required": True}]
+    required, opened = unproven(plan, passed, signoffs)
+    assert required == []
+    assert opened == ["plan item post.uat.execution (UAT Execution): sign-off uat is not recorded"]
+    some = [
+        {"outcome": "failed", "severity": "critical", "plan": ["deploy.monitoring.tools"]},
+        {"outcome": "failed", "severity": "minor", "plan": ["post.monitoring.feedback"]},
+    ]
+    required, opened = unproven(plan, some, [])
+    assert (
+        "plan item deploy.monitoring.tools (Monitoring Tools): no check naming it passed"
+        in required
+    )
+    assert (
+        "plan item deploy.validation.smoke (Smoke Testing): no check of this run names it"
+        in required
+    )
+    assert any(line.startswith("plan item post.monitoring.feedback") for line in opened)
+
+
+def test_watch_durations() -> None:
+    import pytest
+
+    from golive.cli.watch import seconds
+    from golive.model.errors import UsageError
+
+    assert [seconds(t) for t in ("90", "20s", "30m", "1h")] == [90, 20, 1800, 3600]
+    with pytest.raises(UsageError):
+        seconds("30 minutes")

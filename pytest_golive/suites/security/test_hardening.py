@@ -149,6 +149,9 @@ def test_secret_files_owner_and_mode(
     judge(list(dict.fromkeys(findings)))
 
 
+# also the logging plan item's claim that logs are stored securely (the monitoring suite
+# does not repeat it)
+@pytest.mark.plan("deploy.validation.security", "deploy.monitoring.logging")
 def test_log_directories_not_writable_by_others(
     config_host: str,
     environment: Environment,
