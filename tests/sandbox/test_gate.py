@@ -70,9 +70,9 @@ class TestAppNodeDown:
         assert run.returncode == 1, run.output
         assert run.verdict["verdict"] == "NO-GO"
         assert blocker_hosts(run) == {"app2"}
-        assert any(
-            b["check"].endswith("test_app_node_is_healthy[app2]") for b in run.verdict["blockers"]
-        )
+        named = [b["check"] for b in run.verdict["blockers"]]
+        named += [d for b in run.verdict["blockers"] for d in b.get("dependents", [])]
+        assert any(c.endswith("test_app_node_is_healthy[app2]") for c in named), named
 
     def test_valid_waiver_makes_it_conditional(self, certify, tmp_path: Path) -> None:
         env = environment_with_waiver(tmp_path / "envs", date.today() + timedelta(days=30))
