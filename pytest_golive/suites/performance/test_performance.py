@@ -116,6 +116,9 @@ def test_no_latency_regression_against_baseline(load_run: LoadResult, evidence) 
     report(judge.regression_findings(rows, load_run.spec.baseline))
 
 
+# also Post-Deployment Monitoring › Performance Tuning: the node exporter's data under load
+# is what tuning is decided on, and no node may need it before go-live
+@pytest.mark.plan("deploy.validation.performance", "post.monitoring.tuning")
 @pytest.mark.roles("app")
 def test_app_node_keeps_headroom_under_load(load_run: LoadResult, target, evidence) -> None:
     """Claim: the app node kept CPU and memory headroom while the load ran.
