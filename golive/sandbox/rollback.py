@@ -97,3 +97,22 @@ def install(sbx: Sandbox) -> None:
     write(conf(sbx), "# settings of the rollback runbook\n" + "\n".join(lines) + "\n")
     script = (sbx.stack / "rollback" / "runbook.sh").read_text()
     write(sudo_access.rollback_runbook(sbx), script.replace("@CONF@", str(conf(sbx))), mode=0o755)
+
+
+def restore_point(sbx: Sandbox, host: str) -> Path:
+    """Where the deploy's restore point of the candidate release is kept on the db host."""
+    version = sbx.env.inventory.release.version
+    return sbx.path(host, "restore-points", f"trading-before-{version}.dump")
+
+
+def restore_point_due(sbx: Sandbox, host: str, number: int) -> Path | None:
+    """Before migration ``number``: where to take the deploy's restore point, if this is the
+    candidate release's first migration and none was taken (a deployment dumps the database
+    just before it migrates); else None."""
+    previous, _ = _schemas(sbx)
+    path = restore_point(sbx, host)
+    if number != previous + 1 or path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.chown(path.parent, "postgres", "postgres")
+    return path

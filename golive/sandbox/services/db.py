@@ -125,9 +125,15 @@ def provision(sbx: Sandbox, host: str) -> None:
         f"\\set app_password '{secrets['db_app_password']}'\n"
         f"\\set qa_password '{secrets['db_qa_password']}'\n" + (stack / "roles.sql").read_text(),
     )
+    from golive.sandbox import rollback  # here: rollback imports modules that import this one
+
     applied = schema_version(sbx, host)
     for number, migration in migrations(sbx):
         if number > applied:
+            dump = rollback.restore_point_due(sbx, host, number)
+            if dump is not None:  # the deploy's restore point, just before its migration
+                run([str(PG_BIN / "pg_dump"), "-h", str(socket_dir(sbx, host)), "-p", str(PORT),
+                     "-Fc", "-f", str(dump), "trading"], user=USER)  # fmt: skip
             psql(sbx, host, migration.read_text(), "trading")
     psql(sbx, host, (stack / "grants.sql").read_text(), "trading")
     for account in sbx.env.inventory.accounts.values():
