@@ -19,10 +19,12 @@ def _label(sbx: Sandbox) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.extra_app_hosts is not None and args.action != "up":
         raise SandboxError("--extra-app-hosts goes with `golive sandbox up`")
+    if args.reprovision and args.action != "up":
+        raise SandboxError("--reprovision goes with `golive sandbox up`")
     sbx = Sandbox.load(args.env)
     started = time.monotonic()
     if args.action == "up":
-        lifecycle.up(sbx, args.extra_app_hosts)
+        lifecycle.up(sbx, args.extra_app_hosts, args.reprovision)
         print(f"{_label(sbx)} up ({time.monotonic() - started:.1f} s)")
         if names := light.present(sbx):
             print(
@@ -62,5 +64,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="N",
         help="up: run N light app hosts (sshd and an HTTP listener each) beside the sandbox's "
         "and write their environment (0 removes them; default: keep those there are)",
+    )
+    sbx.add_argument(
+        "--reprovision",
+        action="store_true",
+        help="up: rewrite every configuration file of the services it starts from its "
+        "template, also one changed since golive wrote it (an injected fault); without it, "
+        "such a file is kept, as a package upgrade keeps an edited configuration file",
     )
     sbx.set_defaults(func=run)

@@ -26,6 +26,7 @@ from golive.sandbox import (
 )
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import port_open, read_pid, run, spawn, stop, stopped, wait_port
+from golive.sandbox.render import Mode, configuring
 from golive.sandbox.services import Service, app, db, dns, lb, light, monitoring, ssh
 
 SYSTEM_USERS = {"trading": "/usr/sbin/nologin", "golive": "/bin/sh"}
@@ -83,11 +84,13 @@ def provision(sbx: Sandbox) -> None:
     documents.ship(sbx)  # the process items' evidence (release notes, handover, ...)
 
 
-def up(sbx: Sandbox, extra_app_hosts: int | None = None) -> None:
+def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = False) -> None:
     """Start whatever is not running; a second call changes nothing.
 
     ``extra_app_hosts`` sets how many light app hosts run beside the sandbox's own (0 removes
-    them); None keeps those there are.
+    them); None keeps those there are. A configuration file changed since golive wrote it
+    (an injected fault) is kept, unless ``reprovision`` rewrites every one from its template
+    (golive/sandbox/render.py); a service that runs keeps what it read when it started.
     """
     if light.is_generated(sbx):
         raise SandboxError(
@@ -99,7 +102,7 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None) -> None:
     provision(sbx)
     network.create(sbx)
     netns.enter(sbx.netns)
-    start(sbx, services(sbx))
+    start(sbx, services(sbx), "always" if reprovision else "conffile")
     for host in sbx.env.hosts_with_role("db"):
         backup.install(sbx, host)
     scale(sbx, extra_app_hosts)
@@ -166,10 +169,11 @@ def _wait_answering(sbx: Sandbox, svc: Service) -> None:
         time.sleep(0.2)
 
 
-def start(sbx: Sandbox, wanted: list[Service]) -> None:
+def start(sbx: Sandbox, wanted: list[Service], config: Mode = "missing") -> None:
     """Start the services among ``wanted`` that do not answer (restarting one that runs but
     does not: a stopped or wedged process), wait until each answers, and run every one's
-    (idempotent) post-start step."""
+    (idempotent) post-start step. A start keeps the configuration on disk, as systemd does
+    (``config``: what a service's preparation may rewrite, see golive/sandbox/render.py)."""
     running = [svc for svc in wanted if read_pid(svc.pidfile(sbx)) is not None]
     for svc, why in zip(running, _silent([(sbx, svc) for svc in running]), strict=True):
         if why is not None:
@@ -178,7 +182,8 @@ def start(sbx: Sandbox, wanted: list[Service]) -> None:
     started = []
     for svc in wanted:
         if read_pid(svc.pidfile(sbx)) is None:
-            svc.prepare(sbx, svc.host)
+            with configuring(config, sbx.path("run", "rendered")):
+                svc.prepare(sbx, svc.host)
             spawn(
                 svc.command(sbx, svc.host),
                 svc.pidfile(sbx),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import re
@@ -187,8 +186,9 @@ class DeployWebapp(FaultAction):
 
 
 class EditRestart(FaultAction):
-    """Restart a service with ``old`` replaced by ``new`` in a file its start renders (a path
-    under the sandbox dir); healing restarts it from the template."""
+    """Restart a service with ``old`` replaced by ``new`` in its configuration (a path under
+    the sandbox dir); healing puts ``old`` back and restarts it (a start keeps the file on
+    disk, as systemd does)."""
 
     kind: Literal["edit_restart"]
     service: str
@@ -198,14 +198,11 @@ class EditRestart(FaultAction):
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
         svc = lifecycle.service(sbx, host, self.service)
-
-        def prepare(s: Sandbox, name: str) -> None:
-            svc.prepare(s, name)
-            if inject:
-                replace_in_place(sbx.path(self.file), self.old, self.new)
-
+        path = sbx.path(self.file)
         stop(svc.pidfile(sbx))
-        lifecycle.start(sbx, [dataclasses.replace(svc, prepare=prepare)])
+        if inject != (self.new in path.read_text()):  # not injected twice (new may hold old)
+            replace_in_place(path, *((self.old, self.new) if inject else (self.new, self.old)))
+        lifecycle.start(sbx, [svc])
 
 
 class Listener(FaultAction):

@@ -7,7 +7,7 @@ import shutil
 from golive.sandbox import credentials, releases, rollback
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import http_answers
-from golive.sandbox.render import chown_tree, render, write
+from golive.sandbox.render import chown_tree, copy, render, write
 from golive.sandbox.services import Service
 
 CATALINA_HOME = "/usr/share/tomcat10"
@@ -36,7 +36,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
         releases=sbx.var(host, "releases"),
     )
     for name in ("web.xml", "catalina.properties", "context.xml", "logging.properties"):
-        shutil.copyfile(f"/etc/tomcat10/{name}", base / "conf" / name)
+        copy(f"/etc/tomcat10/{name}", base / "conf" / name)
     secrets = credentials.ensure(
         sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml")
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from golive.sandbox import credentials, pgbackrest, pki
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import postgres_answers, run
-from golive.sandbox.render import chown_tree, render
+from golive.sandbox.render import chown_tree, copy, render
 from golive.sandbox.services import Service
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -48,8 +48,8 @@ def prepare(sbx: Sandbox, host: str) -> None:
     cert, key = sbx.path("pki", f"{host}.crt"), sbx.path("pki", f"{host}.key")
     if not cert.exists():
         pki.issue(sbx.path("pki"), host, [f"{host}.sandbox.test", sbx.address(host)])
-    shutil.copyfile(cert, tls / "server.crt")
-    shutil.copyfile(key, tls / "server.key")
+    copy(cert, tls / "server.crt")
+    copy(key, tls / "server.key", mode=0o600)
     (tls / "server.key").chmod(0o600)
     chown_tree(tls, USER)
     sock = socket_dir(sbx, host)
@@ -67,7 +67,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
         archive_command=pgbackrest.archive_command(sbx, host),
     )
     pgbackrest.write_config(sbx, host, pgdata, sock, PORT)
-    shutil.copyfile(stack / "pg_hba.conf", pgdata / "pg_hba.conf")
+    copy(stack / "pg_hba.conf", pgdata / "pg_hba.conf", mode=0o600)
     shutil.chown(pgdata / "pg_hba.conf", USER, USER)
 
 

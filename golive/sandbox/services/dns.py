@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
+from pathlib import Path
 
 from golive.sandbox.context import Sandbox
+from golive.sandbox.render import copy
 from golive.sandbox.services import Service
 
 PORT = 53
@@ -16,7 +17,7 @@ def hosts_file(sbx: Sandbox, host: str) -> str:
 
 def prepare(sbx: Sandbox, host: str) -> None:
     sbx.path(host).mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(sbx.stack / "dns" / "hosts", hosts_file(sbx, host))
+    copy(sbx.stack / "dns" / "hosts", Path(hosts_file(sbx, host)))
 
 
 def command(sbx: Sandbox, host: str) -> list[str]:

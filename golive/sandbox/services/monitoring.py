@@ -8,7 +8,7 @@ from pathlib import Path
 
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import http_answers
-from golive.sandbox.render import chown_tree, render
+from golive.sandbox.render import chown_tree, copy, render
 from golive.sandbox.services import Service
 
 PROMETHEUS_PORT = 9090
@@ -41,7 +41,7 @@ def prepare_prometheus(sbx: Sandbox, host: str) -> None:
         alertmanager=f"{sbx.address(host)}:{ALERTMANAGER_PORT}",
     )
     for name in ("rules.yml", "rules_test.yml"):
-        shutil.copyfile(sbx.stack / "prometheus" / name, config.with_name(name))
+        copy(sbx.stack / "prometheus" / name, config.with_name(name))
     chown_tree(config.parent / "data", USER)
 
 
@@ -71,7 +71,7 @@ def alertmanager(sbx: Sandbox, host: str) -> list[str]:
 def prepare_receiver(sbx: Sandbox, host: str) -> None:
     script = receiver_script(sbx, host)
     script.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(sbx.stack / "prometheus" / "webhook_receiver.py", script)
+    copy(sbx.stack / "prometheus" / "webhook_receiver.py", script)
     script.chmod(0o644)
     log = script.with_name("received.jsonl")
     log.touch()
