@@ -36,12 +36,16 @@ def install(sbx: Sandbox, host: str) -> None:
         "# nightly backup of the trading database\n"
         f"{SCHEDULE} {db.USER} {' '.join(job(sbx, host))}\n",
     )
-    if not (backups / "latest").exists():
-        take(sbx, host)
     if db.psql(sbx, host, "SHOW archive_mode") != "on":
         # a cluster started before WAL archiving was configured reads it only on restart
         _restart_fast(sbx, host)
-    pgbackrest.install(sbx, host)
+    # the stanza exists before the job's first base backup switches WAL segments: archiving
+    # then succeeds at once (a failed push makes PostgreSQL's archiver wait a minute)
+    fresh = pgbackrest.prepare(sbx, host)
+    if not (backups / "latest").exists():
+        take(sbx, host)
+    if fresh:
+        pgbackrest.full_backup(sbx, host)
     for drill_host in sbx.env.hosts_with_role("drill"):
         # restore drills run as PostgreSQL's user in this host's directory
         home = sbx.path(drill_host)

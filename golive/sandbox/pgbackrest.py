@@ -1,8 +1,9 @@
 """pgBackRest on db1: a stanza, a repository in the sandbox dir, WAL archiving, a full backup.
 
 The configuration is the sandbox's own file (never ``/etc/pgbackrest.conf``); PostgreSQL's
-``archive_command`` names it. ``install`` creates the stanza and takes a full backup when the
-repository holds none, so a warm ``up`` costs one ``info`` call.
+``archive_command`` names it. At ``up``, :func:`prepare` creates the stanza and
+:func:`full_backup` takes a full backup when the repository holds none, so a warm ``up``
+costs one ``info`` call.
 """
 
 from __future__ import annotations
@@ -86,9 +87,14 @@ def backups(sbx: Sandbox, host: str) -> list[dict[str, object]]:
     return []
 
 
-def install(sbx: Sandbox, host: str) -> None:
-    """Create the stanza (idempotent) and take a full backup if the repository has none."""
+def prepare(sbx: Sandbox, host: str) -> bool:
+    """Create the stanza unless the repository already holds a backup; True if it holds
+    none (then :func:`full_backup` is due)."""
     if backups(sbx, host):
-        return
+        return False
     run(command(sbx, host, "stanza-create"), user=USER)
+    return True
+
+
+def full_backup(sbx: Sandbox, host: str) -> None:
     run(command(sbx, host, "--type=full", "backup"), user=USER)
