@@ -190,7 +190,8 @@ def test_rollback_rehearsal(
         return None
 
     try:
-        with drill.disrupting(", ".join(n.name for n in rehearsal.nodes), restore):
+        touched = [*(n.name for n in rehearsal.nodes), spec.database.host]
+        with drill.disrupting(", ".join(touched), restore):
             _timed(phases, BACK, lambda: rehearsal.runbook(spec.runbook.back))
             _timed(
                 phases,
