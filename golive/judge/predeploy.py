@@ -164,3 +164,30 @@ def backend_findings(
                 f"it gets no traffic"
             )
     return out
+
+
+def config_source_findings(
+    host: str, declared: str, marker: str, option: str, processes: dict[int, list[str]]
+) -> list[str]:
+    """Judge which configuration file the running application reads.
+
+    ``processes`` maps the pid of each of the host's processes whose command line contains
+    ``marker`` (the application's, e.g. its Tomcat's catalina.base) to the value(s) of
+    ``option`` on it (e.g. ``-Dtrading.config=``; the last one wins, as in the JVM), with
+    links resolved; ``declared`` is the file the environment declares, resolved too.
+    """
+    if not processes:
+        return [
+            f"{host}: no running process has {marker} on its command line: which configuration "
+            f"the application reads cannot be told"
+        ]
+    out = []
+    for pid, values in sorted(processes.items()):
+        if not values:
+            out.append(f"{host}: the application (pid {pid}) is given no {option}")
+        elif values[-1] != declared:
+            out.append(
+                f"{host}: the application (pid {pid}) reads {values[-1]} ({option}), not the "
+                f"declared {declared}"
+            )
+    return out

@@ -13,6 +13,7 @@ from golive.judge.predeploy import (
     app_role_findings,
     artifact_findings,
     backend_findings,
+    config_source_findings,
     served_release_findings,
 )
 from golive.probe.registry import parse_sums, stamped_build
@@ -159,3 +160,17 @@ def test_load_balancer_backends_named_in_rotation() -> None:
         "lb1: nginx.conf names app host app4 (127.10.0.14:8080) only as backup: it gets no traffic",
         "lb1: nginx.conf names app host app5 (127.10.0.15:8080) only as down: it gets no traffic",
     ]
+
+
+def test_running_application_must_read_the_declared_configuration() -> None:
+    declared = "/srv/app1/conf/application.properties"
+    opt, marker = "-Dtrading.config=", "-Dcatalina.base=/srv/app1/tomcat"
+    assert config_source_findings("app1", declared, marker, opt, {42: [declared]}) == []
+    other = "/srv/app1/conf/override.properties"
+    assert config_source_findings("app1", declared, marker, opt, {42: [declared, other]}) == [
+        f"app1: the application (pid 42) reads {other} ({opt}), not the declared {declared}"
+    ]
+    assert config_source_findings("app1", declared, marker, opt, {7: []}) == [
+        f"app1: the application (pid 7) is given no {opt}"
+    ]
+    assert "cannot be told" in config_source_findings("app1", declared, marker, opt, {})[0]

@@ -178,6 +178,16 @@ class BuildStamp(Strict):
     key: str
 
 
+class RunningConfig(Strict):
+    """How the running application is told its configuration file: the command-line option
+    naming it (e.g. ``-Dtrading.config=``), and what identifies the application's process
+    among the host's on its command line (host vars in braces, e.g.
+    ``-Dcatalina.base={catalina_base}``)."""
+
+    option: str
+    process_marker: str
+
+
 class Deployment(Section):
     """Application deployment: artifact layout on app hosts, the registry, the config file."""
 
@@ -194,6 +204,7 @@ class Deployment(Section):
     build_stamp: BuildStamp
     config_var: str
     config_reader: str | None = Field(None, description=READER)
+    running_config: RunningConfig
     db_url_key: str
     forbidden_values: list[str]
 

@@ -34,6 +34,7 @@ Action = Annotated[
     | actions.Listener
     | actions.ForeignArtifact
     | actions.StraySchema
+    | actions.ConfigOverride
     | security.ServeCertificate
     | security.NftRule
     | security.ChainPolicy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -319,3 +320,42 @@ class StraySchema(FaultAction):
         edit_in_place(config, edit)
         if not inject:
             db.psql(sbx, database.host, f"DROP SCHEMA IF EXISTS {schema} CASCADE", database.dbname)
+
+
+class ConfigOverride(FaultAction):
+    """Restart the host's Tomcat with its configuration option naming a copy of its
+    configuration file with ``key`` set to ``value`` (an override in a start script): the
+    declared file stays as it is, the running application reads another. Healing restarts
+    Tomcat as the stack starts it and removes the copy."""
+
+    kind: Literal["config_override"]
+    key: str
+    value: str
+    option: str = "-Dtrading.config="
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        svc = lifecycle.service(sbx, host, "tomcat")
+        config = sbx.var(host, "app_config")
+        copy = config.with_name("override.properties")
+        if not inject:
+            lifecycle.restart(sbx, svc)
+            copy.unlink(missing_ok=True)
+            return
+        lines = [
+            f"{self.key}={self.value}" if line.split("=", 1)[0].strip() == self.key else line
+            for line in config.read_text().splitlines()
+        ]
+        copy.write_text("\n".join(lines) + "\n")
+        copy.chmod(0o600)
+        if svc.user:
+            shutil.chown(copy, svc.user, svc.user)
+        declared = f"{self.option}{config}"
+
+        def command(s: Sandbox, name: str) -> list[str]:
+            args = svc.command(s, name)
+            if declared not in args:
+                raise SandboxError(f"{host}: Tomcat is not started with {declared}")
+            return [f"{self.option}{copy}" if a == declared else a for a in args]
+
+        stop(svc.pidfile(sbx))
+        lifecycle.start(sbx, [dataclasses.replace(svc, command=command)])

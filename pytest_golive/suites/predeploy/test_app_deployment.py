@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from golive.judge.predeploy import artifact_findings
+from golive.judge.predeploy import artifact_findings, config_source_findings
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Deployment
 from golive.probe import registry
@@ -60,6 +60,51 @@ def test_release_artifact_matches_registry(
     )
     judge(
         artifact_findings(target.name, current, resolved, release_artifact, actual, expected, entry)
+    )
+
+
+def _resolved(target: Target, path: str) -> str:
+    """``path`` with every link resolved on the host (as it is when it does not exist)."""
+    file = target.remote.file(path)
+    return str(file.linked_to) if file.exists else path
+
+
+@pytest.mark.plan("deploy.app.config")
+@pytest.mark.roles("app")
+def test_application_reads_declared_config(
+    target: Target, environment: Environment, evidence
+) -> None:
+    """Claim: the running application reads the configuration file golive judges.
+
+    Covers: on every app host, the application's running processes (identified by
+    ``deployment.running_config.process_marker`` on their command line, from the host's
+    process table), the file named by ``running_config.option`` (the last one given wins),
+    links resolved on the host, against the declared file (``deployment.config_var``): an
+    application started with another file (an override in its start script or service
+    unit), given none, or not running fails; so the configuration, MFA and secret checks
+    that read the declared file judge what the application really uses.
+
+    Does not cover: settings the application takes from elsewhere than its file (it reads
+    none in the sandbox's app).
+    """
+    spec = environment.expectation(Deployment).running_config
+    declared = target.var(environment.expectation(Deployment).config_var)
+    marker = spec.process_marker.format(**target.spec.vars)
+    found: dict[int, list[str]] = {}
+    for proc in target.remote.process.filter():
+        args = str(proc.args).split()
+        if marker in args:
+            found[int(proc.pid)] = [
+                _resolved(target, a.removeprefix(spec.option))
+                for a in args
+                if a.startswith(spec.option)
+            ]
+    evidence.json(
+        f"configuration read by {target.name}",
+        {"declared": declared, "marker": marker, "processes": found},
+    )
+    judge(
+        config_source_findings(target.name, _resolved(target, declared), marker, spec.option, found)
     )
 
 
