@@ -8,14 +8,24 @@ dest=$1 sock=$2 port=$3
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 dir="$dest/$ts"
 mkdir -p "$dir"
-pg_basebackup -h "$sock" -p "$port" -D "$dir/base" -Fp --manifest-checksums=SHA256 --checkpoint=fast
-pg_dump -h "$sock" -p "$port" -Fc -f "$dir/trading.dump" trading
-counts=$(psql -h "$sock" -p "$port" -d trading -XAt -c "
+count_rows() {
+  psql -h "$sock" -p "$port" -d trading -XAt -v ON_ERROR_STOP=1 -c "
   SELECT string_agg(format('\"%s\": %s', c.relname,
          (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', c.relname),
           false, true, '')))[1]::text), ', ' ORDER BY c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = 'public' AND c.relkind = 'r'")
+  WHERE n.nspname = 'public' AND c.relkind = 'r'"
+}
+# the counts must be the base backup's and the dump's: the same before the one and after the
+# other, else both are taken again
+for attempt in 1 2 3; do
+  counts=$(count_rows)
+  rm -rf "$dir/base"
+  pg_basebackup -h "$sock" -p "$port" -D "$dir/base" -Fp --manifest-checksums=SHA256 --checkpoint=fast
+  pg_dump -h "$sock" -p "$port" -Fc -f "$dir/trading.dump" trading
+  [ "$(count_rows)" = "$counts" ] && break
+  [ "$attempt" = 3 ] && { echo "backup.sh: rows changed during every attempt" >&2; exit 1; }
+done
 files=$(cd "$dir" && sha256sum trading.dump base/backup_manifest |
         awk '{ printf "%s\"%s\": \"%s\"", (NR > 1 ? ", " : ""), $2, $1 }')
 printf '{"taken_at": "%s", "database": "trading", "row_counts": {%s}, "files": {%s}}\n' \
