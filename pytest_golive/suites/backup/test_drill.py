@@ -113,6 +113,11 @@ def test_restore_drill_meets_rto_and_rpo(
                 if facts.newest_commit
                 else None
             ),
+            "newest_commit_before_backup_s": (
+                round((facts.backup_taken - facts.newest_commit).total_seconds(), 1)
+                if facts.newest_commit
+                else None
+            ),
             "phases_s": {p: round(s, 3) for p, s, _ in run.phases},
         },
     )
