@@ -157,9 +157,11 @@ def _host_label(data: dict[str, Any], host: str) -> bool:
 
 def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
     """Each result's host label is the host its check was about (the environment's name for a
-    check about the service as a whole), and each non-passing result's message starts with
-    its verdict class, for categories; the files that could not be rewritten are returned.
-    An unreadable result is left for the evidence check (golive/report/output.py) to report."""
+    check about the service as a whole), each non-passing result's message starts with its
+    verdict class, for categories, and the verdict is written in (:func:`write_verdict`), so
+    an Allure report made from these results by any tool shows it; the files that could not
+    be written are returned. An unreadable result is left for the evidence check
+    (golive/report/output.py) to report."""
     tags = _tags(verdict)
     hosts = {c.id: c.host for c in verdict.checks}
     failed: list[WriteError] = []
@@ -184,6 +186,10 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
                 write_atomic(path, json.dumps(data))
             except WriteError as exc:
                 failed.append(exc)
+    try:
+        write_verdict(results, verdict.to_dict())
+    except WriteError as exc:
+        failed.append(exc)
     return failed
 
 

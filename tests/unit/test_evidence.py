@@ -37,6 +37,8 @@ def test_reuses_facts(facts):
 def _results(root: Path) -> dict[str, dict[str, Any]]:
     out = {}
     for path in (root / "allure-results").glob("*-result.json"):
+        if path.name == allure_meta.VERDICT_RESULT:
+            continue
         data = json.loads(path.read_text())
         out[data["name"]] = data
     return out
@@ -94,6 +96,16 @@ DOC: dict[str, Any] = {
     "waived": [],
     "missing": [],
 }
+
+
+def test_a_run_writes_its_verdict_into_the_allure_results(golive: Golive) -> None:
+    golive.run(CHECKS, "-p", "no:randomly")
+    results = golive.reports / "allure-results"
+    verdict = json.loads((results / allure_meta.VERDICT_RESULT).read_text())
+    assert verdict["name"] == "golive verdict: NO-GO (1 blocker)"
+    assert verdict["steps"][0]["name"].startswith("blocker: app2: ")
+    props = (results / "environment.properties").read_text().splitlines()
+    assert props[0] == "verdict=NO-GO" and "env=fake" in props
 
 
 def test_verdict_result_and_widgets(tmp_path: Path) -> None:
