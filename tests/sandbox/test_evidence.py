@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import REPO, XDIST, golive
+from golive.report import allure_meta
 
 # every suite that exists, new ones included; drills and load tests are proven by their own
 # fault-matrix runs and would not fit this test's budget (a full run: 208 checks, 0 without
@@ -27,7 +28,8 @@ def attachments(step: dict[str, Any]) -> list[dict[str, Any]]:
 
 def results(reports: Path) -> list[dict[str, Any]]:
     folder = reports / "allure-results"
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*-result.json"))]
+    paths = sorted(folder.glob("*-result.json"))
+    return [json.loads(p.read_text()) for p in paths if p.name != allure_meta.VERDICT_RESULT]
 
 
 def label(result: dict[str, Any], name: str) -> list[str]:
@@ -39,6 +41,8 @@ def test_every_check_of_a_healthy_run_has_evidence(certify, tmp_path: Path) -> N
     reports = tmp_path / "reports"
     checks = results(reports)
     assert len(checks) == run.verdict["counts"]["total"] > 100, run.output[-3000:]
+    verdict = json.loads((reports / "allure-results" / allure_meta.VERDICT_RESULT).read_text())
+    assert verdict["name"].startswith(f"golive verdict: {run.verdict['verdict']}")
     without = [f"{r['fullName']} [{r['status']}]" for r in checks if not attachments(r)]
     assert not without, f"{len(without)} of {len(checks)} checks without evidence:\n" + "\n".join(
         without
