@@ -12,6 +12,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from golive.gate.coverage import coverage, render
 from golive.gate.plan import load_plan
@@ -57,6 +58,23 @@ def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
             write_atomic(page, cleaned)
 
 
+def _verdict_or_why_not(root: Path) -> dict[str, Any]:
+    """verdict.json of a completed run; else a NO-GO saying why there is none, so the report
+    of a run that stopped early still shows its results, and never a verdict it did not
+    reach."""
+    try:
+        return read_verdict(root)
+    except UsageError as exc:
+        why = str(exc)
+    try:
+        doc = json.loads((root / "verdict.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = None
+    if isinstance(doc, dict) and doc.get("verdict") == "NO-GO" and doc.get("blockers"):
+        return doc  # the run's own "not complete" verdict says why
+    return {"verdict": "NO-GO", "blockers": [{"check": "run", "host": None, "message": why}]}
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Allure HTML (folder and single file) that shows the verdict (its own result, whose
     steps are the blockers; the environment and executor widgets), its trend carried over
@@ -65,9 +83,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     results = root / "allure-results"
     if not any(results.glob("*-result.json")):
         raise UsageError(f"no Allure results in {results}: run the checks first")
-    doc = read_verdict(root)
+    doc = _verdict_or_why_not(root)
+    props = read_properties(results / "environment.properties")
+    if not isinstance(doc.get("scope"), dict):  # no decision: the scope the run was started with
+        markers = props.get("markers", "")
+        doc["scope"] = {
+            "env": props.get("env", "unknown"),
+            "release": props.get("release", "unknown"),
+            "markers": "" if markers == "(all)" else markers,
+            "hosts": [],
+        }
     write_verdict(results, doc)
-    env = args.env or read_properties(results / "environment.properties").get("env")
+    env = args.env or props.get("env")
     history = root / "history" / scope_key(doc, env)
     if history.is_dir():
         shutil.rmtree(results / "history", ignore_errors=True)

@@ -133,3 +133,15 @@ def test_history_is_kept_per_scope() -> None:
     assert smoke == "fake--smoke" and full == "fake--all"
     odd = {**DOC, "scope": {**DOC["scope"], "markers": "smoke or predeploy"}}
     assert allure_meta.scope_key(odd) == "fake--smoke_or_predeploy"
+
+
+def test_report_of_a_run_without_a_decision_says_no_go_and_why(tmp_path: Path) -> None:
+    from golive.cli.report import _verdict_or_why_not
+
+    missing = _verdict_or_why_not(tmp_path)
+    assert missing["verdict"] == "NO-GO" and "does not exist" in missing["blockers"][0]["message"]
+    stopped = {"verdict": "NO-GO", "complete": False, "blockers": [{"message": "not completed"}]}
+    (tmp_path / "verdict.json").write_text(json.dumps(stopped))
+    assert _verdict_or_why_not(tmp_path) == stopped
+    (tmp_path / "verdict.json").write_text("{cut sho")
+    assert "not a whole verdict" in _verdict_or_why_not(tmp_path)["blockers"][0]["message"]
