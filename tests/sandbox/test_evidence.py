@@ -82,6 +82,8 @@ def test_report_shows_the_verdict_and_its_blockers(certify, tmp_path: Path) -> N
     run = certify("smoke", env=environment_certifying(tmp_path / "envs", "9.9.9"))
     assert run.verdict["verdict"] == "NO-GO", run.output
     reports = tmp_path / "reports"
+    failed = [r for r in results(reports) if r["status"] in ("failed", "broken")]
+    assert failed and all(attachments(r) for r in failed), "failing checks attach what they saw"
     proc = golive("report", "--reports", str(reports))
     assert "golive verdict: NO-GO" in proc.stdout
     html = reports / "html"
