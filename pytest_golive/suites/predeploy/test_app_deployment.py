@@ -1,5 +1,6 @@
-"""Deployment Process › Application Deployment: the artifact matches the release registry and
-the configuration points at this environment's database.
+"""Deployment Process › Application Deployment: the artifact the server loads is the release
+registry's, the running application reads the declared configuration, and that configuration
+points at this environment's database.
 
 That each node serves the release under certification (Deploy to Application Server) and
 reaches its database (Database Connections) is proven once, by the smoke suite's checks of
@@ -18,6 +19,12 @@ from golive.probe.hosts import Target
 from pytest_golive.fixtures.findings import judge
 
 pytestmark = [pytest.mark.predeploy, pytest.mark.roles("app")]
+
+
+def _resolved(target: Target, path: str) -> str:
+    """``path`` with every link resolved on the host (as it is when it does not exist)."""
+    file = target.remote.file(path)
+    return str(file.linked_to) if file.exists else path
 
 
 @pytest.mark.plan("deploy.app.package")
@@ -43,10 +50,9 @@ def test_release_artifact_matches_registry(
     expected = registry.checksum(environment, version)
     releases = target.var(spec.releases_var).rstrip("/")
     current = f"{releases}/{spec.current}"
-    release_file = target.remote.file(f"{releases}/{spec.artifact.format(version=version)}")
+    release_artifact = _resolved(target, f"{releases}/{spec.artifact.format(version=version)}")
     served = target.remote.file(current)
-    resolved = served.linked_to if served.exists else None
-    release_artifact = release_file.linked_to if release_file.exists else release_file.path
+    resolved = str(served.linked_to) if served.exists else None
     actual = target.remote.file(resolved).sha256sum if resolved and served.is_file else None
     evidence.json(
         f"artifact checksums {target.name}",
@@ -61,12 +67,6 @@ def test_release_artifact_matches_registry(
     judge(
         artifact_findings(target.name, current, resolved, release_artifact, actual, expected, entry)
     )
-
-
-def _resolved(target: Target, path: str) -> str:
-    """``path`` with every link resolved on the host (as it is when it does not exist)."""
-    file = target.remote.file(path)
-    return str(file.linked_to) if file.exists else path
 
 
 @pytest.mark.plan("deploy.app.config")
