@@ -190,6 +190,20 @@ def configs_reverted(
     return []
 
 
+def data_kept(
+    where: str, table: str, before: tuple[int, int], after: tuple[int, int] | None, when: str
+) -> list[str]:
+    """The rows of ``table`` written before the cutoff, (count, key sum), are the same."""
+    if after is None:
+        return [f"{where}: {table} could not be read {when}"]
+    if after != before:
+        return [
+            f"{where}: {table} holds {after[0]} rows written before the rollback {when} "
+            f"(key sum {after[1]}), {before[0]} before it (key sum {before[1]})"
+        ]
+    return []
+
+
 def rehearsal(phases: Sequence[Phase], slo_s: float | None, timed: Sequence[str]) -> list[str]:
     """Every phase's problems, then the time to be back and validated (the ``timed`` phases)
     against the rollback SLO."""

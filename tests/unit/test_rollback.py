@@ -297,3 +297,15 @@ def test_certificate_summary_and_rows_from_verdict_json():
     ]
     assert rollback.summary({"rollback": recommend().to_dict()}) == "not recommended"
     assert rollback.summary({}) == "not evaluated" and rollback.rows({}) == []
+
+
+def test_data_kept():
+    assert judge.data_kept("db1/trading", "orders", (10, 55), (10, 55), "after the rollback") == []
+    [lost] = judge.data_kept("db1/trading", "orders", (10, 55), (9, 45), "after the rollback")
+    assert lost == (
+        "db1/trading: orders holds 9 rows written before the rollback after the rollback "
+        "(key sum 45), 10 before it (key sum 55)"
+    )
+    assert judge.data_kept("db1/trading", "orders", (1, 1), None, "after rolling forward") == [
+        "db1/trading: orders could not be read after rolling forward"
+    ]

@@ -77,6 +77,15 @@ class Runbook(Strict):
     timeout_s: float = Field(300.0, gt=0, description="one runbook run may take this long")
 
 
+class KeptData(Strict):
+    """A table whose rows written before the rollback (before the deploy's migration, where
+    the runbook restores the pre-deploy dump) must all be there afterwards."""
+
+    table: str
+    created_column: str = Field(description="when a row was written")
+    key_column: str = Field(description="its key; the rows' count and key sum are compared")
+
+
 class Rollback(Section):
     """The rollback plan's readiness and its rehearsal. The previous release's artifact is
     where ``deployment:`` keeps every release on the app nodes, vouched for by the same
@@ -92,4 +101,8 @@ class Rollback(Section):
     )
     settle_s: float = Field(
         60.0, gt=0, description="after a runbook run, how long nodes may take to answer"
+    )
+    data: list[KeptData] = Field(
+        default_factory=list,
+        description="tables whose earlier rows the rehearsal requires unchanged in number",
     )

@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from golive.judge import rollback as judge_rollback
 from golive.model.environment import Environment
-from golive.model.expectations.predeploy import Deployment
-from golive.model.expectations.rollback import Rollback
+from golive.model.expectations.predeploy import DatabasePrep, Deployment
+from golive.model.expectations.rollback import KeptData, Rollback
 from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import get_json
@@ -39,14 +41,55 @@ class Rehearsal:
     """The rehearsal's steps against the environment's nodes, with a log for the evidence."""
 
     def __init__(
-        self, api: Any, environment: Environment, spec: Rollback, pool: HostPool, host: Target
+        self,
+        api: Any,
+        environment: Environment,
+        spec: Rollback,
+        pool: HostPool,
+        host: Target,
+        db: Any,
     ) -> None:
-        self.api, self.env, self.spec, self.host = api, environment, spec, host
+        self.api, self.env, self.spec, self.host, self.db = api, environment, spec, host, db
         self.app = environment.expectation(App)
         self.deployment = environment.expectation(Deployment)
         self.nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
         self.timeout = environment.inventory.public.timeout
         self.log: list[str] = []
+        database = environment.inventory.database
+        self.where = f"{database.host}/{database.dbname}"
+        self.cutoff = self._cutoff()
+        self.rows = {d.table: self._rows(d) for d in spec.data}
+
+    def _cutoff(self) -> Any:
+        """Rows written before this moment must survive the rollback: now, or, where the
+        runbook restores the pre-deploy dump, when the release's first migration ran."""
+        if self.spec.database.method != "restore_point":
+            return self.db.execute("SELECT now()").fetchone()[0]
+        table = self.env.expectation(DatabasePrep).migrations
+        release = self.env.inventory.release
+        numbers = judge_rollback.release_migrations(
+            table.by_release, release.previous or "", release.version
+        )
+        point = self.spec.database.restore_point
+        column = point.applied_at_column if point else "applied_at"
+        query = sql.SQL("SELECT min({}) FROM {} WHERE {} = ANY(%s)").format(
+            sql.Identifier(column), sql.Identifier(table.table), sql.Identifier(table.column)
+        )
+        return self.db.execute(query, (numbers,)).fetchone()[0]
+
+    def _rows(self, data: KeptData) -> tuple[int, int] | None:
+        """(count, key sum) of the table's rows written before the cutoff; None: unreadable."""
+        query = sql.SQL("SELECT count(*), coalesce(sum({}), 0) FROM {} WHERE {} < %s").format(
+            sql.Identifier(data.key_column),
+            sql.Identifier(data.table),
+            sql.Identifier(data.created_column),
+        )
+        try:
+            count, total = self.db.execute(query, (self.cutoff,)).fetchone()
+        except (psycopg.Error, ConnectionError, TimeoutError) as exc:
+            self.log.append(f"{self.where}: {data.table}: {exc}")
+            return None
+        return int(count), int(total)
 
     def runbook(self, command: str) -> list[str]:
         """Run the runbook (``back`` or ``forward`` command); why it failed, if it did."""
@@ -104,6 +147,13 @@ class Rehearsal:
         problems += _collect(
             lambda: self._read_back(token, order_id, body, "written before the rollback"), when
         )
+        for data in self.spec.data:
+            before = self.rows[data.table]
+            if before is None:
+                problems.append(f"{self.where}: {data.table} could not be read before the rollback")
+                continue
+            after = self._rows(data)
+            problems += judge_rollback.data_kept(self.where, data.table, before, after, when)
         return problems
 
     def _order_round_trip(self) -> None:
@@ -156,6 +206,7 @@ def test_rollback_rehearsal(
     runbook_host: Target,
     environment: Environment,
     rollback_spec: Rollback,
+    db,
     drill,
     evidence,
 ) -> None:
@@ -168,7 +219,9 @@ def test_rollback_rehearsal(
     another version than the previous release or not answering, unhealthy (e.g. its schema not
     what its release needs), running with a configuration other than the one kept beside the
     release; an order that cannot be placed or read back; an order written before the rollback
-    missing or changed afterwards; the same after rolling forward, on the candidate; the time of
+    missing or changed afterwards; fewer or other rows, written before the rollback (before
+    the deploy's migration where the runbook restores the pre-deploy dump), in each table of
+    ``rollback.data``; the same after rolling forward, on the candidate; the time of
     the rollback and its validation against ``rollback.slo_s``. Every phase is timed and the
     log attached. Whatever happens, the candidate is restored (rolled forward) before the
     check ends.
@@ -176,8 +229,8 @@ def test_rollback_rehearsal(
     spec = rollback_spec
     release = environment.inventory.release
     assert release.previous, "inventory.yml names no previous release to roll back to"
-    rehearsal = Rehearsal(api, environment, spec, host_pool, runbook_host)
     token, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
+    rehearsal = Rehearsal(api, environment, spec, host_pool, runbook_host, db)
     order = (token, order_id, body)
     phases: list[judge_rollback.Phase] = []
 
