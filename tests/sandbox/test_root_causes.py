@@ -12,8 +12,21 @@ from conftest import Run, injected
 RAW = ("requests.exceptions", "SSLError(", "HTTPSConnectionPool", "NodeAnswer(", "Target(")
 
 
-def _groups(run: Run) -> list[dict]:
-    return [b for b in run.verdict.get("blockers", []) if b.get("dependents")]
+def _grouped(certify, fault: str, markers: str, host: str, root: str) -> tuple[Run, dict]:
+    """A NO-GO run with ``fault`` injected, and its one group of dependent checks: on
+    ``host``, under the check ``root``; each dependent still a failure, with its cause."""
+    with injected(fault):
+        run = certify(markers)
+    assert run.returncode == 1, run.output
+    (group,) = [b for b in run.verdict.get("blockers", []) if b.get("dependents")]
+    assert group["host"] == host and group["caused_by"].endswith(root), group
+    checks = {c["id"]: c for c in run.verdict["checks"]}
+    for dep in group["dependents"]:
+        assert checks[dep]["outcome"] == "failed" and checks[dep]["caused_by"] == group["caused_by"]
+        assert checks[dep]["host"] == host and checks[dep]["cause"]["host"] == host
+    for raw in RAW:
+        assert raw not in run.output, f"{raw} printed:\n{run.output}"
+    return run, group
 
 
 def _junit_verdict(reports: Path) -> ET.Element:
@@ -25,25 +38,18 @@ def _junit_verdict(reports: Path) -> ET.Element:
 def test_expired_certificate_groups_the_checks_that_could_not_connect(certify, tmp_path):
     """tls_expired: the auth checks cannot complete a TLS handshake with lb1; they are one
     line under the TLS check that names the expired certificate, and stay failures."""
-    with injected("tls_expired"):
-        run = certify("security")
-    assert run.returncode == 1, run.output
-    (group,) = _groups(run)
-    assert group["host"] == "lb1"
-    assert group["caused_by"].endswith("test_certificate_expiry[lb1:443]")
+    run, group = _grouped(
+        certify, "tls_expired", "security", "lb1", "test_certificate_expiry[lb1:443]"
+    )
     assert "dependent checks could not run: lb1:443: certificate expired on" in group["message"]
     checks = {c["id"]: c for c in run.verdict["checks"]}
     for dep in group["dependents"]:
-        assert checks[dep]["outcome"] == "failed" and checks[dep]["caused_by"] == group["caused_by"]
-        assert checks[dep]["host"] == "lb1"
         assert checks[dep]["message"].startswith(
             "lb1: TLS handshake with trading.sandbox.test:443 failed: certificate expired"
         )
     assert any("test_auth.py" in dep for dep in group["dependents"])
     blocker_ids = {b["check"] for b in run.verdict["blockers"]}
     assert not blocker_ids & set(group["dependents"]), "a dependent is also its own blocker"
-    for raw in RAW:
-        assert raw not in run.output, f"{raw} printed:\n{run.output}"
     lines = run.output.splitlines()
     assert len(lines) < 100, run.output
     summary = lines.index(next(x for x in lines if "short test summary info" in x))
@@ -58,20 +64,15 @@ def test_stopped_app_node_groups_its_checks_and_is_recorded_as_unserved(certify)
     """app_node_down: app2's health, version and database-view checks cannot connect; they are
     one line under the check that finds nothing listening on app2:8080. The build served is
     asked of each node at the gate: app1's is recorded, app2 as not answering."""
-    with injected("app_node_down"):
-        run = certify("smoke")
-    assert run.returncode == 1, run.output
-    (group,) = _groups(run)
-    assert group["host"] == "app2"
-    assert group["caused_by"].endswith("test_tier_service_listens[app2]")
+    run, group = _grouped(
+        certify, "app_node_down", "smoke", "app2", "test_tier_service_listens[app2]"
+    )
     assert "app2: nothing listens on 127.10.0.12:8080" in group["message"]
     assert any(d.endswith("test_app_node_is_healthy[app2]") for d in group["dependents"])
     checks = {c["id"]: c for c in run.verdict["checks"]}
     for dep in group["dependents"]:
         assert checks[dep]["cause"]["kind"] == "refused", checks[dep]
         assert "connection to 127.10.0.12:8080 refused" in checks[dep]["message"]
-    for raw in RAW:
-        assert raw not in run.output, f"{raw} printed:\n{run.output}"
     app = run.verdict["application"]
     release = run.verdict["scope"]["release"]
     assert app["nodes"]["app1"]["version"] == release and len(app["nodes"]["app1"]["sha256"]) == 64
