@@ -31,11 +31,16 @@ pytestmark = pytest.mark.monitoring
 T = TypeVar("T")
 
 
-def _ask(where: str, call: Callable[[], T]) -> T:
+def _ask(where: str, call: Callable[[], T], evidence: Evidence | None = None, name: str = "") -> T:
+    """Prometheus's answer (recorded as evidence under ``name``), or the check fails naming
+    the host and why the API did not answer."""
     try:
-        return call()
+        answer = call()
     except PrometheusError as exc:
         pytest.fail(f"{where}: {exc}", pytrace=False)
+    if evidence is not None:
+        evidence.json(name, answer)
+    return answer
 
 
 def test_every_job_has_targets_all_up(
@@ -48,8 +53,7 @@ def test_every_job_has_targets_all_up(
     fewer targets than expected (a host dropped from the scrape config); a target is down (an
     exporter or the app stopped, a firewall in the way), named with its scrape error; the API
     does not answer."""
-    targets = _ask(monitoring.host, prometheus.targets)
-    evidence.json("prometheus active targets", targets)
+    targets = _ask(monitoring.host, prometheus.targets, evidence, "prometheus active targets")
     judge(judge_monitoring.scrape_targets(monitoring.host, monitoring.jobs, targets))
 
 
@@ -63,8 +67,7 @@ def test_alert_rules_loaded_and_healthy(
     False when: a rule is absent (its file missing: Prometheus only warns; removed from the
     file; renamed); a rule's evaluation fails (health err, with Prometheus's error); the API
     does not answer."""
-    rules = _ask(monitoring.host, prometheus.rules)
-    evidence.json("prometheus rules", rules)
+    rules = _ask(monitoring.host, prometheus.rules, evidence, "prometheus rules")
     judge(judge_monitoring.alert_rules(monitoring.host, monitoring.alert_rules, rules))
 
 
@@ -76,8 +79,7 @@ def test_prometheus_sends_to_alertmanager(
 
     False when: no Alertmanager is configured, it is another one, or Prometheus dropped it;
     the API does not answer."""
-    data = _ask(monitoring.host, prometheus.alertmanagers)
-    evidence.json("prometheus alertmanagers", data)
+    data = _ask(monitoring.host, prometheus.alertmanagers, evidence, "prometheus alertmanagers")
     judge(
         judge_monitoring.alertmanager_connected(monitoring.host, data, monitoring.alertmanager.url)
     )
@@ -90,8 +92,7 @@ def test_prometheus_config_reload_succeeded(
 
     False when: a reload failed (a broken prometheus.yml or rule file: Prometheus keeps
     running the previous one, so everything else looks fine); the API does not answer."""
-    runtime = _ask(monitoring.host, prometheus.runtime)
-    evidence.json("prometheus runtime info", runtime)
+    runtime = _ask(monitoring.host, prometheus.runtime, evidence, "prometheus runtime info")
     judge(judge_monitoring.config_reloaded(monitoring.host, runtime))
 
 
@@ -106,8 +107,7 @@ def test_no_critical_alert_firing(
     threshold, a backup too old), named with its labels; the API does not answer. A pending
     alert (its ``for`` not yet elapsed) is not firing. ``golive watch`` keeps asking after
     go-live."""
-    alerts = _ask(monitoring.host, prometheus.alerts)
-    evidence.json("prometheus alerts", alerts)
+    alerts = _ask(monitoring.host, prometheus.alerts, evidence, "prometheus alerts")
     judge(judge_monitoring.firing(monitoring.host, alerts, ["critical"]))
 
 
