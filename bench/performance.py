@@ -85,7 +85,13 @@ def bench_locust(
     env: Environment, spec: Performance, workers: int, seconds: int, users: int, work: Path
 ) -> dict[str, Any]:
     profile = spec.selected().model_copy(
-        update={"users": users, "spawn_rate": users * 2, "duration_s": seconds, "workers": workers}
+        update={
+            "users": users,
+            "spawn_rate": users * 2,
+            "duration_s": seconds,
+            "workers": workers,
+            "expect_workers_timeout_s": 60.0,
+        }
     )
     gen = spec.generator.model_copy(update={"locustfile": "bench_quotes.py"})
     inv = env.inventory
@@ -138,6 +144,8 @@ def bench_locust(
         "failures": quotes.get("failures", 0),
         "cpu_cores": cpu.used_s / cpu.wall_s if cpu and cpu.wall_s else float("nan"),
         "saturation": judge.saturation_findings(facts, spec.generator) or ["none"],
+        "workers": f"{summary.get('min_workers')}-{summary.get('max_workers')} of {workers}",
+        "exit": run.returncodes,
         "cpu_warnings": warnings,
     }
 
@@ -154,11 +162,16 @@ def main() -> None:
     if "overhead" not in args.skip:
         quick = spec.profiles["quick"]
         with tempfile.TemporaryDirectory() as reports:
+            smoke = run_scope("smoke", reports)
+        with tempfile.TemporaryDirectory() as reports:
             run = run_scope("performance", reports, "--load-profile", "quick")
+        overhead = run.elapsed - quick.duration_s
         print(
             f"overhead: pytest -m performance --load-profile quick: {run.elapsed:.1f} s to "
             f"verdict ({run.verdict}), profile {quick.duration_s:g} s, overhead "
-            f"{run.elapsed - quick.duration_s:.1f} s"
+            f"{overhead:.1f} s; yardstick in the same run: pytest -m smoke {smoke.elapsed:.1f} s "
+            f"to verdict ({smoke.verdict}), so {overhead - smoke.elapsed:.1f} s beyond what "
+            "every scope pays"
         )
     assert env.inventory.probe.netns
     netns.enter(env.inventory.probe.netns)
@@ -185,7 +198,8 @@ def main() -> None:
                 print(
                     f"scale: {workers} worker(s), {args.users * workers} users: "
                     f"{r['rps']:.0f} rps, generator {r['cpu_cores']:.2f} cores, "
-                    f"failures {r['failures']}, saturation: {'; '.join(r['saturation'])}"
+                    f"failures {r['failures']}, workers connected {r['workers']}, "
+                    f"exit {r['exit']}, saturation: {'; '.join(r['saturation'])}"
                 )
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
