@@ -271,6 +271,9 @@ def decide(
     for g, members in dependents.items():
         _dependents(g, [r for r in members if r.severity in BLOCKING], blockers)
         _dependents(g, [r for r in members if r.severity not in BLOCKING], conditions)
+    roots = {g.root for g in dependents}
+    for findings in (blockers, conditions):  # root causes first: each with its group after it
+        findings.sort(key=lambda f: 0 if f.check in roots or f.dependents else 1)
 
     for host, rs in unreachable.items():
         msg = f"host {host} unreachable: {rs[0].unreachable} ({len(rs)} check(s) without evidence)"

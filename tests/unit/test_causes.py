@@ -45,15 +45,15 @@ def test_dependents_are_grouped_under_the_check_that_reports_the_cause():
     )
 
 
-def test_verdict_has_one_blocker_line_for_the_group_after_its_root():
+def test_verdict_has_one_blocker_line_for_the_group_after_its_root_first():
     v = decided(*AUTH, CHAIN, EXPIRY)
     assert v.decision == "NO-GO"
-    assert [b.check for b in v.blockers] == [CHAIN.id, EXPIRY.id, "dependent"]
-    group_line = v.lines()[-1]
+    assert [b.check for b in v.blockers] == [EXPIRY.id, "dependent", CHAIN.id]  # cause first
+    group_line = v.lines()[3]
     assert group_line.startswith("lb1: 3 dependent checks could not run: lb1:443: certificate")
     d = v.to_dict()
-    assert list(d["blockers"][-1]["dependents"]) == [a.id for a in AUTH]
-    assert d["blockers"][-1]["caused_by"] == EXPIRY.id
+    assert list(d["blockers"][1]["dependents"]) == [a.id for a in AUTH]
+    assert d["blockers"][1]["caused_by"] == EXPIRY.id
     checks = {c["id"]: c for c in d["checks"]}
     assert all(checks[a.id]["caused_by"] == EXPIRY.id for a in AUTH)
     assert checks[AUTH[0].id]["outcome"] == "failed"  # still a failure
