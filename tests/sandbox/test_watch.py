@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import BIN, REPO, golive
+from golive.sandbox import lifecycle
+from golive.sandbox.context import Sandbox
+from golive.sandbox.faults.monitoring import settled
 
 # Orders through the public endpoint beside the watch's own one per interval, so an error
 # rate of a few percent on one node shows within the rate's window. Bounded: 400 requests,
@@ -106,6 +109,9 @@ def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
         code, rest = finish(proc)
     finally:
         subprocess.run([*service, "start", "mon1", "prometheus"], check=True, timeout=120)
+        sbx = Sandbox.load()
+        lifecycle.enter(sbx)
+        settled(sbx)  # every target scraped again before the next test asks
     out = "".join(seen) + rest
     result = json.loads((tmp_path / "watch" / "watch.json").read_text())
     assert code != 0, out
