@@ -46,7 +46,13 @@ class Cgroup:
 
     def ensure(self) -> Cgroup:
         for path in {self.path, self.acct}:
-            path.mkdir(exist_ok=True)
+            try:
+                path.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise OSError(
+                    f"the load generator's control group {path}: {exc.strerror}; run as root "
+                    "or set performance.generator.cgroup to null"
+                ) from None
         return self
 
     def add(self, pid: int) -> None:
@@ -425,7 +431,7 @@ def plot(samples: list[dict[str, Any]], path: Path, title: str) -> Path | None:
     rate.plot(t, [s["fail_rps"] for s in samples], color="black", linestyle=":", label="fail/s")
     rate.set_ylabel("requests per second", color="tab:blue")
     ax.set_title(f"load: {title}")
-    fig.legend(loc="upper left")
+    fig.legend(loc="upper right", bbox_to_anchor=(0.88, 0.88))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

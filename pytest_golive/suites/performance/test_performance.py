@@ -3,8 +3,9 @@ environment's load profile (Locust, run once per session by the ``load_run`` fix
 against the per-endpoint SLOs, the stored baseline and the app nodes' headroom.
 
 A run that did not apply the planned load, or whose generator was saturated, measured
-something other than the system: every check that reads its measurements fails as
-inconclusive rather than pass on them."""
+something other than the system: the run checks fail saying so, and the checks that judge its
+latencies are not judged (an error: missing evidence, NO-GO, and no performance finding for
+the rollback plan's trigger) rather than pass or fail on them."""
 
 from __future__ import annotations
 
@@ -13,18 +14,12 @@ import pytest
 from golive.judge import performance as judge
 from golive.probe import locust
 from pytest_golive.fixtures.findings import judge as report
-from pytest_golive.fixtures.performance import LoadResult, attach_run
+from pytest_golive.fixtures.performance import LoadResult
 
 pytestmark = pytest.mark.performance
 
 
-def _conclusive(load_run: LoadResult) -> None:
-    """Fail a measurement check of an inconclusive run (the run checks say why)."""
-    if load_run.inconclusive:
-        pytest.fail(f"not judged: {load_run.inconclusive[0]}", pytrace=False)
-
-
-def test_load_run_applied_planned_load(load_run: LoadResult, evidence) -> None:
+def test_load_run_applied_planned_load(applied_load: LoadResult) -> None:
     """Claim: the load generator applied the profile's planned load for its whole duration.
 
     Covers: every Locust process (local, or master and workers) exiting normally; golive's
@@ -34,41 +29,39 @@ def test_load_run_applied_planned_load(load_run: LoadResult, evidence) -> None:
     less load and no rebalancing); the journey steps run against the planned rate (users x
     pace, ramp-up included; ``generator.min_rate_ratio``).
 
-    Does not cover: why the load fell short when the generator was saturated (the
-    saturation check says so).
+    Judged by the ``applied_load`` fixture: a run short of its plan is an error of this
+    check (missing evidence, NO-GO), never a performance finding for the rollback trigger.
     """
-    attach_run(load_run, evidence)
-    report(judge.run_findings(load_run.facts, load_run.profile, load_run.spec.generator))
+    assert applied_load.facts.has_summary
 
 
-def test_load_generator_not_saturated(load_run: LoadResult, evidence) -> None:
+def test_load_generator_not_saturated(unsaturated_load: LoadResult) -> None:
     """Claim: the load generator had CPU to spare, so latencies are the system's.
 
     Covers: Locust's own ``cpu_warning`` (its process over 90%) from the master or local
-    runner and from every worker's heartbeat; the generator's CPU over the run as a share of
-    what it may use (its control group's quota, else the machine's cores) against
-    ``generator.max_cpu_percent``, with the throttled periods in the message.
+    runner and from every worker's heartbeat; the generator's CPU over the load as a share
+    of what it may use (its control group's quota, else the machine's cores) against
+    ``generator.max_cpu_percent``; the share of scheduler periods its group was throttled
+    at its quota (``generator.max_throttled_percent``); the share of the load's time any
+    Locust process waited for a CPU (``generator.max_cpu_wait_percent``).
+
+    Judged by the ``unsaturated_load`` fixture: a saturated generator is an error of this
+    check ("inconclusive: load generator saturated (CPU N% ...)", NO-GO), never a
+    performance finding for the rollback trigger.
     """
-    evidence.json(
-        "generator cpu",
-        {
-            "percent": load_run.facts.cpu_percent,
-            "detail": load_run.facts.cpu_detail,
-            "cpu_warnings": list(load_run.facts.cpu_warnings),
-        },
-    )
-    report(judge.saturation_findings(load_run.facts, load_run.spec.generator))
+    assert unsaturated_load.facts.has_summary
 
 
-def test_endpoints_meet_slos(load_run: LoadResult, evidence) -> None:
+def test_endpoints_meet_slos(conclusive_run: LoadResult, evidence) -> None:
     """Claim: every endpoint of the profile's SLO table met its p95, p99, error rate and
     minimum request rate under the planned load.
 
     Covers: each endpoint and metric separately (one line each: endpoint, metric, value,
     SLO, samples); an endpoint without samples (Locust omits it and reports 0 ms) fails;
     latencies and rates describe the steady load (Locust's stats reset once every user runs).
-    Fails as inconclusive when the run was.
+    Not judged (an error, missing evidence) when the run was inconclusive.
     """
+    load_run = conclusive_run
     slos = load_run.profile.slos
     evidence.json(
         "slo table",
@@ -84,23 +77,20 @@ def test_endpoints_meet_slos(load_run: LoadResult, evidence) -> None:
             for ep in [load_run.facts.endpoints.get(name)]
         },
     )
-    found = judge.slo_findings(load_run.facts.endpoints, slos, load_run.facts.measured_s)
-    if not found:
-        _conclusive(load_run)
-    report(found)
+    report(judge.slo_findings(load_run.facts.endpoints, slos, load_run.facts.measured_s))
 
 
-def test_no_latency_regression_against_baseline(load_run: LoadResult, evidence) -> None:
+def test_no_latency_regression_against_baseline(conclusive_run: LoadResult, evidence) -> None:
     """Claim: no endpoint is slower than in the last GO run of this environment and profile.
 
     Covers: every endpoint of the SLO table, its response-time distribution against the
     baseline's (one-sided Mann-Whitney U at ``baseline.alpha``) and its p95 beyond
     ``baseline.p95_tolerance`` and ``baseline.min_shift_ms``, so a slowdown that still fits
     the SLO is caught and noise is not. The first run of a profile has nothing to compare
-    with: it passes, says so, and (if GO) becomes the baseline. Fails as inconclusive when
-    the run was.
+    with: it passes, says so, and (if GO) becomes the baseline. Not judged (an error,
+    missing evidence) when the run was inconclusive.
     """
-    _conclusive(load_run)
+    load_run = conclusive_run
     stored = locust.load_baseline(load_run.baseline_file)
     if stored is None:
         evidence.text("baseline", f"no baseline at {load_run.baseline_file}: this run is the first")
