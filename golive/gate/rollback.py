@@ -9,6 +9,8 @@ recommends; CI or a person decides, and golive never rolls anything back.
 - **Performance issues** (``rollback.triggers.performance``): a failed check of the
   performance suite, whose checks judge the SLO tables (a breach fails; a run without
   samples is an error or missing evidence, which is NO-GO but says nothing of performance).
+- A check that names a trigger as its plan item (``golive watch``'s watched metrics) fires
+  that trigger when it fails, whatever its suite.
 
 Not triggers: the pre-deployment checks (they are about the preparation, before the deploy),
 the rollback suite's own checks (they say whether a rollback is possible, not whether the
@@ -120,9 +122,12 @@ def recommend(verdict: Verdict, suites: Mapping[str, str | None]) -> Recommendat
             evaluated += 1
         if result.id in waived or not _failing(result):
             continue
-        if suite in PERFORMANCE_SUITES:
+        if PERFORMANCE in result.plan or suite in PERFORMANCE_SUITES:
             if result.outcome == "failed":
                 performance.append(_finding(result))
+            continue
+        if CRITICAL in result.plan:  # a check that watches for the trigger itself
+            critical.append(_finding(result))
             continue
         if result.severity == "blocker" or suite in FUNCTIONAL or result.unreachable is not None:
             critical.append(_finding(result))

@@ -309,3 +309,10 @@ def test_data_kept():
     assert judge.data_kept("db1/trading", "orders", (1, 1), None, "after rolling forward") == [
         "db1/trading: orders could not be read after rolling forward"
     ]
+
+
+@pytest.mark.parametrize("trigger", ["rollback.triggers.critical", "rollback.triggers.performance"])
+def test_check_naming_a_trigger_fires_it(trigger):
+    watched = result("suites/watch/t.py::metric[orders]", "failed", "critical", plan=(trigger,))
+    rec = rollback.recommend(verdict(watched), {watched.id: "watch"})
+    assert [t.id for t in rec.triggers] == [trigger]
