@@ -10,7 +10,11 @@ remote command (``true``) through a Testinfra ``Host``:
   ControlPath, so a new handshake per command;
 - for reference, Testinfra's ssh transport as golive configured it before (ControlMaster
   with a ControlPath: one ssh client per command, through a local shell);
-- one command on each of N hosts, in turn and concurrently (one thread per host).
+- one command on each of N hosts, in turn and concurrently (one thread per host);
+- Testinfra's ``ansible://`` backend on the same host, given an Ansible inventory of it (the
+  transport an Ansible-inventory environment could use instead of golive's): as Testinfra
+  runs it by default (it reads the inventory, then runs ssh itself), and with
+  ``force_ansible`` (an ``ansible`` ad-hoc run per command).
 
 Run: .venv/bin/python bench/ssh_overhead.py [--env NAME] [--envdir DIR] [--calls 200]
 """
@@ -18,7 +22,9 @@ Run: .venv/bin/python bench/ssh_overhead.py [--env NAME] [--envdir DIR] [--calls
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import testinfra
+import yaml
 
 from golive.model.environment import load_environment
 from golive.probe import netns
@@ -98,6 +105,9 @@ def main() -> None:
             f"{before_ms / golive_ms:.1f}x faster"
         )
 
+    if shutil.which("ansible-inventory"):
+        ansible_part(env, names[0], golive_ms, yard_calls)
+
     targets = [pool.get(n) for n in names]
     rounds = 20
     for count in sorted({1, min(5, len(targets)), len(targets)}):
@@ -111,6 +121,32 @@ def main() -> None:
             f"{count} host(s), one check on each: {serial:.1f} ms in turn "
             f"({serial / count:.2f} ms/host), {together:.1f} ms concurrently"
         )
+
+
+def ansible_part(env: Any, name: str, golive_ms: float, calls: int) -> None:
+    """Testinfra's ansible:// backend on host ``name``, from an Ansible inventory of it."""
+    ssh, host = env.inventory.ssh, env.inventory.hosts[name]
+    hostvars: dict[str, Any] = {"ansible_host": str(host.address)}
+    if ssh.user:
+        hostvars["ansible_user"] = ssh.user
+    if ssh.identity_file:
+        hostvars["ansible_ssh_private_key_file"] = str(ssh.identity_file)
+    if ssh.known_hosts:
+        hostvars["ansible_ssh_common_args"] = (
+            f"-o UserKnownHostsFile={ssh.known_hosts} -o StrictHostKeyChecking=yes"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = Path(tmp) / "hosts.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": {name: hostvars}}}))
+        for label, force, count in (("default", False, calls), ("force_ansible", True, 3)):
+            target = testinfra.get_host(
+                f"ansible://{name}", ansible_inventory=str(inventory), force_ansible=force
+            )
+            ms = median_ms(lambda target=target: target.run("true"), count)
+            print(
+                f"Testinfra's ansible:// backend ({label}): {ms:.2f} ms per check (median of "
+                f"{count}); golive is {ms / golive_ms:.0f}x faster"
+            )
 
 
 if __name__ == "__main__":

@@ -42,13 +42,14 @@ def parser() -> argparse.ArgumentParser:
         dest="command", required=True, parser_class=_Parser
     )
     # each command group registers itself; imported here so `golive --help` stays cheap
-    from golive.cli import certify, parity, report, sandbox, watch
+    from golive.cli import certify, parity, report, sandbox, validate, watch
 
     sandbox.add_command(sub)
     report.add_commands(sub)
     parity.add_command(sub)
     certify.add_command(sub)
     watch.add_command(sub)
+    validate.add_command(sub)
     return top
 
 

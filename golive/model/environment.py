@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from golive.model.config import Strict, load_model, read_yaml
+from golive.model import ansible
+from golive.model.config import Strict, first, problems, read_yaml
 from golive.model.errors import ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
@@ -188,6 +189,9 @@ class Inventory(Strict):
     ssh: SshSpec = SshSpec()
     public: PublicEndpoint
     hosts: dict[str, Host] = Field(min_length=1)
+    hosts_from: ansible.HostsFrom | None = Field(
+        None, description="the hosts come from an Ansible inventory instead of `hosts:`"
+    )
     accounts: dict[str, Account] = {}
     database: Database
     secrets_file: Path | None = None
@@ -269,62 +273,114 @@ def load_environment(
     name: str, root: Path | None = None, *, secrets: bool = True, directory: Path | None = None
 ) -> Environment:
     """Load ``NAME`` from the environments directory (``directory``, default :func:`envdir`),
-    or ``root`` itself when given."""
-    base = directory or envdir()
-    if root is None and (not name or "/" in name or name.startswith(".")):
-        raise ConfigError(
-            "--env", name or "(empty)",
-            f"the name of an environment directory under {base} (use --envdir for another "
-            "directory of environments)",
-        )  # fmt: skip
-    path = root if root is not None else base / name
-    if not (path / "inventory.yml").is_file():
-        known = ", ".join(available(base)) or "none"
-        raise ConfigError(
-            path, "--env", f"an environment with an inventory.yml under {base}; known: {known}"
-        )
-    inventory = load_model(path / "inventory.yml", Inventory)
-    expectations = load_model(path / "expectations.yml", SCHEMA)
-    check_roles(path, inventory, expectations)
-    env = Environment(path, inventory, expectations, _load_secrets(inventory) if secrets else {})
-    if secrets:
-        _check_secret_names(env)
+    or ``root`` itself when given; the first problem is a ConfigError."""
+    env, found = inspect_environment(name, root, secrets=secrets, directory=directory)
+    if env is None or found:
+        raise first(found)
     return env
 
 
-def check_roles(path: Path, inventory: Inventory, expectations: Expectations) -> None:
+def inspect_environment(
+    name: str, root: Path | None = None, *, secrets: bool = True, directory: Path | None = None
+) -> tuple[Environment | None, list[ConfigError]]:
+    """Load and validate an environment's inventory (with its Ansible inventory), expectations,
+    roles and secrets: the environment, or None, and every problem found (``golive
+    validate`` lists them all; a run stops at the first)."""
+    base = directory or envdir()
+    if root is None and (not name or "/" in name or name.startswith(".")):
+        return None, [ConfigError(
+            "--env", name or "(empty)",
+            f"the name of an environment directory under {base} (use --envdir for another "
+            "directory of environments)",
+        )]  # fmt: skip
+    path = root if root is not None else base / name
+    if not (path / "inventory.yml").is_file():
+        known = ", ".join(available(base)) or "none"
+        return None, [ConfigError(
+            path, "--env", f"an environment with an inventory.yml under {base}; known: {known}"
+        )]  # fmt: skip
+    found: list[ConfigError] = []
+    inventory = _inventory(path / "inventory.yml", found)
+    expectations = _model(path / "expectations.yml", SCHEMA, found)
+    if inventory is None or expectations is None:
+        return None, found
+    found += role_problems(path, inventory, expectations)
+    try:
+        loaded = _load_secrets(inventory) if secrets else {}
+    except ConfigError as exc:
+        return None, [*found, exc]
+    env = Environment(path, inventory, expectations, loaded)
+    if secrets:
+        found += secret_problems(env)
+    return env, found
+
+
+def _model(path: Path, model: type[Any], found: list[ConfigError]) -> Any:
+    try:
+        value, errors = problems(read_yaml(path), model, path)
+    except ConfigError as exc:
+        errors, value = [exc], None
+    found += errors
+    return value
+
+
+def _inventory(path: Path, found: list[ConfigError]) -> Inventory | None:
+    """inventory.yml, its hosts read from an Ansible inventory when it names one."""
+    try:
+        data = read_yaml(path)
+        if isinstance(data, dict) and "hosts_from" in data:
+            if "hosts" in data:
+                raise ConfigError(path, "hosts_from", "either `hosts:` or `hosts_from:`, not both")
+            spec, errors = problems(data["hosts_from"], ansible.HostsFrom, path, "hosts_from")
+            if spec is None:
+                found += errors
+                return None
+            data = {**data, "hosts": ansible.hosts(spec, path.parent, path)}
+    except ConfigError as exc:
+        found.append(exc)
+        return None
+    inventory, errors = problems(data, Inventory, path)
+    found += errors
+    return inventory
+
+
+def role_problems(
+    path: Path, inventory: Inventory, expectations: Expectations
+) -> list[ConfigError]:
     """Hosts and expectations agree on roles: a host's role is declared in ``roles:``, every
     role an expectations section names is declared, and every declared role that is not
     optional has a host. Otherwise a typo silently drops a host from every check."""
+    found: list[ConfigError] = []
     declared = expectations.get(Roles)
     known = set(declared.root) if declared else set()
     listing = ", ".join(sorted(known)) or "none"
     for name, host in inventory.hosts.items():
         for role in host.roles:
             if role not in known:
-                raise ConfigError(
+                found.append(ConfigError(
                     path / "inventory.yml", f"hosts.{name}.roles",
                     f"roles declared in expectations.yml `roles:` ({listing}); {role!r} is not",
-                )  # fmt: skip
+                ))  # fmt: skip
     for key in type(expectations).model_fields:
         section = getattr(expectations, key)
         for role in sorted(section.roles_named() if section is not None else ()):
             if role not in known:
-                raise ConfigError(
+                found.append(ConfigError(
                     path / "expectations.yml", key,
                     f"roles declared in `roles:` ({listing}); {role!r} is not",
-                )  # fmt: skip
+                ))  # fmt: skip
     hosted = {role for host in inventory.hosts.values() for role in host.roles}
     for role, spec in declared.root.items() if declared else ():
         if role not in hosted and not spec.optional:
-            raise ConfigError(
+            found.append(ConfigError(
                 path / "expectations.yml", f"roles.{role}",
                 "a role some host of inventory.yml has, or `optional: true` "
                 f"(no host has role {role!r})",
-            )  # fmt: skip
+            ))  # fmt: skip
+    return found
 
 
-def _check_secret_names(env: Environment) -> None:
+def secret_problems(env: Environment) -> list[ConfigError]:
     """Every secret the inventory names resolves now, before any check runs: a misspelt name
     is a configuration error whatever scope is selected."""
     inv = env.inventory
@@ -333,10 +389,13 @@ def _check_secret_names(env: Environment) -> None:
         named[f"accounts.{key}.password"] = account.password
         if account.totp:
             named[f"accounts.{key}.totp"] = account.totp
-    for key, name in named.items():
-        if name not in env.secrets:
-            where = inv.secrets_file or env.path / "inventory.yml"
-            raise ConfigError(
-                env.path / "inventory.yml", key,
-                f"the name of a secret in {where} ({name!r} is not one)",
-            )  # fmt: skip
+    where = inv.secrets_file or env.path / "inventory.yml"
+    return [
+        ConfigError(
+            env.path / "inventory.yml",
+            key,
+            f"the name of a secret in {where} ({name!r} is not one)",
+        )
+        for key, name in named.items()
+        if name not in env.secrets
+    ]

@@ -196,7 +196,10 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     def _destination(self) -> list[str]:
         user = ["-o", f"User={self.host.user}"] if self.host.user else []
         port = ["-o", f"Port={self.host.port}"] if self.host.port else []
-        return [*self.options, *user, *port, self.host.name]
+        # the host's own key (``?ssh_identity_file=`` of its connection: an Ansible inventory's
+        # ansible_ssh_private_key_file), tried before the inventory's
+        key = ["-i", str(self.ssh_identity_file)] if self.ssh_identity_file else []
+        return [*key, *self.options, *user, *port, self.host.name]
 
     def _ssh(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
         """A local ssh operation (``-G``, ``-O exit``): no command runs on the host."""
