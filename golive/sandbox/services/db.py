@@ -43,6 +43,9 @@ def prepare(sbx: Sandbox, host: str) -> None:
         )
         with (pgdata / "postgresql.conf").open("a") as conf:
             conf.write("include = 'golive.conf'\n")
+        # initdb's own pg_hba.conf is not a configuration anyone chose: the sandbox's is
+        # written in its place (up keeps an existing file it has no record of writing)
+        (pgdata / "pg_hba.conf").unlink()
     tls = sbx.path(host, "tls")
     tls.mkdir(parents=True, exist_ok=True)
     cert, key = sbx.path("pki", f"{host}.crt"), sbx.path("pki", f"{host}.key")
