@@ -605,7 +605,7 @@ class Gate:
         suites = {r.id: self.meta.get(r.id, UNKNOWN).suite for r in verdict.checks}
         recommendation = rollback.recommend(verdict, suites)
         extra = {"timings": timings, "exit_code": code, "rollback": recommendation.to_dict()}
-        extra.update(_versions(env))
+        extra.update(_versions(env, interrupted=self._interrupted(session)))
         done = finish(
             layout, verdict, redactor, self.started - 1, records, extra,
             self._allure_expected(), problems,
@@ -633,13 +633,16 @@ def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
         tr.write_line(line, red=True, bold=True)
 
 
-def _versions(env: Environment) -> dict[str, Any]:
+def _versions(env: Environment, interrupted: bool = False) -> dict[str, Any]:
     """verdict.json's ``golive`` (golive's own version and commit) and ``application`` (the
-    build the app nodes serve, asked once, here)."""
+    build the app nodes serve, asked once, here; not when the run was interrupted)."""
+    application = summarize({}, env.inventory.release.version)
+    if interrupted:
+        application["line"] = "not asked: the run was interrupted"
+        return {"golive": golive_build(), "application": application}
     try:
         application = served_builds(env)
     except Exception as exc:  # provenance never crashes the gate; it says why it is missing
-        application = summarize({}, env.inventory.release.version)
         application["line"] = f"not known: the app nodes could not be asked ({exc})"
     return {"golive": golive_build(), "application": application}
 
