@@ -191,3 +191,17 @@ def config_source_findings(
                 f"declared {declared}"
             )
     return out
+
+
+def url_param_findings(
+    host: str, key: str, params: dict[str, str], required: dict[str, str]
+) -> list[str]:
+    """Each connection parameter the environment requires (e.g. ``sslmode: verify-full``)
+    must be in the URL of setting ``key`` with that value (compared case-insensitively)."""
+    return [
+        f"{host}: {key} has {name}={params[name]}, the environment requires {name}={want}"
+        if name in params
+        else f"{host}: {key} does not set {name} (the environment requires {name}={want})"
+        for name, want in required.items()
+        if params.get(name, "").lower() != want.lower()
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from golive.probe.hosts import Target
 
@@ -67,3 +67,8 @@ class JdbcTarget:
 def jdbc_target(url: str) -> JdbcTarget:
     parts = urlsplit(url.removeprefix("jdbc:"))
     return JdbcTarget(parts.hostname or "", parts.port or 5432, parts.path.lstrip("/"))
+
+
+def jdbc_params(url: str) -> dict[str, str]:
+    """The connection parameters of a JDBC URL's query (the last one of a name wins)."""
+    return dict(parse_qsl(urlsplit(url.removeprefix("jdbc:")).query, keep_blank_values=True))

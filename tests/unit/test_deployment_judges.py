@@ -15,7 +15,9 @@ from golive.judge.predeploy import (
     backend_findings,
     config_source_findings,
     served_release_findings,
+    url_param_findings,
 )
+from golive.probe.appconfig import jdbc_params
 from golive.probe.registry import parse_sums, stamped_build
 
 REL = "/srv/app1/releases/1.5.0/trading.war"
@@ -174,3 +176,17 @@ def test_running_application_must_read_the_declared_configuration() -> None:
         f"app1: the application (pid 7) is given no {opt}"
     ]
     assert "cannot be told" in config_source_findings("app1", declared, marker, opt, {})[0]
+
+
+def test_database_url_must_carry_the_required_parameters() -> None:
+    url = "jdbc:postgresql://db:5432/t?sslmode=require&sslrootcert=/ca.crt"
+    params = jdbc_params(url)
+    assert params == {"sslmode": "require", "sslrootcert": "/ca.crt"}
+    want = {"sslmode": "verify-full"}
+    assert url_param_findings("app2", "db.url", params, want) == [
+        "app2: db.url has sslmode=require, the environment requires sslmode=verify-full"
+    ]
+    assert url_param_findings("app2", "db.url", {}, want) == [
+        "app2: db.url does not set sslmode (the environment requires sslmode=verify-full)"
+    ]
+    assert url_param_findings("app2", "db.url", {"sslmode": "VERIFY-FULL"}, want) == []

@@ -206,6 +206,10 @@ class Deployment(Section):
     config_reader: str | None = Field(None, description=READER)
     running_config: RunningConfig
     db_url_key: str
+    db_url_params: dict[str, str] = Field(
+        description="connection parameters the database URL must carry, with their values "
+        "(e.g. sslmode: verify-full: TLS with the server's certificate and name verified)"
+    )
     forbidden_values: list[str]
 
     @field_validator("artifact", "registry_entry")

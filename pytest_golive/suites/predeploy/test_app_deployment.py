@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from golive.judge.predeploy import artifact_findings, config_source_findings
+from golive.judge.predeploy import (
+    artifact_findings,
+    config_source_findings,
+    url_param_findings,
+)
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Deployment
 from golive.probe import registry
-from golive.probe.appconfig import jdbc_target, read_properties
+from golive.probe.appconfig import jdbc_params, jdbc_target, read_properties
 from golive.probe.hosts import Target
 from pytest_golive.fixtures.findings import judge
 
@@ -111,19 +115,21 @@ def test_application_reads_declared_config(
 @pytest.mark.plan("deploy.app.config")
 def test_config_points_at_environment_db(target: Target, environment: Environment) -> None:
     """Claim: every app host's configuration points the application at this environment's database,
-    with no development or test values.
+    over the connection the environment requires, with no development or test values.
 
     Covers: each app host, its application configuration (``deployment.config_var``, read on the
     host as the application's user where ``config_reader`` says so): the JDBC URL
     (``deployment.db_url_key``) must name the environment's database host (by address or
     inventory name), port and database name, so another host, port or database fails, as does an
-    unset key; every key's value is searched for the forbidden values
-    (``deployment.forbidden_values``: localhost, loopback, _dev, _test), so a dev value in any
-    setting fails, naming the key.
+    unset key; its connection parameters must carry ``deployment.db_url_params`` (e.g.
+    ``sslmode=verify-full``: a URL that does not verify the server's certificate, or sets no
+    mode and so takes the driver's default, fails); every key's value is searched for the
+    forbidden values (``deployment.forbidden_values``: localhost, loopback, _dev, _test), so a
+    dev value in any setting fails, naming the key.
 
-    Does not cover: a configuration file other than the declared one given to the JVM (the smoke
-    checks judge what the running node answers); URL parameters such as a schema search path (the
-    integration suite finds orders that do not reach the database).
+    Does not cover: a configuration file other than the declared one given to the JVM
+    (test_application_reads_declared_config); parameters not declared, such as a schema search
+    path (the integration suite finds orders that do not reach the database).
     """
     spec = environment.expectation(Deployment)
     props = read_properties(target, target.var(spec.config_var), spec.config_reader)
@@ -139,6 +145,7 @@ def test_config_points_at_environment_db(target: Target, environment: Environmen
         f"{target.name}: {spec.db_url_key} points at {got}, the environment's database is "
         f"{db.host} ({db_host.address}:{db.port}/{db.dbname})"
     )
+    judge(url_param_findings(target.name, spec.db_url_key, jdbc_params(url), spec.db_url_params))
     dev = sorted(
         f"{k} contains {bad!r}"
         for k, v in props.items()
