@@ -137,7 +137,9 @@ def test_sigterm_ends_the_run_nogo_interrupted(golive: Golive) -> None:
 
 def test_timeout_ends_the_run_nogo(golive: Golive) -> None:
     earlier_go(golive)
-    proc = start(golive, WAITING, wrap=("timeout", "-s", "TERM", "3"))
+    # long enough that a loaded machine has started the run (a process killed before golive's
+    # first moment runs no golive code at all; the wrapper's 124 is then all CI has)
+    proc = start(golive, WAITING, wrap=("timeout", "-s", "TERM", "12"))
     out = finish(proc)
     assert proc.returncode == 124, out
     verdict = golive.verdict()
