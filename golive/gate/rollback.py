@@ -46,12 +46,17 @@ class Trigger:
     findings: tuple[Finding, ...]
 
     def lines(self) -> list[str]:
-        shown = [f"  {f.line()}" for f in self.findings[:SHOWN]]
-        more = len(self.findings) - SHOWN
+        # root causes first: a check failing only as a consequence of another is counted,
+        # not named again (the blockers already group it under its cause)
+        roots = [f for f in self.findings if f.caused_by is None]
+        dependent = len(self.findings) - len(roots)
+        shown = [f"  {f.line()}" for f in roots[:SHOWN]]
+        more = len(roots) - SHOWN
         return [
             f"trigger {self.id} ({self.title}): {len(self.findings)} finding(s)",
             *shown,
             *([f"  ... and {more} more (verdict.json)"] if more > 0 else []),
+            *([f"  and {dependent} dependent check(s) under those causes"] if dependent else []),
         ]
 
 
@@ -103,9 +108,19 @@ def _failing(result: CheckResult) -> bool:
 def _finding(result: CheckResult) -> Finding:
     if result.unreachable is not None:
         return Finding(
-            result.id, result.host, f"host unreachable: {result.unreachable}", result.severity
+            result.id,
+            result.host,
+            f"host unreachable: {result.unreachable}",
+            result.severity,
+            caused_by=result.caused_by,
         )
-    return Finding(result.id, result.host, f"{result.outcome}: {result.message}", result.severity)
+    return Finding(
+        result.id,
+        result.host,
+        f"{result.outcome}: {result.message}",
+        result.severity,
+        caused_by=result.caused_by,
+    )
 
 
 def recommend(verdict: Verdict, suites: Mapping[str, str | None]) -> Recommendation:
@@ -157,8 +172,10 @@ def rows(doc: Mapping[str, Any]) -> list[list[str]]:
     rec = doc.get("rollback")
     if not isinstance(rec, Mapping):
         return []
-    return [
-        [t["id"], f.get("host") or "-", f["check"], f["message"]]
-        for t in rec.get("triggers") or []
-        for f in t["findings"]
-    ]
+    found: list[list[str]] = []
+    for t in rec.get("triggers") or []:
+        roots = [f for f in t["findings"] if not f.get("caused_by")]
+        found += [[t["id"], f.get("host") or "-", f["check"], f["message"]] for f in roots]
+        if dependent := len(t["findings"]) - len(roots):
+            found.append([t["id"], "-", f"{dependent} dependent check(s)", "see their causes"])
+    return found

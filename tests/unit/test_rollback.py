@@ -316,3 +316,22 @@ def test_check_naming_a_trigger_fires_it(trigger):
     watched = result("suites/watch/t.py::metric[orders]", "failed", "critical", plan=(trigger,))
     rec = rollback.recommend(verdict(watched), {watched.id: "watch"})
     assert [t.id for t in rec.triggers] == [trigger]
+
+
+def test_dependent_checks_are_counted_under_their_cause_not_named_again():
+    """Root causes first (issue 11): the trigger names the check reporting the cause; the
+    checks that failed only as its consequence are counted, in the terminal and the
+    certificate's rows alike."""
+    root = result("suites/smoke/t.py::health[app2]", "failed", "blocker", host="app2")
+    dependents = [
+        result(f"suites/smoke/t.py::dep{i}", "failed", "blocker", host="lb1", caused_by=root.id)
+        for i in range(3)
+    ]
+    rec = recommend(root, *dependents)
+    [trigger] = rec.triggers
+    assert len(trigger.findings) == 4
+    lines = trigger.lines()
+    assert sum("::dep" in line for line in lines) == 0
+    assert lines[-1] == "  and 3 dependent check(s) under those causes"
+    rows = rollback.rows({"rollback": rec.to_dict()})
+    assert [r[2] for r in rows] == [root.id, "3 dependent check(s)"]
