@@ -318,12 +318,18 @@ def write_verdict(results: Path, doc: dict[str, Any]) -> None:
         if len(blockers) > 5
         else ""
     )
+    head = {"verdict": decision, "scope": scope, "blockers": shown_blockers or "none"}
+    # what was certified (the build the app nodes serve) and by which golive, told apart
+    application, own = doc.get("application") or {}, doc.get("golive") or {}
+    if application.get("line"):
+        head["application_build"] = str(application["line"])
+    if own:
+        head["golive"] = f"{own.get('version')} (commit {own.get('commit')})"
     props = {
         k: v
         for k, v in read_properties(results / "environment.properties").items()
-        if k not in ("verdict", "scope", "blockers")
+        if k not in head
     }
-    head = {"verdict": decision, "scope": scope, "blockers": shown_blockers or "none"}
     write_environment(results, {**head, **props})
     path = results / "executor.json"
     try:

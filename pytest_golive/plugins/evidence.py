@@ -87,7 +87,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         "env": inv.name,
         "release": inv.release.version,
         "previous": inv.release.previous or "",
-        "commit": git_commit(config.rootpath),
+        # golive's own checkout, not the application's build (the verdict adds that one)
+        "golive_commit": git_commit(config.rootpath),
         "hosts": ", ".join(f"{n} ({h.address}: {'/'.join(h.roles)})" for n, h in inv.hosts.items()),
         "markers": config.getoption("markexpr") or "(all)",
     }
