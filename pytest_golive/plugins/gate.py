@@ -400,13 +400,14 @@ class _Check:
         )  # fmt: skip
 
 
-def _drilled(result: CheckResult, message: str) -> CheckResult:
+def _drilled(result: CheckResult, message: str, node: str) -> CheckResult:
     """A drill's result with what became of its node: an error when it was interrupted or its
-    node was not restored, whatever its phases reported."""
+    node was not restored, whatever its phases reported; about its node when it names no
+    other host (every blocker names its host)."""
     if not message:
         return result
     text = f"{message}; {result.message}" if result.message else message
-    return replace(result, outcome="error", message=text)
+    return replace(result, outcome="error", message=text, host=result.host or node)
 
 
 class Gate:
@@ -483,7 +484,9 @@ class Gate:
             if check is not None:
                 result = check.result(nid, meta)
                 drill = drills.get(nid)
-                out.append(_drilled(result, drill.message()) if drill is not None else result)
+                if drill is not None:
+                    result = _drilled(result, drill.message(), drill.node)
+                out.append(result)
             else:
                 why = "not run: the session stopped early"
                 out.append(

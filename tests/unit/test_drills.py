@@ -325,6 +325,9 @@ def test_a_failed_restore_fails_the_drill_naming_the_node(node_drill: Golive, mo
     check = drill_check(node_drill)
     assert check["outcome"] == "error"
     assert "after the drill, app2 NOT restored: tomcat did not start" in check["message"]
+    assert check["host"] == "app2"  # the blocker names the drill's node
+    (blocker,) = (b for b in node_drill.verdict()["blockers"] if b["check"] == check["id"])
+    assert blocker["host"] == "app2"
 
 
 def test_a_failed_drill_still_restores_its_node_and_says_whether(node_drill: Golive, monkeypatch):
