@@ -70,4 +70,4 @@ def _restart_fast(sbx: Sandbox, host: str) -> None:
         while read_pid(svc.pidfile(sbx)) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
     stop(svc.pidfile(sbx))
-    lifecycle.start(sbx, [svc])
+    lifecycle.start(sbx, [svc], "conffile")  # part of `up`: its configuration as `up` writes it
