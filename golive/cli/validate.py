@@ -29,8 +29,9 @@ def _file(read: Callable[[Path], tuple[Any, list[ConfigError]]], path: Path) -> 
 def problems(name: str) -> tuple[str, list[ConfigError]]:
     """What the environment is (a one-line summary) and every problem it has."""
     env, found = inspect_environment(name)
-    path = envdir() / name
-    if (path / "inventory.yml").is_file():  # also when the inventory itself is invalid
+    path = env.path if env is not None else envdir() / name
+    if env is not None or (name and "/" not in name and not name.startswith(".")):
+        # the waivers and sign-offs also when the inventory itself is invalid
         found += _file(read_waivers, path / "waivers.yml")
         found += _file(read_signoffs, path / "signoffs.yml")
     if env is None:
