@@ -80,12 +80,16 @@ def _keep(dest: Path, data: bytes) -> bool:
     return True
 
 
+def filled(template: Path, **values: object) -> str:
+    """``template`` with its ``${name}`` placeholders filled from ``values``."""
+    return Template(template.read_text()).substitute({k: str(v) for k, v in values.items()})
+
+
 def render(
     template: Path, dest: Path, mode: int = 0o644, owner: str | None = None, **values: object
 ) -> None:
     """Write ``template`` with ``${name}`` placeholders filled from ``values``."""
-    text = Template(template.read_text()).substitute({k: str(v) for k, v in values.items()})
-    write(dest, text, mode, owner)
+    write(dest, filled(template, **values), mode, owner)
 
 
 def copy(source: Path | str, dest: Path, mode: int = 0o644, owner: str | None = None) -> None:

@@ -7,7 +7,7 @@ import shutil
 from golive.sandbox import credentials, releases, rollback
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import http_answers
-from golive.sandbox.render import chown_tree, copy, render, write
+from golive.sandbox.render import chown_tree, copy, filled, render, write
 from golive.sandbox.services import Service
 
 CATALINA_HOME = "/usr/share/tomcat10"
@@ -42,11 +42,8 @@ def prepare(sbx: Sandbox, host: str) -> None:
     )
     db = sbx.env.inventory.database
     config = sbx.var(host, "app_config")
-    render(
+    candidate = filled(
         tomcat / "application.properties",
-        config,
-        mode=0o600,
-        owner=APP_USER,
         node=host,
         address=sbx.address(host),
         db_address=sbx.address(db.host),
@@ -56,8 +53,9 @@ def prepare(sbx: Sandbox, host: str) -> None:
         session_secret=secrets["session_secret"],
         audit_log=sbx.var(host, "audit_log"),
     )
-    # each release's configuration kept beside it; the node runs with its `current` one's
-    write(config, rollback.keep_configs(sbx, host, config.read_text()), 0o600, APP_USER)
+    # each release's configuration kept beside it, derived from the template (never from the
+    # file on disk, which a start keeps as it is); the node runs with its `current` one's
+    write(config, rollback.keep_configs(sbx, host, candidate), 0o600, APP_USER)
     config.parent.chmod(0o750)
     sbx.var(host, "audit_log").parent.mkdir(parents=True, exist_ok=True)
     chown_tree(base, APP_USER)
