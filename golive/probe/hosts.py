@@ -494,6 +494,12 @@ class HostPool:
             raise _again(found)
         return found
 
+    def known_lost(self, lost: dict[str, str]) -> None:
+        """Hosts already found unreachable (host: reason) by this run: not asked again."""
+        with self._lock:
+            for name, reason in lost.items():
+                self._targets.setdefault(name, HostUnreachable(name, reason))
+
     def unreachable(self) -> dict[str, str]:
         """Hosts found unreachable so far (at the start or since), with the reason."""
         with self._lock:

@@ -39,6 +39,7 @@ from golive.model.environment import Environment
 from golive.model.errors import GoliveError, HostUnreachable
 from golive.probe import failures
 from golive.probe.failures import Cause, ConnectionFailure
+from golive.probe.hosts import HostPool
 from golive.probe.release import served_builds, summarize
 from golive.report.files import WriteError, commit, shown, write_atomic
 from golive.report.output import Layout, finish, invalidate
@@ -608,7 +609,8 @@ class Gate:
         suites = {r.id: self.meta.get(r.id, UNKNOWN).suite for r in verdict.checks}
         recommendation = rollback.recommend(verdict, suites)
         extra = {"timings": timings, "exit_code": code, "rollback": recommendation.to_dict()}
-        extra.update(_versions(env, interrupted=self._interrupted(session)))
+        lost = {c.host: c.unreachable for c in verdict.checks if c.host and c.unreachable}
+        extra.update(_versions(env, interrupted=self._interrupted(session), lost=lost))
         done = finish(
             layout, verdict, redactor, self.started - 1, records, extra,
             self._allure_expected(), problems,
@@ -636,15 +638,20 @@ def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
         tr.write_line(line, red=True, bold=True)
 
 
-def _versions(env: Environment, interrupted: bool = False) -> dict[str, Any]:
+def _versions(
+    env: Environment, interrupted: bool = False, lost: dict[str, str] | None = None
+) -> dict[str, Any]:
     """verdict.json's ``golive`` (golive's own version and commit) and ``application`` (the
-    build the app nodes serve, asked once, here; not when the run was interrupted)."""
+    build the app nodes serve, asked once, here; not when the run was interrupted, nor of a
+    node the run ``lost``: a hung host costs one detection, not two)."""
     application = summarize({}, env.inventory.release.version)
     if interrupted:
         application["line"] = "not asked: the run was interrupted"
         return {"golive": golive_build(), "application": application}
     try:
-        application = served_builds(env)
+        pool = HostPool(env)
+        pool.known_lost(lost or {})
+        application = served_builds(env, pool)
     except Exception as exc:  # provenance never crashes the gate; it says why it is missing
         application["line"] = f"not known: the app nodes could not be asked ({exc})"
     return {"golive": golive_build(), "application": application}

@@ -201,3 +201,14 @@ def test_the_pool_reports_a_host_lost_mid_run_as_unreachable(
     }
     monkeypatch.setenv("FAKE_SSH_RUN", "ok")
     assert pool.get("app1").run("true").rc == 0  # the other hosts go on
+
+
+def test_a_host_the_run_already_lost_is_not_asked_again(fake_ssh: Path, tmp_path: Path) -> None:
+    """The gate asks the app nodes for their build at the session's end with a pool that knows
+    the hosts the run lost: a hung host costs one detection, not two."""
+    pool = HostPool(_environment(tmp_path))
+    pool.known_lost({"app2": "ssh://golive@127.0.2.12: Connection timed out"})
+    with pytest.raises(HostUnreachable, match=r"^host app2 unreachable: .*timed out$"):
+        pool.get("app2")
+    assert invocations(fake_ssh) == 0  # no ssh started for it
+    assert pool.get("app1").run("true").rc == 0
