@@ -77,10 +77,18 @@ def test_hardware_minimums(target: Target, environment: Environment) -> None:
     the host sees (``nproc``, so a cgroup or affinity limit counts), total memory, and free space
     on every declared mount point (one that cannot be read counts as 0 MiB free).
 
+    A host none of whose roles declares minimums fails: hardware nobody sized is not
+    provisioned hardware (a role added without its minimums would otherwise pass unchecked).
+
     Does not cover: memory or disk taken by other tenants after the check; CPU speed.
     """
     hardware = environment.expectation(Hardware)
-    for role in (r for r in target.spec.roles if r in hardware):
+    sized = [r for r in target.spec.roles if r in hardware]
+    assert sized, (
+        f"{target.name}: no hardware minimums declared for its roles "
+        f"({', '.join(target.spec.roles)}); declare hardware.<role> in expectations.yml"
+    )
+    for role in sized:
         want = hardware[role]
         cores = int(target.run("nproc").stdout.strip() or 0)
         mem_kib = int(target.run("awk '/^MemTotal:/ {print $2}' /proc/meminfo").stdout.strip() or 0)
