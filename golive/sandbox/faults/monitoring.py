@@ -81,10 +81,19 @@ def _quiet(sbx: Sandbox) -> bool:
     ]
 
 
+def _evaluated(sbx: Sandbox) -> bool:
+    """Every rule was evaluated since the last reload (a reloaded rule's health is "unknown"
+    until its group's next evaluation)."""
+    groups = _get(f"{_prometheus(sbx)}/api/v1/rules")["data"].get("groups") or []
+    rules = [r for g in groups for r in g.get("rules") or []]
+    return bool(rules) and all(r.get("health") == "ok" for r in rules)
+
+
 def settled(sbx: Sandbox) -> None:
-    """Wait until Prometheus scrapes every target successfully, sends to Alertmanager and no
-    critical alert fires (after healing, and after any reload)."""
+    """Wait until Prometheus scrapes every target successfully, has evaluated every rule,
+    sends to Alertmanager and no critical alert fires (after healing, and after any reload)."""
     _wait("every Prometheus target up", lambda: _all_up(sbx))
+    _wait("every alert rule evaluated", lambda: _evaluated(sbx))
     _wait("Prometheus sending to Alertmanager", lambda: _notifying(sbx))
     _wait("no critical alert firing", lambda: _quiet(sbx))
 
