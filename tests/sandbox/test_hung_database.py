@@ -65,7 +65,7 @@ def test_a_query_the_server_never_answers_ends_at_golives_deadline(sbx: Sandbox)
             conn.execute("SELECT 1")
         took = time.monotonic() - started
         assert str(caught.value) == f"db1: `SELECT 1` timed out after {limit:g} s (no answer)"
-        assert limit - 0.5 < took < limit + 2
+        assert limit - 0.5 < took < limit + 5  # the deadline, not a hang (margin for load)
         with pytest.raises(ConnectionError, match=r"^db1: the database connection was lost: "):
             conn.execute("SELECT 1")  # later queries of that session: at once, saying why
 

@@ -95,7 +95,7 @@ def test_a_slow_command_on_a_live_host_is_a_timeout_naming_host_command_and_dead
     assert str(caught.value) == (
         "app2: `cat /srv/app/application.properties` timed out after 1.5 s"
     )
-    assert 1.4 < took < 3.0
+    assert 1.4 < took < 6.0  # the deadline, not a hang (margin for a loaded machine)
     assert target.remote.backend.lost is None  # the host answered: only the command was slow
     monkeypatch.setenv("FAKE_SSH_RUN", "ok")
     assert target.run("echo %s", "next").stdout == "ran echo next\n"
