@@ -57,6 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     _refuse_testinfra_options(config)
+    if config.getoption("help", False) or config.getoption("version", 0):
+        return  # `pytest --help` shows golive's options wherever it runs; it certifies nothing
     try:
         envdir = config.getoption("golive_envdir")
         directory = Path(envdir).resolve() if envdir else None

@@ -4,6 +4,7 @@ file, the key and what was expected."""
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,16 @@ def test_an_undeclared_expectation_section_fails_the_check_naming_it(tmp_path: P
     assert env.expectations.get(TlsPolicy) is None
     with pytest.raises(AssertionError, match=r"expectations.yml has no `tls:` section"):
         env.expectation(TlsPolicy)
+
+
+def test_pytest_help_shows_golive_options_without_loading_the_environment() -> None:
+    """`pytest --help` certifies nothing: it shows golive's options even where the
+    environment cannot load (here its secrets file is missing), and exits 0."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "GOLIVE_SANDBOX_DIR": "/nonexistent/golive-help-test"}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "--env" in out.stdout and "--envdir" in out.stdout
