@@ -31,8 +31,9 @@ import yaml
 from golive.model.config import expand, read_yaml
 from golive.model.environment import Host
 from golive.model.errors import SandboxError
+from golive.model.expectations.predeploy import Deployment
 from golive.model.expectations.smoke import App
-from golive.report.hashing import sha256_file
+from golive.probe.registry import stamped_build
 from golive.sandbox import releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import http_answers, run
@@ -185,7 +186,11 @@ def prepare_http(scale: Sandbox, host: str) -> None:
         raise SandboxError(f"light hosts serve HTTP with {PYTHON} (Debian package python3)")
     inv, app = scale.env.inventory, scale.env.expectation(App)
     war = releases.registry(scale) / f"trading-{inv.release.version}.war"
-    build = sha256_file(war) if war.is_file() else ""
+    # the build fingerprint the release's artifact stamps, as a node running it serves
+    stamp = scale.env.expectation(Deployment).build_stamp
+    build = (
+        stamped_build(war.read_bytes(), stamp.entry, stamp.key) if war.is_file() else None
+    ) or ""
     docs = {
         app.health_path: {"status": "UP", "db": "UP", "node": host, "version": inv.release.version},
         app.version_path: {"version": inv.release.version, "build": build, "node": host},
