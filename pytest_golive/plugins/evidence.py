@@ -26,7 +26,7 @@ from golive.report.files import WriteError, shown
 from golive.report.hashing import sha256_file
 from golive.report.output import Layout
 from golive.report.redact import Redactor
-from pytest_golive.plugins.gate import LAYOUT, META, PROBLEMS, reports_dir
+from pytest_golive.plugins.gate import LAYOUT, META, NO_RUN, PROBLEMS, reports_dir
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 
 REDACTOR = pytest.StashKey[Redactor]()
@@ -44,8 +44,10 @@ CURRENT = pytest.StashKey[pytest.Item]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Default --alluredir to reports/allure-results (cleaned), --junitxml to reports/junit.xml."""
-    if config.option.collectonly:
+    """Default --alluredir to reports/allure-results (cleaned), --junitxml to reports/junit.xml.
+    A run of no check (--help, --markers, --fixtures, --collect-only...) touches neither: it
+    holds no lock on reports/, and cleaning would wipe another run's results."""
+    if any(getattr(config.option, o, False) for o in NO_RUN):
         return
     # allure-pytest's fixture containers on a full disk: _unwritten says it once, in one line
     config.addinivalue_line(

@@ -66,7 +66,7 @@ PROBLEMS = pytest.StashKey[list[str]]()
 """Files of the run that could not be written before its end (one line each): NO-GO."""
 
 # options with which pytest runs no check, so the run neither locks nor invalidates reports/
-_NO_RUN = ("help", "version", "collectonly", "markers", "showfixtures", "show_fixtures_per_test")
+NO_RUN = ("help", "version", "collectonly", "markers", "showfixtures", "show_fixtures_per_test")
 _HELD: dict[Path, RunLock] = {}
 """The reports directories this process has locked (an in-process run, e.g. pytester's,
 that stopped before unconfigure leaves its lock here for the next one to take over)."""
@@ -114,7 +114,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     one saying that this run has not completed, so that a run stopped by anything (a
     configuration error, a crash, SIGTERM, SIGKILL, a full disk) never leaves an earlier GO."""
     ns = early_config.known_args_namespace
-    if os.environ.get("PYTEST_XDIST_WORKER") or any(getattr(ns, o, False) for o in _NO_RUN):
+    if os.environ.get("PYTEST_XDIST_WORKER") or any(getattr(ns, o, False) for o in NO_RUN):
         return
     opt = getattr(ns, "golive_reports", None)
     root = Path(opt).resolve() if opt else early_config.rootpath / "reports"

@@ -182,3 +182,22 @@ def test_pytest_help_shows_golive_options_without_loading_the_environment() -> N
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "--env" in out.stdout and "--envdir" in out.stdout
+
+
+@pytest.mark.parametrize("option", ["--help", "--markers", "--fixtures", "--collect-only"])
+def test_a_run_of_no_check_leaves_the_reports_alone(option: str, tmp_path: Path) -> None:
+    """pytest's informational options run no check and take no lock on reports/: they must
+    not clean its Allure results either (another run may be writing them)."""
+    reports = tmp_path / "reports"
+    (reports / "allure-results").mkdir(parents=True)
+    kept = reports / "allure-results" / "another-runs-result.json"
+    kept.write_text("{}")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", option, "-q", f"--golive-reports={reports}"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode in (0, 5), out.stdout + out.stderr
+    assert kept.is_file()
+    verdict = reports / "verdict.json"  # --fixtures runs a session: a verdict of no check
+    assert not verdict.exists() or '"verdict": "GO"' not in verdict.read_text()
