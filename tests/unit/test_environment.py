@@ -197,7 +197,9 @@ def test_a_run_of_no_check_leaves_the_reports_alone(option: str, tmp_path: Path)
         [sys.executable, "-m", "pytest", option, "-q", f"--golive-reports={reports}"],
         cwd=root, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert out.returncode in (0, 5), out.stdout + out.stderr
+    # 4 where the environment cannot load (in CI its secrets file exists once the sandbox is
+    # up): whichever way it ends, the other run's results stay
+    assert out.returncode in (0, 4, 5), out.stdout + out.stderr
     assert kept.is_file()
     verdict = reports / "verdict.json"  # --fixtures runs a session: a verdict of no check
     assert not verdict.exists() or '"verdict": "GO"' not in verdict.read_text()
