@@ -106,21 +106,12 @@ def _failing(result: CheckResult) -> bool:
 
 
 def _finding(result: CheckResult) -> Finding:
-    if result.unreachable is not None:
-        return Finding(
-            result.id,
-            result.host,
-            f"host unreachable: {result.unreachable}",
-            result.severity,
-            caused_by=result.caused_by,
-        )
-    return Finding(
-        result.id,
-        result.host,
-        f"{result.outcome}: {result.message}",
-        result.severity,
-        caused_by=result.caused_by,
+    message = (
+        f"host unreachable: {result.unreachable}"
+        if result.unreachable is not None
+        else f"{result.outcome}: {result.message}"
     )
+    return Finding(result.id, result.host, message, result.severity, caused_by=result.caused_by)
 
 
 def recommend(verdict: Verdict, suites: Mapping[str, str | None]) -> Recommendation:
