@@ -69,30 +69,8 @@ def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
     return proc.returncode, out
 
 
-def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
-    sandbox: None, tmp_path: Path
-) -> None:
-    with traffic(45):
-        proc = watch(tmp_path, "40s")
-        time.sleep(4)
-        golive("sandbox", "fault", "error_burst")
-        try:
-            code, out = finish(proc)
-        finally:
-            golive("sandbox", "heal", "error_burst")
-    result = json.loads((tmp_path / "watch" / "watch.json").read_text())
-    assert code != 0, out
-    assert result["verdict"] == "NO-GO", out
-    assert any(t.startswith("Performance Issues: order_error_rate") for t in result["triggers"]), (
-        out
-    )
-    assert "recommend rollback to 1.4.0; trigger Performance Issues" in out, out
-    failed = [m for m in result["metrics"]["order_error_rate"]["measurements"]
-              if m["outcome"] == "failure"]  # fmt: skip
-    assert failed and failed[0]["value"] > 0.01, out
-    assert (tmp_path / "watch" / "order_error_rate.png").stat().st_size > 0
-
-
+# Prometheus first: the error burst's 500s stay in the error-rate window (20 s) after it is
+# healed, and would fail the next watch's first rate measurement.
 def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
     sandbox: None, tmp_path: Path
 ) -> None:
@@ -123,6 +101,30 @@ def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
     assert result["verdict"] == "NO-GO", out
     assert "inconclusive" in metric["reason"] or "errors in a row" in metric["reason"], out
     assert result["stopped_early"], out  # limits exceeded: the watch ended before 60 s
+
+
+def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
+    sandbox: None, tmp_path: Path
+) -> None:
+    with traffic(45):
+        proc = watch(tmp_path, "40s")
+        time.sleep(4)
+        golive("sandbox", "fault", "error_burst")
+        try:
+            code, out = finish(proc)
+        finally:
+            golive("sandbox", "heal", "error_burst")
+    result = json.loads((tmp_path / "watch" / "watch.json").read_text())
+    assert code != 0, out
+    assert result["verdict"] == "NO-GO", out
+    assert any(t.startswith("Performance Issues: order_error_rate") for t in result["triggers"]), (
+        out
+    )
+    assert "recommend rollback to 1.4.0; trigger Performance Issues" in out, out
+    failed = [m for m in result["metrics"]["order_error_rate"]["measurements"]
+              if m["outcome"] == "failure"]  # fmt: skip
+    assert failed and failed[0]["value"] > 0.01, out
+    assert (tmp_path / "watch" / "order_error_rate.png").stat().st_size > 0
 
 
 def golive_dir() -> str:

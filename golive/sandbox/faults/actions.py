@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,9 @@ from golive.sandbox.faults.base import (
 from golive.sandbox.process import run, spawn, stop, wait_port
 from golive.sandbox.services import db
 
+LB_FAIL_TIMEOUT_S = 5
+"""fail_timeout of lb1's upstream servers (environments/sandbox/stack/nginx)."""
+
 
 class StopService(FaultAction):
     """Stop one of the host's services; healing starts it again."""
@@ -37,6 +41,10 @@ class StopService(FaultAction):
         svc = lifecycle.service(sbx, host, self.service)
         if not inject:
             lifecycle.start(sbx, [svc])
+            if self.service == "tomcat":
+                # healed means healed as the balancer sees it too: lb1's nginx keeps a node
+                # that failed out of rotation for its fail_timeout (5 s in the sandbox)
+                time.sleep(LB_FAIL_TIMEOUT_S + 1)
             return
         stop(svc.pidfile(sbx))
         if self.service == "sshd":
