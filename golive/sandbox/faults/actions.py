@@ -27,8 +27,18 @@ from golive.sandbox.faults.base import (
 from golive.sandbox.process import run, spawn, stop, wait_port
 from golive.sandbox.services import db
 
-LB_FAIL_TIMEOUT_S = 5
-"""fail_timeout of lb1's upstream servers (environments/sandbox/stack/nginx)."""
+NGINX_DEFAULT_FAIL_TIMEOUT_S = 10
+
+
+def _lb_fail_timeout(sbx: Sandbox) -> int:
+    """The longest ``fail_timeout`` of the balancers' running nginx configurations: how long
+    nginx keeps a failed upstream server out of rotation (nginx's default where unset)."""
+    found = [NGINX_DEFAULT_FAIL_TIMEOUT_S] if not sbx.env.hosts_with_role("lb") else []
+    for host in sbx.env.hosts_with_role("lb"):
+        text = sbx.var(host, "nginx_conf").read_text()
+        values = [int(v) for v in re.findall(r"\bfail_timeout=(\d+)s?\b", text)]
+        found += values or [NGINX_DEFAULT_FAIL_TIMEOUT_S]
+    return max(found)
 
 
 class StopService(FaultAction):
@@ -42,9 +52,9 @@ class StopService(FaultAction):
         if not inject:
             lifecycle.start(sbx, [svc])
             if self.service == "tomcat":
-                # healed means healed as the balancer sees it too: lb1's nginx keeps a node
-                # that failed out of rotation for its fail_timeout (5 s in the sandbox)
-                time.sleep(LB_FAIL_TIMEOUT_S + 1)
+                # healed means healed as the balancer sees it too: nginx keeps a node that
+                # failed out of rotation for its fail_timeout
+                time.sleep(_lb_fail_timeout(sbx) + 1)
             return
         stop(svc.pidfile(sbx))
         if self.service == "sshd":
