@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 
 
 @dataclass(frozen=True)
@@ -163,9 +166,15 @@ def tomcat_paths(server_xml: str, logging_properties: Mapping[str, str], base: s
     found = ConfigPaths()
     server = posixpath.join(base, "conf", "server.xml")
     try:
-        root = ET.fromstring(server_xml)
-    except ET.ParseError as exc:
+        # the host's file: defusedxml refuses entity expansion and external references
+        root = safe_xml.fromstring(server_xml)
+    except ParseError as exc:
         return ConfigPaths.unreadable(f"{server} cannot be parsed: {exc}")
+    except DefusedXmlException as exc:
+        return ConfigPaths.unreadable(
+            f"{server} declares an XML entity or external reference, which golive does not "
+            f"expand ({type(exc).__name__})"
+        )
 
     def resolved(value: str, origin: str, unchecked: list[str]) -> str | None:
         value = _catalina(value, base)

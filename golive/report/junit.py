@@ -7,6 +7,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
+
 from golive.gate.verdict import Verdict
 from golive.report.files import WriteError, write_atomic
 from golive.report.redact import Redactor
@@ -55,17 +58,16 @@ def add_verdict(path: Path, verdict: Verdict, redactor: Redactor) -> None:
     if not path.is_file():
         return
     try:
-        tree = ET.parse(path)
-    except (OSError, ET.ParseError) as exc:
+        root = safe_xml.fromstring(path.read_bytes())  # one XML reader for every file
+    except (OSError, ET.ParseError, DefusedXmlException) as exc:
         raise WriteError(path, f"cannot add the verdict to it: {exc}") from None
-    suite = _suite(tree.getroot())
+    suite = _suite(root)
     for old in suite.findall(f"testcase[@name='{NAME}']"):
         suite.remove(old)
     suite.append(verdict_case(verdict, redactor))
     _bump(suite, "tests")
     if verdict.decision == "NO-GO":
         _bump(suite, "failures")
-    root = tree.getroot()
     if root is not suite and root.get("tests") is not None:
         _bump(root, "tests")
         if verdict.decision == "NO-GO":

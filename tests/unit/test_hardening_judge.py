@@ -102,6 +102,21 @@ def test_tomcat_unparseable_server_xml_leaves_nothing_checkable() -> None:
     assert not found.secrets and not found.log_dirs
 
 
+def test_tomcat_server_xml_entities_are_refused_not_expanded() -> None:
+    """The host's server.xml goes through defusedxml: an entity (a billion-laughs bomb, an
+    external file) is refused with a sentence, never expanded into a path."""
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "logs"><!ENTITY b "&a;&a;">]>'
+        '<Server><Valve className="x.AccessLogValve" directory="&b;"/></Server>'
+    )
+    found = hj.tomcat_paths(bomb, {}, "/srv/tomcat")
+    assert not found.log_dirs
+    assert found.unchecked_logs == [
+        "/srv/tomcat/conf/server.xml declares an XML entity or external reference, which golive "
+        "does not expand (EntitiesForbidden)"
+    ]
+
+
 def test_properties_and_postgres_paths() -> None:
     props = hj.properties_paths({"audit.log": "/var/log/app/audit.log"}, ["audit.log", "x"], "/a")
     assert props.log_dirs == [Named("/var/log/app", "audit.log in /a")]
