@@ -113,6 +113,9 @@ class CertFacts:
     chain: tuple[ChainCert, ...] = ()
     ocsp_responders: tuple[str, ...] = ()  # AIA OCSP URLs of the leaf
     ocsp_stapled: bool = False
+    # each certificate sent is followed by its issuer (sslyze's received_chain_has_valid_order;
+    # None: a certificate of the chain could not be parsed, so the order was not read)
+    chain_in_order: bool | None = True
 
 
 @dataclass(frozen=True)
@@ -363,21 +366,40 @@ def chain_reasons(cert: CertFacts, ca_bundle: str, now: dt.datetime) -> list[str
     return out or [_verifier_reason(cert.chain_error)]
 
 
+def order_reason(cert: CertFacts) -> str | None:
+    """Why the order the certificates were sent in is wrong (RFC 5246: each certificate is
+    followed by the one that certifies it), naming the first one not followed by its issuer;
+    None: in order."""
+    if cert.chain_in_order:
+        return None
+    if cert.chain_in_order is None:
+        return "was sent in an order golive could not read (a certificate could not be parsed)"
+    for c, after in zip(cert.chain, cert.chain[1:], strict=False):
+        if after.subject != c.issuer:
+            return (
+                f"is sent out of order: {c.subject} is followed by {after.subject}, not by "
+                f"its issuer {c.issuer}"
+            )
+    return "is sent out of order: a certificate is not followed by its issuer"
+
+
 def chain_findings(facts: TlsFacts, ca_bundle: str, now: dt.datetime | None = None) -> list[str]:
-    """Claim: the certificates sent form a chain to a CA of the environment's bundle."""
+    """Claim: the certificates sent form a chain to a CA of the environment's bundle, each
+    followed by its issuer."""
     return _per_certificate(facts, lambda f: _chain_findings(f, ca_bundle, now))
 
 
 def _chain_findings(facts: TlsFacts, ca_bundle: str, now: dt.datetime | None = None) -> list[str]:
     if facts.cert is None:
         return _no_cert(facts)
+    head = f"{facts.endpoint}: certificate chain of {facts.cert.subject}"
+    out = []
     reasons = chain_reasons(facts.cert, ca_bundle, now or dt.datetime.now(dt.UTC))
-    if not reasons:
-        return []
-    return [
-        f"{facts.endpoint}: certificate chain of {facts.cert.subject} does not validate "
-        f"against {ca_bundle}: {'; '.join(reasons)}"
-    ]
+    if reasons:
+        out.append(f"{head} does not validate against {ca_bundle}: {'; '.join(reasons)}")
+    if (order := order_reason(facts.cert)) is not None:
+        out.append(f"{head} {order}")
+    return out
 
 
 def _name_matches(pattern: str, name: str) -> bool:

@@ -174,24 +174,34 @@ def _names(leaf: x509.Certificate) -> tuple[str, ...]:
     )
 
 
-def _verify(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> str | None:
-    """Validate the chain as sent against the bundle alone (None: it validates).
-
-    The verifier is asked for a name the leaf itself carries, so this judges the chain only:
-    whether the certificate is for the right name is the hostname check's claim."""
-    leaf = chain[0]
-    names = _names(leaf)
-    subject: x509.GeneralName
+def _subject(names: tuple[str, ...], server_name: str) -> x509.DNSName | x509.IPAddress:
+    """The concrete name the verifier is asked for: the name clients ask for (the endpoint's
+    ``server_name``) where the leaf covers it, so a wildcard leaf is verified for a real name;
+    else one the leaf does cover, so that a leaf for another name fails the hostname check
+    alone (the chain check judges the chain only). A wildcard is never itself a name to verify:
+    the left-most label is then filled in."""
+    candidates = [server_name] if tls.hostname_matches(names, server_name) else []
+    candidates += [n for n in names if not n.startswith("*.")]
+    candidates += [f"golive-chain-check.{n[2:]}" for n in names if n.startswith("*.")]
+    name = candidates[0] if candidates else "invalid."
     try:
-        subject = x509.IPAddress(ipaddress.ip_address(names[0]))
-    except (IndexError, ValueError):
-        subject = x509.DNSName(names[0] if names else "invalid.")
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _verify(
+    chain: list[x509.Certificate], bundle: list[x509.Certificate], server_name: str
+) -> str | None:
+    """Validate the chain as sent against the bundle alone (None: it validates), for the
+    concrete name :func:`_subject` picks."""
+    leaf = chain[0]
     try:
         verifier = (
             PolicyBuilder()
             .store(Store(bundle))
             .time(dt.datetime.now(dt.UTC))
-            .build_server_verifier(subject)
+            .build_server_verifier(_subject(_names(leaf), server_name))
         )
         verifier.verify(leaf, chain[1:])
     except VerificationError as exc:
@@ -221,17 +231,19 @@ def _chain(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> tup
     return tuple(out)
 
 
-def _certs(result: Any, ca_bundle: Path, untested: dict[str, str]) -> list[CertFacts]:
+def _certs(
+    result: Any, ca_bundle: Path, server_name: str, untested: dict[str, str]
+) -> list[CertFacts]:
     """Every certificate the endpoint serves: sslyze finds one per key type it offers."""
     info = _result(result.certificate_info)
     if info is None:
         untested[tls.CERTIFICATE] = _why(result.certificate_info)
         return []
     bundle = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
-    return [_cert(d, bundle) for d in info.certificate_deployments]
+    return [_cert(d, bundle, server_name) for d in info.certificate_deployments]
 
 
-def _cert(deployment: Any, bundle: list[x509.Certificate]) -> CertFacts:
+def _cert(deployment: Any, bundle: list[x509.Certificate], server_name: str) -> CertFacts:
     chain: list[x509.Certificate] = list(deployment.received_certificate_chain)
     leaf = chain[0]
     key = leaf.public_key()
@@ -249,9 +261,10 @@ def _cert(deployment: Any, bundle: list[x509.Certificate]) -> CertFacts:
         key_bits=bits,
         curve=curve,
         signature=leaf.signature_algorithm_oid._name,
-        chain_error=_verify(chain, bundle),
+        chain_error=_verify(chain, bundle, server_name),
         not_before=leaf.not_valid_before_utc,
         chain=_chain(chain, bundle),
+        chain_in_order=deployment.received_chain_has_valid_order,
         ocsp_responders=_aia(leaf, AuthorityInformationAccessOID.OCSP),
         ocsp_stapled=deployment.ocsp_response is not None,
     )
@@ -352,7 +365,7 @@ def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
             untested[tls.HTTP_HEADERS] = _why(result.http_headers)
         header = headers.strict_transport_security_header if headers else None
         hsts = header.max_age if header is not None else None
-    certs = _certs(result, ca_bundle, untested)
+    certs = _certs(result, ca_bundle, target.server_name, untested)
     return TlsFacts(
         endpoint=target.label,
         server_name=target.server_name,

@@ -399,3 +399,10 @@ def test_every_certificate_served_is_judged(intermediate: tp.Profile) -> None:
     ]
     assert tp.key_findings(facts, intermediate) == []
     assert tp.lifespan_findings(facts, intermediate) == []
+
+
+def test_a_chain_in_an_order_golive_could_not_read_fails_closed() -> None:
+    assert tp.chain_findings(_cert(chain_in_order=None), "ca.crt", NOW) == [
+        "lb1:443: certificate chain of CN=trading.example.test was sent in an order golive "
+        "could not read (a certificate could not be parsed)"
+    ]

@@ -61,6 +61,7 @@ def _leaf(
     start: dt.datetime | None = None,
     days: int = 90,
     aia: str | None = None,
+    names: tuple[str, ...] = (NAME,),
 ) -> x509.Certificate:
     key = ec.generate_private_key(ec.SECP256R1())
     signer_cert, signer_key = issuer if issuer else (None, key)
@@ -73,7 +74,9 @@ def _leaf(
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=days))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(NAME)]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
@@ -96,7 +99,9 @@ def _leaf(
     return builder.sign(signer_key, hashes.SHA256())
 
 
-def _reasons(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> list[str]:
+def _reasons(
+    chain: list[x509.Certificate], bundle: list[x509.Certificate], server_name: str = NAME
+) -> list[str]:
     facts = tp.CertFacts(
         subject=f"CN={NAME}",
         names=(NAME,),
@@ -105,7 +110,7 @@ def _reasons(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> l
         key_bits=256,
         curve="secp256r1",
         signature="ecdsa-with-SHA256",
-        chain_error=probe._verify(chain, bundle),
+        chain_error=probe._verify(chain, bundle, server_name),
         not_before=chain[0].not_valid_before_utc,
         chain=probe._chain(chain, bundle),
     )
@@ -115,6 +120,23 @@ def _reasons(chain: list[x509.Certificate], bundle: list[x509.Certificate]) -> l
 def test_a_chain_to_the_bundle_validates_whatever_name_the_client_asked_for() -> None:
     root = _ca("Example Root")
     assert _reasons([_leaf(root)], [root[0]]) == []
+
+
+def test_a_wildcard_leaf_is_verified_for_the_name_clients_ask_for() -> None:
+    """A wildcard is no name a verifier can be asked for ("invalid domain name"): the chain is
+    verified for the endpoint's server_name, which the wildcard covers."""
+    root = _ca("Example Root")
+    leaf = _leaf(root, names=("*.example.test",))
+    assert _reasons([leaf], [root[0]], "trading.example.test") == []
+    assert probe._subject(("*.example.test",), "trading.example.test") == x509.DNSName(
+        "trading.example.test"
+    )
+
+
+def test_a_leaf_for_another_name_is_the_hostname_checks_claim_not_the_chains() -> None:
+    root = _ca("Example Root")
+    assert _reasons([_leaf(root, names=("other.example.test",))], [root[0]]) == []
+    assert _reasons([_leaf(root, names=("*.other.test",))], [root[0]]) == []
 
 
 def test_self_signed_leaf() -> None:
@@ -139,6 +161,33 @@ def test_intermediate_not_sent_and_sent() -> None:
         "CN=trading.example.test (published at http://pki.example.test/int.crt)"
     ]
     assert _reasons([leaf, intermediate[0]], [root[0]]) == []
+
+
+def test_a_chain_sent_out_of_order_is_named() -> None:
+    """The verifier builds a path from certificates in any order; the order the server sent
+    them in is sslyze's received_chain_has_valid_order, judged by the TLS judge."""
+    root = _ca("Example Root")
+    intermediate = _ca("Example Intermediate", root)
+    other = _ca("Example Other", root)
+    leaf = _leaf(intermediate)
+    sent = [leaf, other[0], intermediate[0]]
+    assert _reasons(sent, [root[0]]) == []  # a path exists
+    cert = tp.CertFacts(
+        subject=f"CN={NAME}",
+        names=(NAME,),
+        not_after=NOW + dt.timedelta(days=30),
+        key_type="ecdsa",
+        key_bits=256,
+        curve="secp256r1",
+        signature="ecdsa-with-SHA256",
+        chain_error=None,
+        chain=probe._chain(sent, [root[0]]),
+        chain_in_order=False,
+    )
+    assert tp.order_reason(cert) == (
+        "is sent out of order: CN=trading.example.test is followed by CN=Example Other, not by "
+        "its issuer CN=Example Intermediate"
+    )
 
 
 def test_not_yet_valid_leaf() -> None:

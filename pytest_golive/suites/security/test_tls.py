@@ -67,7 +67,10 @@ def test_certificate_chain(tls_endpoint: str, tls_scans, evidence, environment) 
     environment's CA bundle. Covers: self-signed leaves, issuers outside the bundle (or a
     different CA under a bundle CA's name), intermediates not sent or sent out of order,
     certificates of the chain not yet valid or expired, and whatever else a strict RFC 5280
-    verifier rejects (named in the verifier's words). The name is the hostname check's claim."""
+    verifier rejects (named in the verifier's words); the order, read by sslyze, in which each
+    certificate must be followed by its issuer. The chain is verified for the endpoint's
+    ``server_name`` (a wildcard certificate for the name it covers). Does not cover: whether
+    the certificate is for that name, the hostname check's claim."""
     facts = _facts(tls_endpoint, tls_scans, evidence)
     judge(tls_policy.chain_findings(facts, str(environment.expectation(TlsPolicy).ca_bundle)))
 
