@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from golive.model.environment import load_environment
 from golive.model.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[2]
 WATCH_SUITE = REPO / "pytest_golive" / "suites" / "watch"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
+# The bounds of the watch (README, `golive watch --help`): an interval shorter than a second
+# floods Prometheus and the app with measurements; one longer than an hour is not a watch;
+# a watch longer than a week is a monitoring system's job.
+EVERY_MIN_S, EVERY_MAX_S = 1.0, 3600.0
+FOR_MAX_S = 7 * 86_400.0
 
 
 def seconds(text: str) -> float:
@@ -32,10 +40,35 @@ def seconds(text: str) -> float:
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
+def bounded(duration_text: str, every_text: str) -> tuple[float, float]:
+    """``--for`` and ``--every`` in seconds, within the watch's bounds: ``--every`` from 1 s
+    to 1 h, ``--for`` from ``--every`` to 7 days; anything else is a UsageError (exit 4)."""
+    try:
+        every = seconds(every_text)
+    except UsageError as exc:
+        raise UsageError(f"--every: {exc}") from None
+    try:
+        duration = seconds(duration_text)
+    except UsageError as exc:
+        raise UsageError(f"--for: {exc}") from None
+    if not (math.isfinite(every) and EVERY_MIN_S <= every <= EVERY_MAX_S):
+        raise UsageError(
+            f"--every: an interval from {EVERY_MIN_S:g} s to {EVERY_MAX_S / 3600:g} h, "
+            f"not {every_text!r}"
+        )
+    if not (math.isfinite(duration) and every <= duration <= FOR_MAX_S):
+        raise UsageError(
+            f"--for: a duration from --every ({every:g} s) to {FOR_MAX_S / 86_400:g} days, "
+            f"not {duration_text!r}"
+        )
+    return duration, every
+
+
 def run(args: argparse.Namespace) -> int:
-    duration, every = seconds(args.duration), seconds(args.every)
-    if every > duration:
-        raise UsageError(f"--every {args.every} is longer than --for {args.duration}")
+    duration, every = bounded(args.duration, args.every)
+    # the environment (its watch thresholds, limits and the rest) is valid before the watch
+    # starts: a configuration error is one line and exit 4, never a watch that cannot judge
+    load_environment(args.env or os.environ.get("GOLIVE_ENV") or "sandbox")
     root = Path(args.reports).resolve()
     summary = root / "watch" / "watch.json"
     summary.unlink(missing_ok=True)
@@ -55,8 +88,17 @@ def run(args: argparse.Namespace) -> int:
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cmd = sub.add_parser("watch", help="after go-live: poll SLOs, alerts and smoke; verdict")
-    cmd.add_argument("--for", dest="duration", default="30m", help="how long (default 30m)")
-    cmd.add_argument("--every", default="1m", help="interval between measurements (default 1m)")
+    cmd.add_argument(
+        "--for",
+        dest="duration",
+        default="30m",
+        help="how long, from --every to 7 days, e.g. 90s, 30m, 2h (default 30m)",
+    )
+    cmd.add_argument(
+        "--every",
+        default="1m",
+        help="interval between measurements, from 1s to 1h (default 1m)",
+    )
     cmd.add_argument("--env", help="environment (default: $GOLIVE_ENV or sandbox)")
     cmd.add_argument("--reports", default="reports", help="reports directory (default: reports)")
     cmd.set_defaults(func=run)

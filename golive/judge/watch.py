@@ -11,6 +11,7 @@ at all is INCONCLUSIVE, never GO.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,26 +43,33 @@ def judge(spec: WatchMetric, value: float | None, problem: str = "") -> Measurem
     caller (:func:`at`)."""
     if problem.startswith("error:"):
         return Measurement(0.0, None, "error", problem.removeprefix("error:").strip())
-    if value is None:
-        return Measurement(0.0, None, "inconclusive", problem or "no value")
+    if value is None or math.isnan(value):
+        return Measurement(0.0, None, "inconclusive", problem or f"no value ({value})")
+    limits = [x for x in (spec.max, spec.min) if x is not None]
+    if spec.kind == "promql" and (len(limits) != 1 or not math.isfinite(limits[0])):
+        # the model refuses these; a threshold that is not one finite number judges nothing
+        return Measurement(
+            0.0, value, "inconclusive", f"no finite threshold (max {spec.max}, min {spec.min})"
+        )
+    # each test says what success is, so that no comparison that cannot hold passes
     if spec.kind == "alerts":
-        bad = value > 0
+        ok = value == 0
         detail = problem or f"{value:g} {'/'.join(spec.severity)} alert(s) firing"
     elif spec.kind == "smoke":
-        bad = value < 1
-        detail = problem or ("smoke passed" if not bad else "smoke failed")
+        ok = value >= 1
+        detail = problem or ("smoke passed" if ok else "smoke failed")
     elif spec.max is not None:
-        bad = value > spec.max
+        ok = value <= spec.max
         detail = (
-            f"{value:.4g} {'>' if bad else '<='} max {spec.max:g}{spec.unit and ' ' + spec.unit}"
+            f"{value:.4g} {'<=' if ok else '>'} max {spec.max:g}{spec.unit and ' ' + spec.unit}"
         )
     else:
         assert spec.min is not None
-        bad = value < spec.min
+        ok = value >= spec.min
         detail = (
-            f"{value:.4g} {'<' if bad else '>='} min {spec.min:g}{spec.unit and ' ' + spec.unit}"
+            f"{value:.4g} {'>=' if ok else '<'} min {spec.min:g}{spec.unit and ' ' + spec.unit}"
         )
-    return Measurement(0.0, value, "failure" if bad else "success", detail)
+    return Measurement(0.0, value, "success" if ok else "failure", detail)
 
 
 def at(m: Measurement, seconds: float) -> Measurement:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from golive.model.config import Strict
+from golive.model.config import Seconds, Strict
 from golive.model.errors import ConfigError
 
 CONNECTION_VARS = {
@@ -44,7 +44,7 @@ class HostsFrom(Strict):
     roles: dict[str, str] = Field(
         min_length=1, description="Ansible group -> golive role; a host gets every mapped role"
     )
-    timeout: float = Field(30.0, gt=0, description="seconds ansible-inventory may take")
+    timeout: Seconds = Field(30.0, description="seconds ansible-inventory may take")
 
 
 def _list(source: Path, timeout: float, where: Path) -> dict[str, Any]:

@@ -6,10 +6,10 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from golive.model.errors import ConfigError
 
@@ -19,9 +19,24 @@ _VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))
 
 
 class Strict(BaseModel):
-    """Base for configuration models: unknown keys are errors, values are immutable."""
+    """Base for configuration models: unknown keys are errors, values are immutable, and no
+    number is NaN or infinite (``.nan``, ``.inf``, ``"nan"``: a threshold every comparison
+    passes or fails silently)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# The ranges numbers of the configuration share (each model adds its own where it knows better).
+DAY_S = 86_400.0
+YEAR_H = 366 * 24.0
+Seconds = Annotated[float, Field(gt=0, le=DAY_S)]
+"""A timeout, interval or wait in seconds: more than 0, at most a day."""
+Port = Annotated[int, Field(gt=0, lt=65536)]
+"""A TCP or UDP port: 1 to 65535."""
+Limit = Annotated[int, Field(ge=0, le=1_000_000)]
+"""A count or limit that may be 0 (0 to a million)."""
+Count = Annotated[int, Field(gt=0, le=1_000_000)]
+"""A count of at least 1 (to a million)."""
 
 
 class Expiring(Strict):
@@ -146,6 +161,20 @@ def _key(loc: tuple[int | str, ...], nested: bool = False) -> str:
     return out or ("" if nested else "(root)")
 
 
+_RANGE = {
+    "greater_than": ("greater than", "gt"),
+    "greater_than_equal": ("at least", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("at most", "le"),
+}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _expected(err: Any) -> str:
     """What pydantic's error ``err`` says was expected, in golive's words."""
     if err["type"] == "extra_forbidden":
@@ -154,6 +183,11 @@ def _expected(err: Any) -> str:
         return "required key is missing"
     if str(err["type"]).startswith(("date_", "datetime_")):
         return f"{err['input']!r} is not a date (YYYY-MM-DD)"
+    if err["type"] == "finite_number":
+        return f"a finite number, not {err['input']!r}"
+    if err["type"] in _RANGE:
+        word, bound = _RANGE[err["type"]]
+        return f"a number {word} {_number(err['ctx'][bound])}, not {err['input']!r}"
     return str(err["msg"])
 
 

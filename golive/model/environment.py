@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from golive.model import ansible
-from golive.model.config import Strict, first, problems, read_yaml
+from golive.model.config import DAY_S, Port, Seconds, Strict, first, problems, read_yaml
 from golive.model.errors import ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
@@ -46,15 +46,13 @@ class ProbeSpec(Strict):
     netns: str | None = Field(
         None, description="network namespace (ip netns) golive enters before probing"
     )
-    timeout: float = Field(
+    timeout: Seconds = Field(
         5.0,
-        gt=0,
         description="seconds one of golive's own probe connections (a TLS handshake "
         "of the TLS scan) may wait for an answer",
     )
-    scan_timeout: float = Field(
+    scan_timeout: Seconds = Field(
         300.0,
-        gt=0,
         description="seconds a port scan (nmap) may take as a whole; also its "
         "--host-timeout unless the scan's timing sets one",
     )
@@ -66,21 +64,19 @@ class SshSpec(Strict):
     user: str | None = None
     identity_file: Path | None = None
     known_hosts: Path | None = None
-    connect_timeout: float = Field(5.0, gt=0)
-    command_timeout: float = Field(
+    connect_timeout: Seconds = 5.0
+    command_timeout: Seconds = Field(
         120.0,
-        gt=0,
         description="seconds one remote command may run before it is abandoned (a finding "
         "on its host)",
     )
-    check_after: float = Field(
+    check_after: Seconds = Field(
         1.0,
-        gt=0,
         description="seconds a remote command may run before golive checks, with a new "
         "connection (given connect_timeout), that its host still answers, and again as often "
         "while it runs; a host that does not is unreachable from then on",
     )
-    control_persist: int = Field(60, ge=0)
+    control_persist: int = Field(60, ge=0, le=DAY_S)
     control_path: Path | None = Field(
         None,
         description="ssh ControlPath of the shared connections (ssh tokens such as %C "
@@ -124,9 +120,7 @@ class PublicEndpoint(Strict):
     url: str
     ca_bundle: Path | None = None
     resolver: IPv4Address | None = None
-    timeout: float = Field(
-        10.0, gt=0, description="seconds an HTTP request or a DNS lookup may take"
-    )
+    timeout: Seconds = Field(10.0, description="seconds an HTTP request or a DNS lookup may take")
 
     @field_validator("url")
     @classmethod
@@ -153,19 +147,18 @@ class Database(Strict):
     """How the suite reaches the database, and the application's own role."""
 
     host: str
-    port: int = Field(5432, gt=0, lt=65536)
+    port: Port = 5432
     dbname: str
     user: str
     password: str
     app_role: str
     sslmode: str = "verify-full"
     ca_bundle: Path | None = None
-    connect_timeout: float = Field(
+    connect_timeout: Seconds = Field(
         5.0, ge=2, description="seconds a connection may take (libpq: whole seconds, at least 2)"
     )
-    statement_timeout: float = Field(
+    statement_timeout: Seconds = Field(
         30.0,
-        gt=0,
         description="seconds one of golive's queries may run (the server's "
         "statement_timeout; golive cuts a connection that stays silent longer)",
     )

@@ -31,6 +31,12 @@ class SandboxError(GoliveError):
     exit_code = 3
 
 
+class CheckFailed(AssertionError):
+    """A check's finding, raised from library code: one sentence naming the host and the cause
+    ("app1: cannot read /etc/app.properties: ..."). The gate shows its message as it is,
+    without the exception's type name, so a blocker never reads "AssertionError: ..."."""
+
+
 class HostUnreachable(GoliveError):
     """A host of the environment could not be reached; its checks have no evidence."""
 

@@ -1,24 +1,14 @@
-"""Read configuration files off a host; take ``application.properties`` and its JDBC URL apart."""
+"""Read configuration files off a host; take ``application.properties`` (as Java's
+``Properties.load`` reads it, :mod:`golive.model.properties`) and its JDBC URL apart."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from golive.model.errors import CheckFailed
+from golive.model.properties import PropertiesError, loads
 from golive.probe.hosts import Target
-
-
-def parse_properties(text: str) -> dict[str, str]:
-    """``key=value`` lines of a Java properties file (comments and blanks skipped)."""
-    props = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#!":
-            continue
-        key, sep, value = line.partition("=")
-        if sep:
-            props[key.strip()] = value.strip()
-    return props
 
 
 def read_text(target: Target, path: str, reader: str | None = None) -> str:
@@ -33,23 +23,27 @@ def read_text(target: Target, path: str, reader: str | None = None) -> str:
     if reader is None:
         file = target.remote.file(path)
         if not file.is_file:
-            raise AssertionError(f"{target.name}: {path} does not exist (or is not visible)")
+            raise CheckFailed(f"{target.name}: {path} does not exist (or is not visible)")
         try:
             text: str = file.content_string
         except (RuntimeError, AssertionError) as exc:  # Testinfra: cat failed
-            raise AssertionError(f"{target.name}: cannot read {path} ({exc})"[:300]) from None
+            raise CheckFailed(f"{target.name}: cannot read {path} ({exc})"[:300]) from None
         return text
     out = target.run(reader + " %s", path)
     if out.rc != 0:
-        raise AssertionError(
+        raise CheckFailed(
             f"{target.name}: cannot read {path} with `{reader}`: {out.stderr.strip()[:200]}"
         )
     return str(out.stdout)
 
 
 def read_properties(target: Target, path: str, reader: str | None = None) -> dict[str, str]:
-    """The host's properties file (see :func:`read_text`), as keys and values."""
-    return parse_properties(read_text(target, path, reader))
+    """The host's properties file (see :func:`read_text`), as keys and values, exactly as the
+    application's Java reads it; a file Java would refuse is a finding naming host and file."""
+    try:
+        return loads(read_text(target, path, reader))
+    except PropertiesError as exc:
+        raise CheckFailed(f"{target.name}: {path} is not a valid properties file: {exc}") from None
 
 
 @dataclass(frozen=True)

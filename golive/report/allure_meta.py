@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.gate.verdict import Verdict
+from golive.model import properties
 from golive.report.files import WriteError, write_atomic
 
 CHECK_LABEL = "golive_check"
@@ -66,13 +67,10 @@ def git_commit(cwd: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 
 
-def _prop(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("=", "\\=").replace(":", "\\:")
-
-
 def write_environment(results: Path, props: Mapping[str, str]) -> None:
-    lines = [f"{_prop(k)}={_prop(v)}" for k, v in props.items()]
-    write_atomic(results / "environment.properties", "\n".join(lines) + "\n")
+    """environment.properties, written so that Java's ``Properties.load`` (Allure) reads back
+    exactly these keys and values (:func:`golive.model.properties.dumps`)."""
+    write_atomic(results / "environment.properties", properties.dumps(props))
 
 
 def executor(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -285,13 +283,14 @@ def _starts(results: Path) -> tuple[int, int]:
 
 
 def read_properties(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                out[key.replace("\\=", "=")] = re.sub(r"\\(.)", r"\1", value)
-    return out
+    """environment.properties as Java reads it; empty when it is missing or not a properties
+    file (golive rewrites it whole)."""
+    if not path.is_file():
+        return {}
+    try:
+        return properties.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, properties.PropertiesError):
+        return {}
 
 
 def scope_key(doc: dict[str, Any], env: str | None = None) -> str:

@@ -22,12 +22,13 @@ from typing import Any
 
 import pytest
 
-from golive.gate import rollback
+from golive.gate import identity, rollback
 from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
 from golive.gate.signoffs import check_signoffs, load_signoffs
 from golive.gate.verdict import (
     WRITE_FAILED,
     CheckResult,
+    Finding,
     Outcome,
     Verdict,
     checked_scope,
@@ -36,10 +37,10 @@ from golive.gate.verdict import (
 )
 from golive.gate.waivers import load_waivers
 from golive.model.environment import Environment
-from golive.model.errors import GoliveError, HostUnreachable
+from golive.model.errors import CheckFailed, GoliveError, HostUnreachable
 from golive.probe import failures
 from golive.probe.failures import Cause, ConnectionFailure
-from golive.probe.hosts import HostPool
+from golive.probe.hosts import HostPool, Target
 from golive.probe.release import served_builds, summarize
 from golive.report.files import WriteError, commit, shown, write_atomic
 from golive.report.output import Layout, finish, invalidate
@@ -286,6 +287,8 @@ def pytest_runtest_makereport(
     touched: set[str] = item.stash.get(TOUCHED, set())
     if touched:
         record["touched"] = sorted(touched)
+    if ssh := _ssh_hosts(item):
+        record["ssh"] = ssh  # hosts reached over their connection: their identity is asked
     met = failures.take()  # the connection failures its probes met in this phase
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
@@ -297,6 +300,8 @@ def pytest_runtest_makereport(
         # read before the evidence plugin masks secrets in the printed failure text
         record["message"] = _message(report)
     raised = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(raised, CheckFailed):
+        record["message"] = str(raised)  # a sentence, without the exception's type name
     if isinstance(raised, ConnectionFailure):
         record["message"] = str(raised)
         record["cause"] = raised.cause.record()
@@ -310,6 +315,15 @@ def pytest_runtest_makereport(
         # a report attribute travels with the report from an xdist worker to the controller
         setattr(report, RECORD, record)
     return report
+
+
+def _ssh_hosts(item: pytest.Item) -> list[str]:
+    """The hosts a check was given a connection to (``target``, ``targets``)."""
+    args = getattr(item, "funcargs", {})
+    found = [args["target"]] if isinstance(args.get("target"), Target) else []
+    many = args.get("targets")
+    found += [t for t in many.values() if isinstance(t, Target)] if isinstance(many, dict) else []
+    return sorted({t.name for t in found})
 
 
 def _finding(message: str, item: pytest.Item, call: pytest.CallInfo[None]) -> str:
@@ -365,6 +379,8 @@ class _Check:
     host: str | None = None
     cause: Cause | None = None
     touched: set[str] = field(default_factory=set)
+    ssh: set[str] = field(default_factory=set)
+    """Hosts it was given a connection to (with ``touched``: the hosts whose identity is asked)."""
     lost: bool = False
     """A host was lost while it ran: ``host`` is that host, whatever the check is about."""
     ended: bool = False
@@ -376,6 +392,7 @@ class _Check:
         record = _record(report)
         self.host = self.host or record.get("host")
         self.touched.update(record.get("touched", ()))
+        self.ssh.update(record.get("ssh", ()))
         unreachable = record.get("unreachable")
         if unreachable is not None:
             self.unreachable = str(unreachable)
@@ -522,6 +539,20 @@ class Gate:
         refused = self.config.stash.get(REFUSED, [])
         return decide(results, waivers, signoffs, today, scope, "; ".join(aborted) or None, refused)
 
+    def _identity(
+        self, env: Environment, verdict: Verdict, pool: HostPool, session: pytest.Session
+    ) -> tuple[Verdict, dict[str, Any]]:
+        """Two inventory names must not be one machine (golive/gate/identity.py): asked of the
+        hosts the run reached over SSH; not when it was interrupted."""
+        if self._interrupted(session):
+            return verdict, {"hosts": {}, "notes": ["not asked: the run was interrupted"]}
+        reached = {h for c in self.checks.values() for h in (*c.touched, *c.ssh)}
+        try:
+            return identity.judged(env, verdict, reached, pool)
+        except Exception as exc:  # asking crashed: the identity is unknown, never a pass
+            line = f"identity of the hosts not known: {type(exc).__name__}: {exc}"
+            return verdict.with_blockers([Finding(identity.CHECK, None, line)]), {"error": line}
+
     def _interrupted(self, session: pytest.Session) -> bool:
         """Interrupted, but not merely stopped by -x/--maxfail: xdist's controller ends such a
         run as interrupted where a serial run just stops; both leave the unrun checks missing."""
@@ -593,6 +624,10 @@ class Gate:
             verdict = self.verdict(session)
         except GoliveError as exc:
             raise pytest.UsageError(f"golive: {exc}") from None
+        lost = {c.host: c.unreachable for c in verdict.checks if c.host and c.unreachable}
+        pool = HostPool(env)  # the end of run's questions: hosts the run lost are not asked
+        pool.known_lost(lost)
+        verdict, who = self._identity(env, verdict, pool, session)
         code = exit_code(verdict.decision, env.inventory.policy.conditional_exit_code)
         if self._interrupted(session):
             code = int(pytest.ExitCode.INTERRUPTED)
@@ -609,8 +644,8 @@ class Gate:
         suites = {r.id: self.meta.get(r.id, UNKNOWN).suite for r in verdict.checks}
         recommendation = rollback.recommend(verdict, suites)
         extra = {"timings": timings, "exit_code": code, "rollback": recommendation.to_dict()}
-        lost = {c.host: c.unreachable for c in verdict.checks if c.host and c.unreachable}
-        extra.update(_versions(env, interrupted=self._interrupted(session), lost=lost))
+        extra["identity"] = who
+        extra.update(_versions(env, interrupted=self._interrupted(session), pool=pool))
         done = finish(
             layout, verdict, redactor, self.started - 1, records, extra,
             self._allure_expected(), problems,
@@ -621,6 +656,7 @@ class Gate:
             return None
         config.stash[VERDICT] = done.verdict
         about = [*recommendation.lines(), *_version_lines(done.doc)]
+        about += [f"golive: {note}" for note in who.get("notes", [])]
         _print(config, done.verdict, layout, redactor, about)
         return None
 
@@ -638,19 +674,15 @@ def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
         tr.write_line(line, red=True, bold=True)
 
 
-def _versions(
-    env: Environment, interrupted: bool = False, lost: dict[str, str] | None = None
-) -> dict[str, Any]:
+def _versions(env: Environment, interrupted: bool, pool: HostPool) -> dict[str, Any]:
     """verdict.json's ``golive`` (golive's own version and commit) and ``application`` (the
     build the app nodes serve, asked once, here; not when the run was interrupted, nor of a
-    node the run ``lost``: a hung host costs one detection, not two)."""
+    node the run lost (``pool`` knows them): a hung host costs one detection, not two)."""
     application = summarize({}, env.inventory.release.version)
     if interrupted:
         application["line"] = "not asked: the run was interrupted"
         return {"golive": golive_build(), "application": application}
     try:
-        pool = HostPool(env)
-        pool.known_lost(lost or {})
         application = served_builds(env, pool)
     except Exception as exc:  # provenance never crashes the gate; it says why it is missing
         application["line"] = f"not known: the app nodes could not be asked ({exc})"

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from golive.model.config import Strict
+from golive.model.config import YEAR_H, Count, Port, Seconds, Strict
 from golive.model.expectations.section import Section
 
 
@@ -29,8 +29,8 @@ class BaseBackupJob(Strict):
     manifest: str = "manifest.json"
     base: str = "base"
     dump: str
-    min_backups: int = Field(default=1, ge=1)
-    keep: int = Field(ge=1, description="the most backups the job keeps (older are pruned)")
+    min_backups: Count = 1
+    keep: Count = Field(description="the most backups the job keeps (older are pruned)")
 
 
 class PgBackRest(Strict):
@@ -38,8 +38,8 @@ class PgBackRest(Strict):
 
     command: str
     stanza: str
-    min_full: int = Field(default=1, ge=1)
-    keep_full: int = Field(ge=1)
+    min_full: Count = 1
+    keep_full: Count
 
 
 class RestoreDrill(Strict):
@@ -50,9 +50,9 @@ class RestoreDrill(Strict):
     role: str
     datadir: str
     socket_dir: str
-    port: int = Field(gt=0, lt=65536)
+    port: Port
     log: str
-    start_timeout_s: float = Field(default=60.0, gt=0)
+    start_timeout_s: Seconds = 60.0
 
 
 class Backup(Section):
@@ -68,13 +68,15 @@ class Backup(Section):
     run_as: str
     pg_bin: str
     socket_dir: str
-    port: int = Field(gt=0, lt=65536)
+    port: Port
     database: str
     scratch_database: str = Field(pattern=r"^golive_[a-z0-9_]+$")
     key_tables: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]] = Field(min_length=1)
-    rpo_hours: float = Field(gt=0)
-    rto_seconds: float = Field(gt=0)
-    timeout_s: float = Field(default=25.0, gt=0)
+    rpo_hours: float = Field(gt=0, le=YEAR_H, description="recovery point objective: hours")
+    rto_seconds: float = Field(
+        gt=0, le=7 * 86_400, description="recovery time objective: seconds (at most a week)"
+    )
+    timeout_s: Seconds = 25.0
     schedule: BackupSchedule
     job: BaseBackupJob
     pgbackrest: PgBackRest | None = None

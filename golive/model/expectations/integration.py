@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.model.config import Strict
+from golive.model.config import Count, Seconds, Strict
 from golive.model.expectations.section import Section
 
 
@@ -18,8 +18,8 @@ class Drill(Strict):
     node: str
     stop_var: str
     start_var: str
-    requests: int = Field(gt=0)
-    restore_timeout_s: float = Field(default=60.0, gt=0)
+    requests: Count
+    restore_timeout_s: Seconds = 60.0
 
 
 class Integration(Section):
@@ -31,10 +31,11 @@ class Integration(Section):
     metrics_path: str
     spread_metric: str
     spread_selector: str
-    spread_requests: int = Field(gt=0)
+    spread_requests: Count
     order_tries: int = Field(
         4,
         gt=0,
+        le=1000,
         description="synthetic orders per app node placed through the load balancer at "
         "most, until every healthy node has accepted one",
     )

@@ -8,14 +8,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from golive.model.config import Strict
+from golive.model.config import DAY_S, YEAR_H, Count, Limit, Seconds, Strict
 from golive.model.expectations.section import Section
 
 
 class Job(Strict):
     """A scrape job Prometheus must run: at least ``min_targets`` targets, every one up."""
 
-    min_targets: int = Field(1, ge=1)
+    min_targets: Count = 1
 
 
 class AlertmanagerSpec(Strict):
@@ -26,8 +26,8 @@ class AlertmanagerSpec(Strict):
     receiver_url: str = Field(
         description="where the receiver lists what it got (JSON: [{notification: ...}])"
     )
-    group_wait_s: float = Field(gt=0, description="the route's group_wait")
-    margin_s: float = Field(10.0, gt=0, description="delivery allowance beyond group_wait")
+    group_wait_s: Seconds = Field(description="the route's group_wait")
+    margin_s: Seconds = Field(10.0, description="delivery allowance beyond group_wait")
 
 
 class RuleTests(Strict):
@@ -47,7 +47,7 @@ class Monitoring(Section):
 
     host: str = Field(description="the inventory host running Prometheus and Alertmanager")
     prometheus_url: str
-    timeout_s: float = Field(5.0, gt=0, description="per Prometheus API request")
+    timeout_s: Seconds = Field(5.0, description="per Prometheus API request")
     jobs: dict[str, Job] = Field(min_length=1)
     alert_rules: list[str] = Field(min_length=1)
     alertmanager: AlertmanagerSpec
@@ -64,7 +64,7 @@ class LogFile(Strict):
         description="True: golive's own request must make it grow during the run; "
         "False: it must have been written within max_idle_h"
     )
-    max_idle_h: float = Field(24.0, gt=0)
+    max_idle_h: float = Field(24.0, gt=0, le=YEAR_H)
     rotation: Literal["logrotate", "tomcat"]
 
 
@@ -87,8 +87,10 @@ class Logging(Section):
     logrotate_config: str = Field(description="path template of the node's logrotate rules")
     logrotate_command: str = "/usr/sbin/logrotate -d -s /dev/null"
     tomcat_logging: str = Field(description="path template of Tomcat's logging.properties")
-    secret_scan_bytes: int = Field(8 << 20, gt=0, description="tail of each log searched")
-    timeout_s: float = Field(10.0, gt=0)
+    secret_scan_bytes: int = Field(
+        8 << 20, gt=0, le=1 << 30, description="tail of each log searched"
+    )
+    timeout_s: Seconds = 10.0
 
     def roles_named(self) -> set[str]:
         return set(self.roles)
@@ -115,8 +117,8 @@ class ProcessEvidence(Section):
 
     key: ClassVar[str] = "process_evidence"
 
-    max_age_days: float = Field(180.0, gt=0, description="a document older is stale")
-    timeout_s: float = Field(10.0, gt=0, description="per document fetched by URL")
+    max_age_days: float = Field(180.0, gt=0, le=3660, description="a document older is stale")
+    timeout_s: Seconds = Field(10.0, description="per document fetched by URL")
     items: dict[str, ProcessItem] = Field(min_length=1)
 
 
@@ -126,14 +128,17 @@ class WatchMetric(Strict):
 
     kind: Literal["promql", "alerts", "smoke"] = "promql"
     query: str | None = Field(None, description="PromQL returning one number (kind promql)")
-    max: float | None = None
-    min: float | None = None
+    max: float | None = Field(None, description="a measurement above fails (a finite number)")
+    min: float | None = Field(None, description="a measurement below fails (a finite number)")
     severity: list[str] = Field(["critical"], description="alerts that fail (kind alerts)")
-    failure_limit: int = Field(0, ge=0)
-    inconclusive_limit: int = Field(2, ge=0)
-    consecutive_error_limit: int = Field(4, ge=0)
+    failure_limit: Limit = 0
+    inconclusive_limit: Limit = 2
+    consecutive_error_limit: Limit = 4
     initial_delay_s: float = Field(
-        0.0, ge=0, description="no measurement before (Argo's initialDelay): a rate needs samples"
+        0.0,
+        ge=0,
+        le=DAY_S,
+        description="no measurement before (Argo's initialDelay): a rate needs samples",
     )
     trigger: Literal["critical", "performance"] = Field(
         description="the rollback plan's trigger a failure of this metric is"

@@ -16,19 +16,27 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from golive.model.config import Strict
+from golive.model.config import DAY_S, Count, Seconds, Strict
 from golive.model.expectations.section import Section
+
+MAX_MS = 3_600_000.0  # an hour: no response time an SLO names is longer
 
 
 class Slo(Strict):
     """The service level of one endpoint (a Locust request name, e.g. ``POST /api/orders``)."""
 
-    p95_ms: float = Field(gt=0, description="95th percentile response time, milliseconds")
-    p99_ms: float = Field(gt=0, description="99th percentile response time, milliseconds")
+    p95_ms: float = Field(
+        gt=0, le=MAX_MS, description="95th percentile response time, milliseconds"
+    )
+    p99_ms: float = Field(
+        gt=0, le=MAX_MS, description="99th percentile response time, milliseconds"
+    )
     max_error_rate: float = Field(
         ge=0, le=1, description="failed requests / requests, a fraction (0.01 = 1 %)"
     )
-    min_rps: float = Field(ge=0, description="requests per second this endpoint must sustain")
+    min_rps: float = Field(
+        ge=0, le=10_000_000, description="requests per second this endpoint must sustain"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Slo:
@@ -46,9 +54,9 @@ class Profile(Strict):
     """
 
     users: int = Field(gt=0, le=100_000, description="concurrent simulated users")
-    spawn_rate: float = Field(gt=0, description="users started per second")
+    spawn_rate: float = Field(gt=0, le=100_000, description="users started per second")
     duration_s: float = Field(gt=0, le=86_400, description="seconds of load, ramp-up included")
-    pace: float = Field(1.0, gt=0, description="journey steps per second per user")
+    pace: float = Field(1.0, gt=0, le=1000, description="journey steps per second per user")
     workers: int = Field(
         0,
         ge=0,
@@ -62,8 +70,8 @@ class Profile(Strict):
         description="workers started on other machines (`locust --worker --master-host`) "
         "that golive waits for besides its own",
     )
-    expect_workers_timeout_s: float = Field(
-        20.0, gt=0, description="seconds the master waits for its workers to connect"
+    expect_workers_timeout_s: Seconds = Field(
+        20.0, description="seconds the master waits for its workers to connect"
     )
     slos: dict[str, Slo] = Field(min_length=1, description="endpoint name -> its SLO")
 
@@ -108,22 +116,22 @@ class Generator(Strict):
     max_cpu_wait_percent: float = Field(
         25.0,
         ge=0,
+        le=100,
         description="share of the load's time a Locust process spent runnable but waiting for "
         "a CPU (the machine busy with other work), above which the run is inconclusive",
     )
     min_rate_ratio: float = Field(
         0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
     )
-    stop_timeout_s: float = Field(5.0, ge=0, description="Locust --stop-timeout")
+    stop_timeout_s: float = Field(5.0, ge=0, le=DAY_S, description="Locust --stop-timeout")
     master_bind: str = Field(
         "127.0.0.1", description="address the Locust master listens on for its workers"
     )
     master_port: int = Field(
         0, ge=0, lt=65536, description="its port; 0 picks a free one (local workers only)"
     )
-    grace_s: float = Field(
+    grace_s: Seconds = Field(
         30.0,
-        gt=0,
         description="seconds past the profile's duration before golive kills the run",
     )
 
@@ -163,15 +171,20 @@ class Baseline(Strict):
         description="where baselines are stored (one file per environment and profile)",
     )
     p95_tolerance: float = Field(
-        ge=0, description="a p95 more than this fraction above the baseline's is a regression"
+        ge=0,
+        le=100,
+        description="a p95 more than this fraction above the baseline's is a regression",
     )
     min_shift_ms: float = Field(
-        0.0, ge=0, description="a p95 shift smaller than this many ms is never a regression"
+        0.0,
+        ge=0,
+        le=MAX_MS,
+        description="a p95 shift smaller than this many ms is never a regression",
     )
     alpha: float = Field(
         0.01, gt=0, lt=0.5, description="Mann-Whitney U significance level (one-sided)"
     )
-    min_samples: int = Field(20, gt=0, description="fewer samples per side: not compared")
+    min_samples: Count = Field(20, description="fewer samples per side: not compared")
 
 
 class Journey(Strict):

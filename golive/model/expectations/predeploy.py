@@ -3,11 +3,11 @@ preparations and application deployment)."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from golive.model.config import Strict
+from golive.model.config import Count, Port, Strict
 from golive.model.expectations.section import ByRole, Section
 from golive.model.versions import Constraint
 
@@ -36,9 +36,9 @@ class Software(ByRole[RoleSoftware]):
 class RoleHardware(Strict):
     """Minimums of one role: CPU cores, memory, and free space per mount point (MiB)."""
 
-    cores: int = Field(gt=0)
-    memory_mib: int = Field(gt=0)
-    free_disk_mib: dict[str, int] = Field(min_length=1)
+    cores: Count
+    memory_mib: int = Field(gt=0, le=1 << 40)
+    free_disk_mib: dict[str, Annotated[int, Field(ge=0, le=1 << 40)]] = Field(min_length=1)
 
 
 class Hardware(ByRole[RoleHardware]):
@@ -52,7 +52,7 @@ class Clock(Section):
 
     key: ClassVar[str] = "clock"
 
-    max_skew_ms: int = Field(gt=0)
+    max_skew_ms: int = Field(gt=0, le=3_600_000)
 
 
 class Facts(Section):
@@ -62,7 +62,7 @@ class Facts(Section):
     key: ClassVar[str] = "facts"
 
     config_files: dict[str, list[str]]
-    listening: dict[str, list[int]]
+    listening: dict[str, list[Port]]
 
     def roles_named(self) -> set[str]:
         return set(self.config_files) | set(self.listening)
@@ -119,7 +119,7 @@ class Migrations(Strict):
 
     table: str
     column: str
-    by_release: dict[str, int] = Field(min_length=1)
+    by_release: dict[str, Annotated[int, Field(ge=0)]] = Field(min_length=1)
 
 
 class BackupSchedule(Strict):

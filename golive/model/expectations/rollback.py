@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from golive.model.config import Strict
+from golive.model.config import DAY_S, YEAR_H, Seconds, Strict
 from golive.model.expectations.section import Section
 
 
@@ -45,7 +45,9 @@ class RestorePoint(Strict):
 
     path: str = Field(description="on the db host; may name {version} (the candidate)")
     max_age_h: float = Field(
-        gt=0, description="at most this many hours older than the release's first migration"
+        gt=0,
+        le=YEAR_H,
+        description="at most this many hours older than the release's first migration",
     )
     applied_at_column: str = Field(
         "applied_at", description="the migrations table's column of when each was applied"
@@ -74,7 +76,7 @@ class Runbook(Strict):
         description="command whose output must name {path} when the deploy user may run it "
         "(sudo -n -l {path}); without it, the file must be executable by the deploy user",
     )
-    timeout_s: float = Field(300.0, gt=0, description="one runbook run may take this long")
+    timeout_s: Seconds = Field(300.0, description="one runbook run may take this long")
 
 
 class KeptData(Strict):
@@ -97,10 +99,13 @@ class Rollback(Section):
     database: Database
     runbook: Runbook
     slo_s: float | None = Field(
-        None, gt=0, description="the rollback SLO: seconds to be back on the previous release"
+        None,
+        gt=0,
+        le=DAY_S,
+        description="the rollback SLO: seconds to be back on the previous release",
     )
-    settle_s: float = Field(
-        60.0, gt=0, description="after a runbook run, how long nodes may take to answer"
+    settle_s: Seconds = Field(
+        60.0, description="after a runbook run, how long nodes may take to answer"
     )
     data: list[KeptData] = Field(
         default_factory=list,

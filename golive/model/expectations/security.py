@@ -11,17 +11,17 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from golive.model.config import Strict
+from golive.model.config import Count, Port, Seconds, Strict
 from golive.model.expectations.section import Section
 
-Port = int
+YEAR_S = 366 * 86_400
 
 
 class TlsEndpoint(Strict):
     """One TLS endpoint: a host of the inventory, its port and the name clients ask for."""
 
     host: str
-    port: Port = Field(gt=0, lt=65536)
+    port: Port
     server_name: str
     starttls: Literal["postgres"] | None = None
     http: bool = Field(description="an HTTPS endpoint, whose HSTS header is checked")
@@ -33,10 +33,11 @@ class TlsPolicy(Section):
     key: ClassVar[str] = "tls"
 
     profile: Literal["modern", "intermediate", "old"] = "intermediate"
-    min_days_to_expiry: int = Field(ge=0)
+    min_days_to_expiry: int = Field(ge=0, le=3660)
     hsts_min_age: int | None = Field(
         None,
         ge=0,
+        le=10 * YEAR_S,
         description="seconds; at least the profile's own minimum (2 years), which applies "
         "when this is absent: a larger value tightens it, a smaller one cannot loosen it",
     )
@@ -90,7 +91,7 @@ class Reachability(Strict):
 
     source: str
     dest: str
-    port: Port = Field(gt=0, lt=65536)
+    port: Port
     allow: bool
 
 
@@ -127,7 +128,7 @@ class Firewall(Section):
         "path between hosts to a port the destination listens on must be denied, unless the "
         "destination exposes the port (exposure)",
     )
-    probe_timeout: float = Field(gt=0)
+    probe_timeout: Seconds
     ruleset: Ruleset | None = None
 
     def roles_named(self) -> set[str]:
@@ -151,9 +152,11 @@ class Lockout(Strict):
     from where the application records its end (``store``)."""
 
     account: str
-    max_failures: int = Field(gt=0)
-    status: int
-    min_seconds: int = Field(gt=0, description="the shortest lock the policy allows, seconds")
+    max_failures: Count
+    status: int = Field(ge=100, le=599, description="the HTTP status of a locked login")
+    min_seconds: int = Field(
+        gt=0, le=YEAR_S, description="the shortest lock the policy allows, seconds"
+    )
     duration_key: str = Field(description="application config key: the lock's length in s")
     store: LockStore | None = None
 
@@ -172,7 +175,7 @@ class Auth(Section):
     unprivileged_account: str
     admin_paths: list[str] = Field(min_length=1)
     lockout: Lockout
-    session_max_seconds: int = Field(gt=0)
+    session_max_seconds: int = Field(gt=0, le=YEAR_S)
     session_ttl_key: str | None = Field(
         None, description="application config key: a session's lifetime in seconds"
     )
@@ -244,7 +247,7 @@ class Tomcat(Strict):
     """Tomcat on the app hosts: apps that must not be deployed, where to look."""
 
     roles: list[str] = Field(min_length=1)
-    port: Port = Field(gt=0, lt=65536)
+    port: Port
     forbidden_apps: list[str] = Field(min_length=1)
     deploy_dirs: list[str] = Field(min_length=1, description="``{var}`` expands host vars")
     error_probe_path: str
@@ -260,7 +263,7 @@ class Headers(Strict):
     required: list[str] = Field(min_length=1, description="on every public response")
     disclosing: list[str] = Field(min_length=1, description="headers that name software")
     version_pattern: str = Field(description="regex: a version number in such a header")
-    probe_timeout: float = Field(gt=0, description="seconds for one request to a listener")
+    probe_timeout: Seconds = Field(description="seconds for one request to a listener")
 
 
 class Hba(Strict):
@@ -284,7 +287,7 @@ class Sshd(Strict):
     """sshd on every host: the authentication methods it may offer from the QA vantage
     point, and the settings its configuration must have, wherever it is matched."""
 
-    port: Port = Field(gt=0, lt=65536)
+    port: Port
     users: list[str] = Field(min_length=1)
     allowed_methods: list[str] = Field(min_length=1)
     config: str = Field(description="sshd_config path; ``{host}`` and ``{var}`` expand")

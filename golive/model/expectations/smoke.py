@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from golive.model.config import Count, Port
 from golive.model.expectations.section import Section
 
 
@@ -17,7 +18,7 @@ class App(Section):
     key: ClassVar[str] = "app"
     required: ClassVar[bool] = True
 
-    port: int = Field(gt=0, lt=65536)
+    port: Port
     health_path: str = "/health"
     version_path: str = "/version"
     version_field: str = Field("version", description="field of the version answer: version")
@@ -34,6 +35,6 @@ class SmokeOrder(Section):
 
     symbol: str
     side: str = "BUY"
-    quantity: int = Field(1, gt=0)
-    limit_price: float = Field(gt=0)
+    quantity: Count = 1
+    limit_price: float = Field(gt=0, le=1e12)
     account: str = "trader"
