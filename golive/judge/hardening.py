@@ -237,6 +237,71 @@ def postgres_paths(settings: Mapping[str, str]) -> ConfigPaths:
     return found
 
 
+# Where a session's value of a setting can come from that applies to golive's own session only
+# (its role, a client option, a SET): golive's value is then not the server's.
+SESSION_SOURCES = frozenset({"user", "database user", "client", "session", "interactive"})
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    """What decides a PostgreSQL setting for the application's sessions: the server's value
+    (as golive's session reads it, with pg_settings' source) and the values ``ALTER ROLE`` /
+    ``ALTER DATABASE ... SET`` store for the application's role and database
+    (``pg_db_role_setting``), by scope."""
+
+    role: str
+    database: str
+    server: Mapping[str, tuple[str, str]]  # name -> (value, source) in golive's session
+    role_in_database: Mapping[str, str] = field(default_factory=dict)
+    role_only: Mapping[str, str] = field(default_factory=dict)
+    database_only: Mapping[str, str] = field(default_factory=dict)
+
+    def effective(self, name: str) -> tuple[str, str] | None:
+        """The value the application's sessions start with and what set it (PostgreSQL's
+        precedence: role in database > role > database > server); None: golive's own session
+        has a value of its own (its role's), so the server's is not known."""
+        scopes = (
+            (self.role_in_database, f"ALTER ROLE {self.role} IN DATABASE {self.database} SET"),
+            (self.role_only, f"ALTER ROLE {self.role} SET"),
+            (self.database_only, f"ALTER DATABASE {self.database} SET"),
+        )
+        for values, origin in scopes:
+            if name in values:
+                return values[name], origin
+        if name not in self.server:
+            return None
+        value, source = self.server[name]
+        return None if source in SESSION_SOURCES else (value, "the server's setting")
+
+
+def pg_setting_findings(host: str, settings: PgSettings, wanted: Mapping[str, str]) -> list[str]:
+    """Each declared setting has the value the application's role sees in its database,
+    whichever level set it."""
+    out = []
+    who = f"role {settings.role} in database {settings.database}"
+    for name, expected in wanted.items():
+        seen = settings.effective(name)
+        if seen is None and name not in settings.server:
+            out.append(f"{host}: setting {name} is not one the server reports (pg_settings)")
+            continue
+        if seen is None:
+            out.append(
+                f"{host}: setting {name} could not be read as {who} sees it (golive's own "
+                f"session has a value of its own, source: {settings.server[name][1]})"
+            )
+            continue
+        value, origin = seen
+        if value == expected:
+            continue
+        if origin == "the server's setting":
+            out.append(f"{host}: setting {name} is {value}, expected {expected} ({who})")
+        else:
+            out.append(
+                f"{host}: setting {name} is {value} for {who} ({origin}), expected {expected}"
+            )
+    return out
+
+
 # --- file modes ------------------------------------------------------------------------------
 
 

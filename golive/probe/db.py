@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 import psycopg.errors
 
+from golive.judge.hardening import PgSettings
 from golive.model.environment import Environment
 from golive.probe import observe
 
@@ -170,3 +171,40 @@ def answers(env: Environment) -> str | None:
     except psycopg.Error as exc:
         return f"{where(env)}: {_first_line(exc)}"
     return None
+
+
+def _setconfig(entries: list[str] | None) -> dict[str, str]:
+    """``pg_db_role_setting.setconfig`` ("name=value" entries) as a mapping."""
+    pairs = (e.partition("=") for e in entries or [])
+    return {name.strip().lower(): value for name, _, value in pairs}
+
+
+def settings_for_app(conn: Connection, names: list[str], role: str, database: str) -> PgSettings:
+    """The settings ``names`` as they decide the application's sessions: the server's value
+    (pg_settings in golive's session, with its source) and what ``ALTER ROLE`` / ``ALTER
+    DATABASE ... SET`` store for ``role`` and ``database`` (pg_db_role_setting)."""
+    server = {
+        name: (setting, source)
+        for name, setting, source in conn.execute(
+            "SELECT name, current_setting(name), source FROM pg_settings WHERE name = ANY(%s)",
+            (names,),
+        ).fetchall()
+    }
+    scoped: dict[tuple[bool, bool], dict[str, str]] = {}
+    rows = conn.execute(
+        "SELECT s.setrole <> 0, s.setdatabase <> 0, s.setconfig FROM pg_db_role_setting s "
+        "LEFT JOIN pg_roles r ON r.oid = s.setrole "
+        "LEFT JOIN pg_database d ON d.oid = s.setdatabase "
+        "WHERE (s.setrole = 0 OR r.rolname = %s) AND (s.setdatabase = 0 OR d.datname = %s)",
+        (role, database),
+    ).fetchall()
+    for by_role, by_database, entries in rows:
+        scoped[(by_role, by_database)] = _setconfig(entries)
+    return PgSettings(
+        role=role,
+        database=database,
+        server=server,
+        role_in_database=scoped.get((True, True), {}),
+        role_only=scoped.get((True, False), {}),
+        database_only=scoped.get((False, True), {}),
+    )

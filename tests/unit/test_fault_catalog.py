@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from golive.model.errors import SandboxError
+from golive.model.errors import SandboxError, UsageError
 from golive.sandbox import faults
 from golive.sandbox.faults.base import FaultAction, edit_in_place, replace_in_place
 from pytest_golive.plugin import MARKERS
@@ -59,7 +59,18 @@ def test_listing_shows_every_fault_with_its_suites() -> None:
     assert lines[0].split() == ["FAULT", "HOST", "CAUGHT", "BY", "BREAKS"]
     row = next(line for line in lines if line.startswith("lb_missing_node "))
     assert "predeploy, integration" in row and "lb1" in row
-    assert len(lines) == len(CATALOG) + 1
+    variant = next(line for line in lines if line.startswith("tls_wildcard_certificate "))
+    assert "GO: tls" in variant and "nothing (a healthy variant)" in variant
+    assert len(lines) == len(CATALOG) + len(faults.variants()) + 1
+
+
+def test_a_healthy_variant_is_no_fault() -> None:
+    """A healthy variant (``healthy: true``) is applied and undone as a fault is, but is none:
+    the fault matrix does not run it, tests/sandbox/test_variants.py does."""
+    assert "tls_wildcard_certificate" not in CATALOG
+    assert faults.entry("tls_wildcard_certificate").host == "lb1"
+    with pytest.raises(UsageError, match="a healthy variant"):
+        faults.get("tls_wildcard_certificate")
 
 
 def test_edit_in_place_keeps_inode_owner_and_mode(tmp_path: Path) -> None:

@@ -189,3 +189,49 @@ def test_disclosure_and_missing_headers() -> None:
     assert hj.missing_header_findings(
         "lb1: u", [("x-frame-options", "DENY")], ["X-Frame-Options", "CSP"]
     ) == ["lb1: u: response lacks the CSP header"]
+
+
+def _pg(**scopes: dict[str, str]) -> hj.PgSettings:
+    server = {"password_encryption": ("scram-sha-256", "configuration file"), "ssl": ("on", "x")}
+    return hj.PgSettings("trading_app", "trading", server, **scopes)
+
+
+WANTED = {"password_encryption": "scram-sha-256", "ssl": "on"}
+
+
+def test_postgres_settings_as_the_application_role_sees_them() -> None:
+    """PostgreSQL's precedence: role in database > role > database > server."""
+    assert hj.pg_setting_findings("db1", _pg(), WANTED) == []
+    assert hj.pg_setting_findings("db1", _pg(role_only={"password_encryption": "md5"}), WANTED) == [
+        "db1: setting password_encryption is md5 for role trading_app in database trading "
+        "(ALTER ROLE trading_app SET), expected scram-sha-256"
+    ]
+    db_md5 = _pg(database_only={"password_encryption": "md5"})
+    assert "(ALTER DATABASE trading SET)" in hj.pg_setting_findings("db1", db_md5, WANTED)[0]
+    # the more specific level wins, both ways
+    fixed = _pg(
+        role_in_database={"password_encryption": "scram-sha-256"},
+        role_only={"password_encryption": "md5"},
+    )
+    assert hj.pg_setting_findings("db1", fixed, WANTED) == []
+    broken = _pg(
+        role_in_database={"password_encryption": "md5"},
+        database_only={"password_encryption": "scram-sha-256"},
+    )
+    [line] = hj.pg_setting_findings("db1", broken, WANTED)
+    assert "(ALTER ROLE trading_app IN DATABASE trading SET)" in line
+
+
+def test_postgres_server_setting_and_what_cannot_be_read() -> None:
+    server = {"password_encryption": ("md5", "configuration file")}
+    settings = hj.PgSettings("trading_app", "trading", server)
+    assert hj.pg_setting_findings("db1", settings, WANTED) == [
+        "db1: setting password_encryption is md5, expected scram-sha-256 (role trading_app in "
+        "database trading)",
+        "db1: setting ssl is not one the server reports (pg_settings)",
+    ]
+    own = hj.PgSettings("trading_app", "trading", {"ssl": ("on", "user")})
+    assert hj.pg_setting_findings("db1", own, {"ssl": "on"}) == [
+        "db1: setting ssl could not be read as role trading_app in database trading sees it "
+        "(golive's own session has a value of its own, source: user)"
+    ]

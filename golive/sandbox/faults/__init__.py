@@ -2,6 +2,8 @@
 
 ``faults.yml`` is the catalog; each fault names its host, what it breaks, the suites that
 catch it (``caught_by``, and ``also`` for further suites with their own check) and its action.
+An entry with ``healthy: true`` is a healthy variant instead (a wildcard certificate): a
+change the suites it names (``stays_go``) must certify GO, applied and undone as a fault is.
 Every action has one calling convention, ``action.apply(sbx, host, inject)``
 (:mod:`.base`); :data:`Action` is the registry of the kinds an entry may use.
 """
@@ -9,7 +11,7 @@ Every action has one calling convention, ``action.apply(sbx, host, inject)``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
 
@@ -92,24 +94,69 @@ class Fault(Strict):
         return found
 
 
-class Catalog(RootModel[dict[str, Fault]]):
+class Variant(Strict):
+    """A healthy variant: a change to the sandbox that must leave the suites ``stays_go``
+    names GO (a deployment golive must not refuse, e.g. a wildcard certificate). ``shows`` is
+    a fragment of the run's evidence that proves the variant was in place."""
+
+    host: str
+    healthy: Literal[True]
+    varies: str
+    stays_go: list[str] = Field(min_length=1, description="suite markers that must stay GO")
+    shows: str
+    action: Action
+
+    @property
+    def breaks(self) -> str:
+        return f"nothing (a healthy variant): {self.varies}"
+
+    @property
+    def suites(self) -> list[str]:
+        return list(self.stays_go)
+
+
+class Catalog(RootModel[dict[str, Fault | Variant]]):
     pass
 
 
-def catalog() -> dict[str, Fault]:
+def _entries() -> dict[str, Fault | Variant]:
     return load_model(CATALOG, Catalog).root
 
 
+def catalog() -> dict[str, Fault]:
+    """The faults: every one must be caught, then healed to GO."""
+    return {n: e for n, e in _entries().items() if isinstance(e, Fault)}
+
+
+def variants() -> dict[str, Variant]:
+    """The healthy variants: every one must stay GO."""
+    return {n: e for n, e in _entries().items() if isinstance(e, Variant)}
+
+
+def entry(name: str) -> Fault | Variant:
+    """The catalog's fault or healthy variant of that name."""
+    entries = _entries()
+    if name not in entries:
+        raise UsageError(f"unknown fault {name!r}; the catalog has: {', '.join(sorted(entries))}")
+    return entries[name]
+
+
 def get(name: str) -> Fault:
-    faults = catalog()
-    if name not in faults:
-        raise UsageError(f"unknown fault {name!r}; the catalog has: {', '.join(sorted(faults))}")
-    return faults[name]
+    found = entry(name)
+    if not isinstance(found, Fault):
+        raise UsageError(f"{name} is a healthy variant of the catalog, not a fault")
+    return found
 
 
 def listing() -> list[str]:
-    """One line per fault: name, host, the suites that catch it, what it breaks."""
-    rows = [(name, f.host, ", ".join(f.suites), f.breaks) for name, f in catalog().items()]
+    """One line per fault: name, host, the suites that catch it, what it breaks (a healthy
+    variant: the suites that must stay GO, and what it varies)."""
+    rows = [
+        (name, f.host, ", ".join(f.suites), f.breaks)
+        if isinstance(f, Fault)
+        else (name, f.host, f"GO: {', '.join(f.suites)}", f.breaks)
+        for name, f in _entries().items()
+    ]
     header = ("FAULT", "HOST", "CAUGHT BY", "BREAKS")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     return [
@@ -128,8 +175,8 @@ def active(sbx: Sandbox) -> list[str]:
     )
 
 
-def inject(sbx: Sandbox, name: str) -> Fault:
-    fault = get(name)
+def inject(sbx: Sandbox, name: str) -> Fault | Variant:
+    fault = entry(name)
     lifecycle.enter(sbx)
     fault.action.apply(sbx, fault.host, True)
     _marker(sbx, name).parent.mkdir(parents=True, exist_ok=True)
@@ -137,8 +184,8 @@ def inject(sbx: Sandbox, name: str) -> Fault:
     return fault
 
 
-def heal(sbx: Sandbox, name: str) -> Fault:
-    fault = get(name)
+def heal(sbx: Sandbox, name: str) -> Fault | Variant:
+    fault = entry(name)
     lifecycle.enter(sbx)
     fault.action.apply(sbx, fault.host, False)
     _marker(sbx, name).unlink(missing_ok=True)

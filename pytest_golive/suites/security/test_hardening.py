@@ -23,6 +23,7 @@ from golive.model.expectations.security import (
     ServiceConfig,
     TomcatConfig,
 )
+from golive.probe import db as db_probe
 from golive.probe import files, listeners, nodes
 from golive.probe.appconfig import read_properties, read_text
 from golive.probe.hosts import HostPool, Target
@@ -366,22 +367,30 @@ def test_security_headers_present(
     judge(findings)
 
 
-def test_postgres_settings(db, environment: Environment) -> None:
-    """Claim: the database server runs with the declared security settings.
+def test_postgres_settings(db, environment: Environment, evidence: Evidence) -> None:
+    """Claim: the database server runs with the declared security settings, as the
+    application's role sees them in its database.
 
     Covers: each setting of ``hardening.postgres.settings`` (``ssl``, ``password_encryption``)
-    as the running server reports it (``current_setting``), whatever file set it.
+    as the application's sessions start with it: the running server's value (whatever file
+    set it), overridden by ``ALTER DATABASE ... SET``, ``ALTER ROLE ... SET`` and ``ALTER ROLE
+    ... IN DATABASE ... SET`` for ``database.app_role`` and ``database.dbname``
+    (``pg_db_role_setting``), in PostgreSQL's precedence.
 
-    Does not cover: servers other than the inventory's database.
+    Does not cover: servers other than the inventory's database; options the application's
+    own connection string passes or a ``SET`` its code runs.
     """
     postgres = environment.expectation(Hardening).postgres
-    where = environment.inventory.database.host
-    findings = []
-    for key, wanted in postgres.settings.items():
-        value = db.execute("SELECT current_setting(%s)", (key,)).fetchone()[0]
-        if value != wanted:
-            findings.append(f"{where}: setting {key} is {value}, expected {wanted}")
-    judge(findings)
+    database = environment.inventory.database
+    seen = db_probe.settings_for_app(
+        db, list(postgres.settings), database.app_role, database.dbname
+    )
+    lines = []
+    for name in postgres.settings:
+        found = seen.effective(name)
+        lines.append(f"{name}: " + (f"{found[0]} ({found[1]})" if found else "not known"))
+    evidence.text(f"settings for role {seen.role} in database {seen.database}", "\n".join(lines))
+    judge(judge_hardening.pg_setting_findings(database.host, seen, postgres.settings))
 
 
 def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evidence) -> None:
