@@ -1,8 +1,10 @@
 """golive's Locust plugin: what the load generator itself observed, for golive to judge.
 
 Imported by every golive locustfile; it runs inside Locust's process (never in pytest's: Locust
-patches the standard library for gevent). golive starts Locust with ``GOLIVE_LOAD_CONFIG``
-naming a JSON file (mode 0600) of what the run needs:
+patches the standard library for gevent). golive hands every Locust process a pipe holding a
+JSON document of what the run needs, its descriptor in ``GOLIVE_LOAD_CONFIG_FD`` (the account's
+secrets never touch the disk). Started by hand (a worker on another machine),
+``GOLIVE_LOAD_CONFIG`` names a JSON file of the same keys instead:
 
 - ``resolve``: public name -> address (from the environment's own DNS, as golive's other
   probes), ``source``: the QA vantage point's address every connection is bound to,
@@ -35,7 +37,19 @@ from geventhttpclient import connectionpool
 from locust import events
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
-CONFIG: dict[str, Any] = json.loads(Path(os.environ["GOLIVE_LOAD_CONFIG"]).read_text())
+
+def _config() -> dict[str, Any]:
+    """The run's configuration: from golive's pipe (read once, then closed), else the file
+    ``GOLIVE_LOAD_CONFIG`` names."""
+    fd = os.environ.pop("GOLIVE_LOAD_CONFIG_FD", None)
+    if fd is not None:
+        with os.fdopen(int(fd), "rb") as pipe:
+            loaded: dict[str, Any] = json.loads(pipe.read())
+        return loaded
+    return dict(json.loads(Path(os.environ["GOLIVE_LOAD_CONFIG"]).read_text()))
+
+
+CONFIG: dict[str, Any] = _config()
 
 # --- where connections go: the environment's answer for the public name, from the QA source
 

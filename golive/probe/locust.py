@@ -9,14 +9,19 @@ DNS answer, so the load reaches only the environment's public address.
 
 Every run is bounded: Locust's ``--run-time`` and ``--stop-timeout``, the master's bounded wait
 for its workers (``--expect-workers-max-wait``), and golive's own wall-clock deadline, after
-which it kills every process it started (by pid, never by name).
+which it kills every process it started (by pid, never by name). Every Locust process dies
+with golive, however golive ends (:mod:`golive.probe.children`).
+
+The run's configuration, which holds the account's password and TOTP seed, never touches
+the disk: each Locust process reads it from a pipe golive fills before it starts
+(``GOLIVE_LOAD_CONFIG_FD``). A ``config.json`` an older golive left in the load directory is
+removed when a run starts.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.model.expectations.performance import Generator, Profile
+from golive.probe import children
 
 LOAD_DIR = Path(__file__).resolve().parents[2] / "load"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -157,8 +163,10 @@ class LoadRun:
         return max(shares) if shares else None
 
 
-def _write_config(spec: LoadSpec) -> Path:
-    config = {
+def config(spec: LoadSpec) -> dict[str, Any]:
+    """What every Locust process of the run reads (``load/golive_locust.py``); it holds the
+    account's secrets, so it is only ever handed over through a pipe."""
+    return {
         "resolve": spec.resolve,
         "source": spec.source,
         "ca_bundle": spec.ca_bundle,
@@ -171,11 +179,21 @@ def _write_config(spec: LoadSpec) -> Path:
         "progress": str(spec.workdir / "progress.jsonl"),
         "summary": str(spec.workdir / "summary.json"),
     }
-    path = spec.workdir / "config.json"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(config, f)
-    return path
+
+
+def _config_pipe(data: bytes) -> int:
+    """A pipe already holding ``data`` and closed for writing; its read end, for one child."""
+    read, write = os.pipe()
+    try:
+        if len(data) > 60_000:  # a pipe holds 64 KiB: more would block before the child reads
+            raise ValueError(f"the load configuration is {len(data)} bytes, too large for a pipe")
+        os.write(write, data)
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
 
 
 def commands(spec: LoadSpec) -> dict[str, list[str]]:
@@ -265,10 +283,13 @@ def _free_port() -> int:
 def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None) -> LoadRun:
     """Run the load; ``progress`` receives each sample the generator writes (about 1/s)."""
     spec.workdir.mkdir(parents=True, exist_ok=True)
-    for stale in ("progress.jsonl", "summary.json", "workers.pid", "sched-*.json"):
+    # config.json: the secrets an older golive wrote there, killed before it removed them
+    for stale in ("progress.jsonl", "summary.json", "workers.pid", "sched-*.json", "config.json"):
         for path in spec.workdir.glob(stale):
             path.unlink(missing_ok=True)
-    env = {**os.environ, "GOLIVE_LOAD_CONFIG": str(_write_config(spec)), "PYTHONUNBUFFERED": "1"}
+    data = json.dumps(config(spec)).encode()
+    env = {k: v for k, v in os.environ.items() if k != "GOLIVE_LOAD_CONFIG"}
+    env["PYTHONUNBUFFERED"] = "1"
     cgroup = Cgroup(spec.generator.cgroup).ensure() if spec.generator.cgroup else None
     # the generator's CPU is read while the load runs: from its first sample to its exit
     mark: dict[str, Any] = {}
@@ -283,15 +304,19 @@ def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None
     start = time.monotonic()
 
     def spawn(name: str, cmd: list[str]) -> None:
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            cwd=spec.workdir,
-            stdout=errlog,
-            stderr=errlog,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        pipe = _config_pipe(data)
+        try:
+            proc = children.start(
+                cmd,
+                env={**env, "GOLIVE_LOAD_CONFIG_FD": str(pipe)},
+                pass_fds=(pipe,),
+                cwd=spec.workdir,
+                stdout=errlog,
+                stderr=errlog,
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(pipe)
         procs[name] = proc
         if cgroup:
             cgroup.add(proc.pid)
@@ -313,10 +338,8 @@ def run(spec: LoadSpec, progress: Callable[[dict[str, Any]], None] | None = None
         ended = time.monotonic()
     finally:
         for proc in procs.values():
-            if proc.poll() is None:
-                _kill(proc)
+            children.stop(proc)  # what the process started ends with it
         errlog.close()
-        (spec.workdir / "config.json").unlink(missing_ok=True)  # it holds the account's secrets
     wall = time.monotonic() - start
     cpu = None
     if cgroup and mark:
@@ -385,7 +408,7 @@ def _follow(
     seen = 0
     while main.poll() is None:
         if time.monotonic() > limit:
-            _kill(main)
+            children.stop(main)
             return True
         time.sleep(0.25)
         samples = read_samples(path)
@@ -396,20 +419,6 @@ def _follow(
                 progress(sample)
         seen = len(samples)
     return False
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL, the process's own session (Locust's children with it)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def plot(samples: list[dict[str, Any]], path: Path, title: str) -> Path | None:
