@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from golive.model import ansible
 from golive.model.config import DAY_S, Port, Seconds, Strict, first, problems, read_yaml
+from golive.model.documents import document_problems
 from golive.model.errors import ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
@@ -298,6 +299,7 @@ def inspect_environment(
     if inventory is None or expectations is None:
         return None, found
     found += role_problems(path, inventory, expectations)
+    found += document_problems(path, inventory, expectations)
     try:
         loaded = _load_secrets(inventory) if secrets else {}
     except ConfigError as exc:

@@ -5,11 +5,14 @@ evidence of the plan's process items, and what ``golive watch`` polls after go-l
 from __future__ import annotations
 
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from golive.model.config import DAY_S, YEAR_H, Count, Limit, Seconds, Strict
 from golive.model.expectations.section import Section
+
+WEB = ("http", "https")  # the schemes a process document may be fetched by
 
 
 class Job(Strict):
@@ -100,10 +103,23 @@ class ProcessItem(Strict):
     """The recorded evidence of one process item of the plan: a document, a sign-off, or
     both. ``required`` items missing evidence are NO-GO; the others are reported open."""
 
-    document: str | None = Field(None, description="a file path or an http(s) URL")
+    document: str | None = Field(
+        None,
+        description="an http(s) URL, or a file path (relative to the environment directory) "
+        "inside the environment directory or the section's evidence_roots",
+    )
     signoff: str | None = Field(None, description="a sign-off of signoffs.yml")
     required: bool = True
     names_release: bool = Field(True, description="the document must name the release")
+
+    @field_validator("document")
+    @classmethod
+    def _path_or_web(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.strip() or ("://" in value and urlsplit(value).scheme not in WEB)
+        ):
+            raise ValueError("a file path or an http(s) URL")
+        return value
 
     @model_validator(mode="after")
     def _some_evidence(self) -> ProcessItem:
@@ -119,6 +135,14 @@ class ProcessEvidence(Section):
 
     max_age_days: float = Field(180.0, gt=0, le=3660, description="a document older is stale")
     timeout_s: Seconds = Field(10.0, description="per document fetched by URL")
+    evidence_roots: list[str] = Field(
+        [],
+        description="directories (relative to the environment directory) documents may lie "
+        "in besides the environment directory, after symbolic links are resolved",
+    )
+    max_document_bytes: int = Field(
+        8 << 20, gt=0, le=64 << 20, description="a larger document is refused, never read"
+    )
     items: dict[str, ProcessItem] = Field(min_length=1)
 
 

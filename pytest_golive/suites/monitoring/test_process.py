@@ -12,46 +12,19 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import requests
 
 from golive.gate.signoffs import Signoff
 from golive.judge import monitoring as judge_monitoring
 from golive.model.config import read_yaml
 from golive.model.environment import Environment
 from golive.model.expectations.monitoring import ProcessEvidence
+from golive.probe import documents
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.monitoring
-
-
-def _read(where: str, timeout: float) -> tuple[bytes | None, str, float | None]:
-    """(content, problem, age in days) of a document given as a path or an http(s) URL."""
-    if urlsplit(where).scheme in ("http", "https"):
-        try:
-            response = requests.get(where, timeout=timeout)
-        except requests.RequestException as exc:
-            return None, f"could not be fetched ({type(exc).__name__})", None
-        if response.status_code != 200:
-            return None, f"answered HTTP {response.status_code}", None
-        modified = response.headers.get("Last-Modified")
-        age = None
-        if modified:
-            from email.utils import parsedate_to_datetime
-
-            age = (time.time() - parsedate_to_datetime(modified).timestamp()) / 86400
-        return response.content, "", age
-    path = Path(where)
-    if not path.is_file():
-        return None, "does not exist", None
-    try:
-        return path.read_bytes(), "", (time.time() - path.stat().st_mtime) / 86400
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})", None
 
 
 def _signoff(environment: Environment, name: str, item: str) -> list[str]:
@@ -83,8 +56,10 @@ def test_process_item_has_evidence(
     this release.
 
     False when: no evidence is declared for the item; the document is missing, unreadable,
-    stale, or about another release (release notes naming 1.4.0 only); the URL does not
-    answer; the sign-off is missing, expired, future-dated or for another release."""
+    stale, or about another release (release notes naming 1.4.0 only); it is outside the
+    environment directory and its evidence_roots, a secrets file, not a regular file or
+    larger than max_document_bytes (then it is never read); the URL does not answer; the
+    sign-off is missing, expired, future-dated or for another release."""
     spec = environment.expectation(ProcessEvidence)
     item = spec.items.get(process_item)
     if item is None:
@@ -92,10 +67,17 @@ def test_process_item_has_evidence(
     release = environment.inventory.release.version
     findings: list[str] = []
     if item.document is not None:
-        content, problem, age = _read(item.document, spec.timeout_s)
-        if content is not None:
+        document, problem = documents.read(environment, item.document)
+        content = document.content if document is not None else None
+        age = None
+        if document is not None:
             name = item.document.rstrip("/").rsplit("/", 1)[-1] or item.document
-            evidence.raw(f"{process_item} evidence: {name}", content, "text/plain", "txt")
+            summary = f"{document.where}: {len(document.content)} bytes, sha256 {document.sha256}"
+            evidence.raw(
+                f"{process_item} evidence: {name}", document.content, "text/plain", "txt", summary
+            )
+            if document.mtime is not None:
+                age = (time.time() - document.mtime) / 86400
         text = content.decode("utf-8", "replace") if content is not None else None
         findings += judge_monitoring.document(
             process_item, item.document, text, problem, age, spec.max_age_days,
