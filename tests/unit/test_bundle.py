@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import gzip
 import hashlib
 import io
 import subprocess
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -233,3 +236,261 @@ def test_signed_bundle_without_allowed_signers_says_not_checked(reports: Path, q
 def test_sign_with_a_missing_key_is_a_usage_error(reports: Path, tmp_path: Path, capsys):
     assert main(["bundle", "--reports", str(reports), "--sign", str(tmp_path / "nokey")]) == 4
     assert "no such file" in capsys.readouterr().err
+
+
+# --- what create writes verify accepts (round trip), and nothing else (hostile bundles) ---
+
+NOGO = (
+    b'{"verdict": "NO-GO", "complete": true, "blockers": [{"check": "smoke", "host": "app2",'
+    b' "message": "app2: /health answered 503"}],'
+    b' "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["app2"]}}\n'
+)
+FORGED = NOGO.replace(b'"NO-GO"', b'"GO"').replace(b"app2: /health answered 503", b"")
+Entry = tuple[tarfile.TarInfo, bytes]
+
+
+def _entries(path: Path) -> list[Entry]:
+    """Every entry of the bundle at ``path``, in order, with its data."""
+    with tarfile.open(path, "r:gz") as tar:
+        return [(m, (tar.extractfile(m) or io.BytesIO()).read()) for m in tar]
+
+
+def _pack(path: Path, entries: list[Entry], tail: bytes = b"") -> Path:
+    """Write ``entries`` as a tar.gz (``tail`` appended to the tar before compression)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in entries:
+            info = copy.copy(info)
+            info.size = len(data) if info.isreg() else 0
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    path.write_bytes(gzip.compress(raw.getvalue() + tail))
+    return path
+
+
+def _entry(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, link: str = "") -> Entry:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    return info, data
+
+
+def signed_nogo(root: Path, signer: Signer) -> Path:
+    """A signed NO-GO bundle, written by golive bundle --sign from a run's results."""
+    (root / "allure-results").mkdir(parents=True)
+    (root / "allure-results" / "a-result.json").write_text('{"name": "smoke"}')
+    (root / "verdict.json").write_bytes(NOGO)
+    (root / "certificate.md").write_text("# NO-GO\n")
+    assert main(["bundle", "--reports", str(root), "--sign", str(signer.key)]) == 0
+    return root / "golive-bundle-e-1.tar.gz"
+
+
+@pytest.fixture
+def nogo(tmp_path: Path, qa: Signer) -> Path:
+    return signed_nogo(tmp_path / "nogo", qa)
+
+
+def test_create_writes_what_verify_accepts_and_the_verdict_is_the_verified_bytes(
+    nogo: Path, qa: Signer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = bundle.verify(nogo, qa.allowed)
+    assert found.ok and found.verdict_bytes == NOGO, found.problems
+    assert found.verdict is not None and found.verdict["verdict"] == "NO-GO"
+    names = [m.name.removeprefix("golive-bundle-e-1/") for m, _ in _entries(nogo)]
+    files = ["allure-results/a-result.json", "MANIFEST.sha256", "MANIFEST.sha256.sig"]
+    assert names == ["verdict.json", "certificate.md", *files]
+    capsys.readouterr()
+    assert main(["bundle", "--verify", str(nogo), "--allowed-signers", str(qa.allowed)]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.endswith(
+        "intact, signed by qa@example.org (signature and checksums verified): "
+        "verdict NO-GO (env e, release 1)"
+    )
+
+
+def test_folder_entries_and_any_order_verify(nogo: Path, qa: Signer, tmp_path: Path) -> None:
+    """tar of an extracted bundle: folder entries first, files in another order."""
+    entries = _entries(nogo)
+    top = entries[0][0].name.split("/")[0]
+    folders = [
+        _entry(top, kind=tarfile.DIRTYPE),
+        _entry(f"{top}/allure-results", kind=tarfile.DIRTYPE),
+    ]
+    found = bundle.verify(_pack(tmp_path / "x.tar.gz", folders + entries[::-1]), qa.allowed)
+    assert found.ok and found.verdict_bytes == NOGO, found.problems
+
+
+def _top(entries: list[Entry]) -> str:
+    return entries[0][0].name.split("/")[0]
+
+
+def _named(entries: list[Entry], name: str) -> int:
+    [i] = [i for i, (m, _) in enumerate(entries) if m.name.endswith(f"/{name}")]
+    return i
+
+
+def _forged_folder(e: list[Entry]) -> list[Entry]:
+    return [*e, _entry("forged/verdict.json", FORGED)]
+
+
+def _second_verdict(e: list[Entry]) -> list[Entry]:
+    return [*e, _entry(f"{_top(e)}/verdict.json", FORGED)]
+
+
+def _retyped(kind: bytes, link: str = "") -> Callable[[list[Entry]], list[Entry]]:
+    def change(e: list[Entry]) -> list[Entry]:
+        i = _named(e, "verdict.json")
+        return [*e[:i], _entry(e[i][0].name, kind=kind, link=link), *e[i + 1 :]]
+
+    return change
+
+
+def _manifest_only(e: list[Entry]) -> list[Entry]:
+    return [_entry(f"{_top(e)}/MANIFEST.sha256", b"")]
+
+
+def _extra(
+    name: str, data: bytes = b"x", kind: bytes = tarfile.REGTYPE
+) -> Callable[[list[Entry]], list[Entry]]:
+    return lambda e: [*e, _entry(name.format(top=_top(e)), data, kind)]
+
+
+def _without(name: str) -> Callable[[list[Entry]], list[Entry]]:
+    return lambda e: [x for i, x in enumerate(e) if i != _named(e, name)]
+
+
+def _manifest(text: bytes) -> Callable[[list[Entry]], list[Entry]]:
+    def change(e: list[Entry]) -> list[Entry]:
+        i = _named(e, "MANIFEST.sha256")
+        return [*e[:i], (e[i][0], text), *e[i + 1 :]]
+
+    return change
+
+
+HOSTILE: dict[str, tuple[Callable[[list[Entry]], list[Entry]], str]] = {
+    "second folder with a forged verdict.json": (
+        _forged_folder,
+        "forged/verdict.json: outside the top folder",
+    ),
+    "verdict.json a symlink": (
+        _retyped(tarfile.SYMTYPE, "../forged/verdict.json"),
+        "verdict.json: a symbolic link",
+    ),
+    "verdict.json a hardlink": (
+        _retyped(tarfile.LNKTYPE, "forged/verdict.json"),
+        "verdict.json: a hard link",
+    ),
+    "verdict.json a device": (_retyped(tarfile.CHRTYPE), "verdict.json: a character device"),
+    "verdict.json a fifo": (_retyped(tarfile.FIFOTYPE), "verdict.json: a fifo"),
+    "dotdot name": (_extra("{top}/../verdict.json", FORGED), "a name with a '..' part"),
+    "absolute name": (_extra("/{top}/verdict.json", FORGED), "an absolute name"),
+    "non-canonical name": (_extra("{top}/./verdict.json", FORGED), "not canonical"),
+    "empty manifest only": (_manifest_only, "MANIFEST.sha256 is empty"),
+    "duplicate verdict.json after the signed one": (
+        _second_verdict,
+        "verdict.json: a second entry of the same name",
+    ),
+    "extra unlisted file": (
+        _extra("{top}/allure-results/x.json"),
+        "unexpected (not in manifest): allure-results/x.json",
+    ),
+    "missing file": (_without("certificate.md"), "missing: certificate.md"),
+    "missing manifest": (_without("MANIFEST.sha256"), "MANIFEST.sha256 missing"),
+    "missing verdict.json": (_without("verdict.json"), "missing: verdict.json"),
+    "malformed manifest line": (
+        _manifest(b"not a checksum  verdict.json\n"),
+        "MANIFEST.sha256 line 1: expected",
+    ),
+    "manifest without verdict.json": (
+        _manifest(b"0" * 64 + b"  certificate.md\n"),
+        "does not list verdict.json",
+    ),
+    "a file beside the top folder": (_extra("verdict.json", FORGED), "outside the top folder"),
+    "a file that is also a folder": (_extra("{top}/certificate.md/x"), "both a file and a folder"),
+    "an empty folder": (
+        _extra("{top}/forged", b"", tarfile.DIRTYPE),
+        "forged: a folder with no file",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_bundle_is_tampered(
+    case: str, nogo: Path, qa: Signer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    change, reason = HOSTILE[case]
+    bad = _pack(tmp_path / "bad.tar.gz", change(_entries(nogo)))
+    for allowed in (qa.allowed, None):
+        found = bundle.verify(bad, allowed)
+        assert not found.ok and reason in found.problems[0], found.problems
+        assert found.verdict is None and found.verdict_bytes is None
+    capsys.readouterr()
+    assert main(["bundle", "--verify", str(bad), "--allowed-signers", str(qa.allowed)]) == 1
+    out = capsys.readouterr().out
+    assert "TAMPERED: " in out and reason in out and "verdict" not in out.split("TAMPERED")[0]
+
+
+def test_a_tar_appended_after_the_end_is_tampered(nogo: Path, qa: Signer, tmp_path: Path) -> None:
+    """GNU tar -i would list what tarfile stops before: nothing but zeros may follow."""
+    entries = _entries(nogo)
+    extra = io.BytesIO()
+    _pack(tmp_path / "extra.tar.gz", [_entry(f"{_top(entries)}/verdict.json", FORGED)])
+    extra.write(gzip.decompress((tmp_path / "extra.tar.gz").read_bytes()))
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in entries:
+            tar.addfile(info, io.BytesIO(data))
+    bad = tmp_path / "bad.tar.gz"
+    # the end-of-archive blocks kept: a reader that ignores them finds the forged verdict
+    bad.write_bytes(gzip.compress(raw.getvalue() + extra.getvalue()))
+    found = bundle.verify(bad, qa.allowed)
+    assert found.problems[0].startswith("data after the end of the archive"), found.problems
+    assert main(["bundle", "--verify", str(bad), "--allowed-signers", str(qa.allowed)]) == 1
+
+
+def test_sparse_entry_is_tampered(nogo: Path, qa: Signer, tmp_path: Path) -> None:
+    entries = _entries(nogo)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for info, data in entries:
+            if info.name.endswith("/verdict.json"):
+                info.type = tarfile.GNUTYPE_SPARSE
+            tar.addfile(info, io.BytesIO(data))
+    bad = tmp_path / "bad.tar.gz"
+    bad.write_bytes(gzip.compress(raw.getvalue()))
+    assert "verdict.json: a sparse file" in bundle.verify(bad, qa.allowed).problems[0]
+
+
+def test_sizes_are_bounded(nogo: Path, qa: Signer, tmp_path: Path) -> None:
+    small = bundle.Limits(file_size=64, kept_size=len(NOGO) - 1)
+    found = bundle.verify(nogo, qa.allowed, limits=small)
+    assert (
+        f"verdict.json: {len(NOGO)} bytes, more than the {len(NOGO) - 1} bytes" in found.problems[0]
+    )
+    found = bundle.verify(nogo, qa.allowed, limits=bundle.Limits(total_size=len(NOGO) + 5))
+    assert "certificate.md: the files pass the" in found.problems[0], found.problems
+    found = bundle.verify(nogo, qa.allowed, limits=bundle.Limits(entries=3))
+    assert found.problems == ["more than 3 entries"]
+    headers = bundle.Limits(header_size=1024)
+    long = _extra("{top}/allure-results/" + "x" * 3000 + ".json")(_entries(nogo))
+    found = bundle.verify(_pack(tmp_path / "long.tar.gz", long), qa.allowed, limits=headers)
+    assert "headers at byte" in found.problems[0] and "longer than 1024 bytes" in found.problems[0]
+
+
+def test_a_gzip_bomb_stops_at_the_archive_limit(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.tar.gz"
+    with gzip.open(bomb, "wb") as out:
+        info = tarfile.TarInfo("top/big")
+        info.size = 8 * 1024 * 1024
+        out.write(info.tobuf(tarfile.PAX_FORMAT))
+        for _ in range(8):
+            out.write(bytes(1024 * 1024))
+    limits = bundle.Limits(file_size=4 * 1024 * 1024)
+    found = bundle.verify(bomb, None, limits)
+    assert found.problems == ["top/big: 8 MiB, more than the 4 MiB it may be"]
+
+
+def test_create_refuses_a_link_in_the_reports(reports: Path, capsys) -> None:
+    (reports / "allure-results" / "c-attachment.txt").symlink_to("/etc/hostname")
+    assert main(["bundle", "--reports", str(reports)]) == 4
+    err = capsys.readouterr().err
+    assert "c-attachment.txt: a symbolic link (to /etc/hostname)" in err, err
+    assert not list(reports.glob("*.tar.gz")) and not list(reports.glob(".*.tmp"))
