@@ -243,6 +243,8 @@ def test_a_run_refuses_the_environment_before_any_check(tree: dict[str, Path]) -
         ({"evidence_roots": ["/"]}, "process_evidence.evidence_roots[0]"),
         ({"max_document_bytes": 0}, "process_evidence.max_document_bytes"),
         ({"items": {"x": {"document": "file:///etc/shadow"}}}, "process_evidence.items.x.document"),
+        ({"items": {"x": {"document": "a\x00b"}}}, "process_evidence.items.x.document"),
+        ({"evidence_roots": [""]}, "process_evidence.evidence_roots"),
     ],
 )
 def test_settings_that_confine_nothing_are_config_errors(

@@ -116,7 +116,9 @@ class ProcessItem(Strict):
     @classmethod
     def _path_or_web(cls, value: str | None) -> str | None:
         if value is not None and (
-            not value.strip() or ("://" in value and urlsplit(value).scheme not in WEB)
+            not value.strip()
+            or "\x00" in value
+            or ("://" in value and urlsplit(value).scheme not in WEB)
         ):
             raise ValueError("a file path or an http(s) URL")
         return value
@@ -144,6 +146,13 @@ class ProcessEvidence(Section):
         8 << 20, gt=0, le=64 << 20, description="a larger document is refused, never read"
     )
     items: dict[str, ProcessItem] = Field(min_length=1)
+
+    @field_validator("evidence_roots")
+    @classmethod
+    def _directories(cls, value: list[str]) -> list[str]:
+        if any(not root.strip() or "\x00" in root for root in value):
+            raise ValueError("directory paths (not empty, no NUL)")
+        return value
 
 
 class WatchMetric(Strict):
