@@ -18,10 +18,10 @@ def test_changed_version_is_the_only_drift(sandbox: None, tmp_path: Path) -> Non
     copy = tmp_path / "sandbox-copy"
     shutil.copytree(REPO / "environments" / "sandbox", copy, ignore=shutil.ignore_patterns("stack"))
     exp = copy / "expectations.yml"
-    exp.write_text(exp.read_text().replace('version: ">=17,<18"}', 'version: ">=21,<22"}', 1))
+    exp.write_text(exp.read_text().replace('version: "==17.*"}', 'version: "==21.*"}', 1))
     proc = golive("parity", "sandbox", str(copy), check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     drift = [line for line in proc.stdout.splitlines() if not line.startswith("parity ")]
     assert drift == [
-        f"declared.software.app.runtimes.java.version: sandbox=>=17,<18 {copy}=>=21,<22"
+        f"declared.software.app.runtimes.java.version: sandbox===17.* {copy}===21.*"
     ], proc.stdout
