@@ -215,3 +215,31 @@ def rehearsal(phases: Sequence[Phase], slo_s: float | None, timed: Sequence[str]
         parts = ", ".join(f"{p.name} {p.seconds:.1f} s" for p in phases if p.name in timed)
         findings.append(f"rollback took {spent:.1f} s ({parts}), the rollback SLO is {slo_s:g} s")
     return findings
+
+
+def candidate_restored(
+    served: Mapping[str, str | None],
+    unhealthy: Mapping[str, str],
+    version: str,
+    schema: tuple[str, int | str | None, int],
+) -> list[tuple[str, str]]:
+    """After a rehearsal (also an interrupted one), what keeps the environment from being back
+    on the candidate: ``(host, why)`` for every node not serving ``version`` (what its version
+    endpoint said, read after the rehearsal's cleanup; None: it did not answer) or not
+    healthy (``unhealthy``: node -> its answer), and for the database host when its schema
+    (``(host, read, wanted)``; read: the version, None for no migration recorded, or why it
+    could not be read) is not the candidate's. Empty: restored."""
+    found = [
+        (node, f"{node} serves {got}" if got is not None else f"{node} does not answer its version")
+        for node, got in served.items()
+        if got != version
+    ]
+    found += [(node, f"{node} is not healthy: {why}") for node, why in unhealthy.items()]
+    host, read, wanted = schema
+    if isinstance(read, str):
+        found.append((host, f"{host}: the schema version cannot be read: {read}"))
+    elif read is None:
+        found.append((host, f"{host} records no schema migration, {version} needs {wanted}"))
+    elif read != wanted:
+        found.append((host, f"{host} is at schema version {read}, {version} needs {wanted}"))
+    return found

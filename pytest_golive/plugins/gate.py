@@ -503,7 +503,7 @@ class Gate:
                 result = check.result(nid, meta)
                 drill = drills.get(nid)
                 if drill is not None:
-                    result = _drilled(result, drill.message(), drill.node)
+                    result = _drilled(result, drill.message(), drill.host or drill.node)
                 out.append(result)
             else:
                 why = "not run: the session stopped early"

@@ -174,15 +174,26 @@ def terminated_by(config: pytest.Config) -> str | None:
     return termination.received if termination is not None else None
 
 
+@dataclass(frozen=True)
+class NotRestored:
+    """What a drill's ``restore()`` returns when the node is not back, naming the host it
+    found wrong (the drill may have disrupted several): the verdict's blocker is about it."""
+
+    host: str
+    problem: str
+
+
 @dataclass
 class DrillRecord:
-    """What became of a drill's disruption of a node."""
+    """What became of a drill's disruption of a node (``host``: the one found not restored,
+    where the restore named it)."""
 
     check: str
     node: str
     interrupted: str | None = None
     restored: bool | None = None
     problem: str = ""
+    host: str = ""
 
     def message(self) -> str:
         """One line for the verdict; empty when the drill ran and restored its node."""
@@ -209,10 +220,13 @@ class Drill:
         self.item = item
 
     @contextmanager
-    def disrupting(self, node: str, restore: Callable[[], str | None]) -> Iterator[None]:
+    def disrupting(
+        self, node: str, restore: Callable[[], str | NotRestored | None]
+    ) -> Iterator[None]:
         """The block disrupts ``node``; ``restore()`` brings it back and returns None, or why
-        it could not. It runs when the block ends, however it ends (a failure, SIGINT,
-        SIGTERM), shielded from a further SIGINT/SIGTERM. A failed restore fails the drill."""
+        it could not (a :class:`NotRestored` names the host). It runs when the block ends,
+        however it ends (a failure, SIGINT, SIGTERM), shielded from a further SIGINT/SIGTERM.
+        A failed restore fails the drill."""
         config = self.item.config
         record = DrillRecord(check_id(self.item.nodeid), node)
         config.stash.setdefault(DRILLS, {})[record.check] = record
@@ -230,6 +244,8 @@ class Drill:
                         problem = restore()
                     except Exception as exc:  # the restore's own failure is its finding
                         problem = f"{type(exc).__name__}: {exc}"
+                    if isinstance(problem, NotRestored):
+                        record.host, problem = problem.host, problem.problem
                     record.restored, record.problem = problem is None, problem or ""
             except KeyboardInterrupt as exc:  # held during the restore, raised after it
                 record.interrupted = record.interrupted or str(exc)

@@ -355,3 +355,27 @@ def test_xdist_drill_record_comes_from_the_worker(node_drill: Golive, monkeypatc
     check = drill_check(node_drill)
     assert check["outcome"] == "error"
     assert "after the drill, app2 NOT restored: tomcat did not start" in check["message"]
+
+
+def test_a_restore_names_the_host_it_found_not_restored(node_drill: Golive) -> None:
+    """A drill that disrupted several hosts: its restore names the one that is not back
+    (``NotRestored``), and the blocker is about that host (issue 19: an interrupted rollback
+    rehearsal that says what each node serves)."""
+    source = """
+import pytest
+from pytest_golive.plugins.safety import NotRestored
+
+@pytest.mark.drill
+def test_node_loss(drill):
+    with drill.disrupting("app1, app2, db1", lambda: NotRestored("app2", "app2 serves 1.4.0")):
+        pass
+"""
+    result = node_drill.run(source)
+    assert result.ret == 1
+    check = drill_check(node_drill)
+    assert check["outcome"] == "error"
+    assert check["message"].startswith(
+        "after the drill, app1, app2, db1 NOT restored: app2 serves 1.4.0"
+    )
+    (blocker,) = (b for b in node_drill.verdict()["blockers"] if b["check"] == check["id"])
+    assert blocker["host"] == "app2"

@@ -335,3 +335,28 @@ def test_dependent_checks_are_counted_under_their_cause_not_named_again():
     assert lines[-1] == "  and 3 dependent check(s) under those causes"
     rows = rollback.rows({"rollback": rec.to_dict()})
     assert [r[2] for r in rows] == [root.id, "3 dependent check(s)"]
+
+
+def test_candidate_restored_names_each_host_that_is_not_back():
+    """After an (interrupted) rehearsal: what each node serves, its health and the schema,
+    read again; every deviation names its host."""
+    ok = judge.candidate_restored({"app1": "1.5.0", "app2": "1.5.0"}, {}, "1.5.0", ("db1", 2, 2))
+    assert ok == []
+    found = judge.candidate_restored(
+        {"app1": "1.4.0", "app2": None, "app3": "1.5.0"},
+        {"app3": "HTTP 503 SCHEMA_BEHIND"},
+        "1.5.0",
+        ("db1", 1, 2),
+    )
+    assert found == [
+        ("app1", "app1 serves 1.4.0"),
+        ("app2", "app2 does not answer its version"),
+        ("app3", "app3 is not healthy: HTTP 503 SCHEMA_BEHIND"),
+        ("db1", "db1 is at schema version 1, 1.5.0 needs 2"),
+    ]
+    assert judge.candidate_restored({}, {}, "1.5.0", ("db1", None, 2)) == [
+        ("db1", "db1 records no schema migration, 1.5.0 needs 2")
+    ]
+    assert judge.candidate_restored({}, {}, "1.5.0", ("db1", "db1: timeout", 2)) == [
+        ("db1", "db1: the schema version cannot be read: db1: timeout")
+    ]

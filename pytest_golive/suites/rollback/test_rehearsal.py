@@ -3,11 +3,19 @@ the previous release and forward again, each phase timed and validated with the 
 suite's probes. A destructive drill: only where the environment allows drills, after every
 other check, never beside one; the candidate is restored in a finally (also on SIGINT and
 SIGTERM) by the drill machinery (pytest_golive/plugins/safety.py).
+
+An interrupted rehearsal says only the truth: its cleanup first waits for the runbook run it
+started to end on its host (each run records its pid there; a signal ends golive's side of the
+session, not the runbook, which would go on switching nodes after the cleanup looked), rolls
+forward, then reads every app node's version and health and the database's schema again. It
+says "restored" only when they are the candidate's; otherwise "NOT restored: app1 serves
+1.4.0", a blocker about that host.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,10 +28,12 @@ from golive.model.environment import Environment
 from golive.model.expectations.predeploy import DatabasePrep, Deployment
 from golive.model.expectations.rollback import KeptData, Rollback
 from golive.model.expectations.smoke import App, SmokeOrder
+from golive.probe import db as database
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import get_json
 from pytest_golive.fixtures.findings import judge
 from pytest_golive.fixtures.rollback import command_timeout, kept_config_path, read_config
+from pytest_golive.plugins.safety import NotRestored
 
 pytestmark = [pytest.mark.rollback, pytest.mark.drill]
 
@@ -55,6 +65,8 @@ class Rehearsal:
         self.nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
         self.timeout = environment.inventory.public.timeout
         self.log: list[str] = []
+        self.running: str | None = None
+        """The pid file of the runbook run in flight on the runbook host (None: none is)."""
         database = environment.inventory.database
         self.where = f"{database.host}/{database.dbname}"
         self.cutoff = self._cutoff()
@@ -92,15 +104,86 @@ class Rehearsal:
         return int(count), int(total)
 
     def runbook(self, command: str) -> list[str]:
-        """Run the runbook (``back`` or ``forward`` command); why it failed, if it did."""
+        """Run the runbook (``back`` or ``forward`` command); why it failed, if it did. The run
+        records its pid on the host (the shell that ``exec``s the command) until it ends, so
+        an interrupted rehearsal can wait for it (:meth:`settle`)."""
         spec = self.spec.runbook
+        pidfile = f"/tmp/golive-runbook-{uuid.uuid4().hex}.pid"
+        self.running = pidfile
         with command_timeout(self.host, spec.timeout_s):
-            out = self.host.run(command.replace("{path}", "%s"), spec.path)
+            out = self.host.run(
+                f"set -C; echo $$ >{pidfile} && exec " + command.replace("{path}", "%s"),
+                spec.path,
+            )
+            self.running = None  # it ended (an interruption leaves it set)
+            self.host.run("rm -f %s", pidfile)
         self.log += [f"$ {command.format(path=spec.path)}  (exit {out.rc})", out.stdout, out.stderr]
         if out.rc == 0:
             return []
         said = (out.stderr.strip() or out.stdout.strip()).splitlines()[-1:] or ["no output"]
         return [f"{self.host.name}: the runbook `{command}` exited {out.rc}: {said[0][:200]}"]
+
+    def settle(self) -> list[str]:
+        """Wait (at most the runbook's timeout) for an interrupted runbook run to end on its
+        host: the process whose pid it recorded, while it is still the runbook's. Why not, if
+        it did not end."""
+        pidfile, self.running = self.running, None
+        if pidfile is None:
+            return []
+        spec = self.spec.runbook
+        wait = (  # %% and %s: Testinfra formats the command with the quoted runbook path
+            f"pid=$(cat {pidfile} 2>/dev/null) || exit 0; "
+            f"end=$(($(date +%%s) + {int(spec.timeout_s) + 1})); "
+            'while grep -qsF -- %s "/proc/$pid/cmdline"; do '
+            '[ "$(date +%%s)" -lt "$end" ] || { echo "pid $pid"; exit 3; }; sleep 0.2; done; '
+            f"rm -f {pidfile}"
+        )
+        started = time.monotonic()
+        with command_timeout(self.host, spec.timeout_s + 15):
+            out = self.host.run(wait, spec.path)
+        self.log.append(
+            f"waited {time.monotonic() - started:.1f} s for the interrupted runbook run on "
+            f"{self.host.name} to end (exit {out.rc})"
+        )
+        if out.rc == 0:
+            return []
+        return [
+            f"{self.host.name}: the interrupted runbook run ({out.stdout.strip() or 'pid unknown'})"
+            f" still runs after {spec.timeout_s:g} s (exit {out.rc})"
+        ]
+
+    def restored(self) -> list[tuple[str, str]]:
+        """Read again what the rehearsal changed: every app node's version and health, and
+        the database's schema; ``(host, why)`` for what is not the candidate's."""
+        release = self.env.inventory.release
+        served = self.served()
+        unhealthy = {}
+        for node in self.nodes:
+            health = self._answer(node, self.app.health_path)
+            if served.get(node.name) is not None and (
+                health.status != 200 or health.body.get("status") != "UP"
+            ):
+                unhealthy[node.name] = health.describe()
+        migrations = self.env.expectation(DatabasePrep).migrations
+        query = sql.SQL("SELECT max({}) FROM {}").format(
+            sql.Identifier(migrations.column), sql.Identifier(migrations.table)
+        )
+        read: int | str | None
+        try:  # a connection of its own: the rehearsal's may have been interrupted mid-query
+            with database.connect(self.env) as conn:
+                read = conn.execute(query).fetchone()[0]
+        except (psycopg.Error, ConnectionError, TimeoutError) as exc:
+            read = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        wanted = migrations.by_release[release.version]
+        found = judge_rollback.candidate_restored(
+            served, unhealthy, release.version, (self.spec.database.host, read, wanted)
+        )
+        self.log.append(
+            "after the rehearsal: "
+            + ", ".join(f"{n} serves {v}" for n, v in served.items())
+            + f"; {self.spec.database.host} schema {read}"
+        )
+        return found
 
     def _answer(self, node: Target, path: str, **kw: Any) -> Any:
         return get_json(node, self.app.port, path, timeout=self.timeout, **kw)
@@ -234,12 +317,17 @@ def test_rollback_rehearsal(
     order = (token, order_id, body)
     phases: list[judge_rollback.Phase] = []
 
-    def restore() -> str | None:
-        if rehearsal.on_candidate():
-            return None
-        problems = rehearsal.runbook(spec.runbook.forward)
-        if problems or not rehearsal.on_candidate():
-            return "; ".join(problems) or f"not every app node serves {release.version} healthy"
+    def restore() -> NotRestored | None:
+        """Wait for an interrupted runbook run, roll forward unless every node already is on
+        the candidate, then say what every node and the database hold."""
+        problems = rehearsal.settle()
+        if problems:
+            return NotRestored(runbook_host.name, "; ".join(problems))
+        if not rehearsal.on_candidate():
+            problems = rehearsal.runbook(spec.runbook.forward)
+        wrong = rehearsal.restored()
+        if wrong:
+            return NotRestored(wrong[0][0], "; ".join([*problems, *(why for _, why in wrong)]))
         return None
 
     try:
