@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from golive.model.errors import ConfigError
 from golive.model.expectations.monitoring import WEB, ProcessEvidence
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from golive.model.expectations import Expectations
 
 CHUNK = 1 << 16
-SECRET = "is a file of the environment's secrets (secrets_file, ssh.identity_file), never evidence"
+SECRET = "is a file of the environment's secrets (secrets_file, an SSH identity), never evidence"
 
 
 class Refused(Exception):
@@ -87,14 +87,14 @@ class Confinement:
 
     @classmethod
     def of(
-        cls, base: Path, roots: Iterable[str], secrets: Iterable[Path | None], limit: int
+        cls, base: Path, roots: Iterable[str], secrets: Iterable[Path], limit: int
     ) -> Confinement:
         """Relative roots are relative to ``base``; every path is resolved after its links."""
         real = Path(os.path.realpath(base))
         return cls(
             real,
             (real, *(Path(os.path.realpath(real / root)) for root in roots)),
-            tuple(Path(os.path.realpath(real / s)) for s in secrets if s is not None),
+            tuple(Path(os.path.realpath(real / secret)) for secret in secrets),
             limit,
         )
 
@@ -186,10 +186,20 @@ class Confinement:
         return Document(str(real), b"".join(parts), digest.hexdigest(), facts.st_mtime)
 
 
+def secret_files(inventory: Inventory) -> list[Path]:
+    """The controller's files holding the environment's secrets: the secrets file, the SSH
+    identity and each host's own (``?ssh_identity_file=`` of its connection)."""
+    named = [inventory.secrets_file, inventory.ssh.identity_file]
+    for host in inventory.hosts.values():
+        named += map(Path, parse_qs(urlsplit(host.connection).query).get("ssh_identity_file", []))
+    return [path.expanduser() for path in named if path is not None]
+
+
 def confinement(base: Path, inventory: Inventory, spec: ProcessEvidence) -> Confinement:
     """The environment's confinement of the documents ``spec`` names."""
-    secrets = (inventory.secrets_file, inventory.ssh.identity_file)
-    return Confinement.of(base, spec.evidence_roots, secrets, spec.max_document_bytes)
+    return Confinement.of(
+        base, spec.evidence_roots, secret_files(inventory), spec.max_document_bytes
+    )
 
 
 def document_problems(

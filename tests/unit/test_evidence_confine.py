@@ -20,7 +20,7 @@ import yaml
 from conftest import EXPECTATIONS, INVENTORY, SIGNOFF
 from golive.cli import main
 from golive.model.documents import Confinement, Refused
-from golive.model.environment import load_environment
+from golive.model.environment import inspect_environment, load_environment
 from golive.model.errors import ConfigError
 from golive.probe.documents import read
 
@@ -223,10 +223,40 @@ def test_validate_names_file_and_key_of_every_refused_document(
         f"to /etc/shadow, outside the environment directory ({env}) and the declared "
         f"evidence_roots ({tree['root']})",
         f"{where}.docs.handover.transfer.document: creds.md is a file of the environment's "
-        "secrets (secrets_file, ssh.identity_file), never evidence",
+        "secrets (secrets_file, an SSH identity), never evidence",
         f"{where}.post.rollout.training.document: {tree['root'] / 'pipe.md'} is a FIFO, not "
         "a regular file",
     ]
+
+
+def test_ssh_identities_are_never_evidence(tree: dict[str, Path]) -> None:
+    """The inventory's SSH identity (``~`` as ssh expands it) and a host's own (an Ansible
+    inventory's ``?ssh_identity_file=``) are secrets like the secrets file."""
+    home, own = tree["root"] / "home", tree["root"] / "app1_key"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    own.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    hosts = dict(INVENTORY["hosts"])
+    hosts["app1"] = {**hosts["app1"], "connection": f"ssh://qa@127.0.2.11?ssh_identity_file={own}"}
+    env = _env(tree)
+    inventory = yaml.safe_load((env / "inventory.yml").read_text())
+    inventory.update(hosts=hosts, ssh={"identity_file": "~/.ssh/id_ed25519"})
+    (env / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    items = {
+        "a": {"document": str(home / ".ssh" / "id_ed25519")},
+        "b": {"document": str(own)},
+    }
+    expectations = yaml.safe_load((env / "expectations.yml").read_text())
+    expectations["process_evidence"]["items"] = items
+    (env / "expectations.yml").write_text(yaml.safe_dump(expectations))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        found = inspect_environment(env.name, directory=env.parent)[1]
+    assert sorted(p.key for p in found) == [
+        "process_evidence.items.a.document",
+        "process_evidence.items.b.document",
+    ]
+    assert all("secrets" in p.expected for p in found)
 
 
 def test_a_run_refuses_the_environment_before_any_check(tree: dict[str, Path]) -> None:
