@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -117,10 +118,16 @@ def read_yaml(path: Path) -> Any:
     """Parse a YAML file; I/O, encoding, syntax, duplicate keys and alias bombs become
     ConfigError (one line naming the file and where)."""
     try:
-        size = path.stat().st_size
+        facts = path.stat()
+        if not stat.S_ISREG(facts.st_mode):  # a FIFO would block the read, a device not end
+            raise ConfigError(path, "(file)", "a regular file (not a directory, FIFO or device)")
+        size = facts.st_size
         if size > MAX_FILE_BYTES:
             raise ConfigError(path, "(file)", f"at most {MAX_FILE_BYTES} bytes (it has {size})")
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # bounded even should it grow meanwhile
+        if len(raw) > MAX_FILE_BYTES:
+            raise ConfigError(path, "(file)", f"at most {MAX_FILE_BYTES} bytes (it grew)")
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "an existing file (there is no such file)") from None
     except OSError as exc:

@@ -328,3 +328,16 @@ def test_a_url_document_is_bounded_too(tree: dict[str, Path]) -> None:
         server.shutdown()
         server.server_close()
     assert (document, problem) == (None, f"is more than max_document_bytes ({MIB})")
+
+
+def test_a_secrets_file_that_is_a_fifo_is_a_config_error_not_a_hang(tree: dict[str, Path]) -> None:
+    """Every YAML file golive reads (here the inventory's secrets_file) is a regular file
+    read to a bound: a FIFO would block the run forever, a device never end."""
+    env = _env(tree)
+    tree["secrets"].unlink()
+    os.mkfifo(tree["secrets"])
+    with pytest.raises(ConfigError) as refused:
+        load_environment(env.name, directory=env.parent)
+    assert str(refused.value) == (
+        f"{tree['secrets']}: (file): a regular file (not a directory, FIFO or device)"
+    )
