@@ -89,12 +89,15 @@ class Confinement:
     def of(
         cls, base: Path, roots: Iterable[str], secrets: Iterable[Path], limit: int
     ) -> Confinement:
-        """Relative roots are relative to ``base``; every path is resolved after its links."""
+        """Relative roots are relative to ``base``; a relative secret is taken both relative
+        to the working directory (as golive reads it) and to ``base``; every path is resolved
+        after its links."""
         real = Path(os.path.realpath(base))
+        secrets = [s for secret in secrets for s in dict.fromkeys((secret, real / secret))]
         return cls(
             real,
             (real, *(Path(os.path.realpath(real / root)) for root in roots)),
-            tuple(Path(os.path.realpath(real / secret)) for secret in secrets),
+            tuple(Path(os.path.realpath(secret)) for secret in secrets),
             limit,
         )
 

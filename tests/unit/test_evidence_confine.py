@@ -79,6 +79,18 @@ def test_a_symlink_to_the_secrets_file_is_refused(tree: dict[str, Path]) -> None
     assert "secrets" in _refused(_rules(tree), str(tree["secrets"]))  # inside a root, even so
 
 
+def test_a_relative_secrets_file_is_refused_however_it_is_read(
+    tree: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """golive reads a relative secrets_file from the working directory; named relative to
+    the environment directory, the same name is a secret too."""
+    monkeypatch.chdir(tree["root"])
+    (tree["env"] / "credentials.yml").write_text("db_password: hunter2\n")
+    rules = Confinement.of(tree["env"], [str(tree["root"])], [Path("credentials.yml")], MIB)
+    assert "secrets" in _refused(rules, str(tree["root"] / "credentials.yml"))
+    assert "secrets" in _refused(rules, "credentials.yml")
+
+
 def test_a_hard_link_to_the_secrets_file_is_refused(tree: dict[str, Path]) -> None:
     os.link(tree["secrets"], tree["root"] / "innocent.md")
     assert "secrets" in _refused(_rules(tree), str(tree["root"] / "innocent.md"))
