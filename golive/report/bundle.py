@@ -64,6 +64,9 @@ as it streams."""
 SIG_HEADER = b"-----BEGIN SSH SIGNATURE-----"
 CHUNK = 1 << 16
 MiB = 1 << 20
+HEX = frozenset("0123456789abcdef")
+NAME_MAX = 1024
+"""The longest name of an entry (in characters): a bundle's names are short."""
 
 
 @dataclass(frozen=True)
@@ -75,17 +78,14 @@ class Limits:
     """One file, as stored (uncompressed)."""
     total_size: int = 2048 * MiB
     """All files together."""
-    entries: int = 50_000
+    entries: int = 20_000
     """Entries in the archive."""
     kept_size: int = 16 * MiB
     """The manifest, the signature and verdict.json each: read into memory."""
     header_size: int = 64 * 1024
     """The tar headers of one entry (extended headers and long names included)."""
-
-    @property
-    def archive_size(self) -> int:
-        """The whole archive, uncompressed: the files and every entry's headers."""
-        return self.total_size + self.entries * self.header_size
+    headers_size: int = 64 * MiB
+    """The tar headers of all entries, with the padding and the end of the archive."""
 
 
 LIMITS = Limits()
@@ -100,6 +100,8 @@ def bad_name(name: str) -> str | None:
     canonical relative POSIX path, printable UTF-8."""
     if not name:
         return "an empty name"
+    if len(name) > NAME_MAX:
+        return f"a name longer than {NAME_MAX} characters"
     if name.startswith("/"):
         return "an absolute name"
     parts = name.split("/")
@@ -350,20 +352,21 @@ class _Refused(Exception):
 
 class _Decompressed:
     """The archive's tar stream, read forward only and within the limits: the headers of one
-    entry (what tarfile reads between two :meth:`entry` calls) at most ``header_size`` bytes,
-    a member's data exactly what :meth:`data` allows, all of it ``archive_size``."""
+    entry (what tarfile reads after :meth:`entry`) at most ``header_size`` bytes, those of all
+    entries ``headers_size``, a member's data exactly the size :meth:`data` allows."""
 
     def __init__(self, raw: gzip.GzipFile, limits: Limits) -> None:
         self.raw, self.limits = raw, limits
         self.pos = 0
-        self.budget = limits.header_size
+        self.headers = limits.headers_size
+        self.budget, self.in_data = limits.header_size, False
         self.last = (0, b"")  # the start and bytes of the last read (the block that ended tar)
 
     def entry(self) -> None:
-        self.budget = self.limits.header_size
+        self.budget, self.in_data = self.limits.header_size, False
 
     def data(self, size: int) -> None:
-        self.budget = size
+        self.budget, self.in_data = size, True
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0 or n > self.budget:
@@ -371,10 +374,14 @@ class _Decompressed:
                 f"an entry's headers at byte {self.pos} of the archive are longer than "
                 f"{_size(self.limits.header_size)}"
             )
-        if self.pos + n > self.limits.archive_size:
-            raise _Refused(f"the archive is longer than {_size(self.limits.archive_size)}")
+        if not self.in_data and n > self.headers:
+            raise _Refused(
+                f"the archive's headers pass {_size(self.limits.headers_size)} at byte {self.pos}"
+            )
         data = self.raw.read(n)
         self.budget -= len(data)
+        if not self.in_data:
+            self.headers -= len(data)
         self.last = (self.pos, data)
         self.pos += len(data)
         return data
@@ -484,9 +491,9 @@ def _member(tar: tarfile.TarFile, stream: _Decompressed, m: tarfile.TarInfo, c: 
 
 def _read(bundle: Path, limits: Limits) -> _Contents:
     """Every entry of ``bundle``, checked as it is read; _Refused at the first deviation."""
-    size = bundle.stat().st_size
-    if size > limits.archive_size:
-        raise _Refused(f"{_size(size)}, more than a bundle can be ({_size(limits.archive_size)})")
+    size, most = bundle.stat().st_size, limits.total_size + limits.headers_size
+    if size > most:
+        raise _Refused(f"{_size(size)}, more than a bundle can be ({_size(most)})")
     c = _Contents()
     count = 0
     with gzip.open(bundle, "rb") as raw:
@@ -501,6 +508,7 @@ def _read(bundle: Path, limits: Limits) -> _Contents:
                 if count > limits.entries:
                     raise _Refused(f"more than {limits.entries} entries")
                 _member(tar, stream, member, c)
+                tar.members.clear()  # what was read is in c: the archive is never held
             start, block = stream.last
             tail = block if start == tar.offset else b""  # the block that ended the archive
             stream.data(limits.header_size)
@@ -550,7 +558,7 @@ def _check_signature(manifest: bytes, signature: bytes, allowed: Path, found: Ve
         found.signer = principal
 
 
-def _parse(data: bytes) -> tuple[dict[str, str], str | None]:
+def _parse(data: bytes, limits: Limits) -> tuple[dict[str, str], str | None]:
     """The manifest's checksums by name, or why it is malformed: every line (each ending in a
     newline) is ``<64 lowercase hex>  <name>``, each name once, verdict.json among them."""
     try:
@@ -564,14 +572,15 @@ def _parse(data: bytes) -> tuple[dict[str, str], str | None]:
     out: dict[str, str] = {}
     for n, line in enumerate(text[:-1].split("\n"), 1):
         digest, sep, name = line[:64], line[64:66], line[66:]
-        hexdigits = set("0123456789abcdef")
-        if sep != "  " or len(digest) != 64 or not set(digest) <= hexdigits:
+        if sep != "  " or len(digest) != 64 or not set(digest) <= HEX:
             return {}, f"{MANIFEST} line {n}: expected '<sha256>  <path>', found {line[:80]!r}"
         why = bad_name(name) or ("a reserved name" if name in (MANIFEST, SIGNATURE) else None)
         if why is not None:
             return {}, f"{MANIFEST} line {n}: {name!r}: {why}"
         if name in out:
             return {}, f"{MANIFEST} line {n}: {name} is listed twice"
+        if n > limits.entries:
+            return {}, f"{MANIFEST}: more than {limits.entries} lines"
         out[name] = digest
     if VERDICT not in out:
         return {}, f"{MANIFEST} does not list {VERDICT}"
@@ -582,7 +591,7 @@ def _completed(data: bytes) -> dict[str, Any] | None:
     """verdict.json's document if it is the verdict of a completed run."""
     try:
         doc = json.loads(data.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(doc, dict) or doc.get("complete") is not True:
         return None
@@ -628,7 +637,7 @@ def verify(
     if manifest_data is None:
         found.problems.append(f"{MANIFEST} missing")
         return found
-    manifest, why = _parse(manifest_data)
+    manifest, why = _parse(manifest_data, limits)
     if why is not None:
         found.problems.append(why)
         return found

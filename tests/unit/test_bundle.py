@@ -473,6 +473,41 @@ def test_sizes_are_bounded(nogo: Path, qa: Signer, tmp_path: Path) -> None:
     long = _extra("{top}/allure-results/" + "x" * 3000 + ".json")(_entries(nogo))
     found = bundle.verify(_pack(tmp_path / "long.tar.gz", long), qa.allowed, limits=headers)
     assert "headers at byte" in found.problems[0] and "longer than 1024 bytes" in found.problems[0]
+    found = bundle.verify(nogo, qa.allowed, limits=bundle.Limits(headers_size=2048))
+    assert found.problems[0].startswith("the archive's headers pass 2048 bytes"), found.problems
+    name = "{top}/" + "x" * (bundle.NAME_MAX + 1)
+    found = bundle.verify(_pack(tmp_path / "n.tar.gz", _extra(name)(_entries(nogo))))
+    assert f"a name longer than {bundle.NAME_MAX} characters" in found.problems[0]
+
+
+def _unsigned(entries: list[Entry], verdict: bytes) -> list[Entry]:
+    """``entries`` with ``verdict`` for verdict.json, the manifest recomputed, no signature."""
+    top = _top(entries)
+    files = [(m.name.removeprefix(f"{top}/"), verdict if m.name.endswith("/verdict.json") else d)
+             for m, d in entries if not m.name.endswith(("MANIFEST.sha256", ".sig"))]  # fmt: skip
+    manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in files)
+    return [_entry(f"{top}/{n}", d) for n, d in files] + [
+        _entry(f"{top}/MANIFEST.sha256", manifest.encode())
+    ]
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [b"[" * 100_000, b'{"verdict": "GO"}', b'{"verdict": "MAYBE", "complete": true}', b"\xff"],
+    ids=["deeply nested", "not complete", "no decision", "not UTF-8"],
+)
+def test_a_verdict_json_not_from_a_completed_run_is_tampered(
+    verdict: bytes, nogo: Path, tmp_path: Path
+) -> None:
+    """Even unsigned, with a recomputed manifest: a bundle only holds a completed run."""
+    bad = _pack(tmp_path / "bad.tar.gz", _unsigned(_entries(nogo), verdict))
+    assert bundle.verify(bad).problems == ["verdict.json is not the verdict of a completed run"]
+
+
+def test_a_signature_that_is_not_one_is_tampered(nogo: Path, tmp_path: Path) -> None:
+    entries = [(m, b"forged" if m.name.endswith(".sig") else d) for m, d in _entries(nogo)]
+    found = bundle.verify(_pack(tmp_path / "bad.tar.gz", entries))
+    assert found.problems == ["MANIFEST.sha256.sig is not an SSH signature"]
 
 
 def test_a_gzip_bomb_stops_at_the_archive_limit(tmp_path: Path) -> None:
