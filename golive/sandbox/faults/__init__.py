@@ -19,7 +19,16 @@ from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
-from golive.sandbox.faults import actions, backup, load, monitoring, rollback, security, tlsfw
+from golive.sandbox.faults import (
+    actions,
+    backup,
+    identity,
+    load,
+    monitoring,
+    rollback,
+    security,
+    tlsfw,
+)
 
 CATALOG = Path(__file__).with_name("faults.yml")
 
@@ -44,6 +53,7 @@ Action = Annotated[
     | tlsfw.NginxDhGroup
     | tlsfw.UdpService
     | tlsfw.TcpForward
+    | identity.SshAlias
     | load.GeneratorCpu
     | rollback.MoveAside
     | backup.CorruptFile

@@ -1,0 +1,166 @@
+"""Which machine each inventory host is: its SSH host keys and its ``/etc/machine-id``.
+
+Asked once per host per run, at the run's end, by the gate (golive/judge/identity.py judges
+them): two inventory names that reach one machine (a leftover port forward or NAT rule, a DNS
+name pointing at another host, a copied connection string) would otherwise certify one
+machine twice and the other never.
+
+- **Host keys** are what ssh itself would be shown: ``ssh -G`` gives the address and port ssh
+  connects to for the host (after the user's ssh configuration, aliases included), and
+  ``ssh-keyscan`` asks that address and port for its host keys, within the inventory's
+  ``ssh.connect_timeout``. Where ssh reaches the host through a ``ProxyCommand`` or
+  ``ProxyJump`` (which ``ssh-keyscan`` cannot follow), the keys are those the known_hosts
+  file holds for the host: with ``StrictHostKeyChecking=yes`` (golive's when the inventory
+  names a known_hosts file) the connection was only made if the host showed one of them.
+- **machine-id** is read over the host's own connection (``cat /etc/machine-id``), where
+  readable. It is evidence, and a weaker signal (cloned machines share one; so do hosts that
+  share one filesystem, as the sandbox's do): see the judge.
+
+Hosts that golive does not reach over SSH (``local://``, ``docker://`` ...) have no host key:
+their identity is recorded as not applicable, never guessed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from golive.judge.identity import IdentityFacts
+from golive.model.environment import Environment
+from golive.model.errors import GoliveError
+from golive.probe.hosts import HostPool, SshBackend, Target
+
+MACHINE_ID = "/etc/machine-id"
+
+
+@dataclass(frozen=True)
+class Identity(IdentityFacts):
+    """What a host showed of itself: ``keys`` (``"ED25519 SHA256:..."``, sorted), where they
+    were read (``source``), its machine-id, and why the keys are unknown (``error``) or not
+    applicable (``ssh`` False)."""
+
+    keys: tuple[str, ...] = ()
+    source: str = ""
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fingerprint(key_type: str, blob: str) -> str:
+    """OpenSSH's SHA256 fingerprint of a public key (base64 blob), with its type:
+    ``"ED25519 SHA256:..."`` as ``ssh-keygen -l`` prints it."""
+    digest = hashlib.sha256(base64.b64decode(blob)).digest()
+    kind = key_type.removeprefix("ssh-").split("@")[0].upper()
+    kind = "ECDSA" if key_type.startswith("ecdsa-") else kind
+    return f"{kind} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+
+
+def parse_keys(text: str) -> tuple[str, ...]:
+    """Fingerprints of the keys in ``ssh-keyscan`` or known_hosts lines (comments and
+    markers such as ``@revoked`` skipped)."""
+    found = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields or fields[0].startswith(("#", "@")) or len(fields) < 3:
+            continue
+        try:
+            found.add(fingerprint(fields[1], fields[2]))
+        except ValueError:  # not base64: not a key line
+            continue
+    return tuple(sorted(found))
+
+
+def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str] | str:
+    """A local command within ``timeout``; its result, or why there is none."""
+    try:
+        return subprocess.run(
+            argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"`{argv[0]}` did not finish within {timeout:g} s"
+    except OSError as exc:
+        return f"`{argv[0]}` could not run: {exc.strerror or exc}"
+
+
+def _ssh_config(backend: SshBackend, timeout: float) -> dict[str, str]:
+    """ssh's resolved configuration for the host (``ssh -G``): first value of each key."""
+    done = _run(["ssh", "-G", *backend._destination()], timeout)
+    if isinstance(done, str):
+        raise GoliveError(done)
+    config: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition(" ")
+        config.setdefault(key.lower(), value)
+    return config
+
+
+def host_keys(backend: SshBackend, timeout: float) -> tuple[tuple[str, ...], str]:
+    """The host keys ssh is shown for the backend's host, and where they were read."""
+    config = _ssh_config(backend, timeout)
+    address, port = config.get("hostname", backend.host.name), config.get("port", "22")
+    where = address if port == "22" else f"[{address}]:{port}"
+    proxied = [k for k in ("proxycommand", "proxyjump") if config.get(k, "none") != "none"]
+    if proxied:
+        files = config.get("userknownhostsfile", "~/.ssh/known_hosts").split()
+        lines = []
+        for known in files:
+            done = _run(["ssh-keygen", "-F", where, "-f", known], timeout)
+            if not isinstance(done, str) and done.returncode == 0:
+                lines.append(done.stdout)
+        return parse_keys("".join(lines)), f"known_hosts {where} ({proxied[0]})"
+    seconds = max(1, round(timeout))
+    done = _run(["ssh-keyscan", "-T", str(seconds), "-p", port, address], 2 * timeout + 1)
+    if isinstance(done, str):
+        raise GoliveError(done)
+    keys = parse_keys(done.stdout)
+    if not keys:
+        said = [line for line in done.stderr.splitlines() if line and not line.startswith("#")]
+        why = said[-1] if said else f"no host key within {seconds} s"
+        raise GoliveError(f"ssh-keyscan {where}: {why}")
+    return keys, f"ssh-keyscan {where}"
+
+
+def _machine_id(target: Target) -> str | None:
+    try:
+        out = target.run(f"cat {MACHINE_ID}")
+    except Exception:  # unreadable: evidence missing, never a crash (keys are the identity)
+        return None
+    value = str(out.stdout).strip() if out.rc == 0 else ""
+    return value or None
+
+
+def identify(pool: HostPool, name: str, timeout: float) -> Identity:
+    """One host's identity (its connection from ``pool``); an unreachable host or a scan
+    that fails is an identity with ``error`` saying why."""
+    try:
+        target = pool.get(name)
+    except GoliveError as exc:
+        return Identity(name, error=str(exc))
+    backend = target.remote.backend
+    machine_id = _machine_id(target)
+    if not isinstance(backend, SshBackend):
+        source = f"{target.spec.connection}: not an SSH host"
+        return Identity(name, source=source, machine_id=machine_id, ssh=False)
+    try:
+        keys, source = host_keys(backend, timeout)
+    except GoliveError as exc:
+        return Identity(name, machine_id=machine_id, error=str(exc))
+    if not keys:
+        error = f"{source}: no host key found"
+        return Identity(name, source=source, machine_id=machine_id, error=error)
+    return Identity(name, keys=keys, source=source, machine_id=machine_id)
+
+
+def identities(env: Environment, names: list[str], pool: HostPool) -> dict[str, Identity]:
+    """The identity of each named host, concurrently (one ask per host)."""
+    if not names:
+        return {}
+    timeout = env.inventory.ssh.connect_timeout
+    with ThreadPoolExecutor(min(16, len(names)), "golive-identity") as workers:
+        found = list(workers.map(lambda n: identify(pool, n, timeout), names))
+    return dict(zip(names, found, strict=True))
