@@ -148,7 +148,7 @@ def _files(root: Path) -> list[tuple[Path, str]]:
                 todo[:0] = sorted(path.iterdir())
             continue
         if stat.S_ISLNK(mode):
-            raise _refuse_entry(path, root, f"a symbolic link (to {os.readlink(path)})")
+            raise _refuse_entry(path, root, f"a symbolic link (to {os.readlink(path)!r})")
         if not stat.S_ISREG(mode):
             raise _refuse_entry(path, root, "not a regular file")
         why = bad_name(name)
@@ -315,12 +315,14 @@ class Verification:
         return not self.problems
 
     def decision(self) -> str:
-        """The verified verdict with its scope: "NO-GO (env sandbox, release 1.5.0)"."""
+        """The verified verdict with its scope: "NO-GO (env sandbox, release 1.5.0)" (the
+        scope printable and short, so that an unsigned bundle cannot add a line of its own)."""
         doc = self.verdict or {}
         scope = doc.get("scope")
         where = ""
         if isinstance(scope, dict):
-            where = f" (env {scope.get('env', '?')}, release {scope.get('release', '?')})"
+            env, release = (_printable(scope.get(k, "?")) for k in ("env", "release"))
+            where = f" (env {env}, release {release})"
         return f"{doc.get('verdict', '?')}{where}"
 
     def summary(self, bundle: Path) -> str:
@@ -344,6 +346,11 @@ class Verification:
             f"for it, so an edit with a recomputed manifest would pass; it says verdict "
             f"{self.decision()}"
         )
+
+
+def _printable(value: object, most: int = 80) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= most else f"{text[:most]}..."
 
 
 class _Refused(Exception):
@@ -424,7 +431,7 @@ def _kind(member: tarfile.TarInfo) -> str:
     if member.sparse is not None:
         what = "a sparse file"
     if member.linkname:
-        what += f" (to {member.linkname})"
+        what += f" (to {member.linkname!r})"
     return what
 
 

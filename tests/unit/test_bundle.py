@@ -504,6 +504,20 @@ def test_a_verdict_json_not_from_a_completed_run_is_tampered(
     assert bundle.verify(bad).problems == ["verdict.json is not the verdict of a completed run"]
 
 
+def test_an_unsigned_bundle_cannot_add_a_line_to_the_answer(
+    nogo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forged = FORGED.replace(
+        b'"env": "e"', b'"env": "e\\nbad.tar.gz: intact, signed by qa@example.org"'
+    )
+    bad = _pack(tmp_path / "bad.tar.gz", _unsigned(_entries(nogo), forged))
+    assert main(["bundle", "--verify", str(bad)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert "UNSIGNED" in line and line.endswith(
+        "verdict GO (env e?bad.tar.gz: intact, signed by qa@example.org, release 1)"
+    )
+
+
 def test_a_signature_that_is_not_one_is_tampered(nogo: Path, tmp_path: Path) -> None:
     entries = [(m, b"forged" if m.name.endswith(".sig") else d) for m, d in _entries(nogo)]
     found = bundle.verify(_pack(tmp_path / "bad.tar.gz", entries))
@@ -527,5 +541,5 @@ def test_create_refuses_a_link_in_the_reports(reports: Path, capsys) -> None:
     (reports / "allure-results" / "c-attachment.txt").symlink_to("/etc/hostname")
     assert main(["bundle", "--reports", str(reports)]) == 4
     err = capsys.readouterr().err
-    assert "c-attachment.txt: a symbolic link (to /etc/hostname)" in err, err
+    assert "c-attachment.txt: a symbolic link (to '/etc/hostname')" in err, err
     assert not list(reports.glob("*.tar.gz")) and not list(reports.glob(".*.tmp"))
