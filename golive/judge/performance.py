@@ -22,17 +22,37 @@ from golive.model.expectations.performance import Baseline, Generator, Headroom,
 Histogram = Mapping[int, int]  # response time in ms (Locust's rounding) -> requests
 
 
+def bucket_ms(response_time: float) -> int:
+    """A response time as Locust files it in its histogram (``locust.stats``'s
+    ``bucket_response_time``): about two significant digits, with Python's round-half-even,
+    so 147 is 150, 3432 is 3400 and 58760 is 59000."""
+    if response_time < 100:
+        return round(response_time)
+    digits = 1 if response_time < 1000 else 2 if response_time < 10000 else 3
+    return int(round(response_time, -digits))
+
+
 def percentile(histogram: Histogram, q: float) -> float:
-    """The q-quantile (0..1) of a histogram, as Locust computes it; 0 without samples."""
-    total = sum(histogram.values())
-    if total == 0:
-        return 0.0
-    seen = 0
-    for ms in sorted(histogram):
-        seen += histogram[ms]
-        if seen >= q * total:
+    """The q-quantile (0..1) of a histogram exactly as Locust computes it (``locust.stats``'s
+    ``calculate_response_time_percentile``, on its bucketed response times); 0 without
+    samples.
+
+    Locust keeps ``int(n * q)`` requests below the answer and walks from the slowest bucket
+    down: the answer is the first bucket at which the requests not yet passed are at most
+    that many. From the 100 samples 1..100 ms, p95 is 96 ms and p99 is 100 ms.
+    """
+    buckets: dict[int, int] = {}
+    for ms, count in histogram.items():
+        key = bucket_ms(ms)
+        buckets[key] = buckets.get(key, 0) + count
+    total = sum(buckets.values())
+    below = int(total * q)
+    passed = 0
+    for ms in sorted(buckets, reverse=True):
+        passed += buckets[ms]
+        if total - passed <= below:
             return float(ms)
-    return float(max(histogram))
+    return 0.0
 
 
 @dataclass(frozen=True)
