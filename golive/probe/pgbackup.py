@@ -16,6 +16,7 @@ from typing import Any
 
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
+from golive.probe.tracked import Tracked
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,19 @@ class Ran:
         return f"$ {self.command}\n[exit {self.rc}]\n{self.stdout}{self.stderr}"
 
 
-def run(target: Target, spec: Backup, *argv: str, timeout: float | None = None) -> Ran:
+def run(
+    target: Target,
+    spec: Backup,
+    *argv: str,
+    timeout: float | None = None,
+    tracked: Tracked | None = None,
+) -> Ran:
     """Run ``argv`` as the backups' owner, killed on the host after its timeout (124: timed
-    out)."""
+    out); through ``tracked``, recorded on the host while it runs (an interrupted drill's
+    cleanup ends it there)."""
     limit = timeout if timeout is not None else spec.timeout_s
     command = f"timeout -k 5 {limit:g} {spec.run_as} " + " ".join(shlex.quote(a) for a in argv)
-    out: Any = target.run(command)
+    out: Any = (tracked or target).run(command)
     return Ran(command, int(out.rc), str(out.stdout), str(out.stderr))
 
 
@@ -90,7 +98,14 @@ def sha256(target: Target, spec: Backup, paths: list[str]) -> dict[str, str | No
     return found
 
 
-def psql(target: Target, spec: Backup, database: str, sql: str, **where: Any) -> Ran:
+def psql(
+    target: Target,
+    spec: Backup,
+    database: str,
+    sql: str,
+    tracked: Tracked | None = None,
+    **where: Any,
+) -> Ran:
     """One SQL command through ``psql`` with ``ON_ERROR_STOP`` (psql exits 0 on SQL errors
     without it), unaligned tuples only, on the local socket (``socket_dir``, ``port``; or
     those given)."""
@@ -112,6 +127,7 @@ def psql(target: Target, spec: Backup, database: str, sql: str, **where: Any) ->
         database,
         "-c",
         sql,
+        tracked=tracked,
     )
 
 
@@ -152,10 +168,13 @@ def commit_sql(tables: list[str]) -> str:
 
 @dataclass
 class DrillRun:
-    """A restore drill on the drill host: each phase's command and seconds, in order."""
+    """A restore drill on the drill host: each phase's command and seconds, in order, and its
+    commands recorded on the host while they run (``tracked``: the cleanup of an interrupted
+    drill ends the one in flight, a copy into the directory it removes, a start)."""
 
     host: str
     phases: list[tuple[str, float, Ran]]
+    tracked: Tracked | None = None
 
     def log(self) -> str:
         lines = [f"restore drill on {self.host}"]
@@ -180,7 +199,7 @@ def drill_phase(
 ) -> Ran:
     """Run one phase of the drill on the drill host, timed and logged."""
     started = time.monotonic()
-    ran = run(target, spec, *argv, timeout=timeout)
+    ran = run(target, spec, *argv, timeout=timeout, tracked=run_.tracked)
     run_.phases.append((name, time.monotonic() - started, ran))
     return ran
 
@@ -215,15 +234,20 @@ def drill_query(target: Target, spec: Backup, run_: DrillRun, name: str, sql: st
     """A query on the restored instance, timed and logged as a phase."""
     d = spec.drill
     started = time.monotonic()
-    ran = psql(target, spec, spec.database, sql, socket_dir=d.socket_dir, port=d.port)
+    ran = psql(target, spec, spec.database, sql, run_.tracked, socket_dir=d.socket_dir, port=d.port)
     run_.phases.append((name, time.monotonic() - started, ran))
     return ran
 
 
-def drill_cleanup(target: Target, spec: Backup) -> str | None:
-    """Stop the drill's instance (immediate) and remove its data directory; None when both
-    are done, else why not."""
+def drill_cleanup(target: Target, spec: Backup, run_: DrillRun | None = None) -> str | None:
+    """End the drill's command still running on the host (an interrupted drill: SIGINT or
+    SIGTERM ended only golive's side of it), stop the drill's instance (immediate) and remove
+    its data directory; None when all are done, else why not."""
     d = spec.drill
+    if run_ is not None and run_.tracked is not None:
+        problem = run_.tracked.settle(spec.timeout_s, end=True)
+        if problem:
+            return problem
     run(target, spec, *_pg_ctl(spec, "-m", "immediate", "-w", "-t", "30", "stop"), timeout=35)
     status = run(target, spec, *_pg_ctl(spec, "status"))
     if status.rc not in (3, 4):  # 3: not running, 4: no data directory

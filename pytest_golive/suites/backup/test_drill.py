@@ -14,6 +14,7 @@ from golive.model.environment import Environment
 from golive.model.expectations.backup import Backup
 from golive.probe import pgbackup
 from golive.probe.hosts import HostPool, Target
+from golive.probe.tracked import Tracked
 from pytest_golive.fixtures.backup import newest_backup, now
 
 pytestmark = [pytest.mark.backup, pytest.mark.drill, pytest.mark.plan("post.backup.drill")]
@@ -32,7 +33,8 @@ def test_restore_drill_meets_rto_and_rpo(
     exact row counts from the backup's manifest, within the RTO (drill start to verified
     query), and holds data recent enough for the RPO (newest commit against now, and no
     later than the backup's own time). The instance is stopped and its data removed
-    afterwards, also on a failure, SIGINT or SIGTERM.
+    afterwards, also on a failure, SIGINT or SIGTERM (the drill's command then still running
+    on the host, a copy or a start, ended first).
 
     False when: the drill host is unreachable; the database host has no complete backup;
     the copy, the start (recovery from the backup's WAL) or the query fails or times out;
@@ -56,10 +58,10 @@ def test_restore_drill_meets_rto_and_rpo(
     source = host_pool.get(names[0])
     newest = newest_backup(source, backup_spec)
     base = f"{newest.directory}/{backup_spec.job.base}"
-    run = pgbackup.DrillRun(drill_host.name, [])
+    run = pgbackup.DrillRun(drill_host.name, [], Tracked(drill_host))
     name = drill_host.name
     try:
-        with drill.disrupting(name, lambda: pgbackup.drill_cleanup(drill_host, backup_spec)):
+        with drill.disrupting(name, lambda: pgbackup.drill_cleanup(drill_host, backup_spec, run)):
             started = time.monotonic()
             step = pgbackup.drill_restore(drill_host, backup_spec, run, base)
             assert step.rc == 0, f"{name}: copying {source.name}:{base} failed: {step.stderr[:200]}"

@@ -15,7 +15,6 @@ says "restored" only when they are the candidate's; otherwise "NOT restored: app
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +30,9 @@ from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe import db as database
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import get_json
+from golive.probe.tracked import Tracked, command_timeout
 from pytest_golive.fixtures.findings import judge
-from pytest_golive.fixtures.rollback import command_timeout, kept_config_path, read_config
+from pytest_golive.fixtures.rollback import kept_config_path, read_config
 from pytest_golive.plugins.safety import NotRestored
 
 pytestmark = [pytest.mark.rollback, pytest.mark.drill]
@@ -65,8 +65,7 @@ class Rehearsal:
         self.nodes = [pool.get(n) for n in environment.hosts_with_role("app")]
         self.timeout = environment.inventory.public.timeout
         self.log: list[str] = []
-        self.running: str | None = None
-        """The pid file of the runbook run in flight on the runbook host (None: none is)."""
+        self.runs = Tracked(host)  # an interrupted runbook run is found again on its host
         database = environment.inventory.database
         self.where = f"{database.host}/{database.dbname}"
         self.cutoff = self._cutoff()
@@ -105,18 +104,11 @@ class Rehearsal:
 
     def runbook(self, command: str) -> list[str]:
         """Run the runbook (``back`` or ``forward`` command); why it failed, if it did. The run
-        records its pid on the host (the shell that ``exec``s the command) until it ends, so
-        an interrupted rehearsal can wait for it (:meth:`settle`)."""
+        is recorded on its host until it ends, so an interrupted rehearsal waits for it
+        (:meth:`settle`)."""
         spec = self.spec.runbook
-        pidfile = f"/tmp/golive-runbook-{uuid.uuid4().hex}.pid"
-        self.running = pidfile
         with command_timeout(self.host, spec.timeout_s):
-            out = self.host.run(
-                f"set -C; echo $$ >{pidfile} && exec " + command.replace("{path}", "%s"),
-                spec.path,
-            )
-            self.running = None  # it ended (an interruption leaves it set)
-            self.host.run("rm -f %s", pidfile)
+            out = self.runs.run(command.replace("{path}", "%s"), spec.path)
         self.log += [f"$ {command.format(path=spec.path)}  (exit {out.rc})", out.stdout, out.stderr]
         if out.rc == 0:
             return []
@@ -125,32 +117,15 @@ class Rehearsal:
 
     def settle(self) -> list[str]:
         """Wait (at most the runbook's timeout) for an interrupted runbook run to end on its
-        host: the process whose pid it recorded, while it is still the runbook's. Why not, if
-        it did not end."""
-        pidfile, self.running = self.running, None
-        if pidfile is None:
-            return []
-        spec = self.spec.runbook
-        wait = (  # %% and %s: Testinfra formats the command with the quoted runbook path
-            f"pid=$(cat {pidfile} 2>/dev/null) || exit 0; "
-            f"end=$(($(date +%%s) + {int(spec.timeout_s) + 1})); "
-            'while grep -qsF -- %s "/proc/$pid/cmdline"; do '
-            '[ "$(date +%%s)" -lt "$end" ] || { echo "pid $pid"; exit 3; }; sleep 0.2; done; '
-            f"rm -f {pidfile}"
-        )
+        host (never ended halfway: it would leave nodes between releases); why not, if it
+        did not end."""
         started = time.monotonic()
-        with command_timeout(self.host, spec.timeout_s + 15):
-            out = self.host.run(wait, spec.path)
+        problem = self.runs.settle(self.spec.runbook.timeout_s)
         self.log.append(
-            f"waited {time.monotonic() - started:.1f} s for the interrupted runbook run on "
-            f"{self.host.name} to end (exit {out.rc})"
+            f"waited {time.monotonic() - started:.1f} s for an interrupted runbook run on "
+            f"{self.host.name}: {problem or 'none runs now'}"
         )
-        if out.rc == 0:
-            return []
-        return [
-            f"{self.host.name}: the interrupted runbook run ({out.stdout.strip() or 'pid unknown'})"
-            f" still runs after {spec.timeout_s:g} s (exit {out.rc})"
-        ]
+        return [problem] if problem else []
 
     def restored(self) -> list[tuple[str, str]]:
         """Read again what the rehearsal changed: every app node's version and health, and
