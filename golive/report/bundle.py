@@ -485,7 +485,8 @@ def _member(tar: tarfile.TarFile, stream: _Decompressed, m: tarfile.TarInfo, c: 
         raise _Refused(f"{m.name}: the files pass the {_size(stream.limits.total_size)} limit")
     stream.data(m.size)
     f = tar.extractfile(m)
-    assert f is not None  # a regular file
+    if f is None:  # tarfile has no data for it: not a file after all
+        raise _Refused(f"{m.name}: an entry without data")
     h, kept = hashlib.sha256(), []
     while chunk := f.read(CHUNK):
         h.update(chunk)
@@ -520,10 +521,15 @@ def _read(bundle: Path, limits: Limits) -> _Contents:
             tail = block if start == tar.offset else b""  # the block that ended the archive
             stream.data(limits.header_size)
             while True:
-                if tail.strip(b"\0") or not stream.budget:
+                if tail.strip(b"\0"):
                     raise _Refused(
                         f"data after the end of the archive at byte {tar.offset} (an entry "
                         "that tar would not list)"
+                    )
+                if not stream.budget:
+                    raise _Refused(
+                        f"more than {_size(limits.header_size)} after the end of the archive "
+                        f"at byte {tar.offset}"
                     )
                 tail = stream.read(min(CHUNK, stream.budget))
                 if not tail:

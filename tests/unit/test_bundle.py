@@ -446,6 +446,13 @@ def test_a_tar_appended_after_the_end_is_tampered(nogo: Path, qa: Signer, tmp_pa
     assert main(["bundle", "--verify", str(bad), "--allowed-signers", str(qa.allowed)]) == 1
 
 
+def test_zeros_after_the_end_are_bounded(nogo: Path, tmp_path: Path) -> None:
+    entries = _entries(nogo)
+    assert bundle.verify(_pack(tmp_path / "ok.tar.gz", entries, bytes(10240))).ok
+    found = bundle.verify(_pack(tmp_path / "bad.tar.gz", entries, bytes(1 << 20)))
+    assert found.problems[0].startswith("more than 65536 bytes after the end of the archive")
+
+
 def test_sparse_entry_is_tampered(nogo: Path, qa: Signer, tmp_path: Path) -> None:
     entries = _entries(nogo)
     raw = io.BytesIO()
