@@ -125,7 +125,12 @@ def cmd_certificate(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
+    """Write the bundle, or with --verify check one: every problem on stderr, then one line,
+    TAMPERED with the first reason (exit 1), or intact with the verdict parsed from the bytes
+    that were verified."""
     if args.verify:
+        if args.sign:
+            raise UsageError("--sign KEY writes a bundle; --verify FILE checks one: not both")
         allowed = Path(args.allowed_signers) if args.allowed_signers else None
         found = bundle.verify(Path(args.verify), allowed)
         for p in found.problems:
@@ -137,7 +142,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     root = _reports(args)
     doc = read_verdict(root)
     scope = doc["scope"]
-    assert isinstance(scope, dict)
+    if not isinstance(scope, dict):
+        raise UsageError(f"{root}/verdict.json: scope is not a mapping; run the checks again")
     out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"
     key = Path(args.sign) if args.sign else None
     path, count = bundle.create(root, out, key)

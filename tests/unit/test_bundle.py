@@ -118,6 +118,11 @@ def test_verify_a_missing_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
     assert "no such file" in err and "TAMPERED" not in err
 
 
+def test_sign_and_verify_together_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    assert main(["bundle", "--verify", str(tmp_path / "b.tar.gz"), "--sign", "key"]) == 4
+    assert "not both" in capsys.readouterr().err
+
+
 # --- signed bundles: real ssh-keygen, temporary keys ---
 
 
