@@ -51,7 +51,7 @@ class Tracked:
         alive = '[ "$(cut -d\' \' -f22 /proc/$pid/stat 2>/dev/null)" = "$start" ]'
         script = (
             f"read -r pid start <{pidfile} 2>/dev/null || exit 0; "
-            + ("kill -TERM $pid 2>/dev/null; " if end else "")
+            + (f"{alive} && kill -TERM $pid 2>/dev/null; " if end else "")
             + f"t=0; while {alive}; do "
             + (f"[ $t -eq {int(grace * 5)} ] && kill -KILL $pid 2>/dev/null; " if end else "")
             + f'[ $t -lt {int(wait_s * 5)} ] || {{ echo "pid $pid"; exit 3; }}; '
