@@ -55,8 +55,23 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.envdir:
-        os.environ["GOLIVE_ENVDIR"] = str(Path(args.envdir).resolve())
+    if not args.envdir:
+        return _run(args)
+    # the command and the pytest runs it starts find the environments through GOLIVE_ENVDIR;
+    # set only for the command's duration, so that a caller in the same process (a test) is
+    # left with the environment it had
+    before = os.environ.get("GOLIVE_ENVDIR")
+    os.environ["GOLIVE_ENVDIR"] = str(Path(args.envdir).resolve())
+    try:
+        return _run(args)
+    finally:
+        if before is None:
+            os.environ.pop("GOLIVE_ENVDIR", None)
+        else:
+            os.environ["GOLIVE_ENVDIR"] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.func(args)
         sys.stdout.flush()

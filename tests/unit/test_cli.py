@@ -3,9 +3,14 @@ ends quietly (no BrokenPipeError traceback)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from golive.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 GOLIVE = [sys.executable, "-m", "golive.cli"]
@@ -45,3 +50,18 @@ def test_closed_pipe_ends_without_traceback() -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, stderr
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_envdir_is_not_left_in_the_callers_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--envdir`` reaches the command (and the runs it starts) through GOLIVE_ENVDIR, only
+    for the command's duration: a test calling ``main`` in-process once made later tests of
+    the same session look for their environments in its temporary directory."""
+    monkeypatch.delenv("GOLIVE_ENVDIR", raising=False)
+    assert main(["--envdir", str(tmp_path), "validate", "--env", "none"]) == 4
+    assert str(tmp_path / "none") in capsys.readouterr().out
+    assert "GOLIVE_ENVDIR" not in os.environ
+    monkeypatch.setenv("GOLIVE_ENVDIR", "/elsewhere")
+    main(["--envdir", str(tmp_path), "validate", "--env", "none"])
+    assert os.environ["GOLIVE_ENVDIR"] == "/elsewhere"
