@@ -92,15 +92,13 @@ def group(results: Sequence[Outcome]) -> tuple[Group, ...]:
     others depend on it; a lone check without a root is no group."""
     failing = [r for r in results if r.outcome in ("failed", "error") and r.unreachable is None]
     own = [r for r in failing if r.cause is None]
-    buckets: dict[tuple[str, str, str], list[Outcome]] = {}
+    buckets: dict[tuple[str, str, str], tuple[Cause, list[Outcome]]] = {}
     for r in failing:
         if r.cause is not None:
             c = r.cause
-            buckets.setdefault((c.host, c.endpoint, c.kind), []).append(r)
+            buckets.setdefault((c.host, c.endpoint, c.kind), (c, []))[1].append(r)
     groups: list[Group] = []
-    for members in buckets.values():
-        cause = members[0].cause
-        assert cause is not None
+    for cause, members in buckets.values():
         candidates = [r for r in own if r.host == cause.host]
         if candidates:
             best = max(candidates, key=lambda r: _score(r, cause))  # first on a tie

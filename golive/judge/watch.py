@@ -63,12 +63,13 @@ def judge(spec: WatchMetric, value: float | None, problem: str = "") -> Measurem
         detail = (
             f"{value:.4g} {'<=' if ok else '>'} max {spec.max:g}{spec.unit and ' ' + spec.unit}"
         )
-    else:
-        assert spec.min is not None
+    elif spec.min is not None:
         ok = value >= spec.min
         detail = (
             f"{value:.4g} {'>=' if ok else '<'} min {spec.min:g}{spec.unit and ' ' + spec.unit}"
         )
+    else:  # the model requires max or min; without either nothing can succeed
+        return Measurement(0.0, value, "inconclusive", "no threshold (neither max nor min)")
     return Measurement(0.0, value, "success" if ok else "failure", detail)
 
 

@@ -7,6 +7,13 @@ hosts are its hosts); ``ansible_host``, ``ansible_user``, ``ansible_port`` and
 ``ansible_ssh_private_key_file`` make a host's address and SSH connection; every other
 scalar host var becomes a golive host var of the same name.
 
+Two host vars are golive's own: ``golive_same_machine_as: app1`` declares the host the same
+machine as app1 (:mod:`golive.model.machines`: otherwise two hosts at one address are an
+error), and ``golive_multi_role: true`` declares that a host in several mapped groups is
+meant to have all their roles. Without it, a host listed in two groups that map to different
+roles is an error: a host copied into the wrong group (whose ``ansible_host`` Ansible then
+silently merges) must not become a second role of one machine.
+
 ansible-inventory fails open (an unparsable source is a warning and an empty inventory):
 golive runs it with ``ANSIBLE_INVENTORY_UNPARSED_FAILED`` and also judges its output. A
 missing inventory, a group the mapping names that the inventory does not have, a mapped
@@ -35,6 +42,8 @@ CONNECTION_VARS = {
     "ansible_ssh_private_key_file",
     "ansible_connection",
 }
+SAME_MACHINE = "golive_same_machine_as"
+MULTI_ROLE = "golive_multi_role"
 
 
 class HostsFrom(Strict):
@@ -100,10 +109,38 @@ def _connection(address: str, hostvars: dict[str, Any]) -> str:
     return spec + (f"?ssh_identity_file={quote(str(key))}" if key else "")
 
 
-def hosts(spec: HostsFrom, envdir: Path, where: Path) -> dict[str, dict[str, Any]]:
+def inventory_path(spec: HostsFrom, envdir: Path) -> Path:
+    """The Ansible inventory ``hosts_from.ansible`` names."""
+    return spec.ansible if spec.ansible.is_absolute() else envdir / spec.ansible
+
+
+def blame(errors: list[ConfigError], source: Path) -> list[ConfigError]:
+    """Problems of the hosts read from the Ansible inventory, naming it and the host var
+    (``hosts.app1.address`` is ``app1.ansible_host`` of ``source``)."""
+    fields = {"address": "ansible_host", "same_machine_as": SAME_MACHINE, "vars": ""}
+    out = []
+    for err in errors:
+        parts = err.key.split(".")
+        if len(parts) < 3 or parts[0] != "hosts":
+            out.append(err)
+            continue
+        var = fields.get(parts[2], parts[2])
+        rest = ".".join(p for p in (parts[1], var, *parts[3:]) if p)
+        out.append(ConfigError(source, rest, err.expected))
+    return out
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in {"true", "yes", "1"}
+
+
+def hosts(
+    spec: HostsFrom, envdir: Path, where: Path
+) -> tuple[dict[str, dict[str, Any]], list[ConfigError]]:
     """The inventory.yml ``hosts:`` mapping the Ansible inventory stands for: each mapped
-    host's address, roles, connection and vars (golive's models validate it after)."""
-    source = spec.ansible if spec.ansible.is_absolute() else envdir / spec.ansible
+    host's address, roles, connection and vars (golive's models validate it after), and the
+    problems of hosts that are in groups of different roles without saying so."""
+    source = inventory_path(spec, envdir)
     data = _list(source, spec.timeout, where)
     groups = sorted(k for k in data if k != "_meta")
     unknown = [g for g in spec.roles if g not in data]
@@ -114,13 +151,23 @@ def hosts(spec: HostsFrom, envdir: Path, where: Path) -> dict[str, dict[str, Any
         )  # fmt: skip
     hostvars: dict[str, dict[str, Any]] = data.get("_meta", {}).get("hostvars", {})
     roles: dict[str, list[str]] = {}
+    member_of: dict[str, list[str]] = {}
     for group, role in spec.roles.items():
         for name in _members(data, group):
             have = roles.setdefault(name, [])
             have += [role] if role not in have else []
+            member_of.setdefault(name, []).append(group)
     out: dict[str, dict[str, Any]] = {}
+    problems: list[ConfigError] = []
     for name, host_roles in roles.items():
         found = hostvars.get(name, {})
+        if len(host_roles) > 1 and not _truthy(found.get(MULTI_ROLE)):
+            problems.append(ConfigError(
+                source, name,
+                f"one host in groups of one role, or `{MULTI_ROLE}: true` if it is meant to "
+                f"have several (it is in {', '.join(member_of[name])}: roles "
+                f"{', '.join(host_roles)})",
+            ))  # fmt: skip
         address = found.get("ansible_host")
         if not address:
             raise ConfigError(
@@ -134,7 +181,10 @@ def hosts(spec: HostsFrom, envdir: Path, where: Path) -> dict[str, dict[str, Any
             "vars": {
                 k: str(v).lower() if isinstance(v, bool) else str(v)
                 for k, v in found.items()
-                if k not in CONNECTION_VARS and isinstance(v, str | int | float | bool)
+                if k not in {*CONNECTION_VARS, SAME_MACHINE, MULTI_ROLE}
+                and isinstance(v, str | int | float | bool)
             },
         }
-    return out
+        if found.get(SAME_MACHINE) is not None:
+            out[name]["same_machine_as"] = str(found[SAME_MACHINE])
+    return out, problems

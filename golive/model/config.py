@@ -190,6 +190,8 @@ def _expected(err: Any) -> str:
         return "required key is missing"
     if str(err["type"]).startswith(("date_", "datetime_")):
         return f"{err['input']!r} is not a date (YYYY-MM-DD)"
+    if err["type"] == "value_error":  # a validator's own sentence, without pydantic's prefix
+        return str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "finite_number":
         return f"a finite number, not {err['input']!r}"
     if err["type"] in _RANGE:

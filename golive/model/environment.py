@@ -17,6 +17,7 @@ from golive.model.documents import document_problems
 from golive.model.errors import ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
+from golive.model.machines import address_problem, connection_host, machine_problems
 
 
 def envdir() -> Path:
@@ -105,6 +106,19 @@ class Host(Strict):
     roles: list[str] = Field(min_length=1)
     connection: str = "ssh"
     vars: dict[str, str] = {}
+    same_machine_as: str | None = Field(
+        None,
+        description="another host of the inventory this one is on purpose the same machine "
+        "as (or shares its address with); without it, two hosts at one address are an error",
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: IPv4Address | str) -> IPv4Address | str:
+        why = address_problem(value) if isinstance(value, str) else None
+        if why:
+            raise ValueError(why)
+        return value
 
     @field_validator("connection")
     @classmethod
@@ -112,6 +126,13 @@ class Host(Strict):
         scheme = value.split("://", 1)[0]
         if scheme not in {"ssh", "paramiko", "local", "ansible"}:
             raise ValueError("a Testinfra backend: ssh, paramiko, local or ansible")
+        try:
+            host, port = connection_host(value), urlsplit(value).port
+        except ValueError:
+            raise ValueError(f"{scheme}://[user@]host[:port] with a port number") from None
+        why = address_problem(host) if host else None
+        if why or port == 0:
+            raise ValueError(f"{scheme}://[user@]host[:port] with {why or 'a port from 1'}")
         return value
 
 
@@ -320,7 +341,9 @@ def _model(path: Path, model: type[Any], found: list[ConfigError]) -> Any:
 
 
 def _inventory(path: Path, found: list[ConfigError]) -> Inventory | None:
-    """inventory.yml, its hosts read from an Ansible inventory when it names one."""
+    """inventory.yml, its hosts read from an Ansible inventory when it names one; every host
+    reached at an address of its own (:mod:`golive.model.machines`)."""
+    source: Path | None = None
     try:
         data = read_yaml(path)
         if isinstance(data, dict) and "hosts_from" in data:
@@ -330,12 +353,17 @@ def _inventory(path: Path, found: list[ConfigError]) -> Inventory | None:
             if spec is None:
                 found += errors
                 return None
-            data = {**data, "hosts": ansible.hosts(spec, path.parent, path)}
+            source = ansible.inventory_path(spec, path.parent)
+            hosts, errors = ansible.hosts(spec, path.parent, path)
+            found += errors
+            data = {**data, "hosts": hosts}
     except ConfigError as exc:
         found.append(exc)
         return None
     inventory, errors = problems(data, Inventory, path)
-    found += errors
+    found += ansible.blame(errors, source) if source is not None else errors
+    if inventory is not None:
+        found += machine_problems(inventory.hosts, inventory.probe.timeout, path, source)
     return inventory
 
 

@@ -432,13 +432,11 @@ class HostPool:
         with self._lock:
             if name in self._targets:
                 return self._targets[name]
-            event = self._opening.get(name)
-            mine = event is None
-            if mine:
+            opening = self._opening.get(name)
+            if opening is None:
                 event = self._opening[name] = threading.Event()
-        assert event is not None
-        if not mine:
-            event.wait()
+        if opening is not None:
+            opening.wait()
             return self._targets.get(name) or self._resolve(name)  # the opener failed: retry
         try:
             found = self._connect(name)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
 from golive.probe.tracked import Tracked
@@ -149,8 +150,9 @@ def parse_counts(text: str) -> dict[str, int | None]:
 
 def pgbackrest(target: Target, spec: Backup, *argv: str) -> Ran:
     """A pgBackRest command on the environment's stanza."""
-    assert spec.pgbackrest is not None, "expectations.yml backup.pgbackrest is not declared"
     rest = spec.pgbackrest
+    if rest is None:
+        raise CheckFailed(f"{target.name}: expectations.yml declares no backup.pgbackrest")
     return run(target, spec, *shlex.split(rest.command), f"--stanza={rest.stanza}", *argv)
 
 

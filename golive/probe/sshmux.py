@@ -77,8 +77,7 @@ class _Watch:
         now = time.monotonic()
         if now >= self.deadline:
             raise TimeoutError(f"the command did not finish within {self.timeout:g} s")
-        if self.interval and now >= self.due:
-            assert self.watch is not None
+        if self.watch is not None and self.interval and now >= self.due:
             self.watch()  # raises to abandon the session
             now = time.monotonic()
             self.due = now + self.interval

@@ -340,7 +340,8 @@ def _vulnerabilities(result: Any, protocols: set[str], untested: dict[str, str])
 
 def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
     result = scan.scan_result
-    assert result is not None  # a completed scan has results
+    if result is None:  # the caller passes completed scans, which have results
+        raise ValueError(f"{target.label}: sslyze completed the scan without results")
     untested: dict[str, str] = {}
     ciphers = {}
     kex = []
@@ -394,6 +395,8 @@ def scan(targets: list[Target], ca_bundle: Path, timeout: float = 5.0) -> dict[s
         if res.scan_status != ServerScanStatusEnum.COMPLETED:
             reason = res.connectivity_error_trace or res.connectivity_status
             out[target.label] = Scan(target, None, raw, f"TLS scan failed: {reason}")
+        elif res.scan_result is None:
+            out[target.label] = Scan(target, None, raw, "TLS scan failed: sslyze gave no results")
         else:
             out[target.label] = Scan(target, _facts(target, res, ca_bundle), raw, None)
     return out

@@ -38,7 +38,8 @@ class Watcher:
 
     def measure(self, metric: WatchMetric) -> judge.Measurement:
         if metric.kind == "promql":
-            assert metric.query is not None
+            if metric.query is None:  # the model requires one for promql
+                return judge.judge(metric, None, "error: the metric declares no query")
             sample = self.api.scalar(metric.query)
             return judge.judge(metric, sample.value, sample.problem)
         if metric.kind == "alerts":

@@ -28,13 +28,18 @@ class Sandbox:
 
     @property
     def dir(self) -> Path:
-        assert self.env.inventory.sandbox is not None
-        return self.env.inventory.sandbox.dir
+        sandbox = self.env.inventory.sandbox
+        if sandbox is None:  # checked at load
+            raise SandboxError(f"environment {self.env.name} is not a sandbox (no `sandbox:` key)")
+        return sandbox.dir
 
     @property
     def netns(self) -> str:
         netns = self.env.inventory.probe.netns
-        assert netns is not None  # checked at load
+        if not netns:  # checked at load
+            raise SandboxError(
+                f"sandbox {self.env.name} names no network namespace (`probe.netns`)"
+            )
         return netns
 
     @property

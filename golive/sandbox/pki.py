@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from golive.model.errors import SandboxError
+
 Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 
@@ -30,7 +32,8 @@ def _write_key(key: Key, path: Path) -> None:
 
 def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SandboxError(f"{path} is not an EC private key (the sandbox's PKI makes only those)")
     return key
 
 
