@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
+from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"golive certify: {' '.join(ORDER)} (drills last){' without load' if args.no_load else ''}"
     )
-    code = subprocess.run(cmd, cwd=REPO).returncode
+    code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
     if not (root / "verdict.json").is_file() or code in (2, 3, 4):
         return code  # interrupted, crashed or misconfigured: the run's own verdict stands
     required, opened = prove_plan(root)

@@ -15,12 +15,12 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from golive.model.environment import load_environment
 from golive.model.errors import UsageError
+from golive.probe import children
 
 REPO = Path(__file__).resolve().parents[2]
 WATCH_SUITE = REPO / "pytest_golive" / "suites" / "watch"
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
            f"--golive-watch-every={every:g}", *(["--env", args.env] if args.env else []),
            str(WATCH_SUITE)]  # fmt: skip
     print(f"golive watch: every {every:g} s for {duration:g} s")
-    code = subprocess.run(cmd, cwd=REPO).returncode
+    code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
     if summary.is_file():
         print(json.loads(summary.read_text(encoding="utf-8"))["summary"])
         print(f"watch series and plots: {summary.parent}")

@@ -1,7 +1,7 @@
 """Child processes that die with golive, however golive ends (also SIGKILL).
 
-Every long-lived process golive starts (Locust and its workers, the pytest run under
-``golive certify`` and ``golive watch``, an ssh client of its own) is started with
+Every long-lived process golive starts (Locust and its workers, an ssh client of its own, the
+pytest run under ``golive certify`` and ``golive watch``: :func:`foreground`) is started with
 :func:`start`, which gives it two guards:
 
 - **the kernel's parent-death signal** (``prctl(PR_SET_PDEATHSIG)``, set in the child
@@ -93,14 +93,19 @@ def watchdog() -> Watchdog:
 
 
 def start(
-    cmd: list[str], *, die_with: int = signal.SIGKILL, own_group: bool = True, **popen: Any
+    cmd: list[str],
+    *,
+    die_with: int = signal.SIGKILL,
+    own_group: bool = True,
+    watched: bool = True,
+    **popen: Any,
 ) -> subprocess.Popen[Any]:
     """``subprocess.Popen(cmd, **popen)``, the child guarded as the module says: it receives
-    ``die_with`` when golive's process ends, and with ``own_group`` its whole process group
-    (its own children) is killed then too."""
+    ``die_with`` when golive's process ends, and with ``own_group`` (and ``watched``) its
+    whole process group (its own children) is killed then too."""
     if "preexec_fn" in popen or "start_new_session" in popen or "process_group" in popen:
         raise ValueError("children.start sets the child's session and preexec_fn itself")
-    guard = watchdog() if own_group else None
+    guard = watchdog() if own_group and watched else None
     proc = subprocess.Popen(
         cmd, preexec_fn=_ParentDeath(int(die_with)), start_new_session=own_group, **popen
     )
@@ -137,6 +142,27 @@ def ended(proc: subprocess.Popen[Any]) -> None:
     if guard is not None and guard.owner == os.getpid():
         with contextlib.suppress(OSError):
             guard.discard(proc.pid)
+
+
+def foreground(cmd: list[str], **popen: Any) -> int:
+    """Run ``cmd`` (a pytest run under ``golive certify`` or ``golive watch``) to its end and
+    return its exit status. Each SIGINT or SIGTERM golive receives meanwhile is passed on to
+    it once (in a session of its own, a terminal's Ctrl-C reaches golive alone, never both),
+    and golive waits while it ends as interrupted: its drills restore what they disrupted and
+    its verdict is written. Where golive itself is killed, it receives SIGTERM (its own
+    children die with it in turn)."""
+    proc = start(cmd, die_with=signal.SIGTERM, watched=False, **popen)
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for forwarded in (signal.SIGINT, signal.SIGTERM):
+            previous[forwarded] = signal.signal(
+                forwarded, lambda signum, _: proc.send_signal(signum)
+            )
+    try:
+        return proc.wait()
+    finally:
+        for forwarded, handler in previous.items():
+            signal.signal(forwarded, handler)
 
 
 def _watch(lines: IO[bytes]) -> None:

@@ -126,3 +126,72 @@ def test_start_refuses_to_be_told_how_to_detach() -> None:
         assert "session" in str(exc)
     else:
         raise AssertionError("start accepted start_new_session")
+
+
+# a pytest run under `golive certify`: it counts the signals it gets and takes a while to end
+RUN = """
+import pathlib, signal, sys, time
+out = pathlib.Path(sys.argv[1])
+def got(signum, frame):
+    with out.open("a") as f:
+        f.write(signal.Signals(signum).name + "\\n")
+signal.signal(signal.SIGINT, got)
+signal.signal(signal.SIGTERM, got)
+out.write_text("")
+deadline = time.monotonic() + 60
+while not out.read_text() and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)  # its drills restore, its verdict is written
+sys.exit(2)
+"""
+
+FOREGROUND = """
+import sys
+from golive.probe import children
+sys.exit(children.foreground([sys.executable, "-c", {run!r}, {out!r}]))
+"""
+
+
+def certify(out: Path) -> subprocess.Popen[bytes]:
+    """A stand-in for ``golive certify`` in a session of its own, as a terminal starts it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FOREGROUND.format(run=RUN, out=str(out))],
+        cwd=REPO,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while not out.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the run never started"
+        time.sleep(0.02)
+    return proc
+
+
+def test_ctrl_c_reaches_the_run_once_and_golive_waits_for_it(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C (SIGINT to golive's process group): the run gets exactly one
+    SIGINT, ends as it does when interrupted, and golive exits with its status."""
+    out = tmp_path / "signals"
+    proc = certify(out)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=20) == 2
+    assert out.read_text() == "SIGINT\n"
+
+
+def test_sigterm_of_golive_is_passed_on_and_waited_for(tmp_path: Path) -> None:
+    out = tmp_path / "signals"
+    proc = certify(out)
+    proc.terminate()
+    assert proc.wait(timeout=20) == 2
+    assert out.read_text() == "SIGTERM\n"
+
+
+def test_sigkill_of_golive_ends_the_run_as_interrupted(tmp_path: Path) -> None:
+    """golive killed: the run gets SIGTERM (it then ends as interrupted, its verdict written)."""
+    out = tmp_path / "signals"
+    proc = certify(out)
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while not out.read_text():
+        assert time.monotonic() < deadline, "the run never heard of golive's end"
+        time.sleep(0.05)
+    assert out.read_text() == "SIGTERM\n"
