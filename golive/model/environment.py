@@ -320,6 +320,7 @@ def inspect_environment(
     if inventory is None or expectations is None:
         return None, found
     found += role_problems(path, inventory, expectations)
+    found += host_var_problems(path, inventory, expectations)
     found += document_problems(path, inventory, expectations)
     try:
         loaded = _load_secrets(inventory) if secrets else {}
@@ -399,6 +400,66 @@ def role_problems(
                 path / "expectations.yml", f"roles.{role}",
                 "a role some host of inventory.yml has, or `optional: true` "
                 f"(no host has role {role!r})",
+            ))  # fmt: skip
+    return found
+
+
+def _named_vars(value: Any, key: str = "") -> list[tuple[str, str]]:
+    """(key path, host var) for every ``*_var`` setting of the expectations: each names the
+    host var a check reads on the hosts it covers."""
+    if isinstance(value, dict):
+        return [
+            found
+            for k, v in value.items()
+            for found in (
+                [(f"{key}.{k}".lstrip("."), v)]
+                if str(k).endswith("_var") and isinstance(v, str)
+                else _named_vars(v, f"{key}.{k}".lstrip("."))
+            )
+        ]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _named_vars(v, f"{key}[{i}]")]
+    return []
+
+
+def host_var_problems(
+    path: Path, inventory: Inventory, expectations: Expectations
+) -> list[ConfigError]:
+    """Every host sets the host vars its roles declare (``roles.<role>.vars``), and every host
+    var the expectations name (a ``*_var`` setting, a ``facts.config_files`` entry) is one a
+    role declares: so a host lacking a variable a check reads is a configuration error naming
+    host and variable, before any check runs."""
+    declared = expectations.get(Roles)
+    roles = declared.root if declared else {}
+    found: list[ConfigError] = []
+    for name, host in inventory.hosts.items():
+        for role in host.roles:
+            spec = roles.get(role)
+            for var in spec.vars if spec else ():
+                if var not in host.vars:
+                    found.append(ConfigError(
+                        path / "inventory.yml", f"hosts.{name}.vars.{var}",
+                        f"a value: every {role} host sets it (expectations.yml "
+                        f"roles.{role}.vars; the checks of {role} hosts read it)",
+                    ))  # fmt: skip
+    every = {var for spec in roles.values() for var in spec.vars}
+    named = _named_vars(expectations.model_dump(exclude_none=True))
+    facts = expectations.model_dump(exclude_none=True).get("facts") or {}
+    for role, entries in (facts.get("config_files") or {}).items():
+        spec = roles.get(role)
+        for i, entry in enumerate(entries):
+            var = entry.partition(":")[0]
+            if spec is not None and var not in spec.vars:
+                found.append(ConfigError(
+                    path / "expectations.yml", f"facts.config_files.{role}[{i}]",
+                    f"a host var roles.{role}.vars declares; {var!r} is not one",
+                ))  # fmt: skip
+    for key, var in named:
+        if var not in every:
+            found.append(ConfigError(
+                path / "expectations.yml", key,
+                f"a host var some role declares in `roles.<role>.vars` "
+                f"({', '.join(sorted(every)) or 'none'}); {var!r} is declared by none",
             ))  # fmt: skip
     return found
 

@@ -53,7 +53,7 @@ from testinfra.backend import ssh as testinfra_ssh
 from testinfra.host import Host as TestinfraHost
 
 from golive.model.environment import Environment, Host, SshSpec
-from golive.model.errors import HostUnreachable
+from golive.model.errors import CheckFailed, HostUnreachable
 from golive.probe import observe, sshmux
 
 OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
@@ -72,7 +72,14 @@ class Target:
         return str(self.spec.address)
 
     def var(self, key: str) -> str:
-        """A host variable from the inventory (paths that differ per host)."""
+        """A host variable from the inventory (paths that differ per host). A role declares
+        the vars its hosts set (``roles.<role>.vars``), checked when the environment loads;
+        a var no role declares and the host lacks fails the check with a sentence."""
+        if key not in self.spec.vars:
+            raise CheckFailed(
+                f"{self.name}: host var {key!r} is not set in the inventory (declare it in "
+                f"roles.<role>.vars of expectations.yml, and set it on the host)"
+            )
         return self.spec.vars[key]
 
     def run(self, command: str, *args: str) -> Any:

@@ -167,3 +167,34 @@ def test_ansible_inventory_errors_are_one_line(
         load_environment("fake", directory=env.parent)
     assert caught.value.key == key and expected in caught.value.expected, caught.value
     assert "\n" not in str(caught.value)
+
+
+def test_a_host_lacking_a_var_its_role_declares_is_named_before_any_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A check that reads a host var (``deployment.config_var``) on a host without it failed
+    with ``KeyError: 'app_config'``: the role declares the vars its hosts set, and a host
+    lacking one, or a ``*_var`` no role declares, is a configuration error (exit 4)."""
+    hosts = dict(INVENTORY["hosts"])
+    hosts["app1"] = {**hosts["app1"], "vars": {"app_config": "/etc/trading/app.properties"}}
+    expectations = {
+        **EXPECTATIONS,
+        "roles": {"app": {"vars": ["app_config"]}, "db": {}},
+        "load_balancer": {"config_var": "nginx_conf", "backend_role": "app"},
+    }
+    env = _env(tmp_path, **{"expectations.yml": expectations})
+    inventory = yaml.safe_load((env / "inventory.yml").read_text())
+    (env / "inventory.yml").write_text(yaml.safe_dump({**inventory, "hosts": hosts}))
+    code, lines = _validate(env, capsys)
+    assert code == 4
+    assert (
+        f"golive: {env}/inventory.yml: hosts.app2.vars.app_config: a value: every app host "
+        "sets it (expectations.yml roles.app.vars; the checks of app hosts read it)" in lines
+    )
+    assert (
+        f"golive: {env}/expectations.yml: load_balancer.config_var: a host var some role "
+        "declares in `roles.<role>.vars` (app_config); 'nginx_conf' is declared by none" in lines
+    )
+    assert not any("app1" in line for line in lines)
+    with pytest.raises(ConfigError, match=r"hosts\.app2\.vars\.app_config"):
+        load_environment("fake", directory=env.parent)

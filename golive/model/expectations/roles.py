@@ -4,11 +4,18 @@ Every role a host of the inventory declares must be one of these, every role a s
 expectations names must be one of these, and every role here must have a host unless it is
 declared ``optional``: a typo in a role (``roles: [ap]``) is a configuration error, never a
 host that silently drops out of every check.
+
+A role also names the host vars its hosts must set (``vars``: the paths and commands the
+checks of its hosts read, e.g. ``deployment.config_var``): a host without one is a
+configuration error naming the host and the variable, before any check runs, never a check
+that fails with ``KeyError``.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from pydantic import Field
 
 from golive.model.config import Strict
 from golive.model.expectations.section import ByRole
@@ -19,6 +26,9 @@ class Role(Strict):
 
     description: str | None = None
     optional: bool = False
+    vars: list[str] = Field(
+        [], description="host vars every host of the role sets in inventory.yml (checks read them)"
+    )
 
 
 class Roles(ByRole[Role]):

@@ -32,6 +32,7 @@ from golive.model.config import expand, read_yaml
 from golive.model.environment import Host
 from golive.model.errors import SandboxError
 from golive.model.expectations.predeploy import Deployment
+from golive.model.expectations.roles import Roles
 from golive.model.expectations.smoke import App
 from golive.probe.registry import stamped_build
 from golive.sandbox import releases
@@ -157,12 +158,16 @@ def write_environment(
     inventory["ssh"]["known_hosts"] = str(known_hosts(sbx))
     if ssh_options is not None:
         inventory["ssh"]["options"] = ssh_options
+    # the host vars the app role declares: where the files would be on a light host (none
+    # is there: the checks that read them cannot apply to a light host)
+    role = sbx.env.expectation(Roles).root[ROLE]
     for host in names:
         spec = _host(sbx, host)
         inventory["hosts"][host] = {
             "address": str(spec.address),
             "roles": spec.roles,
             "connection": spec.connection,
+            "vars": {var: str(root(sbx) / "hosts" / host / var) for var in role.vars},
         }
     expectations = _expanded(base / "expectations.yml")
     if (expectations.get("parity") or {}).get("baseline") == sbx.env.name:
