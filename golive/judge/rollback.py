@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from golive.model.errors import CheckFailed
+
 
 def previous_artifact(
     host: str, version: str, path: str, actual: str | None, expected: str, entry: str
@@ -64,10 +66,10 @@ def _difference(key: str, kept: str | None, current: str | None) -> str:
 
 def release_migrations(by_release: Mapping[str, int], previous: str, candidate: str) -> list[int]:
     """The migrations the candidate release brings: above the previous release's schema up to
-    the candidate's. A release the table does not name is an AssertionError (no guess)."""
+    the candidate's. A release the table does not name is a CheckFailed (no guess)."""
     for version in (previous, candidate):
         if version not in by_release:
-            raise AssertionError(
+            raise CheckFailed(
                 f"database_prep.migrations.by_release names no schema version of {version}"
             )
     return list(range(by_release[previous] + 1, by_release[candidate] + 1))

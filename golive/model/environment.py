@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from golive.model import ansible
 from golive.model.config import DAY_S, Port, Seconds, Strict, first, problems, read_yaml
 from golive.model.documents import document_problems
-from golive.model.errors import ConfigError
+from golive.model.errors import CheckFailed, ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
 from golive.model.machines import address_problem, connection_host, machine_problems
@@ -219,7 +219,7 @@ class Inventory(Strict):
         return self
 
 
-class MissingExpectation(AssertionError):
+class MissingExpectation(CheckFailed):
     """A check needs an expectations section the environment does not declare."""
 
     def __init__(self, file: Path, name: str) -> None:

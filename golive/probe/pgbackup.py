@@ -56,7 +56,7 @@ def tool(spec: Backup, name: str) -> str:
 
 def backups(target: Target, spec: Backup) -> list[str]:
     """The job's backup directories on the host, oldest first (their names sort by time).
-    AssertionError naming host and cause when the location cannot be listed."""
+    CheckFailed naming host and cause when the location cannot be listed."""
     location = target.var(spec.job.location_var)
     out = run(
         target,
@@ -73,7 +73,7 @@ def backups(target: Target, spec: Backup) -> list[str]:
         spec.job.pattern,
     )
     if out.rc != 0:
-        raise AssertionError(
+        raise CheckFailed(
             f"{target.name}: cannot list backups in {location}: "
             f"{(out.stderr.strip() or f'exit {out.rc}')[:200]}"
         )
