@@ -18,12 +18,13 @@ import re
 import sys
 from pathlib import Path
 
-from golive.model.environment import load_environment
+from golive.model.environment import envdir, load_environment
 from golive.model.errors import UsageError
 from golive.probe import children
 
 REPO = Path(__file__).resolve().parents[2]
 WATCH_SUITE = REPO / "pytest_golive" / "suites" / "watch"
+ENVDIR = REPO / "environments"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 # The bounds of the watch (README, `golive watch --help`): an interval shorter than a second
 # floods Prometheus and the app with measurements; one longer than an hour is not a watch;
@@ -68,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     duration, every = bounded(args.duration, args.every)
     # the environment (its watch thresholds, limits and the rest) is valid before the watch
     # starts: a configuration error is one line and exit 4, never a watch that cannot judge
-    load_environment(args.env or os.environ.get("GOLIVE_ENV") or "sandbox")
+    # (where the watch's pytest, run in the checkout, looks for it)
+    name = args.env or os.environ.get("GOLIVE_ENV") or "sandbox"
+    load_environment(name, directory=envdir() if "GOLIVE_ENVDIR" in os.environ else ENVDIR)
     root = Path(args.reports).resolve()
     summary = root / "watch" / "watch.json"
     summary.unlink(missing_ok=True)

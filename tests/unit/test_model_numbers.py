@@ -213,6 +213,19 @@ def test_watch_every_and_for_are_bounded(
     assert out.err.splitlines() == [expected]
 
 
+def test_watch_looks_for_the_environment_where_its_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The watch's pytest runs in the checkout: from any other directory, golive watch
+    validates the environment of the checkout's environments/, not of the current one."""
+    monkeypatch.delenv("GOLIVE_ENVDIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = main(["watch", "--env", "nosuch", "--for", "2s", "--every", "1s"])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert f"under {REPO / 'environments'}; known: " in err and "sandbox" in err
+
+
 def test_watch_bounds_are_inclusive() -> None:
     from golive.cli.watch import bounded
 
