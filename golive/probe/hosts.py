@@ -54,7 +54,7 @@ from testinfra.host import Host as TestinfraHost
 
 from golive.model.environment import Environment, Host, SshSpec
 from golive.model.errors import CheckFailed, HostUnreachable
-from golive.probe import observe, sshmux
+from golive.probe import children, observe, sshmux
 
 OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
 
@@ -330,7 +330,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
 
     def _client(self, cmd: str) -> base.CommandResult:
         """Run ``cmd`` with an ssh client of its own, watching like the master's sessions."""
-        proc = subprocess.Popen(
+        proc = children.start(  # it dies with golive (the command's host-side end: its timeout)
             ["ssh", *self._destination(), cmd],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -353,6 +353,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+            children.ended(proc)
         if proc.returncode == 255:  # ssh's own failure, or the command's own status
             lost = self.answers()
             if lost is not None:
