@@ -13,6 +13,13 @@ interruptible.
 The same rules make a configuration error when the environment loads (``golive validate``
 lists them): a document outside the roots is never read. A document that does not exist is
 not a configuration error: the check that needs it reports it missing.
+
+Every other file golive reads from the controller because the configuration names it (a CA
+bundle, the release registry's SHA256SUMS and artifacts, a performance baseline) is read by
+:func:`read_file`: not confined to a root (it is no evidence), but a regular file after its
+links, no larger than its limit, read in chunks and hashed as read. A FIFO, a device (also as
+a link's target), a directory or an oversized file is refused before a byte is read
+(:func:`file_problems`: a configuration error naming the file and key), never a hung run.
 """
 
 from __future__ import annotations
@@ -27,8 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from golive.model.config import MAX_FILE_BYTES
 from golive.model.errors import ConfigError
 from golive.model.expectations.monitoring import WEB, ProcessEvidence
+from golive.model.expectations.predeploy import Deployment
+from golive.model.expectations.security import TlsPolicy
 
 if TYPE_CHECKING:
     from golive.model.environment import Inventory
@@ -69,6 +79,70 @@ def _kind(mode: int) -> str:
         stat.S_ISLNK: "a symbolic link",
     }
     return next((name for test, name in kinds.items() if test(mode)), "not a file")
+
+
+def _admit_regular(facts: os.stat_result, limit: int, limit_key: str) -> None:
+    if not stat.S_ISREG(facts.st_mode):
+        raise Refused(f"is {_kind(facts.st_mode)}, not a regular file")
+    if facts.st_size > limit:
+        raise Refused(f"is {facts.st_size} bytes, more than {limit_key} ({limit})")
+
+
+def _stream(fd: int, limit: int, limit_key: str) -> tuple[bytes, str]:
+    """The file's bytes and their sha256, read in chunks, never more than ``limit + 1``."""
+    digest, parts, left = hashlib.sha256(), [], limit + 1
+    while left > 0:
+        chunk = os.read(fd, min(CHUNK, left))
+        if not chunk:
+            break
+        digest.update(chunk)
+        parts.append(chunk)
+        left -= len(chunk)
+    if left <= 0:
+        raise Refused(f"grew past {limit_key} ({limit}) while read")
+    return b"".join(parts), digest.hexdigest()
+
+
+OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC  # a FIFO never blocks
+
+
+def check_file(path: Path, limit: int, limit_key: str) -> None:
+    """Refused when the file ``path`` names (after its links) is no regular file or is larger
+    than ``limit`` (the setting ``limit_key``); a missing one passes (the check that needs
+    it reports it). Nothing is opened."""
+    try:
+        facts = os.stat(path)
+    except OSError:
+        return
+    _admit_regular(facts, limit, limit_key)
+
+
+def read_file(path: Path, limit: int, limit_key: str) -> Document:
+    """A file the configuration names, read whole: a regular file after its links, at most
+    ``limit`` bytes (the setting ``limit_key``), read in chunks and hashed as read. Refused
+    as :func:`check_file` says (before it is opened), or when it changes while read; OSError
+    (e.g. FileNotFoundError) when it cannot be read."""
+    before = os.stat(path)
+    _admit_regular(before, limit, limit_key)
+    fd = os.open(path, OPEN_FLAGS)
+    try:
+        facts = os.fstat(fd)
+        if (facts.st_dev, facts.st_ino) != (before.st_dev, before.st_ino):
+            raise Refused("was replaced while read")
+        _admit_regular(facts, limit, limit_key)
+        content, digest = _stream(fd, limit, limit_key)
+    finally:
+        os.close(fd)
+    return Document(str(path), content, digest, facts.st_mtime)
+
+
+CONFIG_BOUND = "the bound of a configuration file"
+
+
+def read_config_file(path: Path) -> Document:
+    """A small file the configuration names (a CA bundle): :func:`read_file` bounded as a
+    configuration file is (``MAX_FILE_BYTES``)."""
+    return read_file(path, MAX_FILE_BYTES, CONFIG_BOUND)
 
 
 def _inside(path: Path, roots: Iterable[Path]) -> bool:
@@ -135,12 +209,9 @@ class Confinement:
         return False
 
     def _admit(self, real: Path, facts: os.stat_result) -> None:
-        if not stat.S_ISREG(facts.st_mode):
-            raise Refused(f"is {_kind(facts.st_mode)}, not a regular file")
-        if self._secret(real, facts):
+        if stat.S_ISREG(facts.st_mode) and self._secret(real, facts):
             raise Refused(SECRET)
-        if facts.st_size > self.limit:
-            raise Refused(f"is {facts.st_size} bytes, more than max_document_bytes ({self.limit})")
+        _admit_regular(facts, self.limit, "max_document_bytes")
 
     def check(self, where: str) -> None:
         """Refused when the document may not be read; a missing one passes (the check that
@@ -159,9 +230,8 @@ class Confinement:
         real = self.locate(where)
         before = os.lstat(real)
         self._admit(real, before)
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
         try:
-            fd = os.open(real, flags)
+            fd = os.open(real, OPEN_FLAGS | os.O_NOFOLLOW)
         except OSError as exc:
             if exc.errno == errno.ELOOP:  # a link put in its place since it was resolved
                 raise Refused("became a symbolic link while read") from None
@@ -174,19 +244,10 @@ class Confinement:
             ):
                 raise Refused("was replaced while read")
             self._admit(real, facts)
-            digest, parts, left = hashlib.sha256(), [], self.limit + 1
-            while left > 0:
-                chunk = os.read(fd, min(CHUNK, left))
-                if not chunk:
-                    break
-                digest.update(chunk)
-                parts.append(chunk)
-                left -= len(chunk)
-            if left <= 0:
-                raise Refused(f"grew past max_document_bytes ({self.limit}) while read")
+            content, digest = _stream(fd, self.limit, "max_document_bytes")
         finally:
             os.close(fd)
-        return Document(str(real), b"".join(parts), digest.hexdigest(), facts.st_mtime)
+        return Document(str(real), content, digest, facts.st_mtime)
 
 
 def secret_files(inventory: Inventory) -> list[Path]:
@@ -229,4 +290,48 @@ def document_problems(
         except Refused as exc:
             key = f"{ProcessEvidence.key}.items.{name}.document"
             found.append(ConfigError(file, key, f"{item.document} {exc}"))
+    return found
+
+
+def local(location: str) -> bool:
+    """``location`` (a path or a URL) names a file on the controller."""
+    return "://" not in location
+
+
+def file_problems(
+    base: Path, inventory: Inventory, expectations: Expectations
+) -> list[ConfigError]:
+    """Every file the configuration names that golive could not read safely (see
+    :func:`read_file`): the CA bundles, the release registry's SHA256SUMS and the artifacts of
+    the release and the previous one, one ConfigError each (file, key, what was expected)."""
+    checks: list[tuple[Path, str, Path, int, str]] = []
+    inv_file, exp_file = base / "inventory.yml", base / "expectations.yml"
+    for key, bundle in (
+        ("public.ca_bundle", inventory.public.ca_bundle),
+        ("database.ca_bundle", inventory.database.ca_bundle),
+    ):
+        if bundle is not None:
+            checks.append((inv_file, key, bundle, MAX_FILE_BYTES, CONFIG_BOUND))
+    tls = expectations.get(TlsPolicy)
+    if tls is not None:
+        checks.append(
+            (exp_file, f"{TlsPolicy.key}.ca_bundle", tls.ca_bundle, MAX_FILE_BYTES, CONFIG_BOUND)
+        )
+    deployment = expectations.get(Deployment)
+    if deployment is not None and local(deployment.registry_sums):
+        limit, limit_key = deployment.max_artifact_bytes, f"{Deployment.key}.max_artifact_bytes"
+        key = f"{Deployment.key}.registry_sums"
+        checks.append((exp_file, key, Path(deployment.registry_sums), limit, limit_key))
+        release = inventory.release
+        for version in dict.fromkeys(v for v in (release.version, release.previous) if v):
+            artifact = Path(deployment.registry_artifact(version))
+            checks.append(
+                (exp_file, f"{Deployment.key}.registry_entry", artifact, limit, limit_key)
+            )
+    found = []
+    for file, key, path, limit, limit_key in checks:
+        try:
+            check_file(path, limit, limit_key)
+        except Refused as exc:
+            found.append(ConfigError(file, key, f"a regular file ({path} {exc})"))
     return found

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from golive.model import ansible
 from golive.model.config import DAY_S, Port, Seconds, Strict, first, problems, read_yaml
-from golive.model.documents import document_problems
+from golive.model.documents import document_problems, file_problems
 from golive.model.errors import CheckFailed, ConfigError
 from golive.model.expectations import SCHEMA, Expectations, K
 from golive.model.expectations.roles import Roles
@@ -322,6 +322,7 @@ def inspect_environment(
     found += role_problems(path, inventory, expectations)
     found += host_var_problems(path, inventory, expectations)
     found += document_problems(path, inventory, expectations)
+    found += file_problems(path, inventory, expectations)
     try:
         loaded = _load_secrets(inventory) if secrets else {}
     except ConfigError as exc:

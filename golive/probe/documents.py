@@ -17,19 +17,23 @@ from golive.model.environment import Environment
 from golive.model.expectations.monitoring import ProcessEvidence
 
 
-def fetch(where: str, timeout: float, limit: int) -> tuple[Document | None, str]:
-    """The document at an http(s) URL, streamed: at most ``limit`` bytes, within ``timeout``
-    per read and twice that in all."""
+def fetch(
+    where: str, timeout: float, limit: int, verify: str | bool = True, limit_key: str = ""
+) -> tuple[Document | None, str]:
+    """The document at an http(s) URL, streamed: at most ``limit`` bytes (the setting
+    ``limit_key``), within ``timeout`` per read and twice that in all; TLS verified against
+    ``verify`` (a CA bundle's path, or the system's)."""
     deadline, digest, body = time.monotonic() + 2 * timeout, hashlib.sha256(), bytearray()
+    limit_key = limit_key or "max_document_bytes"
     try:
-        with requests.get(where, timeout=timeout, stream=True) as response:
+        with requests.get(where, timeout=timeout, stream=True, verify=verify) as response:
             if response.status_code != 200:
                 return None, f"answered HTTP {response.status_code}"
             for chunk in response.iter_content(CHUNK):
                 digest.update(chunk)
                 body += chunk
                 if len(body) > limit:
-                    return None, f"is more than max_document_bytes ({limit})"
+                    return None, f"is more than {limit_key} ({limit})"
                 if time.monotonic() > deadline:
                     return None, f"took more than {2 * timeout:g} s to fetch"
             modified = response.headers.get("Last-Modified")

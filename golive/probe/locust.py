@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from golive.model.documents import Refused, read_file
+from golive.model.errors import CheckFailed
 from golive.model.expectations.performance import Generator, Profile
 from golive.probe import children
 
@@ -452,15 +454,25 @@ def baseline_path(directory: Path, environment: str, profile: str) -> Path:
     return directory / environment / f"{profile}.json"
 
 
-def load_baseline(path: Path) -> dict[str, Any] | None:
-    """The stored baseline (``endpoints``: name -> {ms: count}, plus its metadata)."""
+def load_baseline(path: Path, limit: int) -> dict[str, Any] | None:
+    """The stored baseline (``endpoints``: name -> {ms: count}, plus its metadata); None when
+    there is none. A baseline that is no regular file, is larger than ``limit`` bytes
+    (``baseline.max_file_bytes``), or is not a baseline is a CheckFailed naming it."""
     if not path.exists():
         return None
-    data: dict[str, Any] = json.loads(path.read_text())
-    data["endpoints"] = {
-        name: {int(ms): int(n) for ms, n in hist.items()}
-        for name, hist in data.get("endpoints", {}).items()
-    }
+    try:
+        raw = read_file(path, limit, "performance.baseline.max_file_bytes").content
+        data: dict[str, Any] = json.loads(raw)
+        data["endpoints"] = {
+            name: {int(ms): int(n) for ms, n in hist.items()}
+            for name, hist in data.get("endpoints", {}).items()
+        }
+    except Refused as exc:
+        raise CheckFailed(f"the stored baseline {path} is never read: it {exc}") from None
+    except OSError as exc:
+        raise CheckFailed(f"the stored baseline {path} cannot be read: {exc}") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise CheckFailed(f"the stored baseline {path} is not a baseline ({exc})") from None
     return data
 
 

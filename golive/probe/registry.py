@@ -12,31 +12,46 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
-import requests
-
+from golive.model.documents import Refused, local, read_file
 from golive.model.environment import Environment
 from golive.model.errors import CheckFailed
 from golive.model.expectations.predeploy import Deployment
 from golive.model.properties import PropertiesError, loads
+from golive.probe.documents import fetch
 
 
-@lru_cache(maxsize=8)
-def _read(location: str, ca_bundle: str | None, timeout: float) -> bytes:
-    if "://" not in location:
-        return Path(location).read_bytes()
-    response = requests.get(location, timeout=timeout, verify=ca_bundle or True)
-    response.raise_for_status()
-    return response.content
+@lru_cache(maxsize=4)
+def _read(location: str, ca_bundle: str | None, timeout: float, limit: int) -> bytes:
+    key = f"{Deployment.key}.max_artifact_bytes"
+    if local(location):
+        return read_file(Path(location), limit, key).content
+    document, why = fetch(location, timeout, limit, ca_bundle or True, key)
+    if document is None:
+        raise Unreadable(why)
+    return document.content
 
 
-def read(environment: Environment, location: str) -> bytes:
-    """The bytes at ``location`` (a path or a URL, trusting the environment's CA bundle);
-    a CheckFailed naming the location and the cause when it cannot be read."""
+class Unreadable(Exception):
+    """The location cannot be had; the message completes "<location> ..."."""
+
+
+def read(environment: Environment, location: str, key: str) -> bytes:
+    """The bytes at ``location`` (named by the setting ``key``: a path, or a URL trusting the
+    environment's CA bundle, fetched within twice the public timeout), at most
+    ``deployment.max_artifact_bytes``, a path only when it is a regular file; a CheckFailed
+    naming the location, the key and the cause when it cannot be read."""
     ca = environment.inventory.public.ca_bundle
+    limit = environment.expectation(Deployment).max_artifact_bytes
+    timeout = environment.inventory.public.timeout
+    what = f"the release registry's {location} ({key})"
     try:
-        return _read(location, str(ca) if ca else None, environment.inventory.public.timeout)
-    except (OSError, requests.RequestException) as exc:
-        raise CheckFailed(f"the release registry's {location} cannot be read: {exc}") from None
+        return _read(location, str(ca) if ca else None, timeout, limit)
+    except Refused as exc:
+        raise CheckFailed(f"{what} is never read: it {exc}") from None
+    except Unreadable as exc:
+        raise CheckFailed(f"{what} {exc}") from None
+    except OSError as exc:
+        raise CheckFailed(f"{what} cannot be read: {exc}") from None
 
 
 def parse_sums(text: str) -> dict[str, str]:
@@ -52,7 +67,8 @@ def checksum(environment: Environment, version: str) -> str:
     """The registry's sha256 of ``version``'s artifact; CheckFailed when it lists none."""
     spec = environment.expectation(Deployment)
     entry = spec.registry_entry.format(version=version)
-    sums = parse_sums(read(environment, spec.registry_sums).decode("utf-8", "replace"))
+    raw = read(environment, spec.registry_sums, f"{Deployment.key}.registry_sums")
+    sums = parse_sums(raw.decode("utf-8", "replace"))
     if entry not in sums:
         raise CheckFailed(f"the release registry {spec.registry_sums} lists no {entry}")
     return sums[entry]
@@ -75,7 +91,7 @@ def build(environment: Environment, version: str) -> str:
     the artifact is the one its SHA256SUMS lists (CheckFailed otherwise)."""
     spec = environment.expectation(Deployment)
     location = spec.registry_artifact(version)
-    archive = read(environment, location)
+    archive = read(environment, location, f"{Deployment.key}.registry_entry")
     listed = checksum(environment, version)
     if hashlib.sha256(archive).hexdigest() != listed:
         raise CheckFailed(

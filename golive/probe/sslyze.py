@@ -41,6 +41,7 @@ from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraA
 
 from golive.judge import tls
 from golive.judge.tls import CertFacts, ChainCert, KeyExchange, TlsFacts
+from golive.model.documents import Refused, read_config_file
 
 _CIPHER_COMMANDS = {
     "SSL 2.0": "ssl_2_0_cipher_suites",
@@ -239,7 +240,13 @@ def _certs(
     if info is None:
         untested[tls.CERTIFICATE] = _why(result.certificate_info)
         return []
-    bundle = x509.load_pem_x509_certificates(ca_bundle.read_bytes())
+    try:
+        pem = read_config_file(ca_bundle).content
+    except (Refused, OSError) as exc:
+        how = "" if isinstance(exc, Refused) else "cannot be read: "
+        untested[tls.CERTIFICATE] = f"the CA bundle {ca_bundle} (tls.ca_bundle) {how}{exc}"
+        return []
+    bundle = x509.load_pem_x509_certificates(pem)
     return [_cert(d, bundle, server_name) for d in info.certificate_deployments]
 
 

@@ -185,6 +185,12 @@ class Baseline(Strict):
         0.01, gt=0, lt=0.5, description="Mann-Whitney U significance level (one-sided)"
     )
     min_samples: Count = Field(20, description="fewer samples per side: not compared")
+    max_file_bytes: int = Field(
+        64 << 20,
+        gt=0,
+        le=1 << 30,
+        description="bytes a stored baseline may have: a larger one is refused, never read",
+    )
 
 
 class Journey(Strict):

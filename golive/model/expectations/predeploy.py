@@ -201,6 +201,13 @@ class Deployment(Section):
     )
     registry_sums: str
     registry_entry: str
+    max_artifact_bytes: int = Field(
+        1 << 30,
+        gt=0,
+        le=1 << 34,
+        description="bytes the registry's SHA256SUMS or an artifact may have: a larger one "
+        "is refused, never read (default 1 GiB)",
+    )
     build_stamp: BuildStamp
     config_var: str
     config_reader: str | None = Field(None, description=READER)

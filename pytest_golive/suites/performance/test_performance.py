@@ -91,7 +91,7 @@ def test_no_latency_regression_against_baseline(conclusive_run: LoadResult, evid
     missing evidence) when the run was inconclusive.
     """
     load_run = conclusive_run
-    stored = locust.load_baseline(load_run.baseline_file)
+    stored = locust.load_baseline(load_run.baseline_file, load_run.spec.baseline.max_file_bytes)
     if stored is None:
         evidence.text("baseline", f"no baseline at {load_run.baseline_file}: this run is the first")
         return
