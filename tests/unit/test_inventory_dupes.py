@@ -292,3 +292,18 @@ def test_a_garbage_ansible_host_names_the_ansible_inventory(
     with pytest.raises(ConfigError) as caught:
         load_environment("fake", directory=env.parent)
     assert caught.value.key == "app2.ansible_host"
+
+
+def test_a_host_name_given_twice_is_exit_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In inventory.yml a host is a key of ``hosts:``: given twice, the second would silently
+    replace the first; the YAML reader refuses it, naming both lines."""
+    env = _env(tmp_path)
+    text = (env / "inventory.yml").read_text()
+    again = "  app1:\n    address: 127.0.2.13\n    roles:\n    - app\n"
+    (env / "inventory.yml").write_text(text.replace("  db1:\n", again + "  db1:\n", 1))
+    code, lines = _validate(env, capsys)
+    assert code == 4
+    assert lines[0].startswith(f"golive: {env}/inventory.yml: line ")
+    assert "each key once ('app1' is also on line" in lines[0]
