@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 import golive
+from conftest import Golive
 
 ROOT = Path(golive.__file__).parent
 
@@ -25,3 +26,23 @@ def test_no_assert_statement_under_golive() -> None:
     ]
     assert len(list(ROOT.rglob("*.py"))) > 50, "the walk reads golive's modules"
     assert not found, "assert statements in library code:\n" + "\n".join(found)
+
+
+RAISES = """
+import pytest
+from golive.model.errors import CheckFailed
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2"])
+def test_config(host):
+    if host == "app2":
+        raise CheckFailed("app2: /etc/app.properties is not a valid properties file")
+"""
+
+
+def test_a_finding_raised_in_library_code_reads_as_a_sentence(golive: Golive) -> None:
+    """CheckFailed is a failure (not an error) and its message carries no exception name."""
+    r = golive.run(RAISES, "-m", "smoke")
+    assert r.ret == 1
+    (blocker,) = golive.verdict()["blockers"]
+    assert blocker["message"] == "failed: app2: /etc/app.properties is not a valid properties file"
