@@ -35,7 +35,7 @@ import testinfra
 import yaml
 
 from golive.model.environment import load_environment
-from golive.probe import netns
+from golive.probe import hosts, netns
 from golive.probe.hosts import HostPool
 
 
@@ -46,6 +46,34 @@ def median_ms(call: Callable[[], Any], calls: int) -> float:
         call()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
+
+
+def deadline_part(run: Callable[[str], Any], calls: int) -> None:
+    """What the host-side deadline costs a command (``timeout`` and the login shell it starts,
+    golive.probe.hosts.on_host): the same command with and without it, interleaved so that
+    both see the same load."""
+    wrapped: list[float] = []
+    bare: list[float] = []
+    ended_on_host = hosts.on_host
+    try:
+        for _ in range(calls):
+            for samples, wrap in ((wrapped, ended_on_host), (bare, _unwrapped)):
+                hosts.on_host = wrap
+                started = time.perf_counter()
+                run("true")
+                samples.append(time.perf_counter() - started)
+    finally:
+        hosts.on_host = ended_on_host
+    with_ms, without_ms = (statistics.median(s) * 1000 for s in (wrapped, bare))
+    print(
+        f"host-side deadline (timeout -k): {with_ms:.2f} ms per check with it, "
+        f"{without_ms:.2f} ms without (median of {calls} each, interleaved): "
+        f"{with_ms - without_ms:+.2f} ms"
+    )
+
+
+def _unwrapped(command: str, seconds: float, kill_after: float) -> str:
+    return command
 
 
 def main() -> None:
@@ -67,6 +95,7 @@ def main() -> None:
 
     golive_ms = median_ms(lambda: first.run("true"), args.calls)
     print(f"golive: {golive_ms:.2f} ms per check (median of {args.calls}, {connection})")
+    deadline_part(first.run, args.calls)
 
     login: dict[str, Any] = {}
     if ssh.identity_file:

@@ -70,7 +70,12 @@ class SshSpec(Strict):
     command_timeout: Seconds = Field(
         120.0,
         description="seconds one remote command may run before it is abandoned (a finding "
-        "on its host)",
+        "on its host) and ended on the host (SIGTERM, by coreutils timeout there)",
+    )
+    kill_after: Seconds = Field(
+        1.0,
+        description="seconds a remote command ended at command_timeout may take to exit "
+        "before it is killed on the host (SIGKILL)",
     )
     check_after: Seconds = Field(
         1.0,

@@ -10,7 +10,12 @@ Testinfra's): the same remote command and quoting, but
   directly over its control socket (:mod:`golive.probe.sshmux`) instead of starting one
   more ssh client only to do the same: most of a remote check's cost was that client;
 - the environment passed to ``ssh`` holds no locale variables, so no command runs under
-  the caller's locale on some hosts (``SendEnv LANG LC_*``) and the server's on others.
+  the caller's locale on some hosts (``SendEnv LANG LC_*``) and the server's on others;
+- every command is ended on the host too (:func:`on_host`): coreutils ``timeout`` there
+  ends it (SIGTERM, then SIGKILL ``ssh.kill_after`` seconds later) at ``ssh.command_timeout``,
+  when golive stops waiting for it, so a command that blocks (a ``sudo cat`` of a FIFO)
+  leaves nothing behind on the host. It is outside any ``sudo`` in the command: sudo relays
+  the signal to the process it runs as another user, which the login user could not signal.
 
 Testinfra's modules (``host.file``, ``host.socket``, ...) work unchanged on top of it.
 :meth:`HostPool.open` connects many hosts at once, in the background if asked: a run over
@@ -38,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shlex
 import subprocess
 import threading
 import time
@@ -105,6 +111,23 @@ def ssh_options(ssh: SshSpec) -> list[str]:
     if ssh.control_path:
         options += ["-o", f"ControlPath={ssh.control_path}"]
     return [*(arg for option in ssh.options for arg in ("-o", option)), *options]
+
+
+ENDED_ON_HOST = (124, 137, 255)
+"""What a command ended on the host at its deadline returns: ``timeout``'s status after
+SIGTERM, the command's after SIGKILL, and ssh's (255) when ``timeout`` killed itself with
+its group (a session ended by a signal; through a master: no exit status at all)."""
+
+
+def on_host(command: str, seconds: float, kill_after: float) -> str:
+    """``command`` (a shell command line, as Testinfra quotes it, ``sudo`` included) ended on
+    the host after ``seconds``, and killed ``kill_after`` seconds later if it is still there.
+    It runs in the login shell (``$SHELL``) as it would unwrapped, in a process group of
+    ``timeout``'s own, which the signals reach whole (a pipeline, a child it started)."""
+    return (
+        f"exec timeout -k {kill_after:g} {seconds:g} "
+        f'"${{SHELL:-/bin/sh}}" -c {shlex.quote(command)}'
+    )
 
 
 def _client_environment() -> dict[str, str]:
@@ -186,6 +209,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         command_timeout: float,
         connect_timeout: float = 5.0,
         check_after: float = 1.0,
+        kill_after: float = 1.0,
         label: str = "",
         **kwargs: Any,
     ) -> None:
@@ -196,6 +220,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         self.command_timeout = command_timeout
         self.connect_timeout = connect_timeout
         self.check_after = check_after
+        self.kill_after = kill_after
         self.lost: HostUnreachable | None = None
         self._control: str | None = None
         self._control_known = False
@@ -287,6 +312,18 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     def _timed_out(self, cmd: str) -> TimeoutError:
         return TimeoutError(f"{self.name}: `{cmd}` timed out after {self.command_timeout:g} s")
 
+    def remote(self, cmd: str) -> str:
+        """What is sent to the host for ``cmd``: ``cmd`` ended there at its deadline."""
+        return on_host(cmd, self.command_timeout, self.kill_after)
+
+    def _ended(self, cmd: str, rc: int | None, started: float) -> None:
+        """Raise as golive's own deadline does when the host's ``timeout`` ended ``cmd`` (its
+        status, past the deadline: golive's clock started first, so it is past ours too)."""
+        if (rc is None or rc in ENDED_ON_HOST) and time.monotonic() - started >= (
+            self.command_timeout
+        ):
+            raise self._timed_out(cmd)
+
     def _broken(self, cmd: str, what: str) -> Exception:
         """The connection broke under ``cmd``: the host is lost unless it still answers."""
         reason = self.answers()
@@ -296,18 +333,25 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
 
     def _through_master(self, control: str, cmd: str) -> base.CommandResult | None:
         """Run ``cmd`` over the master at ``control``; None when there is no master."""
-        encoded = self.encode(cmd)
+        started = time.monotonic()
         try:
-            done = sshmux.run(control, encoded, self.command_timeout, self._watch, self.check_after)
+            done = sshmux.run(
+                control,
+                self.encode(self.remote(cmd)),
+                self.command_timeout,
+                self._watch,
+                self.check_after,
+            )
         except sshmux.NoMaster:
             return None
         except TimeoutError:
             raise self._timed_out(cmd) from None
         except sshmux.MuxError as exc:
             raise self._broken(cmd, str(exc)) from None
+        self._ended(cmd, done.exit_status, started)
         if done.exit_status is None:  # the session ended without an exit status
             raise self._broken(cmd, _last_line(done.stderr) or "the connection was lost")
-        return self.result(done.exit_status, encoded, done.stdout, done.stderr)
+        return self.result(done.exit_status, self.encode(cmd), done.stdout, done.stderr)
 
     def run(self, command: str, *args: str, **kwargs: Any) -> base.CommandResult:
         if self.lost is not None:
@@ -331,13 +375,14 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
     def _client(self, cmd: str) -> base.CommandResult:
         """Run ``cmd`` with an ssh client of its own, watching like the master's sessions."""
         proc = children.start(  # it dies with golive (the command's host-side end: its timeout)
-            ["ssh", *self._destination(), cmd],
+            ["ssh", *self._destination(), self.remote(cmd)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=_client_environment(),
         )
-        deadline = time.monotonic() + self.command_timeout
+        started = time.monotonic()
+        deadline = started + self.command_timeout
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -354,6 +399,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 proc.kill()
                 proc.communicate()
             children.ended(proc)
+        self._ended(cmd, proc.returncode, started)
         if proc.returncode == 255:  # ssh's own failure, or the command's own status
             lost = self.answers()
             if lost is not None:
@@ -387,6 +433,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
         command_timeout=ssh.command_timeout,
         connect_timeout=ssh.connect_timeout,
         check_after=ssh.check_after,
+        kill_after=ssh.kill_after,
         label=name,
         controlpersist=ssh.control_persist,
         **kwargs,

@@ -4,8 +4,11 @@ deadline, a lost master is replaced, and an unreachable host is reported, not wa
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -99,3 +102,49 @@ def test_an_unreachable_host_is_reported_within_the_connect_timeout(env: Environ
     assert time.monotonic() - started < 5
     assert pool.get("app1").run("true").rc == 0
     assert set(pool.unreachable()) == {"ghost"}
+
+
+@pytest.fixture
+def fifo() -> Iterator[str]:
+    """A FIFO no one writes to: reading it blocks (a path that names only this test, so a
+    leftover reader is told apart from any other run's processes on the shared host)."""
+    where = tempfile.mkdtemp(prefix="golive-blocks-")
+    os.chmod(where, 0o755)
+    path = os.path.join(where, "never-written")
+    os.mkfifo(path, 0o644)
+    try:
+        yield path
+    finally:  # a reader left behind (the test failed) is released, then the FIFO goes
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def left_on_host(target: Target, needle: str, within: float) -> list[str]:
+    """The host's processes whose command line holds ``needle``, once none is left or after
+    ``within`` seconds (the host ends a command ``kill_after`` seconds after SIGTERM at most)."""
+    deadline = time.monotonic() + within
+    while True:
+        ps = target.run("ps -eo user:16,pid,pgid,args").stdout.splitlines()
+        found = [line for line in ps if needle in line and "ps -eo" not in line]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_a_command_past_its_deadline_is_ended_on_the_host(env: Environment, fifo: str) -> None:
+    """What blocks past command_timeout, as the login user, through sudo as another user
+    (sudoers: cat as postgres) or in a pipeline, through the host's master or an ssh client
+    of its own, leaves nothing of golive's on the host."""
+    for persist, command in (
+        (60, "cat %s"),
+        (60, "sudo -n -u postgres /usr/bin/cat %s"),
+        (60, "sudo -n -u postgres /usr/bin/cat %s | wc -c; sleep 600"),
+        (0, "sudo -n -u postgres /usr/bin/cat %s"),
+    ):
+        quick = with_ssh(env, command_timeout=1.0, kill_after=1.0, control_persist=persist)
+        target = HostPool(quick).get("db1")
+        with pytest.raises(TimeoutError, match=r"^db1: `.*` timed out after 1 s$"):
+            target.run(command, fifo)
+        assert left_on_host(target, fifo, within=5.0) == [], (persist, command)
+        assert target.run("echo still here").stdout == "still here\n"

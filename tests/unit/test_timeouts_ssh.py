@@ -31,9 +31,11 @@ with open(os.environ["FAKE_SSH_LOG"], "a") as log:
     log.write(" ".join(args) + "\\n")
 probe = "ControlPath=none" in args and args[-1] == "true"
 mode = os.environ["FAKE_SSH_PROBE" if probe else "FAKE_SSH_RUN"]
-if mode == "ok":
-    print("ran", args[-1])
-    sys.exit(0)
+if mode == "ok":  # the command line as the host's login shell runs it
+    import subprocess
+    done = subprocess.run(["/bin/sh", "-c", args[-1]], capture_output=True, text=True)
+    print("ran", done.stdout, end="")
+    sys.exit(done.returncode)
 if mode == "hang":
     time.sleep(60)
 if mode == "lost":
@@ -98,7 +100,7 @@ def test_a_slow_command_on_a_live_host_is_a_timeout_naming_host_command_and_dead
     assert 1.4 < took < 6.0  # the deadline, not a hang (margin for a loaded machine)
     assert target.remote.backend.lost is None  # the host answered: only the command was slow
     monkeypatch.setenv("FAKE_SSH_RUN", "ok")
-    assert target.run("echo %s", "next").stdout == "ran echo next\n"
+    assert target.run("echo %s", "next").stdout == "ran next\n"
 
 
 def test_a_hung_host_is_found_once_then_every_command_fails_at_once(
