@@ -24,7 +24,9 @@ CHAIN = ["inet", "golive", "input"]  # the sandbox firewall's input chain
 
 
 class ServeCertificate(FaultAction):
-    """nginx on the host serves a certificate issued for the fault (names default: public)."""
+    """nginx on the host serves a certificate issued for the fault (names default: public),
+    followed in its ``ssl_certificate`` file by the sandbox certificates ``append`` names
+    (stems under the sandbox's pki directory, e.g. ``db1`` then ``ca``), in that order."""
 
     kind: Literal["serve_certificate"]
     names: list[str] | None = None
@@ -32,6 +34,7 @@ class ServeCertificate(FaultAction):
     valid_days: int = 365
     curve: Literal["secp256r1", "secp384r1", "secp521r1"] = "secp256r1"
     issuer: Literal["sandbox", "rogue"] = "sandbox"
+    append: list[str] = []
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
         healthy = (sbx.path("pki", "public.crt"), sbx.path("pki", "public.key"))
@@ -46,6 +49,11 @@ class ServeCertificate(FaultAction):
                 valid_days=self.valid_days,
                 curve=CURVES[self.curve],
             )
+            if self.append:
+                chain = sbx.path("pki", f"fault-{host}-chain.crt")
+                pems = [served[0], *(sbx.path("pki", f"{stem}.crt") for stem in self.append)]
+                chain.write_bytes(b"".join(p.read_bytes() for p in pems))
+                served = (chain, served[1])
 
         def swap(text: str) -> str:
             if inject:
