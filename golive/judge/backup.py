@@ -291,6 +291,9 @@ class RepoBackup:
     kind: str
     stopped: dt.datetime | None
     error: bool | None  # None: the tool did not say
+    start_wal: str | None = None  # the WAL segment it starts in
+    db_id: int | None = None  # its entry in the stanza's database history
+    archive_id: str | None = None  # that database's WAL archive (``15-1``)
 
 
 def pgbackrest_info(host: str, stanza: str, text: str) -> tuple[list[str], list[RepoBackup]]:
@@ -320,16 +323,26 @@ def pgbackrest_info(host: str, stanza: str, text: str) -> tuple[list[str], list[
                 f"{where}: repo{repo.get('key', '?')} status {rs.get('code')!r} "
                 f"({rs.get('message', '?')})"
             )
+    archives = {
+        (a.get("database") or {}).get("id"): str(a.get("id"))
+        for a in entry.get("archive") or []
+        if isinstance(a, dict)
+    }
     backups = []
     for b in entry.get("backup") or []:
         stop = (b.get("timestamp") or {}).get("stop")
         error = b.get("error")
+        start = (b.get("archive") or {}).get("start")
+        db_id = (b.get("database") or {}).get("id")
         backups.append(
             RepoBackup(
                 str(b.get("label", "?")),
                 str(b.get("type", "?")),
                 dt.datetime.fromtimestamp(stop, UTC) if isinstance(stop, int | float) else None,
                 error if isinstance(error, bool) else None,
+                start if isinstance(start, str) else None,
+                db_id if isinstance(db_id, int) else None,
+                archives.get(db_id),
             )
         )
     for b in backups:
@@ -437,3 +450,286 @@ def drill_findings(host: str, facts: DrillFacts, rto: dt.timedelta, rpo: dt.time
             f"time {stamp(facts.backup_taken)}"
         )
     return found
+
+
+# -- the cluster a backup is of ---------------------------------------------------------------
+
+
+def controldata_system_id(text: str) -> int | None:
+    """The ``Database system identifier`` ``pg_controldata`` printed; None when absent."""
+    match = re.search(r"^Database system identifier:\s*(\d+)\s*$", text, re.MULTILINE)
+    return int(match[1]) if match else None
+
+
+def dump_database(text: str) -> str | None:
+    """The database a custom-format dump was taken of (``pg_restore -l``'s ``dbname:`` line)."""
+    match = re.search(r"^;\s+dbname:\s*(\S+)\s*$", text, re.MULTILINE)
+    return match[1] if match else None
+
+
+def pgbackrest_system_ids(stanza: str, text: str) -> dict[int, int]:
+    """``info --output=json``: the stanza's database history, id to ``system-id``."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    entry = next(
+        (e for e in data if isinstance(e, dict) and e.get("name") == stanza),
+        None,
+    ) if isinstance(data, list) else None  # fmt: skip
+    ids = {}
+    for db in (entry or {}).get("db") or []:
+        if isinstance(db.get("id"), int) and isinstance(db.get("system-id"), int):
+            ids[db["id"]] = db["system-id"]
+    return ids
+
+
+def cluster_findings(host: str, live: int | None, backups: Mapping[str, int | None]) -> list[str]:
+    """Each backup (by what it is: ``"backup job base …"``, ``"pgBackRest backup …"``) was
+    taken of the live cluster: its system identifier is the live one's. A backup whose
+    identifier cannot be read, or a live cluster whose cannot, is a finding too."""
+    if live is None:
+        return [f"{host}: the live cluster's system identifier cannot be read"]
+    found = []
+    for what, sysid in backups.items():
+        if sysid is None:
+            found.append(f"{host}: {what}: its system identifier cannot be read")
+        elif sysid != live:
+            found.append(
+                f"{host}: {what} is of another cluster (system identifier {sysid}, the live "
+                f"cluster's is {live}): it cannot restore this database"
+            )
+    return found
+
+
+# -- WAL archiving ----------------------------------------------------------------------------
+
+ARCHIVER_FIELDS = (
+    "archive_mode", "archived_count", "last_archived_wal", "last_archived_time",
+    "failed_count", "last_failed_wal", "last_failed_time", "current_wal", "current_lsn",
+    "segment_size", "waiting", "oldest_waiting", "now",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Archiver:
+    """The host's WAL archiving as PostgreSQL reports it (``pg_stat_archiver``, the current
+    WAL file, the segments waiting in ``archive_status`` as ``.ready``)."""
+
+    archive_mode: str
+    archived_count: int
+    last_archived_wal: str | None
+    last_archived_time: dt.datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_time: dt.datetime | None
+    current_wal: str
+    current_lsn: int
+    segment_size: int
+    waiting: int
+    oldest_waiting: str | None
+    now: dt.datetime
+
+
+def parse_lsn(text: str) -> int:
+    """``0/5000060`` as a byte position."""
+    high, _, low = text.strip().partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def parse_archiver(text: str) -> Archiver:
+    """One ``|``-separated row of :data:`ARCHIVER_FIELDS` (psql ``-A -t``); ValueError when
+    it is not one."""
+    values = text.strip().split("|")
+    if len(values) != len(ARCHIVER_FIELDS):
+        raise ValueError(f"expected {len(ARCHIVER_FIELDS)} fields, got {text.strip()[:200]!r}")
+    row = dict(zip(ARCHIVER_FIELDS, values, strict=True))
+
+    def when(key: str) -> dt.datetime | None:
+        return parse_time(row[key]) if row[key] else None
+
+    return Archiver(
+        row["archive_mode"],
+        int(row["archived_count"]),
+        row["last_archived_wal"] or None,
+        when("last_archived_time"),
+        int(row["failed_count"]),
+        row["last_failed_wal"] or None,
+        when("last_failed_time"),
+        row["current_wal"],
+        parse_lsn(row["current_lsn"]),
+        int(row["segment_size"]),
+        int(row["waiting"]),
+        row["oldest_waiting"] or None,
+        parse_time(row["now"]),
+    )
+
+
+def archiver_findings(host: str, facts: Archiver, rpo: dt.timedelta, max_waiting: int) -> list[str]:
+    """WAL archiving works now, so every commit can be recovered within the RPO: archiving is
+    on; it is not failing (no failure after the last success); no more than ``max_waiting``
+    completed segments wait to be archived; and WAL written since the last archived segment
+    is not older than the RPO (that segment archived within the RPO, or nothing written
+    since)."""
+    rpo_text = span(rpo.total_seconds())
+    if facts.archive_mode not in ("on", "always"):
+        return [
+            f"{host}: WAL archiving is off (archive_mode={facts.archive_mode}): no "
+            "point-in-time recovery"
+        ]
+    found = []
+    last_ok = facts.last_archived_time
+    if facts.last_failed_time is not None and (last_ok is None or facts.last_failed_time > last_ok):
+        since = f"since {stamp(last_ok)}" if last_ok else "and no segment ever archived"
+        found.append(
+            f"{host}: WAL archiving failing: {facts.failed_count} failures {since} (last: "
+            f"{facts.last_failed_wal} at {stamp(facts.last_failed_time)}); WAL after that "
+            "cannot be restored"
+        )
+    if facts.waiting > max_waiting:
+        found.append(
+            f"{host}: {facts.waiting} WAL segments wait to be archived (oldest "
+            f"{facts.oldest_waiting}), at most {max_waiting} may"
+        )
+    segment = wal_segment(facts.last_archived_wal or "", facts.segment_size)
+    if segment is None:
+        if not found:
+            found.append(f"{host}: WAL archiving has not archived a segment yet")
+        return found
+    segno = segment[1]
+    unarchived = facts.current_lsn - (segno + 1) * facts.segment_size
+    if last_ok is not None and unarchived > 0 and facts.now - last_ok > rpo:
+        found.append(
+            f"{host}: WAL written since {stamp(last_ok)} is not archived "
+            f"({span((facts.now - last_ok).total_seconds())} ago, RPO is {rpo_text})"
+        )
+    return found
+
+
+_SEGMENT = re.compile(r"^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(?:$|[.-])")
+
+
+def segments_per_id(segment_size: int) -> int:
+    return 0x1_0000_0000 // segment_size
+
+
+def wal_segment(name: str, segment_size: int = 16 << 20) -> tuple[int, int] | None:
+    """(timeline, segment number) of a WAL file name (a segment, ``.partial``, ``.backup`` or
+    a repository name with its checksum); None for anything else (a ``.history``)."""
+    match = _SEGMENT.match(name)
+    if not match:
+        return None
+    per = segments_per_id(segment_size)
+    return int(match[1], 16), int(match[2], 16) * per + int(match[3], 16)
+
+
+def segment_name(tli: int, segno: int, segment_size: int = 16 << 20) -> str:
+    per = segments_per_id(segment_size)
+    return f"{tli:08X}{segno // per:08X}{segno % per:08X}"
+
+
+def parse_history(text: str, segment_size: int = 16 << 20) -> list[tuple[int, int]]:
+    """A timeline history file's (parent timeline, segment number of the switch point), in
+    order; ValueError when a line is neither a comment nor one of these."""
+    found = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        found.append((int(parts[0]), parse_lsn(parts[1]) // segment_size))
+    return found
+
+
+def _kind(entry: object) -> object:
+    return entry.get("type") if isinstance(entry, dict) else None
+
+
+def repo_segments(text: str) -> dict[str, set[tuple[int, int]]]:
+    """``pgbackrest repo-ls --recurse --output=json archive/<stanza>``: by archive id
+    (``15-1``), the complete WAL segments it holds, as (timeline, the 16 hex digits after
+    it read as one number; :func:`archive_gap_findings` turns them into segment numbers of
+    the cluster's segment size). ValueError when the output is not that listing."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("repo-ls printed no listing")
+    found: dict[str, set[tuple[int, int]]] = {}
+    for path, entry in data.items():
+        parts = str(path).split("/")
+        if parts[0] != "." and len(parts) == 1 and _kind(entry) == "path":
+            found.setdefault(parts[0], set())
+        if len(parts) != 3 or _kind(entry) != "file":
+            continue
+        name = parts[2]
+        if re.match(r"^[0-9A-F]{24}-[0-9a-f]{40}(\.\w+)?$", name):
+            found.setdefault(parts[0], set()).add((int(name[:8], 16), int(name[8:24], 16)))
+    return found
+
+
+def _segno(packed: int, segment_size: int) -> int:
+    """A segment number from its name's 16 hex digits after the timeline."""
+    return (packed >> 32) * segments_per_id(segment_size) + (packed & 0xFFFFFFFF)
+
+
+def archive_gap_findings(
+    host: str,
+    backup: str,
+    start_wal: str,
+    last_archived_wal: str | None,
+    current_wal: str,
+    held: set[tuple[int, int]],
+    history: list[tuple[int, int]],
+    segment_size: int,
+) -> list[str]:
+    """The archive holds every WAL segment from the newest base backup's start segment to
+    the last one PostgreSQL archived, each on the timeline the current timeline's history
+    says it belongs to (``history``: the current timeline's (parent, switch segment) list),
+    so a restore can replay from that backup to now. ``held``: (timeline, packed name) pairs
+    as :func:`repo_segments` gives them."""
+    have = {(tli, _segno(packed, segment_size)) for tli, packed in held}
+    start = wal_segment(start_wal, segment_size)
+    current = wal_segment(current_wal, segment_size)
+    if start is None or current is None:
+        return [f"{host}: backup {backup}'s start WAL {start_wal!r} cannot be read"]
+    tli_now = current[0]
+    last = wal_segment(last_archived_wal or "", segment_size)
+    if last is None:
+        return [f"{host}: WAL archive: PostgreSQL has archived no segment, nothing after "
+                f"backup {backup} can be replayed"]  # fmt: skip
+    ends = [(parent, switch) for parent, switch in history]
+
+    def timeline(segno: int) -> int:
+        for parent, switch in ends:
+            if segno < switch:
+                return parent
+        return tli_now
+
+    if timeline(start[1]) != start[0]:
+        return [
+            f"{host}: backup {backup} starts on timeline {start[0]}, which the current "
+            f"timeline {tli_now}'s history does not lead through at {start_wal}"
+        ]
+    missing = [
+        segment_name(timeline(s), s, segment_size)
+        for s in range(start[1], last[1] + 1)
+        if (timeline(s), s) not in have
+    ]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    what = "segment" if len(missing) == 1 else f"{len(missing)} segments"
+    return [
+        f"{host}: WAL archive gap: {what} {shown} missing between backup {backup} "
+        f"(start {start_wal}) and now (last archived {last_archived_wal}): no restore can "
+        "replay past the gap"
+    ]
+
+
+def base_backup_start(text: str, segment_size: int) -> str | None:
+    """The WAL segment a ``pg_basebackup`` backup starts in (its ``backup_manifest``'s first
+    ``WAL-Ranges`` entry); None when the manifest does not say."""
+    try:
+        first = json.loads(text)["WAL-Ranges"][0]
+        return segment_name(int(first["Timeline"]), parse_lsn(first["Start-LSN"]) // segment_size,
+                            segment_size)  # fmt: skip
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None

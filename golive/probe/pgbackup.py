@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from golive.judge import backup as judge
 from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
@@ -258,3 +259,40 @@ def drill_cleanup(target: Target, spec: Backup, run_: DrillRun | None = None) ->
     if removed.rc != 0:
         return f"{d.datadir} was not removed: {removed.stderr.strip()[:200]}"
     return None
+
+
+def _utc(expr: str) -> str:
+    return f"coalesce(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
+
+
+# one row of judge.ARCHIVER_FIELDS: pg_stat_archiver, the current WAL file and position, the
+# segment size, and the segments waiting in archive_status (.ready)
+ARCHIVER_SQL = (
+    "SELECT current_setting('archive_mode'), a.archived_count, "
+    f"coalesce(a.last_archived_wal, ''), {_utc('a.last_archived_time')}, a.failed_count, "
+    f"coalesce(a.last_failed_wal, ''), {_utc('a.last_failed_time')}, "
+    "pg_walfile_name(pg_current_wal_lsn()), pg_current_wal_lsn(), "
+    "(SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'), "
+    "r.n, coalesce(r.oldest, ''), "
+    f"{_utc('now()')} FROM pg_stat_archiver a, "
+    "(SELECT count(*) AS n, min(name) AS oldest FROM pg_ls_archive_statusdir() "
+    "WHERE name LIKE '%.ready') r"
+)
+
+
+def archiver(target: Target, spec: Backup) -> tuple[Ran, judge.Archiver | str]:
+    """The host's WAL archiving facts, or the reason they cannot be read (a sentence naming
+    the host) in place of them."""
+    out = psql(target, spec, spec.database, ARCHIVER_SQL)
+    if out.rc != 0:
+        why = (out.stderr.strip() or f"exit {out.rc}")[:200]
+        return out, f"{target.name}: pg_stat_archiver cannot be read: {why}"
+    try:
+        return out, judge.parse_archiver(out.stdout)
+    except ValueError as exc:
+        return out, f"{target.name}: pg_stat_archiver gave no row golive reads ({exc})"[:300]
+
+
+def system_id(target: Target, spec: Backup) -> Ran:
+    """The live cluster's system identifier (``pg_control_system()``)."""
+    return psql(target, spec, spec.database, "SELECT system_identifier FROM pg_control_system()")

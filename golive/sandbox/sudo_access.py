@@ -18,7 +18,10 @@ SUDOERS = Path("/etc/sudoers.d")
 APP_USER = "trading"
 # what the backup checks and the restore drill run as PostgreSQL's user (golive.probe.pgbackup)
 BACKUP_TOOLS = (
-    *(str(db.PG_BIN / t) for t in ("pg_verifybackup", "pg_restore", "psql", "pg_ctl")),
+    *(
+        str(db.PG_BIN / t)
+        for t in ("pg_verifybackup", "pg_restore", "psql", "pg_ctl", "pg_controldata")
+    ),
     "/usr/bin/pgbackrest",
     "/usr/bin/find",
     "/usr/bin/cat",

@@ -249,3 +249,155 @@ def test_drill_rto_and_rpo() -> None:
     assert (
         "after the backup's time" in bj.drill_findings("dr1", later, dt.timedelta(hours=1), DAY)[0]
     )
+
+
+# -- WAL archiving, the archive's continuity, the backups' cluster (issue 22) -----------------
+
+SEG = 16 << 20
+RPO = dt.timedelta(hours=24)
+
+
+def _archiver(**changes: Any) -> bj.Archiver:
+    row = {
+        "archive_mode": "on", "archived_count": "6",
+        "last_archived_wal": "000000010000000000000004",
+        "last_archived_time": "2026-11-27T11:59:00Z",
+        "failed_count": "0", "last_failed_wal": "", "last_failed_time": "",
+        "current_wal": "000000010000000000000005", "current_lsn": "0/5000060",
+        "segment_size": str(SEG), "waiting": "0", "oldest_waiting": "",
+        "now": "2026-11-27T12:00:00Z",
+    }  # fmt: skip
+    row.update(changes)
+    return bj.parse_archiver("|".join(row[k] for k in bj.ARCHIVER_FIELDS) + "\n")
+
+
+def test_archiver_healthy_is_no_finding() -> None:
+    assert bj.archiver_findings("db1", _archiver(), RPO, 1) == []
+
+
+def test_archiver_failures_after_the_last_success_are_a_finding() -> None:
+    facts = _archiver(failed_count="7", last_failed_wal="000000010000000000000005",
+                      last_failed_time="2026-11-27T11:59:30Z", waiting="1")  # fmt: skip
+    (finding,) = bj.archiver_findings("db1", facts, RPO, 1)
+    assert finding.startswith("db1: WAL archiving failing: 7 failures since 2026-11-27T11:59Z")
+
+
+def test_archiver_failures_before_the_last_success_are_history() -> None:
+    facts = _archiver(failed_count="7", last_failed_time="2026-11-27T11:00:00Z")
+    assert bj.archiver_findings("db1", facts, RPO, 1) == []
+
+
+def test_archiver_off_backlog_stuck_and_never_are_findings() -> None:
+    assert (
+        "archive_mode=off" in bj.archiver_findings("db1", _archiver(archive_mode="off"), RPO, 1)[0]
+    )
+    backlog = _archiver(waiting="5", oldest_waiting="000000010000000000000005.ready")
+    assert "5 WAL segments wait to be archived" in bj.archiver_findings("db1", backlog, RPO, 1)[0]
+    stuck = _archiver(last_archived_time="2026-11-25T12:00:00Z", current_lsn="0/7000000")
+    assert (
+        "is not archived (2 days ago, RPO is 24 h)" in bj.archiver_findings("db1", stuck, RPO, 1)[0]
+    )
+    idle = _archiver(last_archived_time="2026-11-25T12:00:00Z", current_lsn="0/5000000")
+    assert bj.archiver_findings("db1", idle, RPO, 1) == []  # nothing written since
+    never = _archiver(last_archived_wal="", last_archived_time="")
+    assert bj.archiver_findings("db1", never, RPO, 1) == [
+        "db1: WAL archiving has not archived a segment yet"
+    ]
+
+
+def test_parse_archiver_refuses_a_short_row() -> None:
+    with pytest.raises(ValueError, match="expected 13 fields"):
+        bj.parse_archiver("on|6")
+
+
+def _listing(*names: str) -> str:
+    files = {f"15-1/{n[:16]}/{n}-{'a' * 40}.gz": {"type": "file"} for n in names}
+    return json.dumps({".": {"type": "path"}, "15-1": {"type": "path"}, **files,
+                       "15-1/00000002.history": {"type": "file"}})  # fmt: skip
+
+
+def _gap(
+    held: str,
+    last: str = "000000010000000000000006",
+    history: tuple[tuple[int, int], ...] | list[tuple[int, int]] = (),
+    current: str | None = None,
+) -> list[str]:
+    return bj.archive_gap_findings(
+        "db1", "20261127-063654F", "000000010000000000000002", last,
+        current or "000000010000000000000007", bj.repo_segments(held)["15-1"], list(history), SEG,
+    )  # fmt: skip
+
+
+def test_archive_continuous_is_no_finding() -> None:
+    names = [f"0000000100000000000000{i:02X}" for i in range(1, 7)]
+    assert _gap(_listing(*names)) == []
+
+
+def test_archive_gap_names_the_missing_segment() -> None:
+    names = [f"0000000100000000000000{i:02X}" for i in (1, 2, 3, 5, 6)]
+    (finding,) = _gap(_listing(*names))
+    assert finding.startswith(
+        "db1: WAL archive gap: segment 000000010000000000000004 missing between backup "
+        "20261127-063654F (start 000000010000000000000002) and now"
+    )
+
+
+def test_archive_without_the_last_archived_segment_is_a_gap() -> None:
+    names = [f"0000000100000000000000{i:02X}" for i in range(1, 4)]
+    assert (
+        "3 segments 000000010000000000000004, 000000010000000000000005" in _gap(_listing(*names))[0]
+    )
+
+
+def test_archive_after_a_promotion_follows_the_timeline_history() -> None:
+    # timeline 2 began at 0/4000000: segments 2-3 on timeline 1, 4-6 on timeline 2
+    history = bj.parse_history("1\t0/4000000\tno recovery target specified\n", SEG)
+    ok = [f"0000000100000000000000{i:02X}" for i in (2, 3)] + [
+        f"0000000200000000000000{i:02X}" for i in (4, 5, 6)
+    ]
+    last, now = "000000020000000000000006", "000000020000000000000007"
+    assert _gap(_listing(*ok), last, history, now) == []
+    wrong = [f"0000000100000000000000{i:02X}" for i in range(2, 7)]
+    assert "000000020000000000000004" in _gap(_listing(*wrong), last, history, now)[0]
+
+
+def test_archive_at_a_larger_segment_size() -> None:
+    size = 64 << 20  # 64 segments per id: 0/100000000 is segment 64, 000000010000000100000000
+    start = bj.base_backup_start(
+        '{"WAL-Ranges": [{"Timeline": 1, "Start-LSN": "0/FC000028"}]}', size
+    )
+    assert start == "00000001000000000000003F"
+    held = bj.repo_segments(_listing("00000001000000000000003F", "000000010000000100000000"))[
+        "15-1"
+    ]
+    assert bj.archive_gap_findings("db1", "b", start, "000000010000000100000000",
+                                   "000000010000000100000001", held, [], size) == []  # fmt: skip
+
+
+def test_repo_listing_that_is_not_json_is_refused() -> None:
+    with pytest.raises(ValueError):
+        bj.repo_segments("ERROR: [055]: unable to list")
+
+
+def test_cluster_of_each_backup_is_the_live_one() -> None:
+    assert bj.cluster_findings("db1", 77, {"backup job base b": 77, "pgBackRest x": 77}) == []
+    (other,) = bj.cluster_findings("db1", 77, {"backup job base b": 78})
+    assert other.startswith("db1: backup job base b is of another cluster (system identifier 78")
+    assert "cannot be read" in bj.cluster_findings("db1", 77, {"pgBackRest": None})[0]
+    assert "live cluster" in bj.cluster_findings("db1", None, {})[0]
+
+
+def test_cluster_facts_parsers() -> None:
+    text = (
+        "pg_control version number:     1300\nDatabase system identifier:    7716235384821025352\n"
+    )
+    assert bj.controldata_system_id(text) == 7716235384821025352
+    assert bj.controldata_system_id("") is None
+    assert bj.dump_database(";\n; Archive created at 2026\n;     dbname: trading\n") == "trading"
+    assert bj.pgbackrest_system_ids("db1", json.dumps(INFO_OK)) == {1: 7712735943033170038}
+    _, (backup,) = bj.pgbackrest_info("db1", "db1", json.dumps(INFO_OK))
+    assert (backup.start_wal, backup.db_id, backup.archive_id) == (
+        "000000010000000000000004",
+        1,
+        "15-1",
+    )

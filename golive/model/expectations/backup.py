@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from golive.model.config import YEAR_H, Count, Port, Seconds, Strict
+from golive.model.config import YEAR_H, Count, Limit, Port, Seconds, Strict
 from golive.model.expectations.section import Section
 
 
@@ -40,6 +40,14 @@ class PgBackRest(Strict):
     stanza: str
     min_full: Count = 1
     keep_full: Count
+
+
+class WalArchiving(Strict):
+    """The database hosts' WAL archiving (PostgreSQL's ``archive_command``, pushing into
+    pgBackRest's repository when ``pgbackrest`` is declared): at most
+    ``max_waiting_segments`` completed segments may wait to be archived at any time."""
+
+    max_waiting_segments: Limit = 1
 
 
 class RestoreDrill(Strict):
@@ -80,6 +88,7 @@ class Backup(Section):
     schedule: BackupSchedule
     job: BaseBackupJob
     pgbackrest: PgBackRest | None = None
+    wal: WalArchiving = WalArchiving()
     drill: RestoreDrill
 
     def roles_named(self) -> set[str]:

@@ -60,6 +60,8 @@ Action = Annotated[
     | backup.AgeBackups
     | backup.ExtraBackups
     | backup.DumpWithoutRows
+    | backup.ArchiveFailing
+    | backup.ArchiveGap
     | monitoring.StopScraped
     | monitoring.ReloadEdit,
     Field(discriminator="kind"),

@@ -10,10 +10,12 @@ import hashlib
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Literal
 
 from golive.model.errors import SandboxError
+from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction
 from golive.sandbox.process import run
@@ -157,3 +159,80 @@ class DumpWithoutRows(FaultAction):
         )  # fmt: skip
         _write_back(target, staged.read_bytes())
         staged.unlink()
+
+
+def _switch_wal(sbx: Sandbox, host: str) -> str:
+    """Write a WAL record and complete the current segment; the segment's name."""
+    return db.psql(
+        sbx,
+        host,
+        "SELECT pg_logical_emit_message(false, 'golive', 'fault');\n"
+        "SELECT pg_walfile_name(pg_switch_wal());",
+    ).splitlines()[-1]
+
+
+def _archived(sbx: Sandbox, host: str, condition: str, what: str, wait_s: float = 75) -> None:
+    """Wait until ``condition`` on ``pg_stat_archiver`` holds (PostgreSQL's archiver retries
+    a failed segment after up to a minute); SandboxError naming ``what`` if it never does."""
+    deadline = time.monotonic() + wait_s
+    while db.psql(sbx, host, f"SELECT {condition} FROM pg_stat_archiver") != "t":
+        if time.monotonic() > deadline:
+            raise SandboxError(f"{host}: {what} within {wait_s:g} s")
+        time.sleep(0.2)
+
+
+class ArchiveFailing(FaultAction):
+    """Make the host's WAL archiving fail the way a typo does: ``archive_command`` (by
+    ``ALTER SYSTEM``, reloaded) pushes to pgBackRest stanza ``stanza``, which does not exist;
+    a segment is completed so the archiver tries, and fails. Healing resets the command and
+    waits until the waiting segment is archived."""
+
+    kind: Literal["archive_failing"]
+    stanza: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        if inject:
+            wrong = pgbackrest.archive_command(sbx, host).replace(
+                f"--stanza={pgbackrest.stanza(host)}", f"--stanza={self.stanza}"
+            )
+            db.psql(sbx, host, f"ALTER SYSTEM SET archive_command = '{wrong}'")
+        else:
+            db.psql(sbx, host, "ALTER SYSTEM RESET archive_command")
+        db.psql(sbx, host, "SELECT pg_reload_conf()")
+        time.sleep(0.5)  # the archiver reads the reloaded configuration
+        segment = _switch_wal(sbx, host)
+        if inject:
+            condition = "last_failed_time > coalesce(last_archived_time, '-infinity')"
+            _archived(sbx, host, condition, f"archiving {segment} did not fail")
+        else:
+            condition = f"last_archived_wal >= '{segment}'"
+            _archived(sbx, host, condition, f"{segment} was not archived after healing")
+
+
+class ArchiveGap(FaultAction):
+    """Lose one WAL segment from pgBackRest's archive (``repo``: the archive's directory of
+    the cluster's database, a glob under the sandbox dir): two segments are completed and
+    archived, and the first of them is moved out of the repository (``pgbackrest verify``
+    still says ``status: ok``). Healing moves it back (same inode, owner and mode)."""
+
+    kind: Literal["wal_archive_gap"]
+    repo: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        state = _state(sbx, f"{self.kind}:{host}")
+        if not inject:
+            if state.exists():
+                Path(state.read_text()).parent.mkdir(parents=True, exist_ok=True)
+                state.with_suffix(".wal").rename(state.read_text())
+                state.unlink()
+            return
+        if state.exists():
+            return
+        first = _switch_wal(sbx, host)
+        second = _switch_wal(sbx, host)
+        _archived(sbx, host, f"last_archived_wal >= '{second}'", f"{second} was not archived")
+        found = sorted(sbx.dir.glob(f"{self.repo}/{first[:16]}/{first}-*"))
+        if len(found) != 1:
+            raise SandboxError(f"{host}: {first} is not (once) in {sbx.path(self.repo)}")
+        state.write_text(str(found[0]))
+        found[0].rename(state.with_suffix(".wal"))

@@ -208,3 +208,149 @@ def test_pgbackrest_repository_verifies(backup_host: Target, backup_spec: Backup
     out = pgbackup.pgbackrest(backup_host, backup_spec, "verify", "--output=text", "--verbose")
     evidence.text(f"{backup_host.name} pgbackrest verify output", out.log())
     _fail(found + judge.pgbackrest_verify(backup_host.name, spec.stanza, out.stdout))
+
+
+def _archiver(target: Target, spec: Backup, evidence) -> judge.Archiver:
+    out, facts = pgbackup.archiver(target, spec)
+    evidence.text(f"{target.name} WAL archiver", out.log())
+    if isinstance(facts, str):
+        pytest.fail(facts)
+    return facts
+
+
+def test_wal_archiving_is_healthy(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """Claim: every commit on the host reaches the WAL archive now, so point-in-time recovery
+    to any moment within the RPO is possible (pgBackRest, or any ``archive_command``).
+
+    Covers: archiving off (``archive_mode``); ``archive_command`` failing (a failure in
+    ``pg_stat_archiver`` after its last success: a wrong stanza, a full or unreachable
+    repository, a permission); a backlog (more completed segments ``.ready`` in
+    ``archive_status`` than ``backup.wal.max_waiting_segments``); WAL written since the last
+    archived segment older than the RPO (archiving stuck without failing); nothing ever
+    archived; the statistics unreadable (a finding naming the host).
+
+    Does not cover: whether the archived segments are where a restore looks and complete
+    (test_wal_archive_is_continuous); an ``archive_command`` that exits 0 without storing
+    anything (test_wal_archive_is_continuous: the segment PostgreSQL archived last must be
+    in the repository); a standby's archiving (the check reads the primary)."""
+    facts = _archiver(backup_host, backup_spec, evidence)
+    _fail(
+        judge.archiver_findings(
+            backup_host.name,
+            facts,
+            _rpo(backup_spec),
+            backup_spec.wal.max_waiting_segments,
+        )
+    )
+
+
+def test_wal_archive_is_continuous(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """Claim: the WAL archive holds every segment from the start of the newest base backup
+    (of each tool) up to the one PostgreSQL archived last, on the timeline each belongs to,
+    so a restore can replay from that backup to now. Read from the repository's own listing
+    (``pgbackrest repo-ls``), never from ``pgbackrest verify``, which says ``status: ok``
+    over a gap.
+
+    Covers: a segment missing in the middle (deleted, expired, lost); the last segment
+    PostgreSQL archived absent from the repository (``archive_command`` stores elsewhere or
+    nothing); segments on the wrong timeline after a promotion (the current timeline's
+    ``.history`` file read from the repository, and its absence a finding); a backup whose
+    start is not on the current timeline's history; the repository listing unreadable.
+
+    Does not cover: a segment present but damaged (pgbackrest verify's checksums:
+    test_pgbackrest_repository_verifies); segments still waiting to be archived
+    (test_wal_archiving_is_healthy); the job's own backups when pgBackRest is not declared
+    (then nothing is archived where golive can list it: the check fails)."""
+    spec = backup_spec.pgbackrest
+    if spec is None:
+        pytest.fail("expectations.yml backup.pgbackrest is not declared: no archive to list")
+    name = backup_host.name
+    facts = _archiver(backup_host, backup_spec, evidence)
+    size = facts.segment_size
+    problems, repo = _pgbackrest_info(backup_host, backup_spec)
+    newest = [b for b in repo if b.start_wal and b.archive_id]
+    if not newest:
+        why = problems or [f"{name}: pgBackRest stanza {spec.stanza} has no backup to replay from"]
+        pytest.fail("; ".join(why))
+    rest = newest[-1]
+    assert rest.start_wal is not None and rest.archive_id is not None
+    starts = {f"pgBackRest {rest.label}": rest.start_wal}
+    job = newest_backup(backup_host, backup_spec)
+    text = pgbackup.read(
+        backup_host, backup_spec, f"{job.directory}/{backup_spec.job.base}/backup_manifest"
+    )
+    job_start = judge.base_backup_start(text or "", size)
+    if job_start is None:
+        pytest.fail(
+            f"{name}: the start WAL of {job.directory}/{backup_spec.job.base} cannot be read"
+        )
+    starts[f"{job.directory}/{backup_spec.job.base}"] = job_start
+    label, start = min(starts.items(), key=lambda kv: judge.wal_segment(kv[1], size) or (0, 0))
+    listing = pgbackup.pgbackrest(
+        backup_host, backup_spec, "repo-ls", "--recurse", "--output=json",
+        f"archive/{spec.stanza}",
+    )  # fmt: skip
+    evidence.text(f"{name} WAL archive listing", listing.log()[:20000])
+    try:
+        held = judge.repo_segments(listing.stdout).get(rest.archive_id, set())
+    except ValueError as exc:
+        pytest.fail(f"{name}: the archive {rest.archive_id} of stanza {spec.stanza} cannot be "
+                    f"listed: {(listing.stderr.strip() or str(exc))[:200]}")  # fmt: skip
+    history: list[tuple[int, int]] = []
+    tli = int(facts.current_wal[:8], 16)
+    if tli > 1:
+        path = f"archive/{spec.stanza}/{rest.archive_id}/{tli:08X}.history"
+        got = pgbackup.pgbackrest(backup_host, backup_spec, "repo-get", path)
+        if got.rc != 0 or not got.stdout.strip():
+            pytest.fail(f"{name}: timeline {tli}'s history {path} is not in the archive")
+        history = judge.parse_history(got.stdout, size)
+    _fail(
+        judge.archive_gap_findings(
+            name, label, start, facts.last_archived_wal, facts.current_wal, held, history, size
+        )
+    )
+
+
+def test_backups_are_of_this_cluster(backup_host: Target, backup_spec: Backup, evidence) -> None:
+    """Claim: the newest backups restore *this* host's data: each was taken of the live
+    cluster and of the database the plan names.
+
+    Covers: the job's newest base backup of another cluster (the system identifier in its
+    ``global/pg_control``, read by ``pg_controldata``, differs from ``pg_control_system()``:
+    a re-initialised cluster, a copy from another host, a job pointed elsewhere); pgBackRest's
+    newest backup of another cluster (its database's ``system-id`` in ``info``); the dump of
+    another database (``pg_restore -l``'s ``dbname``) or the job's manifest naming another;
+    any of these unreadable.
+
+    Does not cover: whether the backup is complete and intact (test_base_backup_verifies,
+    test_backup_files_match_manifest, test_pgbackrest_repository_verifies); whether its rows
+    are the live ones (test_restored_row_counts_match_manifest, the restore drill)."""
+    name, spec = backup_host.name, backup_spec
+    live = pgbackup.system_id(backup_host, spec)
+    job = newest_backup(backup_host, spec)
+    base = f"{job.directory}/{spec.job.base}"
+    control = pgbackup.run(backup_host, spec, pgbackup.tool(spec, "pg_controldata"), base)
+    listed = pgbackup.run(backup_host, spec, pgbackup.tool(spec, "pg_restore"), "-l",
+                          f"{job.directory}/{spec.job.dump}")  # fmt: skip
+    evidence.text(f"{name} backups' clusters", "\n".join(r.log()[:2000] for r in (live, control)))
+    sysids: dict[str, int | None] = {
+        f"backup job base {base}": judge.controldata_system_id(control.stdout)
+    }
+    if spec.pgbackrest is not None:
+        out = pgbackup.pgbackrest(backup_host, spec, "info", "--output=json")
+        _, repo = judge.pgbackrest_info(name, spec.pgbackrest.stanza, out.stdout)
+        ids = judge.pgbackrest_system_ids(spec.pgbackrest.stanza, out.stdout)
+        if repo:
+            sysids[f"pgBackRest backup {repo[-1].label}"] = ids.get(repo[-1].db_id or -1)
+        else:
+            sysids["pgBackRest"] = None
+    text = live.stdout.strip() if live.rc == 0 else ""
+    found = judge.cluster_findings(name, int(text) if text.isdigit() else None, sysids)
+    dumped = judge.dump_database(listed.stdout) if listed.rc == 0 else None
+    for what, database in (("dump", dumped), ("manifest", job.manifest.database)):
+        if database != spec.database:
+            found.append(
+                f"{name}: {job.directory}'s {what} is of database {database or 'unknown'}, "
+                f"the plan's is {spec.database}"
+            )
+    _fail(found)
