@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from golive.gate.causes import Group, group
+from golive.gate.causes import Group, Needs, group
 from golive.gate.severity import BLOCKING, LEVELS, Severity
 from golive.gate.signoffs import SignoffStatus
 from golive.gate.waivers import Waiver, WaiverFile
@@ -229,15 +229,17 @@ def decide(
     scope: Scope,
     interrupted: str | None = None,
     refused: Sequence[Refusal] = (),
+    needs: Needs | None = None,
 ) -> Verdict:
-    """Apply DESIGN §4 to one run; ``refused`` drills are recorded, not weighed."""
+    """Apply DESIGN §4 to one run; ``refused`` drills are recorded, not weighed; ``needs``
+    (who needs whom, golive/gate/causes.py) groups the failures a down service caused."""
     blockers: list[Finding] = []
     conditions: list[Finding] = []
     waived: list[Finding] = []
     missing: list[Finding] = []
     applied: dict[int, list[str]] = defaultdict(list)
     unreachable: dict[str, list[CheckResult]] = defaultdict(list)
-    groups = group(results)
+    groups = group(results, needs)
     root_of = {d: g for g in groups for d in g.dependents}
     results = [replace(r, caused_by=root_of[r.id].root) if r.id in root_of else r for r in results]
     dependents: dict[Group, list[CheckResult]] = defaultdict(list)

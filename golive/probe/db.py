@@ -31,7 +31,7 @@ import psycopg.errors
 
 from golive.judge.hardening import PgSettings
 from golive.model.environment import Environment
-from golive.probe import observe
+from golive.probe import failures, observe
 
 
 def conninfo(env: Environment) -> dict[str, str | int]:
@@ -142,14 +142,18 @@ def connect(env: Environment, *, read_only: bool = True) -> Connection:
     """Autocommit session on the environment's database as its QA role (read-only unless
     asked). A database that does not answer raises ``ConnectionError`` naming its host."""
     db = env.inventory.database
+    endpoint = f"{env.inventory.hosts[db.host].address}:{db.port}/{db.dbname}"
+    if (hung := failures.hung(db.host, endpoint)) is not None:  # waited for once per run
+        raise ConnectionError(f"{where(env)} did not answer {failures.again(hung).detail}")
     try:
         conn = Connection.connect(**conninfo(env), autocommit=True)  # type: ignore[arg-type]
     except psycopg.OperationalError as exc:
         reason = _first_line(exc)
         if "timeout" in reason:
+            within = f"within {connect_seconds(env)} s"
+            failures.note(failures.Cause(db.host, endpoint, "timeout", within))
             raise ConnectionError(
-                f"{where(env)} did not answer within {connect_seconds(env)} s "
-                f"(connecting as {db.user}: {reason})"
+                f"{where(env)} did not answer {within} (connecting as {db.user}: {reason})"
             ) from None
         raise ConnectionError(f"{where(env)}: no connection as {db.user}: {reason}") from None
     conn.host, conn.label = db.host, where(env)

@@ -97,12 +97,43 @@ class ConnectionFailure(requests.exceptions.ConnectionError):
 
 
 _seen: list[Cause] = []
+_hung: dict[tuple[str, str], Cause] = {}
 
 
 def note(cause: Cause) -> Cause:
     """Remember a connection failure a probe met during the current check."""
     _seen.append(cause)
     return cause
+
+
+def found_hung(cause: Cause) -> None:
+    """A check failed because ``cause`` (a timeout) met it: the endpoint is hung for the rest
+    of the run (:func:`hung`). Said by the gate, for failed checks only: a drill that waits
+    through a service's restart, and passes, hangs nothing."""
+    if cause.kind == "timeout":
+        _hung.setdefault((cause.host, cause.endpoint), cause)
+
+
+def hung(host: str | None, endpoint: str) -> Cause | None:
+    """The timeout a failed check met earlier in this run asking ``endpoint`` (as ``host``
+    saw it), if one did: a hung service is waited for once per run, not once per check that
+    asks it. The caller fails at once with it (and notes it again, so the gate groups the
+    check with the one that waited). ``host`` None: as any host saw it."""
+    if host is None:
+        return next((c for (_, e), c in _hung.items() if e == endpoint), None)
+    return _hung.get((host, endpoint))
+
+
+def again(cause: Cause) -> Cause:
+    """A remembered timeout, said for a later request that was not sent."""
+    detail = f"{cause.detail} earlier in this run; not asked again".strip()
+    return note(Cause(cause.host, cause.endpoint, cause.kind, detail))
+
+
+def forget() -> None:
+    """A new run: no failure is remembered."""
+    _seen.clear()
+    _hung.clear()
 
 
 def take() -> list[Cause]:

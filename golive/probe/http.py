@@ -10,6 +10,7 @@ naming the inventory host and the cause (golive/probe/failures.py).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -55,7 +56,13 @@ class EnvironmentAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Send; a request that gets no answer raises ConnectionFailure (one sentence)."""
+        """Send; a request that gets no answer raises ConnectionFailure (one sentence), at
+        once where the same endpoint timed out earlier in the run (failures.hung)."""
+        _, name, port = self._where(request, resolved=False)
+        if (hung := failures.hung(None, f"{name}:{port}")) is not None:
+            url = urlsplit(request.url or "")
+            line = f"{request.method} {url.path or '/'}"
+            raise failures.ConnectionFailure(failures.again(hung), line)
         try:
             return super().send(request, **kwargs)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -67,17 +74,30 @@ class EnvironmentAdapter(HTTPAdapter):
         self, request: requests.PreparedRequest, exc: BaseException, timeout: Any
     ) -> failures.ConnectionFailure:
         url = urlsplit(request.url or "")
-        name = url.hostname or "?"
-        port = url.port or (443 if url.scheme == "https" else 80)
-        host = name
-        if not isinstance(exc, dns.exception.DNSException):  # resolved already: cached
-            with contextlib.suppress(dns.exception.DNSException, IndexError):
-                host = self._hosts.get(self._resolver.addresses(name)[0], name)
+        host, name, port = self._where(request, not isinstance(exc, dns.exception.DNSException))
         seconds = timeout if isinstance(timeout, int | float) else None
         if isinstance(timeout, tuple):
             seconds = max((t for t in timeout if isinstance(t, int | float)), default=None)
         cause = failures.note(failures.from_exception(exc, host, name, port, seconds))
         return failures.ConnectionFailure(cause, f"{request.method} {url.path or '/'}")
+
+    def _where(self, request: requests.PreparedRequest, resolved: bool) -> tuple[str, str, int]:
+        """The inventory host (the name when none, or when it is not ``resolved`` yet: a
+        DNS failure), name and port a request goes to."""
+        url = urlsplit(request.url or "")
+        name = url.hostname or "?"
+        port = url.port or (443 if url.scheme == "https" else 80)
+        host = name
+        if resolved:  # resolved already: cached
+            with contextlib.suppress(dns.exception.DNSException, IndexError):
+                host = self._hosts.get(self._resolver.addresses(name)[0], name)
+        return host, name, port
+
+    def host_of(self, name: str) -> str | None:
+        """The inventory host a name resolves to (through the environment's DNS), if any."""
+        with contextlib.suppress(dns.exception.DNSException, IndexError):
+            return self._hosts.get(self._resolver.addresses(name)[0])
+        return None
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         if self._source:
@@ -96,6 +116,20 @@ class EnvironmentAdapter(HTTPAdapter):
             pool_kwargs["server_hostname"] = name
             pool_kwargs["assert_hostname"] = name
         return host_params, pool_kwargs
+
+
+def said(status: int, reason: str, content_type: str, text: str, limit: int = 200) -> str:
+    """An HTTP answer as a finding says it: the status line, and for an HTML page (an error
+    page of a proxy: nginx's 502) its title, never the page; other bodies cut at ``limit``."""
+    line = f"HTTP {status} {reason}".rstrip()
+    body = text.strip()
+    if "html" in content_type.lower() or body.lower().startswith(("<!doctype", "<html")):
+        title = re.search(r"<title[^>]*>(.*?)</title>", body, re.I | re.S)
+        name = " ".join(title.group(1).split()) if title else ""
+        return f"{line} (an HTML page{': ' + name[:limit] if name else ''})"
+    if not body:
+        return line
+    return f"{line}: {body[:limit]}{'...' if len(body) > limit else ''}"
 
 
 def session(env: Environment) -> requests.Session:

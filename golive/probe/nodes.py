@@ -69,11 +69,13 @@ def fetch(
     args += [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
     args += ["--resolve", resolve] if resolve else []
     args += ["-k"] if insecure else []
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    name = parts.hostname or "?"
+    if (hung := failures.hung(target.name, f"{name}:{port}")) is not None:
+        return NodeAnswer(url, 0, None, failures.again(hung).what(), rc=28)  # curl's timeout
     out = target.run("curl" + " %s" * (len(args) + 1), *args, url)
     if out.rc != 0:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        name = parts.hostname or "?"
         cause = failures.from_curl(target.name, name, port, out.rc, out.stderr, timeout)
         return NodeAnswer(url, 0, None, failures.note(cause).what(), rc=out.rc)
     text, _, code = out.stdout.rpartition("\n")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from golive.model.errors import SandboxError
+from golive.probe.wait import WaitTimeout, wait_until
 
 
 def run(
@@ -103,10 +104,13 @@ def stop(pidfile: Path, timeout: float = 15.0) -> bool:
         return False
     os.killpg(pid, signal.SIGTERM)
     os.killpg(pid, signal.SIGCONT)  # a stopped process acts on its SIGTERM only once continued
-    deadline = time.monotonic() + timeout
-    while read_pid(pidfile) is not None and time.monotonic() < deadline:
+
+    def gone() -> bool:
         _reap(pid)
-        time.sleep(0.1)
+        return read_pid(pidfile) is None
+
+    with contextlib.suppress(WaitTimeout):  # then it is killed
+        wait_until(gone, timeout, 0.1, what=f"pid {pid} ended")
     if read_pid(pidfile) is not None:
         os.killpg(pid, signal.SIGKILL)
         time.sleep(0.2)
@@ -128,6 +132,24 @@ def port_open(address: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process descended from it (sshd's sessions are sessions of their
+    own, outside its process group), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        out.append(one)
+        todo += children.get(one, [])
+    return out
 
 
 def stopped(pid: int) -> bool:
@@ -190,11 +212,17 @@ def wait_port(
     address: str, port: int, timeout: float, what: str, pidfile: Path | None = None
 ) -> None:
     """Wait until address:port accepts connections, or fail naming the service."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         if port_open(address, port):
-            return
+            return True
         if pidfile is not None and read_pid(pidfile) is None:
             raise SandboxError(f"{what} exited during start-up (see its log)")
-        time.sleep(0.2)
-    raise SandboxError(f"{what} did not listen on {address}:{port} within {timeout:.0f} s")
+        return False
+
+    try:
+        wait_until(listening, timeout, 0.2, what=f"{what} listening on {address}:{port}")
+    except WaitTimeout:
+        raise SandboxError(
+            f"{what} did not listen on {address}:{port} within {timeout:.0f} s"
+        ) from None

@@ -9,6 +9,7 @@ as the serial run's."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -21,9 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.config.findpaths import determine_setup
 
-from golive.gate import identity, rollback
+from golive.gate import causes, identity, rollback
+from golive.gate.causes import Needs
 from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
+from golive.gate.severity import BLOCKING
 from golive.gate.signoffs import check_signoffs, load_signoffs
 from golive.gate.verdict import (
     WRITE_FAILED,
@@ -59,6 +63,7 @@ RECORD = "golive"
 WORKER_CHECKS = "golive_checks"
 """workeroutput key: {check id: CheckMeta.record()} of the worker's selected checks."""
 LAYOUT = pytest.StashKey[Layout]()
+ROOTPATH = pytest.StashKey[Path]()
 VERDICT = pytest.StashKey[Verdict]()
 RUN = pytest.StashKey["Run"]()
 TOUCHED = pytest.StashKey[set[str]]()
@@ -105,7 +110,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def reports_dir(config: pytest.Config) -> Path:
     """The reports directory of this run."""
     opt = config.getoption("golive_reports")
-    return Path(opt).resolve() if opt else config.rootpath / "reports"
+    return Path(opt).resolve() if opt else rootpath(config) / "reports"
+
+
+def rootpath(config: pytest.Config) -> Path:
+    """pytest's rootdir as pytest finds it knowing golive's options. pytest finds it before it
+    loads any plugin, so the value of an option of golive given as an argument of its own
+    (``--env /abs/path``) counts there as a path to test, and moves the rootdir (to the common
+    ancestor of the working directory and that path, or the path itself), and reports/ with
+    it: found again here from the arguments that are paths to test."""
+    found = config.stash.get(ROOTPATH, None)
+    if found is None:
+        ns = config.known_args_namespace
+        given = {
+            "inifile": ns.inifilename,
+            "args": [str(a) for a in ns.file_or_dir],
+            "rootdir_cmd_arg": ns.rootdir or None,
+            "invocation_dir": config.invocation_params.dir,
+        }
+        if "override_ini" in inspect.signature(determine_setup).parameters:  # pytest 9
+            given["override_ini"] = ns.override_ini
+        try:
+            found = Path(determine_setup(**given)[0])
+        except Exception:  # pytest found its rootdir from these arguments once already
+            found = config.rootpath
+        config.stash[ROOTPATH] = found
+    return found
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -118,7 +148,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") or any(getattr(ns, o, False) for o in NO_RUN):
         return
     opt = getattr(ns, "golive_reports", None)
-    root = Path(opt).resolve() if opt else early_config.rootpath / "reports"
+    root = Path(opt).resolve() if opt else rootpath(early_config) / "reports"
     held = _HELD.pop(root, None)
     if held is not None:
         held.release()
@@ -141,7 +171,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     try:
         invalidate(root, info, owned_junit)
     except WriteError as exc:
-        run.failure = run.failure or exc
+        run.failure = exc  # about verdict.json: before the lock's own
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -156,6 +186,20 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(Gate(config), "golive-gate")
+
+
+def pytest_sessionstart() -> None:
+    failures.forget()  # nothing a previous in-process run met is this run's
+
+
+def _about(item: pytest.Item) -> str | None:
+    """The inventory host a check is about: its metadata's, or, for a check through the
+    public URL (the ``api`` fixture), the host the URL leads to (the balancer)."""
+    meta = item.stash.get(META, None)
+    if meta is not None and meta.host:
+        return meta.host
+    host = getattr(getattr(item, "funcargs", {}).get("api"), "host", None)
+    return host if isinstance(host, str) else None
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -280,10 +324,9 @@ def pytest_runtest_makereport(
     """An unreachable host's check errors with one line naming the host, and is marked so."""
     report = yield
     record: dict[str, Any] = {}
-    meta = item.stash.get(META, None)
-    if meta is not None and meta.host:
+    if (about := _about(item)) is not None:
         # the host travels with each report: an xdist controller learns it from the reports
-        record["host"] = meta.host
+        record["host"] = about
     touched: set[str] = item.stash.get(TOUCHED, set())
     if touched:
         record["touched"] = sorted(touched)
@@ -311,6 +354,11 @@ def pytest_runtest_makereport(
             record["cause"] = said.record()
     if report.failed and isinstance(raised, ConnectionFailure | AssertionError):
         report.longrepr = _finding(record["message"], item, call)  # no traceback
+    gate = item.config.pluginmanager.get_plugin("golive-gate")
+    if report.failed and isinstance(gate, Gate) and isinstance(record.get("cause"), dict):
+        cause = Cause.from_record(record["cause"])
+        failures.found_hung(cause)  # later requests to it fail at once (timeouts only)
+        gate.found_down(item, cause, record.get("host"))
     if record:
         # a report attribute travels with the report from an xdist worker to the controller
         setattr(report, RECORD, record)
@@ -442,6 +490,9 @@ class Gate:
         self.coverage_written = False
         self.junit_committed = False
         self.junit_problems: list[str] = []
+        self.down: dict[str, tuple[str, Cause]] = {}
+        """Hosts whose service a blocking check found hung: (that check, the cause)."""
+        self._needs: Needs | None = None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -537,7 +588,10 @@ class Gate:
         )  # fmt: skip
         waivers = load_waivers(env.path / "waivers.yml")
         refused = self.config.stash.get(REFUSED, [])
-        return decide(results, waivers, signoffs, today, scope, "; ".join(aborted) or None, refused)
+        return decide(
+            results, waivers, signoffs, today, scope, "; ".join(aborted) or None, refused,
+            causes.of_environment(env),
+        )  # fmt: skip
 
     def _identity(
         self, env: Environment, verdict: Verdict, pool: HostPool, session: pytest.Session
@@ -552,6 +606,27 @@ class Gate:
         except Exception as exc:  # asking crashed: the identity is unknown, never a pass
             line = f"identity of the hosts not known: {type(exc).__name__}: {exc}"
             return verdict.with_blockers([Finding(identity.CHECK, None, line)]), {"error": line}
+
+    def found_down(self, item: pytest.Item, cause: Cause, host: object) -> None:
+        """A blocking check found its own host's service hung: later checks of hosts that
+        need it fail at once, with that cause (a hung service is waited for once per run)."""
+        meta = item.stash.get(META, None)
+        if cause.kind == "timeout" and cause.host == host and meta and meta.severity in BLOCKING:
+            self.down.setdefault(cause.host, (check_id(item.nodeid), cause))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        """A check of a host blocked by a hung service fails at once, naming it."""
+        host = _about(item) if self.down else None
+        if host is not None and host not in self.down:
+            if self._needs is None:
+                self._needs = causes.of_environment(self.config.stash[ENVIRONMENT])
+            blocker = causes.blocked_by(host, self.down, self._needs)
+            if blocker is not None:
+                check, cause = self.down[blocker]
+                said = f"not asked: {host} needs {blocker}, found hung by {check.rsplit('::')[-1]}"
+                raise ConnectionFailure(failures.note(cause), said)
+        return (yield)
 
     def _interrupted(self, session: pytest.Session) -> bool:
         """Interrupted, but not merely stopped by -x/--maxfail: xdist's controller ends such a

@@ -18,26 +18,14 @@ from typing import Any
 import yaml
 
 from conftest import REPO
+from golive.sandbox.process import descendants
 
 BIN = Path(sys.executable).parent
 
 
 def tree(pid: int) -> list[int]:
-    """``pid`` and every process descended from it (sshd's sessions are sessions of their own,
-    outside its process group)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    out, todo = [], [pid]
-    while todo:
-        one = todo.pop()
-        out.append(one)
-        todo += children.get(one, [])
-    return out
+    """``pid`` and every process descended from it."""
+    return descendants(pid)
 
 
 def pid_of(pidfile: Path) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from golive.gate.causes import group
+from golive.gate.causes import blocked_by, group, needs
 from golive.gate.signoffs import check_signoffs
 from golive.gate.verdict import CheckResult, Scope, decide
 from golive.gate.waivers import WaiverFile
@@ -103,3 +103,71 @@ def test_dependent_conditions_stay_conditions():
     v = decided(EXPIRY, *AUTH, *minor)
     assert [f.check for f in v.blockers] == [EXPIRY.id, "dependent"]
     assert [f.dependents for f in v.conditions] == [(minor[0].id, minor[1].id)]
+
+
+# db1's PostgreSQL hangs (issue 19): the nodes and the balancer that need it fail with it
+ROLES = {"lb1": ["lb"], "app1": ["app"], "app2": ["app"], "db1": ["db"], "mon1": ["monitoring"]}
+PATHS = [("lb", "app"), ("app", "db"), ("monitoring", "app")]
+NEEDS = needs(PATHS, ROLES)
+HUNG_DB = Cause("db1", "127.10.0.21:5432/trading", "timeout", "within 3 s")
+DB = failed(
+    "smoke.py::test_database_answers[db1:5432]",
+    "db1",
+    "db1: PostgreSQL at 127.10.0.21:5432/trading did not answer within 3 s",
+    HUNG_DB,
+)
+LB_HEALTH = failed("smoke.py::test_lb_health", "lb1", "/health through lb1 answered HTTP 503")
+APP_HEALTH = [
+    failed(f"smoke.py::test_app_node_is_healthy[{n}]", n, f"{n}: /health answered HTTP 503")
+    for n in ("app1", "app2")
+]
+
+
+def test_who_needs_whom_comes_from_the_allowed_paths() -> None:
+    assert NEEDS["lb1"] == (("app1", "app2"),)
+    assert NEEDS["app1"] == (("db1",),) and NEEDS["db1"] == ()
+    assert blocked_by("app1", {"db1"}, NEEDS) == "db1"
+    assert blocked_by("lb1", {"db1"}, NEEDS) == "db1"  # both of its nodes need db1
+    assert blocked_by("lb1", {"app2"}, NEEDS) is None  # app1 still serves
+    assert blocked_by("lb1", {"app1", "app2"}, NEEDS) == "app1"
+    assert blocked_by("db1", {"app1"}, NEEDS) is None
+
+
+def test_a_hung_database_is_named_first_with_its_dependents_grouped_under_it() -> None:
+    """Ordered as the old smoke ran them: the balancer and the nodes before the database."""
+    v = decide(
+        [LB_HEALTH, *APP_HEALTH, DB],
+        WaiverFile(), check_signoffs({}, [], TODAY, "2.0.0"), TODAY, SCOPE, needs=NEEDS,
+    )  # fmt: skip
+    assert v.decision == "NO-GO"
+    assert [(b.host, b.check) for b in v.blockers] == [("db1", DB.id), ("db1", "dependent")]
+    assert v.blockers[1].dependents == (LB_HEALTH.id, *(a.id for a in APP_HEALTH))
+    assert v.blockers[1].line() == (
+        "db1: 3 dependent checks could not run: db1: PostgreSQL at 127.10.0.21:5432/trading "
+        "did not answer within 3 s (reported by test_database_answers[db1:5432])"
+    )
+    assert v.counts["failed"] == 4  # still failures: grouping never changes the decision
+
+
+def test_without_the_topology_nothing_is_grouped_under_the_database() -> None:
+    v = decided(LB_HEALTH, *APP_HEALTH, DB)
+    assert [b.check for b in v.blockers] == [LB_HEALTH.id, *(a.id for a in APP_HEALTH), DB.id]
+
+
+def test_one_hung_node_does_not_take_the_balancer_with_it() -> None:
+    hung = Cause("app2", "127.10.0.12:8080", "timeout", "within 10 s")
+    node = failed("smoke.py::test_app_node_is_healthy[app2]", "app2", "app2: no answer", hung)
+    login = failed("smoke.py::test_login", "lb1", "login through lb1 answered HTTP 504")
+    assert all(login.id not in g.dependents for g in group([node, login], NEEDS))
+    v = decide(
+        [node, login],
+        WaiverFile(), check_signoffs({}, [], TODAY, "2.0.0"), TODAY, SCOPE, needs=NEEDS,
+    )  # fmt: skip
+    assert [b.check for b in v.blockers] == [node.id, login.id]
+
+
+def test_a_balancer_timing_out_on_the_hung_database_is_its_dependent_not_a_cause() -> None:
+    lb_hung = Cause("lb1", "trading.test:443", "timeout", "within 10 s (no response)")
+    login = failed("smoke.py::test_login", "lb1", "lb1: trading.test:443 did not answer", lb_hung)
+    (g,) = group([login, *APP_HEALTH, DB], NEEDS)
+    assert g.root == DB.id and set(g.dependents) == {login.id, *(a.id for a in APP_HEALTH)}

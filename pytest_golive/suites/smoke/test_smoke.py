@@ -2,6 +2,10 @@
 
 Plan: Deployment Process › Validation and Testing › Smoke Testing. Safe on production:
 its only write is one synthetic order, flagged as such.
+
+Dependencies first: the database is asked before the app nodes and the balancer that need it,
+so a hung database is waited for once, and the checks of the hosts that need it fail at once
+naming it (the gate's rule, golive/gate/causes.py), rather than each waiting for it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,22 @@ def _timeout(environment: Environment) -> float:
     return environment.inventory.public.timeout
 
 
+@pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
+def test_database_answers(database_endpoint: str, environment: Environment) -> None:
+    """Claim: the environment's database accepts a new connection and answers a query.
+
+    Covers: a new connection (as the application needs one, not the session's), over the
+    environment's TLS mode and CA, within ``database.connect_timeout``, then ``SELECT 1``
+    within ``statement_timeout``: a refused, silent, TLS-failing or authentication-failing
+    database, or one that stops answering, fails naming the database host and cause.
+
+    Does not cover: the application's own role and network path (the app nodes' view,
+    test_database_is_up_as_seen_by_app).
+    """
+    problem = database.answers(environment)
+    judge([problem] if problem else [])
+
+
 def test_service_answers_through_load_balancer_over_tls(api, environment: Environment) -> None:
     """Claim: the service answers healthy at its public URL, over verified TLS.
 
@@ -46,10 +66,12 @@ def test_service_answers_through_load_balancer_over_tls(api, environment: Enviro
     path = environment.expectation(App).health_path
     response = api.request("GET", path)
     assert response.status_code == 200, (
-        f"{api.base}{path} through the load balancer answered HTTP {response.status_code}"
+        f"{path} through {api.through()} answered {api.answered(response)}"
     )
     body = _json(response.text)
-    assert body.get("status") == "UP", f"{api.base}{path} reports {body or response.text[:200]}"
+    assert body.get("status") == "UP", (
+        f"{path} through {api.through()} reports {body or api.answered(response)}"
+    )
 
 
 def _json(text: str) -> dict[str, Any]:
@@ -147,22 +169,6 @@ def test_app_node_serves_release_under_certification(
             spec.registry_entry.format(version=wanted),
         )
     )
-
-
-@pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
-def test_database_answers(database_endpoint: str, environment: Environment) -> None:
-    """Claim: the environment's database accepts a new connection and answers a query.
-
-    Covers: a new connection (as the application needs one, not the session's), over the
-    environment's TLS mode and CA, within ``database.connect_timeout``, then ``SELECT 1``
-    within ``statement_timeout``: a refused, silent, TLS-failing or authentication-failing
-    database, or one that stops answering, fails naming the database host and cause.
-
-    Does not cover: the application's own role and network path (the app nodes' view,
-    test_database_is_up_as_seen_by_app).
-    """
-    problem = database.answers(environment)
-    judge([problem] if problem else [])
 
 
 @pytest.mark.plan("deploy.validation.smoke", "deploy.app.db")
