@@ -466,14 +466,16 @@ class _Check:
         )  # fmt: skip
 
 
-def _drilled(result: CheckResult, message: str, node: str) -> CheckResult:
+def _drilled(result: CheckResult, message: str, node: str, not_restored: str = "") -> CheckResult:
     """A drill's result with what became of its node: an error when it was interrupted or its
-    node was not restored, whatever its phases reported; about its node when it names no
-    other host (every blocker names its host)."""
+    node was not restored, whatever its phases reported; about the host its restore found not
+    restored (``not_restored``), else its node when it names no other host (every blocker
+    names its host)."""
     if not message:
         return result
     text = f"{message}; {result.message}" if result.message else message
-    return replace(result, outcome="error", message=text, host=result.host or node)
+    host = not_restored or result.host or node
+    return replace(result, outcome="error", message=text, host=host)
 
 
 class Gate:
@@ -554,7 +556,7 @@ class Gate:
                 result = check.result(nid, meta)
                 drill = drills.get(nid)
                 if drill is not None:
-                    result = _drilled(result, drill.message(), drill.host or drill.node)
+                    result = _drilled(result, drill.message(), drill.node, drill.host)
                 out.append(result)
             else:
                 why = "not run: the session stopped early"

@@ -31,6 +31,7 @@ from golive.probe import db as database
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import get_json
 from golive.probe.tracked import Tracked, command_timeout
+from golive.probe.wait import WaitTimeout, wait_until
 from pytest_golive.fixtures.findings import judge
 from pytest_golive.fixtures.rollback import kept_config_path, read_config
 from pytest_golive.plugins.safety import NotRestored
@@ -119,6 +120,8 @@ class Rehearsal:
         """Wait (at most the runbook's timeout) for an interrupted runbook run to end on its
         host (never ended halfway: it would leave nodes between releases); why not, if it
         did not end."""
+        if self.runs.pidfile is None:  # every runbook run came back
+            return []
         started = time.monotonic()
         problem = self.runs.settle(self.spec.runbook.timeout_s)
         self.log.append(
@@ -166,12 +169,18 @@ class Rehearsal:
     def served(self) -> dict[str, str | None]:
         """What each node's version endpoint says, once every node answers it (at most
         ``settle_s``; a node that never does is None)."""
-        deadline = time.monotonic() + self.spec.settle_s
-        while True:
-            answers = {n.name: self._answer(n, self.app.version_path) for n in self.nodes}
-            if all(a.status == 200 for a in answers.values()) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+
+        def answers_now() -> dict[str, Any]:
+            return {n.name: self._answer(n, self.app.version_path) for n in self.nodes}
+
+        try:
+            answers = wait_until(
+                answers_now, self.spec.settle_s, 0.5,
+                until=lambda got: all(a.status == 200 for a in got.values()),
+                what="every node answering its version endpoint",
+            )  # fmt: skip
+        except WaitTimeout as exc:
+            answers = exc.last
         return {
             name: (a.body.get("version") if a.status == 200 and isinstance(a.body, dict) else None)
             for name, a in answers.items()
