@@ -422,6 +422,7 @@ class DrillFacts:
     newest_commit: dt.datetime | None
     backup_taken: dt.datetime
     now: dt.datetime
+    target: dt.datetime | None = None  # the recovery target, when it restored to a time
 
 
 def drill_findings(host: str, facts: DrillFacts, rto: dt.timedelta, rpo: dt.timedelta) -> list[str]:
@@ -444,10 +445,38 @@ def drill_findings(host: str, facts: DrillFacts, rto: dt.timedelta, rpo: dt.time
             f"{host}: restored data ends at {stamp(facts.newest_commit)}, "
             f"{span(lost)} before now, RPO is {span(rpo.total_seconds())}"
         )
-    if facts.newest_commit > facts.backup_taken + dt.timedelta(minutes=5):
+    end, what = (
+        (facts.target, "recovery target")
+        if facts.target is not None
+        else (facts.backup_taken + dt.timedelta(minutes=5), "backup's time")
+    )
+    if facts.newest_commit > end:
         found.append(
-            f"{host}: restored data ends at {stamp(facts.newest_commit)}, after the backup's "
-            f"time {stamp(facts.backup_taken)}"
+            f"{host}: restored data ends at {stamp(facts.newest_commit)}, after the {what} "
+            f"{stamp(facts.target or facts.backup_taken)}"
+        )
+    return found
+
+
+def point_in_time_findings(
+    host: str, target: str, before: str, after: str, restored: str | None
+) -> list[str]:
+    """The instance restored to ``target`` holds the marker row committed before it and not
+    the one committed after it (``restored``: the markers it holds, comma-separated; None
+    when they could not be read)."""
+    if restored is None:
+        return [f"{host}: the markers of the point-in-time restore to {target} cannot be read"]
+    held = set(filter(None, restored.split(",")))
+    found = []
+    if before not in held:
+        found.append(
+            f"{host}: restored to {target}, the marker row committed before it is missing: "
+            "the restore did not reach that point"
+        )
+    if after in held:
+        found.append(
+            f"{host}: restored to {target}, the marker row committed after it is there: the "
+            "recovery target was not honoured"
         )
     return found
 

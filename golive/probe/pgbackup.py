@@ -216,21 +216,121 @@ def drill_restore(target: Target, spec: Backup, run_: DrillRun, base: str) -> Ra
     return drill_phase(target, spec, run_, "restore", "cp", "-a", "--", base, d.datadir)
 
 
-def drill_start(target: Target, spec: Backup, run_: DrillRun) -> Ran:
+def drill_start(
+    target: Target, spec: Backup, run_: DrillRun, name: str = "start and recover", *settings: str
+) -> Ran:
     """Start the restored instance: socket only (no TCP listener), no WAL archiving (it must
-    never push into the live database's archive), no TLS; wait until it accepts
-    connections (crash recovery from the backup's WAL included)."""
+    never push into the live database's archive), no TLS, and ``settings`` (``name=value``
+    each); wait until it accepts connections (recovery from the backup's WAL included)."""
     d = spec.drill
     options = (
         f"-c listen_addresses='' -c port={d.port} -c unix_socket_directories={d.socket_dir} "
         "-c archive_mode=off -c ssl=off"
-    )
+    ) + "".join(f" -c {shlex.quote(setting)}" for setting in settings)  # pg_ctl: through sh
     wait = f"{d.start_timeout_s:g}"
     return drill_phase(
-        target, spec, run_, "start and recover",
+        target, spec, run_, name,
         *_pg_ctl(spec, "-l", d.log, "-w", "-t", wait, "-o", options, "start"),
         timeout=d.start_timeout_s + 5,
     )  # fmt: skip
+
+
+def drill_recovery_signal(target: Target, spec: Backup, run_: DrillRun) -> Ran:
+    """Put the restored copy into archive recovery (an empty ``recovery.signal``)."""
+    signal = f"{spec.drill.datadir.rstrip('/')}/recovery.signal"
+    return drill_phase(target, spec, run_, "recovery signal", "cp", "/dev/null", signal)
+
+
+def drill_stop(target: Target, spec: Backup, run_: DrillRun) -> Ran:
+    """Stop the restored instance (fast: it is still in recovery, nothing to lose)."""
+    return drill_phase(
+        target, spec, run_, "stop at the backup's end",
+        *_pg_ctl(spec, "-m", "fast", "-w", "-t", "30", "stop"), timeout=35,
+    )  # fmt: skip
+
+
+def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
+    """Wait, at most ``drill.start_timeout_s``, until the restored instance has ended its
+    recovery (reached its target and promoted): ``pg_is_in_recovery()`` is false. Its last
+    answer is logged as a phase (rc 0 and ``f``: promoted); an instance that stopped (a
+    target never reached ends recovery with FATAL) ends the wait at once."""
+    d = spec.drill
+    started = time.monotonic()
+    deadline = started + d.start_timeout_s
+    polls = 0
+    while True:
+        polls += 1
+        ran = psql(target, spec, spec.database, "SELECT pg_is_in_recovery()", run_.tracked,
+                   socket_dir=d.socket_dir, port=d.port)  # fmt: skip
+        if ran.rc == 0 and ran.stdout.strip() == "f":
+            break
+        if ran.rc != 0 and run(target, spec, *_pg_ctl(spec, "status")).rc == 3:
+            break  # not running: recovery failed
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    run_.phases.append((f"promoted ({polls} polls)", time.monotonic() - started, ran))
+    return ran
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The drill's two marker rows on the database host, and the recovery target between
+    them (UTC, as PostgreSQL takes it), with the WAL segment that holds the second."""
+
+    before: str
+    after: str
+    target: str
+    segment: str
+
+
+def _one(target: Target, spec: Backup, sql: str, steps: list[Ran]) -> str:
+    ran = psql(target, spec, spec.database, sql)
+    steps.append(ran)
+    if ran.rc != 0:
+        why = (ran.stderr.strip() or f"exit {ran.rc}")[:200]
+        raise CheckFailed(f"{target.name}: the drill's marker step failed: {why}")
+    return ran.stdout.strip()
+
+
+def write_markers(target: Target, spec: Backup, run_id: str, steps: list[Ran]) -> Markers:
+    """On the database host: commit the marker row ``<run_id>-before``, read the time after
+    its commit (the recovery target), commit ``<run_id>-after``, complete the WAL segment
+    (each its own transaction, in this order), and wait at most ``drill.archive_wait_s``
+    until that segment is archived. CheckFailed naming the host when a step fails."""
+    table = spec.drill.marker_table  # a validated identifier
+    before, after = f"{run_id}-before", f"{run_id}-after"
+    _one(target, spec, f"INSERT INTO \"{table}\" (id) VALUES ('{before}')", steps)
+    moment = _one(
+        target, spec,
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+        steps,
+    )  # fmt: skip
+    _one(target, spec, f"INSERT INTO \"{table}\" (id) VALUES ('{after}')", steps)
+    segment = _one(target, spec, "SELECT pg_walfile_name(pg_switch_wal())", steps)
+    deadline = time.monotonic() + spec.drill.archive_wait_s
+    check = f"SELECT last_archived_wal >= '{segment}' FROM pg_stat_archiver"
+    while _one(target, spec, check, steps) != "t":
+        if time.monotonic() > deadline:
+            raise CheckFailed(
+                f"{target.name}: WAL segment {segment} holding the drill's markers was not "
+                f"archived within {spec.drill.archive_wait_s:g} s"
+            )
+        time.sleep(0.2)
+    return Markers(before, after, f"{moment}+00", segment)
+
+
+def remove_markers(target: Target, spec: Backup, run_id: str) -> Ran:
+    """Delete the drill's marker rows on the database host."""
+    table = spec.drill.marker_table
+    return psql(target, spec, spec.database, f"DELETE FROM \"{table}\" WHERE id LIKE '{run_id}-%'")
+
+
+def marker_sql(spec: Backup, run_id: str) -> str:
+    """The drill's marker rows the restored instance holds, comma-separated."""
+    table = spec.drill.marker_table
+    rows = f"FROM \"{table}\" WHERE id LIKE '{run_id}-%'"
+    return f"SELECT coalesce(string_agg(id, ',' ORDER BY id), '') {rows}"
 
 
 def drill_query(target: Target, spec: Backup, run_: DrillRun, name: str, sql: str) -> Ran:

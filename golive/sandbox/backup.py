@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
-import time
 
+from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import read_pid, run, stop
@@ -14,6 +15,7 @@ from golive.sandbox.render import write
 from golive.sandbox.services import db
 
 SCHEDULE = "0 2 * * *"
+MARKERS = "golive_drill_marker"
 
 
 def job(sbx: Sandbox, host: str) -> list[str]:
@@ -42,6 +44,11 @@ def install(sbx: Sandbox, host: str) -> None:
     # the stanza exists before the job's first base backup switches WAL segments: archiving
     # then succeeds at once (a failed push makes PostgreSQL's archiver wait a minute)
     fresh = pgbackrest.prepare(sbx, host)
+    # the restore drill's marker rows (expectations backup.drill.marker_table)
+    db.psql(
+        sbx, host, f"CREATE TABLE IF NOT EXISTS {MARKERS} (id text PRIMARY KEY, "
+        "written_at timestamptz NOT NULL DEFAULT clock_timestamp())", "trading",
+    )  # fmt: skip
     if not (backups / "latest").exists():
         take(sbx, host)
     if fresh:
@@ -66,8 +73,10 @@ def _restart_fast(sbx: Sandbox, host: str) -> None:
     pid = read_pid(svc.pidfile(sbx))
     if pid is not None:
         os.kill(pid, signal.SIGINT)
-        deadline = time.monotonic() + svc.start_timeout
-        while read_pid(svc.pidfile(sbx)) is not None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        with contextlib.suppress(WaitTimeout):  # then stop() ends it
+            wait_until(
+                lambda: read_pid(svc.pidfile(sbx)) is None, svc.start_timeout, 0.1,
+                what=f"{svc.label} stopped",
+            )  # fmt: skip
     stop(svc.pidfile(sbx))
     lifecycle.start(sbx, [svc], "conffile")  # part of `up`: its configuration as `up` writes it

@@ -401,3 +401,24 @@ def test_cluster_facts_parsers() -> None:
         1,
         "15-1",
     )
+
+
+def test_point_in_time_restore_holds_the_marker_before_and_not_after() -> None:
+    target = "2026-11-27 11:59:00.000001+00"
+    ok = bj.point_in_time_findings("dr1", target, "m-before", "m-after", "m-before")
+    assert ok == []
+    (short,) = bj.point_in_time_findings("dr1", target, "m-before", "m-after", "")
+    assert "marker row committed before it is missing" in short
+    (past,) = bj.point_in_time_findings("dr1", target, "m-before", "m-after", "m-after,m-before")
+    assert "committed after it is there: the recovery target was not honoured" in past
+    assert "cannot be read" in bj.point_in_time_findings("dr1", target, "b", "a", None)[0]
+
+
+def test_drill_restored_past_its_target_is_a_finding() -> None:
+    target = NOW - dt.timedelta(minutes=1)
+    taken = NOW - dt.timedelta(hours=3)
+    facts = bj.DrillFacts(10.0, target - dt.timedelta(seconds=1), taken, NOW, target)
+    assert bj.drill_findings("dr1", facts, dt.timedelta(seconds=120), DAY) == []
+    late = bj.DrillFacts(10.0, NOW, taken, NOW, target)
+    (finding,) = bj.drill_findings("dr1", late, dt.timedelta(seconds=120), DAY)
+    assert "after the recovery target 2026-11-27T11:59Z" in finding

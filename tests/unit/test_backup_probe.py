@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from golive.model.environment import Host
+from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe import pgbackup
 from golive.probe.hosts import Target
@@ -22,7 +25,8 @@ SPEC = Backup.model_validate({
     "schedule": {"file_var": "cron", "command_contains": "backup.sh"},
     "job": {"location_var": "backups", "dump": "trading.dump", "keep": 3},
     "drill": {"role": "drill", "datadir": "/dr/data", "socket_dir": "/dr/run", "port": 5432,
-              "log": "/dr/log"},
+              "log": "/dr/log", "marker_table": "golive_drill_marker", "archive_wait_s": 1,
+              "restore_command": 'pgbackrest --stanza=db1 archive-get %f "%p"'},
 })  # fmt: skip
 MANIFEST = json.dumps({
     "taken_at": "2026-11-27T06:00:00Z", "database": "trading",
@@ -102,3 +106,41 @@ def test_drill_start_listens_on_no_address_and_never_archives() -> None:
     assert "listen_addresses=" in command and "archive_mode=off" in command
     assert command.startswith("timeout -k 5 65 ")  # start timeout + 5
     assert [name for name, _, _ in run.phases] == ["start and recover"]
+
+
+def test_markers_are_committed_in_order_around_the_target_and_archived() -> None:
+    host, fake = target(
+        ("clock_timestamp", (0, "2026-11-27 06:00:00.000001\n", "")),
+        ("pg_switch_wal", (0, "000000010000000000000007\n", "")),
+        ("pg_stat_archiver", (0, "t\n", "")),
+    )
+    steps: list[pgbackup.Ran] = []
+    markers = pgbackup.write_markers(host, SPEC, "golive_drill_1_2", steps)
+    assert markers.target == "2026-11-27 06:00:00.000001+00"
+    assert (markers.before, markers.after) == ("golive_drill_1_2-before", "golive_drill_1_2-after")
+    order = ["golive_drill_1_2-before", "clock_timestamp", "golive_drill_1_2-after",
+             "pg_switch_wal", "pg_stat_archiver"]  # fmt: skip
+    assert [next(i for i, c in enumerate(fake.commands) if o in c) for o in order] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
+def test_markers_never_archived_fail_naming_the_host() -> None:
+    host, _ = target(
+        ("clock_timestamp", (0, "2026-11-27 06:00:00\n", "")),
+        ("pg_switch_wal", (0, "000000010000000000000007\n", "")),
+        ("pg_stat_archiver", (0, "f\n", "")),
+    )
+    with pytest.raises(CheckFailed, match="not archived within 1 s"):
+        pgbackup.write_markers(host, SPEC, "golive_drill_1_2", [])
+
+
+def test_drill_start_passes_recovery_settings_quoted_for_the_shell() -> None:
+    host, fake = target()
+    run = pgbackup.DrillRun("dr1", [])
+    pgbackup.drill_start(host, SPEC, run, "recover", "recovery_target_time=2026-11-27 06:00:00+00")
+    assert "'\"'\"'recovery_target_time=2026-11-27 06:00:00+00'\"'\"'" in fake.commands[0]

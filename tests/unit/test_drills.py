@@ -379,3 +379,17 @@ def test_node_loss(drill):
     )
     (blocker,) = (b for b in node_drill.verdict()["blockers"] if b["check"] == check["id"])
     assert blocker["host"] == "app2"
+
+
+def test_the_host_found_not_restored_outranks_the_one_the_failure_named() -> None:
+    """The rehearsal failed through the load balancer (lb1), and its restore then found app1
+    serving the previous release: the blocker is about app1."""
+    from golive.gate.verdict import CheckResult
+    from pytest_golive.plugins.gate import _drilled
+
+    failed = CheckResult("rehearsal", "failed", "blocker", host="lb1", message="HTTP 502")
+    message = "drill interrupted (SIGINT); app1, app2, db1 NOT restored: app1 serves 1.4.0"
+    drilled = _drilled(failed, message, "app1, app2, db1", "app1")
+    assert (drilled.outcome, drilled.host) == ("error", "app1")
+    assert drilled.message == f"{message}; HTTP 502"
+    assert _drilled(failed, message, "app1, app2, db1").host == "lb1"  # no host named

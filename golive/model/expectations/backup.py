@@ -53,7 +53,13 @@ class WalArchiving(Strict):
 class RestoreDrill(Strict):
     """The disaster-recovery drill: on the hosts of ``role`` (never a database host), restore
     the newest base backup into ``datadir``, start PostgreSQL there on ``port`` (its socket in
-    ``socket_dir``), and wait at most ``start_timeout_s`` for it to answer."""
+    ``socket_dir``), and wait at most ``start_timeout_s`` for it to answer.
+
+    Point in time: the drill writes two marker rows into ``marker_table`` (a table of
+    ``database`` with a text column ``id``, which the deployment provides; the rows are
+    deleted afterwards), the recovery target between them; the restored instance fetches the
+    archived WAL with ``restore_command`` (PostgreSQL's, ``%f`` and ``%p``) and must hold the
+    first and not the second. The markers' WAL must be archived within ``archive_wait_s``."""
 
     role: str
     datadir: str
@@ -61,6 +67,9 @@ class RestoreDrill(Strict):
     port: Port
     log: str
     start_timeout_s: Seconds = 60.0
+    marker_table: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    restore_command: str = Field(pattern=r"%f[\s\S]*%p|%p[\s\S]*%f")
+    archive_wait_s: Seconds = 30.0
 
 
 class Backup(Section):

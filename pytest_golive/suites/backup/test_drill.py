@@ -5,6 +5,7 @@ host), recovered, started and proven by its data, within the RTO and the RPO."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import pytest
@@ -59,24 +60,49 @@ def test_restore_drill_meets_rto_and_rpo(
     newest = newest_backup(source, backup_spec)
     base = f"{newest.directory}/{backup_spec.job.base}"
     run = pgbackup.DrillRun(drill_host.name, [], Tracked(drill_host))
-    name = drill_host.name
+    name, d = drill_host.name, backup_spec.drill
+    run_id = f"golive_drill_{int(time.time())}_{os.getpid()}"
+    marking: list[pgbackup.Ran] = []
+    recover = (f"restore_command={d.restore_command}", "recovery_target_timeline=current")
     try:
         with drill.disrupting(name, lambda: pgbackup.drill_cleanup(drill_host, backup_spec, run)):
             started = time.monotonic()
+            markers = pgbackup.write_markers(source, backup_spec, run_id, marking)
             step = pgbackup.drill_restore(drill_host, backup_spec, run, base)
             assert step.rc == 0, f"{name}: copying {source.name}:{base} failed: {step.stderr[:200]}"
-            step = pgbackup.drill_start(drill_host, backup_spec, run)
+            step = pgbackup.drill_recovery_signal(drill_host, backup_spec, run)
+            assert step.rc == 0, f"{name}: recovery.signal not written: {step.stderr[:200]}"
+            step = pgbackup.drill_start(
+                drill_host, backup_spec, run, "recover to the backup's end", *recover,
+                "hot_standby=on", "recovery_target=immediate", "recovery_target_action=pause",
+            )  # fmt: skip
             assert step.rc == 0, (
                 f"{name}: the restored instance did not start (exit {step.rc}): "
-                f"{(step.stderr or step.stdout).strip()[:300]}; see {backup_spec.drill.log}"
+                f"{(step.stderr or step.stdout).strip()[:300]}; see {d.log}"
             )
             counted = pgbackup.drill_query(
                 drill_host, backup_spec, run, "verifying query (exact counts)",
                 pgbackup.count_sql(backup_spec.key_tables),
             )  # fmt: skip
-            rto_s = time.monotonic() - started
             problem = judge.restore_finding(name, "the verifying query", counted.rc, counted.stderr)
             assert problem is None, problem
+            step = pgbackup.drill_stop(drill_host, backup_spec, run)
+            assert step.rc == 0, f"{name}: the restored instance did not stop: {step.stderr[:200]}"
+            step = pgbackup.drill_start(
+                drill_host, backup_spec, run, f"recover to {markers.target}", *recover,
+                "hot_standby=on", f"recovery_target_time={markers.target}",
+                "recovery_target_action=promote",
+            )  # fmt: skip
+            if step.rc == 0:
+                step = pgbackup.drill_promoted(drill_host, backup_spec, run)
+            assert step.rc == 0 and step.stdout.strip() == "f", (
+                f"{name}: point-in-time recovery to {markers.target} did not complete (exit "
+                f"{step.rc}): {(step.stderr or step.stdout).strip()[:300]}; see {d.log}"
+            )
+            marked = pgbackup.drill_query(
+                drill_host, backup_spec, run, "markers", pgbackup.marker_sql(backup_spec, run_id)
+            )
+            rto_s = time.monotonic() - started
             committed = pgbackup.drill_query(
                 drill_host,
                 backup_spec,
@@ -86,9 +112,15 @@ def test_restore_drill_meets_rto_and_rpo(
             )
             text = committed.stdout.strip() if committed.rc == 0 else ""
             facts = judge.DrillFacts(
-                rto_s, judge.parse_time(text) if text else None, newest.manifest.taken_at, now()
+                rto_s,
+                judge.parse_time(text) if text else None,
+                newest.manifest.taken_at,
+                now(),
+                judge.parse_time(markers.target),
             )
     finally:
+        marking.append(pgbackup.remove_markers(source, backup_spec, run_id))
+        evidence.text(f"{source.name} drill markers", "\n".join(r.log() for r in marking))
         evidence.text(f"{name} restore drill log", run.log())
     found = judge.count_findings(
         name,
@@ -96,6 +128,18 @@ def test_restore_drill_meets_rto_and_rpo(
         backup_spec.key_tables,
         newest.manifest.row_counts,
         pgbackup.parse_counts(counted.stdout),
+    )
+    if marking[-1].rc != 0:
+        found.append(
+            f"{source.name}: the drill's marker rows ({run_id}-*) were not deleted: "
+            f"{marking[-1].stderr.strip()[:200]}"
+        )
+    found += judge.point_in_time_findings(
+        name,
+        markers.target,
+        markers.before,
+        markers.after,
+        marked.stdout.strip() if marked.rc == 0 else None,
     )
     found += judge.drill_findings(
         name,
@@ -110,6 +154,7 @@ def test_restore_drill_meets_rto_and_rpo(
             "rto_limit_s": backup_spec.rto_seconds,
             "newest_commit": facts.newest_commit.isoformat() if facts.newest_commit else None,
             "backup_taken": facts.backup_taken.isoformat(),
+            "recovery_target": markers.target,
             "rpo_achieved_s": (
                 round((facts.now - facts.newest_commit).total_seconds(), 1)
                 if facts.newest_commit
