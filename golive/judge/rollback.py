@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from golive.judge.backup import restore_finding
 from golive.model.errors import CheckFailed
 
 
@@ -34,25 +35,40 @@ def kept_config(
     kept: Mapping[str, str] | None,
     current: Mapping[str, str],
     declared: Sequence[str],
+    added: Sequence[str] = (),
 ) -> list[str]:
-    """The previous release's configuration kept at ``path`` differs from the one the node
-    runs with only in the keys the release notes declare (added, changed or removed)."""
+    """The previous release's configuration kept at ``path`` is complete: it has every key of
+    the configuration the node runs with except those the release notes declare new
+    (``added``); and it differs from it only in the keys the release notes declare changed or
+    removed (``declared``) or new."""
     if kept is None:
         return [f"{host}: the previous release's configuration {path} is missing"]
-    allowed = set(declared)
+    new = set(added)
+    allowed = set(declared) | new
+    lacking = sorted(key for key in current if key not in kept and key not in new)
+    findings = []
+    if lacking:
+        findings.append(
+            f"{host}: the previous release's configuration {path} is incomplete: it lacks "
+            f"{_keys(lacking)} of the running one, which the release notes do not declare new"
+        )
     undeclared = sorted(
         key
         for key in set(kept) | set(current)
-        if kept.get(key) != current.get(key) and key not in allowed
+        if key in kept and kept.get(key) != current.get(key) and key not in allowed
     )
-    if not undeclared:
-        return []
-    shown = ", ".join(_difference(k, kept.get(k), current.get(k)) for k in undeclared[:5])
-    more = f" and {len(undeclared) - 5} more" if len(undeclared) > 5 else ""
-    return [
-        f"{host}: the previous release's configuration {path} differs from the running one in "
-        f"keys the release notes do not declare: {shown}{more}"
-    ]
+    if undeclared:
+        shown = _keys([_difference(k, kept.get(k), current.get(k)) for k in undeclared])
+        findings.append(
+            f"{host}: the previous release's configuration {path} differs from the running one "
+            f"in keys the release notes do not declare: {shown}"
+        )
+    return findings
+
+
+def _keys(keys: Sequence[str], limit: int = 5) -> str:
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return ", ".join(keys[:limit]) + more
 
 
 def _difference(key: str, kept: str | None, current: str | None) -> str:
@@ -147,6 +163,111 @@ def runbook(
         said = permission_output.strip().splitlines()[-1:] or ["nothing"]
         return [f"{host}: {user} may not run rollback runbook {path} (`{permission}` said "
                 f"{said[0][:160]!r})"]  # fmt: skip
+    return []
+
+
+def shebang(first_line: str) -> list[str] | None:
+    """The interpreter and its argument from a script's first line (``#!/usr/bin/env bash``:
+    ``["/usr/bin/env", "bash"]``); None when it has no ``#!`` line."""
+    if not first_line.startswith("#!"):
+        return None
+    return first_line[2:].split() or None
+
+
+def syntax_command(argv: Sequence[str], declared: str | None) -> str | None:
+    """The command (with ``{path}``) that checks a script's syntax without running it: the
+    declared one, else the interpreter's own check; None for an interpreter without a known
+    one."""
+    interpreter = argv[-1] if argv[0].rsplit("/", 1)[-1] == "env" else argv[0]
+    name = interpreter.rsplit("/", 1)[-1]
+    if declared is not None:
+        return declared.replace("{interpreter}", interpreter)
+    if name in ("sh", "bash", "dash", "ksh", "zsh", "mksh", "ash"):
+        return f"{interpreter} -n {{path}}"
+    if name.startswith("perl"):
+        return f"{interpreter} -c {{path}}"
+    if name.startswith("python"):
+        return (
+            f"{interpreter} -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "
+            f'"exec")\' {{path}}'
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class RunbookFacts:
+    """What the deploy user finds of the runbook on its host: its first line (``read_error``:
+    why it could not be read), whether the interpreter resolved (``interpreter``: its path,
+    None: not found or not executable), the syntax check's command, exit status and output
+    (rc 124: timed out), and the required commands ``command -v`` did not resolve."""
+
+    read_error: str | None = None
+    first_line: str = ""
+    interpreter: str | None = None
+    syntax: tuple[str, int, str] | None = None
+    missing: tuple[str, ...] = ()
+
+
+def runbook_runs(
+    host: str, path: str, user: str, facts: RunbookFacts, search_path: str, timeout_s: float
+) -> list[str]:
+    """The runbook would execute: an absolute ``#!`` interpreter that exists and is
+    executable, a passing syntax check, every command it calls found."""
+    head = f"{host}: rollback runbook {path}"
+    if facts.read_error is not None:
+        return [f"{head} cannot be read by {user}: {facts.read_error[:200]}"]
+    findings = []
+    argv = shebang(facts.first_line)
+    if argv is None:
+        findings.append(f"{head} cannot execute: it has no #! line naming its interpreter")
+    elif not argv[0].startswith("/"):
+        findings.append(f"{head} cannot execute: its #! interpreter {argv[0]} is not a full path")
+    elif facts.interpreter is None:
+        named = argv[-1] if argv[0].rsplit("/", 1)[-1] == "env" and len(argv) > 1 else argv[0]
+        findings.append(
+            f"{head} cannot execute: its #! interpreter {named} does not exist or is not "
+            f"executable for {user}"
+        )
+    elif facts.syntax is None:
+        findings.append(
+            f"{head}: no syntax check is known for its interpreter {facts.interpreter} "
+            "(declare rollback.runbook.syntax_check)"
+        )
+    else:
+        command, rc, output = facts.syntax
+        if rc == 124:
+            findings.append(f"{head}: `{command}` did not finish within {timeout_s:g} s")
+        elif rc != 0:
+            said = "; ".join(line.strip() for line in output.strip().splitlines()[:2])
+            findings.append(
+                f"{head} fails its syntax check `{command}`: {said or f'exit {rc}'}"[:600]
+            )
+    if facts.missing:
+        findings.append(
+            f"{head} calls commands not found on {host} with PATH={search_path}: "
+            f"{_keys(list(facts.missing))}"
+        )
+    return findings
+
+
+def scratch_step(host: str, what: str, rc: int, stderr: str, timeout_s: float) -> str | None:
+    """One step on the scratch copy of the schema succeeded: exit 0 and no error line (psql
+    with ON_ERROR_STOP, pg_dump, pg_restore --exit-on-error); 124 is the host's timeout."""
+    if rc == 124:
+        return f"{host}: {what} did not finish within {timeout_s:g} s"
+    return restore_finding(host, what, rc, stderr)
+
+
+def down_migration_left(host: str, file: str, n: int, version: int | None) -> list[str]:
+    """After down-migration ``n`` ran, the recorded schema version is below ``n`` (the runbook
+    checks the same before the next one); ``version`` None: it could not be read."""
+    if version is None:
+        return [f"{host}: after down-migration {file}, the schema version could not be read"]
+    if version >= n:
+        return [
+            f"{host}: down-migration {file} ran on a scratch copy of the schema but left schema "
+            f"version {version}: the runbook stops there"
+        ]
     return []
 
 

@@ -32,11 +32,11 @@ def conf(sbx: Sandbox) -> Path:
 
 def release_configs(sbx: Sandbox, candidate: str) -> dict[str, str]:
     """Each kept release's configuration, from the candidate's rendered one: the previous
-    release's lacks the keys its successor's release notes declare (here: added)."""
+    release's lacks the keys its successor's release notes declare new (``added_keys``)."""
     configs = {sbx.env.inventory.release.version: candidate}
     previous = sbx.env.inventory.release.previous
     if previous:
-        declared = set(spec(sbx).config.declared_keys)
+        declared = set(spec(sbx).config.added_keys)
         configs[previous] = "".join(
             line
             for line in candidate.splitlines(keepends=True)

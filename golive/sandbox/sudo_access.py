@@ -20,7 +20,7 @@ APP_USER = "trading"
 BACKUP_TOOLS = (
     *(
         str(db.PG_BIN / t)
-        for t in ("pg_verifybackup", "pg_restore", "psql", "pg_ctl", "pg_controldata")
+        for t in ("pg_verifybackup", "pg_restore", "psql", "pg_ctl", "pg_controldata", "pg_dump")
     ),
     "/usr/bin/pgbackrest",
     "/usr/bin/find",

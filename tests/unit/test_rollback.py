@@ -168,15 +168,114 @@ def test_previous_artifact():
 def test_kept_config_allows_declared_keys_only_and_never_shows_values():
     current = {"db.url": "jdbc:x", "db.password": "s3cret", "orders.events.enabled": "true"}
     kept = {"db.url": "jdbc:x", "db.password": "s3cret"}
-    assert judge.kept_config("app1", "/k", kept, current, ["orders.events.enabled"]) == []
+    assert judge.kept_config("app1", "/k", kept, current, [], ["orders.events.enabled"]) == []
     [finding] = judge.kept_config(
-        "app1", "/k", {**kept, "db.password": "old", "x": "1"}, current, ["orders.events.enabled"]
+        "app1",
+        "/k",
+        {**kept, "db.password": "old", "x": "1"},
+        current,
+        [],
+        ["orders.events.enabled"],
     )
     assert "db.password (value differs)" in finding and "x (only in the kept one)" in finding
     assert "s3cret" not in finding and "old" not in finding
     assert judge.kept_config("app1", "/k", None, current, []) == [
         "app1: the previous release's configuration /k is missing"
     ]
+
+
+def test_kept_config_is_complete_but_for_the_keys_declared_new():
+    current = {"db.url": "jdbc:x", "login.lockout.seconds": "60", "orders.events.enabled": "true"}
+    kept = {"db.url": "jdbc:x"}
+    # declared changed is not declared new: the previous release would start without it
+    assert judge.kept_config(
+        "app1", "/k", kept, current, ["login.lockout.seconds"], ["orders.events.enabled"]
+    ) == [
+        "app1: the previous release's configuration /k is incomplete: it lacks "
+        "login.lockout.seconds of the running one, which the release notes do not declare new"
+    ]
+    [lacks] = judge.kept_config("app1", "/k", kept, current, [], [])
+    assert "it lacks login.lockout.seconds, orders.events.enabled of the running one" in lacks
+    many = {f"k{i}": "v" for i in range(7)}
+    [lacks] = judge.kept_config("app1", "/k", {}, many, [], [])
+    assert "k0, k1, k2, k3, k4 and 2 more" in lacks
+    # a value that differs from the running one and is declared changed is fine
+    assert judge.kept_config("app1", "/k", {"a": "1"}, {"a": "2"}, ["a"], []) == []
+
+
+def test_shebang_and_syntax_command():
+    assert judge.shebang("#!/bin/sh") == ["/bin/sh"]
+    assert judge.shebang("#! /usr/bin/env bash") == ["/usr/bin/env", "bash"]
+    assert judge.shebang("set -e") is None and judge.shebang("#!") is None
+    assert judge.syntax_command(["/bin/bash"], None) == "/bin/bash -n {path}"
+    assert judge.syntax_command(["/usr/bin/perl"], None) == "/usr/bin/perl -c {path}"
+    assert judge.syntax_command(["/usr/bin/python3"], None).startswith("/usr/bin/python3 -c ")
+    assert judge.syntax_command(["/usr/bin/ruby"], None) is None
+    declared = "{interpreter} -wc {path}"
+    assert judge.syntax_command(["/usr/bin/ruby"], declared) == "/usr/bin/ruby -wc {path}"
+
+
+def _runs(facts, search="/usr/bin:/bin"):
+    return judge.runbook_runs("app1", "/bin/rb", "golive", facts, search, 30)
+
+
+def test_runbook_runs():
+    ok = judge.RunbookFacts(first_line="#!/bin/sh", interpreter="/bin/sh",
+                            syntax=("/bin/sh -n /bin/rb", 0, ""))  # fmt: skip
+    assert _runs(ok) == []
+    assert _runs(judge.RunbookFacts(read_error="Permission denied")) == [
+        "app1: rollback runbook /bin/rb cannot be read by golive: Permission denied"
+    ]
+    [none] = _runs(judge.RunbookFacts(first_line="set -e"))
+    assert (
+        none
+        == "app1: rollback runbook /bin/rb cannot execute: it has no #! line naming its interpreter"
+    )
+    [relative] = _runs(judge.RunbookFacts(first_line="#!sh"))
+    assert "its #! interpreter sh is not a full path" in relative
+    [gone] = _runs(judge.RunbookFacts(first_line="#!/bin/nosuch-sh"))
+    assert gone == (
+        "app1: rollback runbook /bin/rb cannot execute: its #! interpreter /bin/nosuch-sh does "
+        "not exist or is not executable for golive"
+    )
+    [env] = _runs(judge.RunbookFacts(first_line="#!/usr/bin/env python9"))
+    assert "its #! interpreter python9 does not exist" in env
+    [unknown] = _runs(judge.RunbookFacts(first_line="#!/usr/bin/ruby", interpreter="/usr/bin/ruby"))
+    assert "no syntax check is known for its interpreter /usr/bin/ruby" in unknown
+    said = "/bin/rb: 12: Syntax error: end of file unexpected\n"
+    bad = judge.RunbookFacts(first_line="#!/bin/sh", interpreter="/bin/sh",
+                             syntax=("/bin/sh -n /bin/rb", 2, said))  # fmt: skip
+    [syntax] = _runs(bad)
+    assert syntax == (
+        "app1: rollback runbook /bin/rb fails its syntax check `/bin/sh -n /bin/rb`: "
+        "/bin/rb: 12: Syntax error: end of file unexpected"
+    )
+    slow = judge.RunbookFacts(first_line="#!/bin/sh", interpreter="/bin/sh",
+                              syntax=("/bin/sh -n /bin/rb", 124, ""))  # fmt: skip
+    assert "did not finish within 30 s" in _runs(slow)[0]
+    missing = judge.RunbookFacts(first_line="#!/bin/sh", interpreter="/bin/sh",
+                                 syntax=("c", 0, ""), missing=("runuser", "psql"))  # fmt: skip
+    assert _runs(missing) == [
+        "app1: rollback runbook /bin/rb calls commands not found on app1 with "
+        "PATH=/usr/bin:/bin: runuser, psql"
+    ]
+
+
+def test_scratch_steps_and_the_version_a_down_migration_leaves():
+    assert judge.scratch_step("db1", "down-migration d.sql", 0, "", 60) is None
+    err = 'psql:/m/down/V2.sql:7: ERROR:  column "x" of relation "orders" does not exist\n'
+    assert judge.scratch_step("db1", "down-migration d.sql", 3, err, 60) == (
+        'db1: down-migration d.sql failed: psql:/m/down/V2.sql:7: ERROR:  column "x" of '
+        'relation "orders" does not exist'
+    )
+    # psql without ON_ERROR_STOP would exit 0: an error line is a failure all the same
+    assert judge.scratch_step("db1", "s", 0, "ERROR:  boom", 60) == "db1: s failed: ERROR:  boom"
+    assert judge.scratch_step("db1", "s", 124, "", 60) == "db1: s did not finish within 60 s"
+    assert judge.down_migration_left("db1", "d.sql", 2, 1) == []
+    [left] = judge.down_migration_left("db1", "d.sql", 2, 2)
+    assert "left schema version 2: the runbook stops there" in left
+    [unread] = judge.down_migration_left("db1", "d.sql", 2, None)
+    assert "could not be read" in unread
 
 
 def test_release_migrations_and_down_migrations():

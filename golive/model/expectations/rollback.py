@@ -4,7 +4,7 @@ SLO, and the rehearsal."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -19,7 +19,12 @@ class KeptConfig(Strict):
 
     path: str = Field(description="its path under deployment.releases_var, with {version}")
     declared_keys: list[str] = Field(
-        description="the configuration keys the release notes declare added, changed or removed"
+        description="the configuration keys the release notes declare changed or removed"
+    )
+    added_keys: list[str] = Field(
+        default_factory=list,
+        description="the keys the release notes declare new in the candidate: the only keys of "
+        "the running configuration the previous release's may lack",
     )
 
     @field_validator("path")
@@ -62,6 +67,11 @@ class Database(Strict):
     host: str = Field(description="the database host (its files are read there)")
     down_migrations: DownMigrations | None = None
     restore_point: RestorePoint | None = None
+    scratch_timeout_s: Seconds = Field(
+        120.0,
+        description="each step of trying the runbook's database step on a scratch copy of the "
+        "schema (made and dropped on the database host with backup:'s tools) may take this long",
+    )
 
 
 class Runbook(Strict):
@@ -77,6 +87,28 @@ class Runbook(Strict):
         "(sudo -n -l {path}); without it, the file must be executable by the deploy user",
     )
     timeout_s: Seconds = Field(300.0, description="one runbook run may take this long")
+    requires: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_./+-]+$")]] = Field(
+        min_length=1,
+        description="the commands the runbook calls (names or absolute paths): each must "
+        "resolve on its host with `command -v` under search_path",
+    )
+    search_path: str = Field(
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        description="the PATH the runbook runs with (sudo's secure_path)",
+    )
+    syntax_check: str | None = Field(
+        None,
+        description="the command that checks the runbook's syntax without running it, with "
+        "{interpreter} and {path}; default: `{interpreter} -n {path}` for sh, bash, dash, ksh "
+        "and zsh, `perl -c`, and Python's compile() for python",
+    )
+
+    @field_validator("syntax_check")
+    @classmethod
+    def _names_path(cls, value: str | None) -> str | None:
+        if value is not None and "{path}" not in value:
+            raise ValueError("a command containing {path}")
+        return value
 
 
 class KeptData(Strict):
