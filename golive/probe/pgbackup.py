@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.judge import backup as judge
+from golive.model.checksums import parse_sha256sums
 from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
 from golive.probe.tracked import Tracked
+from golive.probe.wait import WaitTimeout, wait_until
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,8 @@ def sha256(target: Target, spec: Backup, paths: list[str]) -> dict[str, str | No
     found: dict[str, str | None] = dict.fromkeys(paths)
     if not paths:
         return found
-    out = run(target, spec, "sha256sum", "--", *paths)
-    for line in out.stdout.splitlines():
-        digest, _, name = line.partition("  ")
-        if name in found and len(digest) == 64:
-            found[name] = digest
-    return found
+    sums = parse_sha256sums(run(target, spec, "sha256sum", "--", *paths).stdout)
+    return {path: sums.get(path) for path in found}
 
 
 def psql(
@@ -255,21 +253,23 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
     answer is logged as a phase (rc 0 and ``f``: promoted); an instance that stopped (a
     target never reached ends recovery with FATAL) ends the wait at once."""
     d = spec.drill
-    started = time.monotonic()
-    deadline = started + d.start_timeout_s
-    polls = 0
-    while True:
-        polls += 1
+    started, polls = time.monotonic(), [0]
+
+    def observe() -> tuple[Ran, bool]:
+        polls[0] += 1
         ran = psql(target, spec, spec.database, "SELECT pg_is_in_recovery()", run_.tracked,
                    socket_dir=d.socket_dir, port=d.port)  # fmt: skip
-        if ran.rc == 0 and ran.stdout.strip() == "f":
-            break
-        if ran.rc != 0 and run(target, spec, *_pg_ctl(spec, "status")).rc == 3:
-            break  # not running: recovery failed
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    run_.phases.append((f"promoted ({polls} polls)", time.monotonic() - started, ran))
+        stopped = ran.rc != 0 and run(target, spec, *_pg_ctl(spec, "status")).rc == 3
+        return ran, stopped
+
+    def done(seen: tuple[Ran, bool]) -> bool:
+        return seen[1] or (seen[0].rc == 0 and seen[0].stdout.strip() == "f")
+
+    try:
+        ran, _ = wait_until(observe, d.start_timeout_s, 0.2, until=done, what="promotion")
+    except WaitTimeout as exc:
+        ran = exc.last[0]
+    run_.phases.append((f"promoted ({polls[0]} polls)", time.monotonic() - started, ran))
     return ran
 
 
@@ -308,15 +308,10 @@ def write_markers(target: Target, spec: Backup, run_id: str, steps: list[Ran]) -
     )  # fmt: skip
     _one(target, spec, f"INSERT INTO \"{table}\" (id) VALUES ('{after}')", steps)
     segment = _one(target, spec, "SELECT pg_walfile_name(pg_switch_wal())", steps)
-    deadline = time.monotonic() + spec.drill.archive_wait_s
     check = f"SELECT last_archived_wal >= '{segment}' FROM pg_stat_archiver"
-    while _one(target, spec, check, steps) != "t":
-        if time.monotonic() > deadline:
-            raise CheckFailed(
-                f"{target.name}: WAL segment {segment} holding the drill's markers was not "
-                f"archived within {spec.drill.archive_wait_s:g} s"
-            )
-        time.sleep(0.2)
+    what = f"{target.name}: archiving WAL segment {segment} holding the drill's markers"
+    wait_until(lambda: _one(target, spec, check, steps) == "t", spec.drill.archive_wait_s, 0.2,
+               what=what)  # fmt: skip
     return Markers(before, after, f"{moment}+00", segment)
 
 

@@ -10,11 +10,11 @@ import hashlib
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 from typing import Literal
 
 from golive.model.errors import SandboxError
+from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction
@@ -171,14 +171,22 @@ def _switch_wal(sbx: Sandbox, host: str) -> str:
     ).splitlines()[-1]
 
 
-def _archived(sbx: Sandbox, host: str, condition: str, what: str, wait_s: float = 75) -> None:
+def _archived(
+    sbx: Sandbox, host: str, condition: str, what: str, switch: bool = False, wait_s: float = 75
+) -> None:
     """Wait until ``condition`` on ``pg_stat_archiver`` holds (PostgreSQL's archiver retries
-    a failed segment after up to a minute); SandboxError naming ``what`` if it never does."""
-    deadline = time.monotonic() + wait_s
-    while db.psql(sbx, host, f"SELECT {condition} FROM pg_stat_archiver") != "t":
-        if time.monotonic() > deadline:
-            raise SandboxError(f"{host}: {what} within {wait_s:g} s")
-        time.sleep(0.2)
+    a failed segment after up to a minute, at once when a segment completes: ``switch``
+    completes one before each look); SandboxError naming ``what`` if it never does."""
+
+    def holds() -> bool:
+        if switch:
+            _switch_wal(sbx, host)
+        return db.psql(sbx, host, f"SELECT {condition} FROM pg_stat_archiver") == "t"
+
+    try:
+        wait_until(holds, wait_s, 1.0 if switch else 0.2, what=f"{host}: {what}")
+    except WaitTimeout as exc:
+        raise SandboxError(str(exc)) from None
 
 
 class ArchiveFailing(FaultAction):
@@ -199,14 +207,14 @@ class ArchiveFailing(FaultAction):
         else:
             db.psql(sbx, host, "ALTER SYSTEM RESET archive_command")
         db.psql(sbx, host, "SELECT pg_reload_conf()")
-        time.sleep(0.5)  # the archiver reads the reloaded configuration
-        segment = _switch_wal(sbx, host)
-        if inject:
-            condition = "last_failed_time > coalesce(last_archived_time, '-infinity')"
-            _archived(sbx, host, condition, f"archiving {segment} did not fail")
-        else:
-            condition = f"last_archived_wal >= '{segment}'"
-            _archived(sbx, host, condition, f"{segment} was not archived after healing")
+        # a segment completed after the archiver read the reloaded command fails (inject),
+        # or is archived after every failure (heal)
+        failing = (
+            "coalesce(last_failed_time, '-infinity') > coalesce(last_archived_time, '-infinity')"
+        )
+        condition = failing if inject else f"NOT ({failing})"
+        _archived(sbx, host, condition, "archiving failing" if inject else "archiving healed",
+                  switch=True)  # fmt: skip
 
 
 class ArchiveGap(FaultAction):
@@ -230,7 +238,7 @@ class ArchiveGap(FaultAction):
             return
         first = _switch_wal(sbx, host)
         second = _switch_wal(sbx, host)
-        _archived(sbx, host, f"last_archived_wal >= '{second}'", f"{second} was not archived")
+        _archived(sbx, host, f"last_archived_wal >= '{second}'", f"{second} archived")
         found = sorted(sbx.dir.glob(f"{self.repo}/{first[:16]}/{first}-*"))
         if len(found) != 1:
             raise SandboxError(f"{host}: {first} is not (once) in {sbx.path(self.repo)}")
