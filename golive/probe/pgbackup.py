@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.judge import backup as judge
-from golive.model.checksums import parse_sha256sums
 from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
