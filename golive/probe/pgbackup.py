@@ -93,8 +93,12 @@ def sha256(target: Target, spec: Backup, paths: list[str]) -> dict[str, str | No
     found: dict[str, str | None] = dict.fromkeys(paths)
     if not paths:
         return found
-    sums = parse_sha256sums(run(target, spec, "sha256sum", "--", *paths).stdout)
-    return {path: sums.get(path) for path in found}
+    out = run(target, spec, "sha256sum", "--", *paths)
+    for line in out.stdout.splitlines():
+        digest, _, name = line.partition("  ")
+        if name in found and len(digest) == 64:
+            found[name] = digest
+    return found
 
 
 def psql(
