@@ -28,11 +28,16 @@ def _fail(found: list[str]) -> None:
 
 @pytest.mark.plan("post.backup.validation", "pre.db.backup")
 def test_backup_schedule_meets_rpo(backup_host: Target, backup_spec: Backup) -> None:
-    """The host's schedule runs the backup job at least once per RPO.
+    """Claim: the host's schedule runs the backup job at least once per RPO.
 
-    False when: the schedule file is missing or unreadable; no active (uncommented) entry
-    runs the job; the entry is not valid cron or never repeats; its longest gap between two
-    runs (over eight weeks, both day fields honoured) exceeds the RPO."""
+    Covers: the schedule file missing or unreadable; no active (uncommented) entry running
+    the job (``schedule.command_contains``); an entry that is not valid cron or never
+    repeats; its longest gap between two runs (four years of dates, both day fields as cron
+    reads them, leap days) longer than the RPO; of several entries, the best one counts.
+
+    Does not cover: whether cron runs the entry and the job succeeds (a job that stopped
+    leaves its backups ageing: test_newest_backup_is_within_rpo); a schedule kept in another
+    mechanism (a systemd timer: no entry found, so the check fails, never passes)."""
     path = backup_host.var(backup_spec.schedule.file_var)
     _fail(
         judge.schedule_findings(
@@ -54,11 +59,17 @@ def _pgbackrest_info(target: Target, spec: Backup) -> tuple[list[str], list[judg
 
 
 def test_newest_backup_is_within_rpo(backup_host: Target, backup_spec: Backup, evidence) -> None:
-    """The host's newest backup, of each tool, is younger than the RPO.
+    """Claim: the newest complete backup of each tool (the job, pgBackRest) is younger than
+    the RPO.
 
-    False when: the job's newest complete backup (its manifest's ``taken_at``) or
-    pgBackRest's newest backup (its stop time) is older than the RPO, or in the future; a
-    tool has no complete backup at all; pgBackRest's stanza cannot be read."""
+    Covers: the job's newest complete backup (its manifest's ``taken_at``; a directory
+    without a readable manifest does not count) or pgBackRest's newest backup (its stop
+    time) older than the RPO, or in the future (a clock); a tool without any complete
+    backup; pgBackRest's stanza unreadable.
+
+    Does not cover: recovery between two backups (that needs the WAL archive:
+    test_wal_archiving_is_healthy, test_wal_archive_is_continuous); whether the newest
+    backup is intact or of this cluster (the verify, checksum and cluster checks)."""
     found, seen = [], []
     moment, rpo, name = now(), _rpo(backup_spec), backup_host.name
     try:
@@ -84,12 +95,16 @@ def test_newest_backup_is_within_rpo(backup_host: Target, backup_spec: Backup, e
 
 
 def test_retention_holds(backup_host: Target, backup_spec: Backup, evidence) -> None:
-    """The host keeps as many backups as its retention promises: no fewer (pruned too early,
-    failed runs) and no more (pruning broken: the backup volume fills).
+    """Claim: the host keeps as many backups as its retention promises: no fewer (pruned too
+    early, failed runs) and no more (pruning broken: the backup volume fills).
 
-    False when: the job keeps fewer complete backups (a readable manifest) than
-    ``job.min_backups``, or more backup directories than ``job.keep``; pgBackRest keeps
-    fewer full backups than ``pgbackrest.min_full`` or more than ``pgbackrest.keep_full``."""
+    Covers: the job keeping fewer complete backups (a readable manifest) than
+    ``job.min_backups``, or more backup directories than ``job.keep``; pgBackRest keeping
+    fewer full backups than ``pgbackrest.min_full`` or more than ``pgbackrest.keep_full``.
+
+    Does not cover: whether the older backups kept are intact (only the newest is verified,
+    a time budget); WAL kept for them (test_wal_archive_is_continuous judges the archive
+    from the newest backup on); free space on the backup volume (not measured)."""
     found, seen, name, job = [], [], backup_host.name, backup_spec.job
     newest = newest_backup(backup_host, backup_spec)
     seen.append(f"backup job: {newest.complete} complete of {len(newest.all)}: {newest.all}")
@@ -112,12 +127,16 @@ def test_retention_holds(backup_host: Target, backup_spec: Backup, evidence) -> 
 
 
 def test_base_backup_verifies(backup_host: Target, backup_spec: Backup, evidence) -> None:
-    """The host's newest base backup verifies against its own manifest (``pg_verifybackup``:
-    every file's size and checksum, and the WAL the backup needs).
+    """Claim: the host's newest base backup is intact: ``pg_verifybackup`` checks every file's
+    size and checksum against the backup's own manifest, and the WAL the backup needs.
 
-    False when: a data file is changed, missing or extra; the WAL needed is absent or
-    damaged; the backup manifest is damaged; pg_verifybackup prints an error, or does not
-    say "backup successfully verified" (its exit status alone is not trusted)."""
+    Covers: a data file changed, missing or extra; the WAL needed absent or damaged; the
+    backup manifest damaged; pg_verifybackup printing an error, or not saying "backup
+    successfully verified" (its exit status alone is not trusted).
+
+    Does not cover: a backup of another cluster that is intact in itself
+    (test_backups_are_of_this_cluster); that it starts and holds the data (the restore
+    drill); older backups (time budget)."""
     newest = newest_backup(backup_host, backup_spec)
     base = f"{newest.directory}/{backup_spec.job.base}"
     out = pgbackup.run(
@@ -129,10 +148,15 @@ def test_base_backup_verifies(backup_host: Target, backup_spec: Backup, evidence
 
 
 def test_backup_files_match_manifest(backup_host: Target, backup_spec: Backup, evidence) -> None:
-    """Every file the newest backup's manifest lists (the dump, and the base backup's own
-    manifest, which covers each base file) exists with the sha256 the manifest records.
+    """Claim: every file the newest backup's job manifest lists (the dump, and the base
+    backup's own manifest, which covers each base file) exists with the sha256 the manifest
+    records.
 
-    False when: a listed file is missing, unreadable, truncated or altered."""
+    Covers: a listed file missing, unreadable, truncated or altered after the job wrote it.
+
+    Does not cover: a manifest rewritten together with its files (the restore checks and
+    the drill prove the content); files the manifest does not list (pg_verifybackup
+    reports extra base files: test_base_backup_verifies)."""
     newest = newest_backup(backup_host, backup_spec)
     paths = {name: f"{newest.directory}/{name}" for name in newest.manifest.files}
     sums = pgbackup.sha256(backup_host, backup_spec, list(paths.values()))
@@ -158,13 +182,17 @@ def _restored(
 def test_logical_dump_restores_cleanly(
     backup_host: Target, backup_spec: Backup, dump_restores, evidence
 ) -> None:
-    """The host's newest logical dump restores without a single error into a scratch
+    """Claim: the host's newest logical dump restores without a single error into a scratch
     database, which is dropped afterwards.
 
-    False when: the dump is truncated, damaged or missing; any object fails to restore
+    Covers: the dump truncated, damaged or missing; any object failing to restore
     (``pg_restore --exit-on-error``; the SQL around it runs with ``ON_ERROR_STOP``, each
-    command on its own, so no pipeline hides a status); the scratch database cannot be
-    created or dropped."""
+    command on its own, so no pipeline hides a status); the scratch database not created or
+    not dropped.
+
+    Does not cover: rows left out of a dump that restores cleanly
+    (test_restored_row_counts_match_manifest); a dump of another database
+    (test_backups_are_of_this_cluster)."""
     done = _restored(backup_host, backup_spec, dump_restores, evidence)
     _fail([done.finding] if done.finding else [])
 
@@ -172,12 +200,16 @@ def test_logical_dump_restores_cleanly(
 def test_restored_row_counts_match_manifest(
     backup_host: Target, backup_spec: Backup, dump_restores, evidence
 ) -> None:
-    """Every key table restored from the newest dump holds exactly the rows (``count(*)``,
-    never an estimate) the backup's manifest recorded.
+    """Claim: every key table restored from the newest dump holds exactly the rows the
+    backup's manifest recorded (``count(*)``, never an estimate).
 
-    False when: a key table is missing from the restore, or has more or fewer rows than the
-    manifest says; the manifest records no count for a key table; the restore failed (then
-    there is nothing to count)."""
+    Covers: a key table missing from the restore, or with more or fewer rows than the
+    manifest says; the manifest recording no count for a key table; the restore failed
+    (then nothing to count).
+
+    Does not cover: a manifest whose counts were taken wrong together with the dump (the job
+    counts before and after both and retries); tables outside ``key_tables``; row content
+    (counts only)."""
     done = _restored(backup_host, backup_spec, dump_restores, evidence)
     if done.finding:
         pytest.fail(f"{backup_host.name}: nothing to count: {done.finding}")
@@ -193,14 +225,20 @@ def test_restored_row_counts_match_manifest(
 
 
 def test_pgbackrest_repository_verifies(backup_host: Target, backup_spec: Backup, evidence) -> None:
-    """The host's pgBackRest stanza is healthy and its repository verifies, judged by what
-    ``info --output=json`` and ``verify --output=text --verbose`` print, never their exit
-    status (verify exits 0 when it finds errors, pgbackrest issue 2502).
+    """Claim: the host's pgBackRest stanza is healthy and every backup in its repository is
+    intact, judged by what ``info --output=json`` and ``verify --output=text --verbose``
+    print, never their exit status (verify exits 0 when it finds errors, pgbackrest issue
+    2502).
 
-    False when: the stanza is missing, or its status code (or a repository's) is not 0; a
-    backup carries ``error: true``; verify's status for the stanza is not ``ok``; a backup
-    is not ``valid`` or has a missing, checksum-invalid, size-invalid or other bad file;
-    verify checked no backup at all."""
+    Covers: the stanza missing, or its status code (or a repository's) not 0; a backup
+    carrying ``error: true``; verify's status for the stanza not ``ok``; a backup not
+    ``valid`` or with a missing, checksum-invalid, size-invalid or other bad file; verify
+    checking no backup at all.
+
+    Does not cover: a gap in the WAL archive (verify says ``status: ok`` over one:
+    test_wal_archive_is_continuous); a backup of another cluster
+    (test_backups_are_of_this_cluster); restoring from pgBackRest (the drill restores the
+    job's base backup, with pgBackRest's archived WAL)."""
     spec = backup_spec.pgbackrest
     if spec is None:
         pytest.fail("expectations.yml backup.pgbackrest is not declared (no pgBackRest here)")

@@ -1,6 +1,7 @@
 """Post-Deployment › Backup and Recovery Testing › Disaster Recovery Drill: the newest base
 backup restored into a separate PostgreSQL instance on the drill host (never a database
-host), recovered, started and proven by its data, within the RTO and the RPO."""
+host), recovered to a chosen point in time through the archived WAL, started and proven by
+its data, within the RTO and the RPO."""
 
 from __future__ import annotations
 
@@ -29,19 +30,31 @@ def test_restore_drill_meets_rto_and_rpo(
     drill,
     evidence,
 ) -> None:
-    """The newest base backup of the (first) database host restores on the drill host
-    into a PostgreSQL instance that starts, answers a verifying query with the key tables'
-    exact row counts from the backup's manifest, within the RTO (drill start to verified
-    query), and holds data recent enough for the RPO (newest commit against now, and no
-    later than the backup's own time). The instance is stopped and its data removed
-    afterwards, also on a failure, SIGINT or SIGTERM (the drill's command then still running
-    on the host, a copy or a start, ended first).
+    """Claim: production's data can be restored to a chosen point in time within the RPO,
+    within the RTO: the newest base backup of the (first) database host, restored on the
+    drill host, recovers through the archived WAL to a recovery target taken between two
+    marker rows written on the database host for this drill, and holds the first and not the
+    second. The instance is stopped and its data removed afterwards, also on a failure,
+    SIGINT or SIGTERM (the drill's command still running on the host, a copy or a start,
+    ended first); the marker rows are deleted.
 
-    False when: the drill host is unreachable; the database host has no complete backup;
-    the copy, the start (recovery from the backup's WAL) or the query fails or times out;
-    a key table is missing or its count differs from the manifest; the drill takes longer
-    than the RTO; the restored data is older than the RPO or its newest commit cannot be
-    told; the instance cannot be stopped or its data removed."""
+    Covers: the drill host unreachable; no complete backup; the copy, the recovery to the
+    backup's end or the start failing or timing out; a key table missing or its count at the
+    backup's end differing from the manifest (recovery paused there, read-only); the
+    markers' WAL not archived within ``drill.archive_wait_s``; the archived WAL not
+    fetchable on the drill host (``drill.restore_command``) or broken between the backup and
+    the target (recovery ends before the target: not promoted); the target not honoured
+    (the second marker there, or a commit after the target); the first marker missing (the
+    restore stopped short); the time from the drill's start to the markers read above the
+    RTO; the restored data older than the RPO or its newest commit unknown; the instance not
+    stopped or its data not removed; the marker rows not deleted.
+
+    Does not cover: targets further back than the drill's own (any point from the backup to
+    now needs every segment in between: test_wal_archive_is_continuous); restoring from
+    pgBackRest's backup itself (its repository is verified, not restored:
+    test_pgbackrest_repository_verifies); the RTO at another data size than the estate's
+    (measured on the estate it runs on); other database hosts than the first (one drill
+    per run, a time budget)."""
     names = environment.hosts_with_role(backup_spec.role)
     assert names, f"no host has role {backup_spec.role} (expectations.yml backup.role)"
     assert drill_host.name not in names, (
