@@ -13,8 +13,9 @@ import yaml
 
 from conftest import EXPECTATIONS, INVENTORY, SIGNOFF
 from golive.cli import main
-from golive.model.environment import load_environment
-from golive.model.errors import ConfigError
+from golive.model.environment import Host, load_environment
+from golive.model.errors import CheckFailed, ConfigError
+from golive.probe.hosts import Target
 
 needs_ansible = pytest.mark.skipif(
     shutil.which("ansible-inventory") is None, reason="ansible-core is part of `make setup`"
@@ -198,3 +199,12 @@ def test_a_host_lacking_a_var_its_role_declares_is_named_before_any_check(
     assert not any("app1" in line for line in lines)
     with pytest.raises(ConfigError, match=r"hosts\.app2\.vars\.app_config"):
         load_environment("fake", directory=env.parent)
+
+
+def test_a_var_the_host_lacks_fails_the_check_with_a_sentence_not_a_key_error() -> None:
+    spec = Host(address="127.0.2.11", roles=["app"], connection="local://", vars={"a": "/x"})
+    target = Target("app1", spec, None)
+    assert target.var("a") == "/x"
+    with pytest.raises(CheckFailed) as caught:
+        target.var("app_config")
+    assert str(caught.value).startswith("app1: host var 'app_config' is not set in the inventory")
