@@ -20,6 +20,10 @@ from typing import Any
 from golive.probe.hosts import Target
 
 PIDFILE_DIR = "/tmp"
+START_S = 2.0
+"""How long :meth:`Tracked.settle` gives an interrupted command to record itself on its host
+(golive was interrupted while its session was being opened) before it takes it for never
+started."""
 
 
 class Tracked:
@@ -49,7 +53,9 @@ class Tracked:
         if pidfile is None:
             return None
         alive = '[ "$(cut -d\' \' -f22 /proc/$pid/stat 2>/dev/null)" = "$start" ]'
-        script = (
+        script = (  # a command whose session was just being opened may record itself late
+            f"i=0; while [ ! -s {pidfile} ] && [ $i -lt {int(START_S * 5)} ]; do "
+            "sleep 0.2; i=$((i + 1)); done; "
             f"read -r pid start <{pidfile} 2>/dev/null || exit 0; "
             + (f"{alive} && kill -TERM $pid 2>/dev/null; " if end else "")
             + f"t=0; while {alive}; do "

@@ -88,3 +88,15 @@ def test_a_reused_pid_is_not_the_command(local: Any, tmp_path: Path) -> None:
     tracked.pidfile = str(pidfile)
     assert tracked.settle(5, end=True) is None  # and this process is still here
     assert not pidfile.exists()
+
+
+def test_a_command_that_never_recorded_itself_is_not_waited_for_long(
+    local: Any, tmp_path: Path
+) -> None:
+    """golive was interrupted before the command's session opened: after ``START_S`` the
+    command is taken for never started."""
+    tracked = Tracked(local)
+    tracked.pidfile = str(tmp_path / "golive-never.pid")
+    started = time.monotonic()
+    assert tracked.settle(30, end=True) is None
+    assert tracked_module.START_S <= time.monotonic() - started < 10
