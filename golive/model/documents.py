@@ -293,11 +293,6 @@ def document_problems(
     return found
 
 
-def local(location: str) -> bool:
-    """``location`` (a path or a URL) names a file on the controller."""
-    return "://" not in location
-
-
 def file_problems(
     base: Path, inventory: Inventory, expectations: Expectations
 ) -> list[ConfigError]:
@@ -318,7 +313,7 @@ def file_problems(
             (exp_file, f"{TlsPolicy.key}.ca_bundle", tls.ca_bundle, MAX_FILE_BYTES, CONFIG_BOUND)
         )
     deployment = expectations.get(Deployment)
-    if deployment is not None and local(deployment.registry_sums):
+    if deployment is not None and not is_url(deployment.registry_sums):
         limit, limit_key = deployment.max_artifact_bytes, f"{Deployment.key}.max_artifact_bytes"
         key = f"{Deployment.key}.registry_sums"
         checks.append((exp_file, key, Path(deployment.registry_sums), limit, limit_key))

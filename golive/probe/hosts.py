@@ -61,6 +61,7 @@ from testinfra.host import Host as TestinfraHost
 from golive.model.environment import Environment, Host, SshSpec
 from golive.model.errors import CheckFailed, HostUnreachable
 from golive.probe import children, observe, sshmux
+from golive.probe.wait import WaitTimeout, wait_until
 
 OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
 
@@ -161,17 +162,18 @@ def _exclusive(path: str, timeout: float, label: str) -> Iterator[None]:
         yield
         return
     try:
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def locked() -> bool:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{label}: another process held {path} for {timeout:g} s"
-                    ) from None
-                time.sleep(0.01)
+                return False
+            return True
+
+        try:
+            wait_until(locked, timeout, 0.01, what=f"{label}: the lock {path}")
+        except WaitTimeout:
+            raise RuntimeError(f"{label}: another process held {path} for {timeout:g} s") from None
         yield
     finally:
         os.close(fd)

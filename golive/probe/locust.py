@@ -34,6 +34,7 @@ from golive.model.documents import Refused, read_file
 from golive.model.errors import CheckFailed
 from golive.model.expectations.performance import Generator, Profile
 from golive.probe import children
+from golive.probe.wait import WaitTimeout, wait_until
 
 LOAD_DIR = Path(__file__).resolve().parents[2] / "load"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -405,14 +406,13 @@ def _follow(
     load_started: Callable[[], None],
 ) -> bool:
     """Wait for the main process, passing samples on; True if the deadline killed it."""
-    limit = start + deadline_s(spec)
     path = spec.workdir / "progress.jsonl"
     seen = 0
-    while main.poll() is None:
-        if time.monotonic() > limit:
-            children.stop(main)
+
+    def ended() -> bool:
+        nonlocal seen
+        if main.poll() is not None:
             return True
-        time.sleep(0.25)
         samples = read_samples(path)
         if samples and not seen:
             load_started()
@@ -420,6 +420,14 @@ def _follow(
             if progress:
                 progress(sample)
         seen = len(samples)
+        return False
+
+    left = max(0.0, start + deadline_s(spec) - time.monotonic())
+    try:
+        wait_until(ended, left, 0.25, what="the load test's end")
+    except WaitTimeout:
+        children.stop(main)
+        return True
     return False
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.judge import backup as judge
+from golive.model.checksums import parse_sha256sums
 from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
 from golive.probe.hosts import Target
@@ -93,12 +94,8 @@ def sha256(target: Target, spec: Backup, paths: list[str]) -> dict[str, str | No
     found: dict[str, str | None] = dict.fromkeys(paths)
     if not paths:
         return found
-    out = run(target, spec, "sha256sum", "--", *paths)
-    for line in out.stdout.splitlines():
-        digest, _, name = line.partition("  ")
-        if name in found and len(digest) == 64:
-            found[name] = digest
-    return found
+    sums = parse_sha256sums(run(target, spec, "sha256sum", "--", *paths).stdout)
+    return {path: sums.get(path) for path in found}
 
 
 def psql(

@@ -12,7 +12,8 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
-from golive.model.documents import Refused, local, read_file
+from golive.model.checksums import parse_sha256sums
+from golive.model.documents import Refused, is_url, read_file
 from golive.model.environment import Environment
 from golive.model.errors import CheckFailed
 from golive.model.expectations.predeploy import Deployment
@@ -23,7 +24,7 @@ from golive.probe.documents import fetch
 @lru_cache(maxsize=4)
 def _read(location: str, ca_bundle: str | None, timeout: float, limit: int) -> bytes:
     key = f"{Deployment.key}.max_artifact_bytes"
-    if local(location):
+    if not is_url(location):
         return read_file(Path(location), limit, key).content
     document, why = fetch(location, timeout, limit, ca_bundle or True, key)
     if document is None:
@@ -54,21 +55,12 @@ def read(environment: Environment, location: str, key: str) -> bytes:
         raise CheckFailed(f"{what} cannot be read: {exc}") from None
 
 
-def parse_sums(text: str) -> dict[str, str]:
-    """``sha256sum`` output as file name -> digest (binary-mode ``*`` stripped)."""
-    return {
-        parts[1].lstrip("*"): parts[0].lower()
-        for parts in (line.split() for line in text.splitlines())
-        if len(parts) == 2
-    }
-
-
 def checksum(environment: Environment, version: str) -> str:
     """The registry's sha256 of ``version``'s artifact; CheckFailed when it lists none."""
     spec = environment.expectation(Deployment)
     entry = spec.registry_entry.format(version=version)
     raw = read(environment, spec.registry_sums, f"{Deployment.key}.registry_sums")
-    sums = parse_sums(raw.decode("utf-8", "replace"))
+    sums = parse_sha256sums(raw.decode("utf-8", "replace"))
     if entry not in sums:
         raise CheckFailed(f"the release registry {spec.registry_sums} lists no {entry}")
     return sums[entry]

@@ -7,13 +7,13 @@ import os
 import shutil
 import signal
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from golive.model.errors import SandboxError
 from golive.probe import netns
+from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import (
     backup,
     credentials,
@@ -158,15 +158,22 @@ def _silent(pairs: list[tuple[Sandbox, Service]]) -> list[str | None]:
 
 def _wait_answering(sbx: Sandbox, svc: Service) -> None:
     """Wait (its start timeout) until a service just started answers, or fail naming it."""
-    deadline = time.monotonic() + svc.start_timeout
-    while (why := silent(sbx, svc)) is not None:
-        if read_pid(svc.pidfile(sbx)) is None:
+
+    def why_silent() -> str | None:
+        why = silent(sbx, svc)
+        if why is not None and read_pid(svc.pidfile(sbx)) is None:
             raise SandboxError(f"{svc.label} exited during start-up (see its log)")
-        if time.monotonic() > deadline:
-            raise SandboxError(
-                f"{svc.label} does not answer {svc.start_timeout:.0f} s after start: {why}"
-            )
-        time.sleep(0.2)
+        return why
+
+    try:
+        wait_until(
+            why_silent, svc.start_timeout, 0.2, until=lambda why: why is None,
+            what=f"{svc.label} answering",
+        )  # fmt: skip
+    except WaitTimeout as exc:
+        raise SandboxError(
+            f"{svc.label} does not answer {svc.start_timeout:.0f} s after start: {exc.last}"
+        ) from None
 
 
 def start(sbx: Sandbox, wanted: list[Service], config: Mode = "missing") -> None:

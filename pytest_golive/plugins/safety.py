@@ -33,7 +33,6 @@ import signal
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -44,6 +43,7 @@ from typing import IO, Any
 import pytest
 
 from golive.gate.verdict import Refusal
+from golive.probe.wait import WaitTimeout, wait_until
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 
 REFUSED = pytest.StashKey[list[Refusal]]()
@@ -358,23 +358,33 @@ class Phase:
     def exclusive(self, session: pytest.Session) -> str | None:
         """Wait for every other check to finish, then hold the lock exclusively; the reason
         why not if the drill must not run."""
-        deadline = time.monotonic() + self.wait
-        left = len(self.pending())
-        while left:
+
+        def still_pending() -> int | None:
+            """How many other checks have not finished (None: the run stopped)."""
             if session.shouldstop or session.shouldfail or self.stopped():
-                return "drill not run: the run stopped before every other check finished"
-            if self.shared is None or time.monotonic() > deadline:
-                example = sorted(self.pending())[0]
-                return (
-                    f"drill not run: {left} other check(s) have not finished (e.g. "
-                    f"{check_id(example)}), and a drill runs only after every other check"
-                    + (f"; none finished for {self.wait:g} s" if self.shared else "")
-                )
-            time.sleep(POLL_S)
-            now = len(self.pending())
-            if now < left:
-                deadline = time.monotonic() + self.wait
-            left = now
+                return None
+            return len(self.pending())
+
+        left = still_pending()
+        while left:  # each check that finishes gives the rest another ``wait`` seconds
+            if self.shared is not None:
+                try:
+                    left = wait_until(
+                        still_pending, self.wait, POLL_S,
+                        until=lambda now: now is None or now < left,  # noqa: B023
+                        what="another check finishing",
+                    )  # fmt: skip
+                    continue
+                except WaitTimeout:
+                    pass
+            example = sorted(self.pending())[0]
+            return (
+                f"drill not run: {left} other check(s) have not finished (e.g. "
+                f"{check_id(example)}), and a drill runs only after every other check"
+                + (f"; none finished for {self.wait:g} s" if self.shared else "")
+            )
+        if left is None:
+            return "drill not run: the run stopped before every other check finished"
         if self._lock is not None:
             # blocks while another drill holds it (every drill ends: its commands have timeouts)
             fcntl.flock(self._lock, fcntl.LOCK_EX)

@@ -17,8 +17,9 @@ from golive.judge.predeploy import (
     served_release_findings,
     url_param_findings,
 )
+from golive.model.checksums import parse_sha256sums as parse_sums
 from golive.probe.appconfig import jdbc_params
-from golive.probe.registry import parse_sums, stamped_build
+from golive.probe.registry import stamped_build
 
 REL = "/srv/app1/releases/1.5.0/trading.war"
 CUR = "/srv/app1/releases/current/trading.war"

@@ -4,6 +4,7 @@ preparations and application deployment)."""
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
+from urllib.parse import urljoin
 
 from pydantic import Field, field_validator
 
@@ -227,6 +228,6 @@ class Deployment(Section):
         return value
 
     def registry_artifact(self, version: str) -> str:
-        """Where the registry keeps the artifact of ``version``: beside its SHA256SUMS."""
-        base = self.registry_sums.rsplit("/", 1)[0]
-        return f"{base}/{self.registry_entry.format(version=version)}"
+        """Where the registry keeps the artifact of ``version``: beside its SHA256SUMS (a URL
+        or a path)."""
+        return urljoin(self.registry_sums, self.registry_entry.format(version=version))

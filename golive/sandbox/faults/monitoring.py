@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from golive.model.errors import SandboxError
+from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction, replace_in_place, signal_service
@@ -27,15 +27,16 @@ WAIT_S = 40.0  # a scrape interval (5 s), a rule evaluation and a reload, with r
 
 
 def _wait(what: str, done: Callable[[], bool], timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answered() -> bool:
         try:
-            if done():
-                return
+            return done()
         except OSError:
-            pass  # the server is (re)starting
-        time.sleep(0.25)
-    raise SandboxError(f"{what} did not happen within {timeout:.0f} s")
+            return False  # the server is (re)starting
+
+    try:
+        wait_until(answered, timeout, 0.25, what=what)
+    except WaitTimeout:
+        raise SandboxError(f"{what} did not happen within {timeout:.0f} s") from None
 
 
 def _get(url: str) -> Any:

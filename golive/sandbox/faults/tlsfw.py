@@ -14,7 +14,6 @@ import shutil
 import socket
 import ssl
 import struct
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import dh
 from pydantic import Field
 
 from golive.model.errors import SandboxError
+from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import pki
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction, edit_in_place, signal_service
@@ -42,12 +42,10 @@ MARK = "# golive fault: postgres_tls (everything below it)"
 
 
 def _wait(what: str, done: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():
-            return
-        time.sleep(0.1)
-    raise SandboxError(f"{what} did not happen within {timeout:.0f} s")
+    try:
+        wait_until(done, timeout, 0.1, what=what)
+    except WaitTimeout:
+        raise SandboxError(f"{what} did not happen within {timeout:.0f} s") from None
 
 
 def _served(address: str, port: int, starttls: bool = False, ciphers: str | None = None) -> bytes:

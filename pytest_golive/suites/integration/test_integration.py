@@ -3,7 +3,6 @@ nodes and the database working together. Writes are synthetic orders, flagged as
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from golive.model.expectations.integration import Integration
 from golive.model.expectations.smoke import App, SmokeOrder
 from golive.probe.hosts import Target
 from golive.probe.nodes import get_json
+from golive.probe.wait import WaitTimeout, wait_until
 from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.integration
@@ -148,28 +148,31 @@ def test_session_works_across_nodes(api, host_pool, environment: Environment) ->
 def _back_in_rotation(api, node: Target, environment: Environment, timeout: float) -> str | None:
     """Wait (at most ``timeout`` s) until ``node`` is healthy and the load balancer sends it
     traffic again (it keeps a failed node out for a while, e.g. nginx's ``fail_timeout``); None
-    then, else why not."""
+    then, else why not. Each request is bounded by the public timeout."""
     app = environment.expectation(App)
     spec = environment.expectation(Integration)
-    timeout = environment.inventory.public.timeout
-    counters = (spec.metrics_path, spec.spread_metric, spec.spread_selector, timeout)
+    each = environment.inventory.public.timeout
+    counters = (spec.metrics_path, spec.spread_metric, spec.spread_selector, each)
     pool = len(environment.hosts_with_role("app"))  # round robin: one pass over the pool
-    deadline = time.monotonic() + timeout
     healthy = False
-    while time.monotonic() < deadline:
-        healthy = (
-            healthy or get_json(node, app.port, app.health_path, timeout=timeout).status == 200
-        )
-        if healthy:
-            before = _count(node, app.port, *counters)
-            for _ in range(pool):
-                api.request("GET", app.version_path)
-            if _count(node, app.port, *counters) > before:
-                return None
-        time.sleep(0.5)
-    if not healthy:
-        return f"not healthy within {timeout:g} s"
-    return f"healthy, but the load balancer sent it no request within {timeout:g} s"
+
+    def served() -> bool:
+        nonlocal healthy
+        healthy = healthy or get_json(node, app.port, app.health_path, timeout=each).status == 200
+        if not healthy:
+            return False
+        before = _count(node, app.port, *counters)
+        for _ in range(pool):
+            api.request("GET", app.version_path)
+        return _count(node, app.port, *counters) > before
+
+    try:
+        wait_until(served, timeout, 0.5, what=f"{node.name} back in the load balancer's rotation")
+    except WaitTimeout:
+        if not healthy:
+            return f"not healthy within {timeout:g} s"
+        return f"healthy, but the load balancer sent it no request within {timeout:g} s"
+    return None
 
 
 @pytest.mark.drill

@@ -14,7 +14,6 @@ import time
 import pytest
 
 from golive.judge import monitoring as judge_monitoring
-from golive.judge.monitoring import LogState
 from golive.model.environment import Environment
 from golive.model.expectations.monitoring import LogFile, Logging
 from golive.model.expectations.smoke import App
@@ -24,6 +23,7 @@ from golive.probe.hosts import Target
 from golive.probe.nodes import fetch
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
+from pytest_golive.fixtures.monitoring import log_states, logs_after
 
 pytestmark = [pytest.mark.monitoring, pytest.mark.plan("deploy.monitoring.logging")]
 
@@ -50,18 +50,6 @@ def _resolve(target: Target, log: LogFile) -> str | None:
     return str(out.stdout).splitlines()[0] if out.rc == 0 and out.stdout.strip() else None
 
 
-def _states(target: Target, paths: list[str]) -> dict[str, LogState | None]:
-    """Size and mtime of each file (None: absent), one remote command."""
-    out = target.run(
-        "stat -L -c '%%s|%%Y|%%n' --" + " %s" * len(paths) + " 2>/dev/null; true", *paths
-    )
-    found: dict[str, LogState | None] = dict.fromkeys(paths)
-    for line in str(out.stdout).splitlines():
-        size, mtime, path = line.split("|", 2)
-        found[path] = LogState(path, int(size), float(mtime))
-    return found
-
-
 def test_logs_written_during_run(
     log_target: Target, logging_spec: Logging, environment: Environment, evidence: Evidence
 ) -> None:
@@ -75,7 +63,7 @@ def test_logs_written_during_run(
     target, spec = log_target, logging_spec
     paths = {log.name: _resolve(target, log) for log in spec.logs}
     present = [p for p in paths.values() if p]
-    before = _states(target, present) if present else {}
+    before = log_states(target, present) if present else {}
     app = environment.expectation(App)
     url = f"http://{target.address}:{app.port}{spec.activity.path}"
     answer = fetch(
@@ -84,19 +72,8 @@ def test_logs_written_during_run(
     )  # fmt: skip
     if answer.status == 0:
         pytest.fail(f"{target.name}: {answer.describe()}", pytrace=False)
-    moving = [log for log in spec.logs if log.moves and paths[log.name]]
-    deadline = time.monotonic() + spec.timeout_s
-    after = _states(target, present) if present else {}
-    while moving and time.monotonic() < deadline:
-        still = [
-            log for log in moving
-            if judge_monitoring.log_moved(target.name, log.name, before[paths[log.name] or ""],
-                                          after[paths[log.name] or ""])
-        ]  # fmt: skip
-        if not still:
-            break
-        time.sleep(0.25)
-        after = _states(target, present)
+    moving = {log.name: path for log in spec.logs if log.moves and (path := paths[log.name])}
+    after = logs_after(target, present, before, moving, spec.timeout_s) if present else {}
     evidence.text(
         f"{target.name} logs",
         "\n".join(f"{n}: {p} before={before.get(p or '')} after={after.get(p or '')}"

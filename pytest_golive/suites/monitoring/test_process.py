@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -71,7 +73,7 @@ def test_process_item_has_evidence(
         content = document.content if document is not None else None
         age = None
         if document is not None:
-            name = item.document.rstrip("/").rsplit("/", 1)[-1] or item.document
+            name = PurePosixPath(urlsplit(item.document).path).name or item.document
             summary = f"{document.where}: {len(document.content)} bytes, sha256 {document.sha256}"
             evidence.raw(
                 f"{process_item} evidence: {name}", document.content, "text/plain", "txt", summary

@@ -9,7 +9,6 @@ Alertmanager, the receiver and promtool from the monitoring host (they are not e
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from golive.probe.nodes import fetch
 from golive.probe.prometheus import Prometheus, PrometheusError
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
+from pytest_golive.fixtures.monitoring import await_notification
 
 pytestmark = pytest.mark.monitoring
 T = TypeVar("T")
@@ -190,17 +190,10 @@ def test_alert_delivered_end_to_end(
     )  # fmt: skip
     if posted.status != 200:
         pytest.fail(f"{host.name}: sending an alert to Alertmanager: {posted.describe()}")
-    sent = time.monotonic()
     allowed = am.group_wait_s + am.margin_s
-    arrived: float | None = None
-    received: list[dict[str, object]] = []
-    while time.monotonic() - sent <= allowed:
-        answer = fetch(host, am.receiver_url, timeout=timeout)
-        received = answer.body if answer.status == 200 and isinstance(answer.body, list) else []
-        if judge_monitoring.notified(received, "golive_probe", probe):
-            arrived = time.monotonic() - sent
-            break
-        time.sleep(0.25)
+    arrived, received = await_notification(
+        host, am.receiver_url, "golive_probe", probe, allowed, timeout
+    )
     after = _failed_total(host, am.url, timeout)
     mine = [e for e in received if judge_monitoring.notified([e], "golive_probe", probe)]
     evidence.json("receiver notification", mine)
