@@ -536,7 +536,7 @@ def cluster_findings(host: str, live: int | None, backups: Mapping[str, int | No
 ARCHIVER_FIELDS = (
     "archive_mode", "archived_count", "last_archived_wal", "last_archived_time",
     "failed_count", "last_failed_wal", "last_failed_time", "current_wal", "current_lsn",
-    "segment_size", "waiting", "oldest_waiting", "now",
+    "segment_size", "waiting", "oldest_waiting", "archive_timeout_s", "now",
 )  # fmt: skip
 
 
@@ -557,6 +557,7 @@ class Archiver:
     segment_size: int
     waiting: int
     oldest_waiting: str | None
+    archive_timeout_s: int
     now: dt.datetime
 
 
@@ -590,16 +591,20 @@ def parse_archiver(text: str) -> Archiver:
         int(row["segment_size"]),
         int(row["waiting"]),
         row["oldest_waiting"] or None,
+        int(row["archive_timeout_s"]),
         parse_time(row["now"]),
     )
 
 
-def archiver_findings(host: str, facts: Archiver, rpo: dt.timedelta, max_waiting: int) -> list[str]:
+def archiver_findings(
+    host: str, facts: Archiver, rpo: dt.timedelta, max_waiting: int, need_timeout: bool = True
+) -> list[str]:
     """WAL archiving works now, so every commit can be recovered within the RPO: archiving is
     on; it is not failing (no failure after the last success); no more than ``max_waiting``
     completed segments wait to be archived; and WAL written since the last archived segment
     is not older than the RPO (that segment archived within the RPO, or nothing written
-    since)."""
+    since); and, with ``need_timeout``, ``archive_timeout`` bounds how long a quiet
+    database's commit may wait in an unfilled segment (set, and within the RPO)."""
     rpo_text = span(rpo.total_seconds())
     if facts.archive_mode not in ("on", "always"):
         return [
@@ -614,6 +619,12 @@ def archiver_findings(host: str, facts: Archiver, rpo: dt.timedelta, max_waiting
             f"{host}: WAL archiving failing: {facts.failed_count} failures {since} (last: "
             f"{facts.last_failed_wal} at {stamp(facts.last_failed_time)}); WAL after that "
             "cannot be restored"
+        )
+    if need_timeout and not 0 < facts.archive_timeout_s <= rpo.total_seconds():
+        now_set = span(facts.archive_timeout_s) if facts.archive_timeout_s else "0 (off)"
+        found.append(
+            f"{host}: archive_timeout is {now_set}: on a quiet database a commit can wait "
+            f"unarchived longer than the RPO of {rpo_text}"
         )
     if facts.waiting > max_waiting:
         found.append(

@@ -369,6 +369,7 @@ ARCHIVER_SQL = (
     "pg_walfile_name(pg_current_wal_lsn()), pg_current_wal_lsn(), "
     "(SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'), "
     "r.n, coalesce(r.oldest, ''), "
+    "(SELECT setting FROM pg_settings WHERE name = 'archive_timeout'), "
     f"{_utc('now()')} FROM pg_stat_archiver a, "
     "(SELECT count(*) AS n, min(name) AS oldest FROM pg_ls_archive_statusdir() "
     "WHERE name LIKE '%.ready') r"

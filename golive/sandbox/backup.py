@@ -38,8 +38,10 @@ def install(sbx: Sandbox, host: str) -> None:
         "# nightly backup of the trading database\n"
         f"{SCHEDULE} {db.USER} {' '.join(job(sbx, host))}\n",
     )
-    if db.psql(sbx, host, "SHOW archive_mode") != "on":
-        # a cluster started before WAL archiving was configured reads it only on restart
+    archiving = db.psql(sbx, host, "SHOW archive_mode; SHOW archive_timeout").split()
+    if archiving != ["on", "1h"]:
+        # a cluster started before WAL archiving (or its timeout) was configured: its
+        # configuration rewritten and read on restart
         _restart_fast(sbx, host)
     # the stanza exists before the job's first base backup switches WAL segments: archiving
     # then succeeds at once (a failed push makes PostgreSQL's archiver wait a minute)

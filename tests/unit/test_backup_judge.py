@@ -264,7 +264,7 @@ def _archiver(**changes: Any) -> bj.Archiver:
         "last_archived_time": "2026-11-27T11:59:00Z",
         "failed_count": "0", "last_failed_wal": "", "last_failed_time": "",
         "current_wal": "000000010000000000000005", "current_lsn": "0/5000060",
-        "segment_size": str(SEG), "waiting": "0", "oldest_waiting": "",
+        "segment_size": str(SEG), "waiting": "0", "oldest_waiting": "", "archive_timeout_s": "3600",
         "now": "2026-11-27T12:00:00Z",
     }  # fmt: skip
     row.update(changes)
@@ -305,8 +305,20 @@ def test_archiver_off_backlog_stuck_and_never_are_findings() -> None:
     ]
 
 
+def test_archive_timeout_off_or_above_the_rpo_is_a_finding() -> None:
+    (off,) = bj.archiver_findings("db1", _archiver(archive_timeout_s="0"), RPO, 1)
+    assert off == (
+        "db1: archive_timeout is 0 (off): on a quiet database a commit can wait unarchived "
+        "longer than the RPO of 24 h"
+    )
+    assert (
+        "is 2 days" in bj.archiver_findings("db1", _archiver(archive_timeout_s="172800"), RPO, 1)[0]
+    )
+    assert bj.archiver_findings("db1", _archiver(archive_timeout_s="0"), RPO, 1, False) == []
+
+
 def test_parse_archiver_refuses_a_short_row() -> None:
-    with pytest.raises(ValueError, match="expected 13 fields"):
+    with pytest.raises(ValueError, match="expected 14 fields"):
         bj.parse_archiver("on|6")
 
 

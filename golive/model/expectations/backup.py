@@ -45,9 +45,12 @@ class PgBackRest(Strict):
 class WalArchiving(Strict):
     """The database hosts' WAL archiving (PostgreSQL's ``archive_command``, pushing into
     pgBackRest's repository when ``pgbackrest`` is declared): at most
-    ``max_waiting_segments`` completed segments may wait to be archived at any time."""
+    ``max_waiting_segments`` completed segments may wait to be archived at any time, and
+    ``archive_timeout`` must be set within the RPO unless ``require_archive_timeout`` is
+    false (WAL streamed to the archive, e.g. by ``pg_receivewal``, needs none)."""
 
     max_waiting_segments: Limit = 1
+    require_archive_timeout: bool = True
 
 
 class RestoreDrill(Strict):

@@ -264,8 +264,10 @@ def test_wal_archiving_is_healthy(backup_host: Target, backup_spec: Backup, evid
     ``pg_stat_archiver`` after its last success: a wrong stanza, a full or unreachable
     repository, a permission); a backlog (more completed segments ``.ready`` in
     ``archive_status`` than ``backup.wal.max_waiting_segments``); WAL written since the last
-    archived segment older than the RPO (archiving stuck without failing); nothing ever
-    archived; the statistics unreadable (a finding naming the host).
+    archived segment older than the RPO (archiving stuck without failing); a quiet
+    database's commits waiting unbounded (``archive_timeout`` off or above the RPO, unless
+    ``backup.wal.require_archive_timeout`` is false); nothing ever archived; the statistics
+    unreadable (a finding naming the host).
 
     Does not cover: whether the archived segments are where a restore looks and complete
     (test_wal_archive_is_continuous); an ``archive_command`` that exits 0 without storing
@@ -278,6 +280,7 @@ def test_wal_archiving_is_healthy(backup_host: Target, backup_spec: Backup, evid
             facts,
             _rpo(backup_spec),
             backup_spec.wal.max_waiting_segments,
+            backup_spec.wal.require_archive_timeout,
         )
     )
 
