@@ -7,6 +7,7 @@ runbook for real where the environment allows drills.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shlex
 from typing import Any
@@ -28,6 +29,7 @@ from pytest_golive.fixtures.rollback import (
     read_config,
     run_down_migrations,
 )
+from pytest_golive.plugins.safety import TERMINATION
 
 pytestmark = pytest.mark.rollback
 
@@ -159,7 +161,11 @@ def test_database_can_be_taken_back(
 
 @pytest.mark.plan("rollback.steps.database")
 def test_database_rollback_runs_on_a_scratch_copy(
-    environment: Environment, rollback_spec: Rollback, host_pool: HostPool, evidence
+    environment: Environment,
+    rollback_spec: Rollback,
+    host_pool: HostPool,
+    evidence,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Claim: the runbook's database step would succeed today: every down-migration of the
     release, run in the runbook's order (newest first) against a scratch copy of the live
@@ -183,6 +189,8 @@ def test_database_rollback_runs_on_a_scratch_copy(
     backup = environment.expectation(Backup)
     prep = environment.expectation(DatabasePrep).migrations
     target = host_pool.get(spec.host)
+    termination = request.config.stash.get(TERMINATION, None)
+    shield = termination.shielded if termination is not None else contextlib.nullcontext
     if spec.method == "down_migrations":
         down = spec.down_migrations
         if down is None:
@@ -200,13 +208,17 @@ def test_database_rollback_runs_on_a_scratch_copy(
                     f"{directory}: the runbook stops there"
                 )
             downs.append((n, found[0]))
-        run = run_down_migrations(target, backup, prep, downs, spec.scratch_timeout_s)
+        run = run_down_migrations(
+            target, backup, prep, downs, spec.scratch_timeout_s, shield=shield
+        )
     else:
         point = spec.restore_point
         if point is None:
             raise CheckFailed("rollback.database.restore_point is not declared")
         path = point.path.format(version=environment.inventory.release.version)
-        run = run_down_migrations(target, backup, prep, [], spec.scratch_timeout_s, path)
+        run = run_down_migrations(
+            target, backup, prep, [], spec.scratch_timeout_s, path, shield=shield
+        )
     evidence.text(f"{target.name} down-migrations on a scratch copy", run.log())
     judge(run.findings)
 
