@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import shlex
 import subprocess
 import threading
@@ -213,6 +214,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         check_after: float = 1.0,
         kill_after: float = 1.0,
         label: str = "",
+        run_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(hostspec, **kwargs)
@@ -224,7 +226,9 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         self.check_after = check_after
         self.kill_after = kill_after
         self.lost: HostUnreachable | None = None
+        self.run_id = run_id
         self._control: str | None = None
+        self._control_base: str | None = None
         self._control_known = False
 
     def _destination(self) -> list[str]:
@@ -233,7 +237,9 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         # the host's own key (``?ssh_identity_file=`` of its connection: an Ansible inventory's
         # ansible_ssh_private_key_file), tried before the inventory's
         key = ["-i", str(self.ssh_identity_file)] if self.ssh_identity_file else []
-        return [*key, *self.options, *user, *port, self.host.name]
+        # this run's own shared connection, before every other option (ssh takes the first)
+        mine = ["-o", f"ControlPath={self._control.replace('%', '%%')}"] if self._control else []
+        return [*mine, *key, *self.options, *user, *port, self.host.name]
 
     def _ssh(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
         """A local ssh operation (``-G``, ``-O exit``): no command runs on the host."""
@@ -252,7 +258,10 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             ) from None
 
     def control_path(self) -> str | None:
-        """The ControlPath ssh uses for this host, as ssh itself expands it (``ssh -G``)."""
+        """The ControlPath of this run's shared connection to the host: the one ssh's
+        configuration gives (``ssh -G``, tokens expanded) with the run's id appended, so that
+        no master opened before the run (by an earlier run, or before the host changed) is
+        ever used for a check; every ssh of this backend is then given it."""
         if not self._control_known:
             out = self._ssh("-G", *self._destination())
             paths = [
@@ -260,7 +269,9 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 for line in out.stdout.decode(errors="replace").splitlines()
                 if line.startswith("controlpath ")
             ]
-            self._control = paths[0] if paths and paths[0] != "none" else None
+            found = paths[0] if paths and paths[0] != "none" else None
+            self._control_base = found
+            self._control = f"{found}-{self.run_id}" if found and self.run_id else found
             self._control_known = True
         return self._control
 
@@ -367,7 +378,8 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         # No master yet: the ssh client starts one (ControlMaster=auto). One process at a
         # time per host (pytest-xdist workers, parallel runs): the others then use it
         # rather than each paying a handshake of their own.
-        with _exclusive(f"{control}.lock", self.command_timeout, self.label):
+        # (the lock is the host's, whichever run: no lock file is left per run)
+        with _exclusive(f"{self._control_base or control}.lock", self.command_timeout, self.label):
             if self.lost is not None:  # found while this thread waited for the lock
                 raise _again(self.lost)
             if (done := self._through_master(control, cmd)) is not None:
@@ -409,8 +421,14 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         return self.result(proc.returncode, self.encode(cmd), stdout, stderr)
 
 
-def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
-    """A Testinfra Host for inventory host ``name`` (golive's SSH backend for ``ssh://``)."""
+RUN_ID = secrets.token_hex(4)
+"""The run this process belongs to, unless told another (pytest-xdist's workers share their
+run's): the shared SSH connections it opens are its own (:meth:`SshBackend.control_path`)."""
+
+
+def remote_host(name: str, spec: Host, ssh: SshSpec, run_id: str = RUN_ID) -> Any:
+    """A Testinfra Host for inventory host ``name`` (golive's SSH backend for ``ssh://``),
+    its shared connection that of the run ``run_id``."""
     connection = spec.connection
     if connection == "ssh":  # the inventory's default: the host's address, the ssh user
         connection = f"ssh://{ssh.user + '@' if ssh.user else ''}{spec.address}"
@@ -437,6 +455,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
         check_after=ssh.check_after,
         kill_after=ssh.kill_after,
         label=name,
+        run_id=run_id,
         controlpersist=ssh.control_persist,
         **kwargs,
     )
@@ -449,8 +468,9 @@ def remote_host(name: str, spec: Host, ssh: SshSpec) -> Any:
 class HostPool:
     """Testinfra handles for the environment's hosts; one reachability probe per host."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, run_id: str = RUN_ID) -> None:
         self.env = env
+        self.run_id = run_id
         self._targets: dict[str, Target | HostUnreachable] = {}
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Event] = {}
@@ -462,7 +482,7 @@ class HostPool:
 
     def _connect_quietly(self, name: str) -> Target | HostUnreachable:
         spec = self.env.inventory.hosts[name]
-        remote = remote_host(name, spec, self.env.inventory.ssh)
+        remote = remote_host(name, spec, self.env.inventory.ssh, self.run_id)
         try:
             probe = remote.run("true")
         except HostUnreachable as exc:
@@ -525,10 +545,9 @@ class HostPool:
                 future.result()
 
     def close(self) -> None:
-        """End the shared SSH connections of every host of the inventory (opened by this
-        pool or by an earlier run still within ControlPersist)."""
+        """End this run's shared SSH connections to every host of the inventory."""
         backends = [
-            remote_host(name, spec, self.env.inventory.ssh).backend
+            remote_host(name, spec, self.env.inventory.ssh, self.run_id).backend
             for name, spec in self.env.inventory.hosts.items()
         ]
         mine = [b for b in backends if isinstance(b, SshBackend)]

@@ -8,9 +8,12 @@ import contextlib
 import ctypes
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import testinfra
@@ -18,7 +21,7 @@ import testinfra
 from golive.model.environment import Environment, Host
 from golive.model.errors import HostUnreachable
 from golive.probe import netns
-from golive.probe.hosts import HostPool, SshBackend, Target
+from golive.probe.hosts import HostPool, SshBackend, Target, remote_host
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 
@@ -148,3 +151,47 @@ def test_a_command_past_its_deadline_is_ended_on_the_host(env: Environment, fifo
             target.run(command, fifo)
         assert left_on_host(target, fifo, within=5.0) == [], (persist, command)
         assert target.run("echo still here").stdout == "still here\n"
+
+
+def test_a_master_opened_before_the_run_serves_none_of_its_checks(
+    env: Environment, certify: Any, tmp_path: Path
+) -> None:
+    """Connections belong to the run (issue 21): a master to app1 opened before the run, at
+    the ControlPath ssh's configuration gives (where every run found and reused one before:
+    one opened, say, before the host's environment changed), serves none of a smoke run's
+    commands; the run opens its own (the path with its run id) and leaves the old one be.
+    The old master logs each command it is given (ssh -v: "Sending command")."""
+    spec = env.inventory.hosts["app1"]
+    earlier = remote_host("app1", spec, env.inventory.ssh, "").backend
+    assert isinstance(earlier, SshBackend)
+    path = earlier.control_path()
+    assert path is not None
+    earlier.close()  # a master of this test's own, nobody else's
+    log = tmp_path / "master.log"
+    subprocess.run(
+        ["ssh", "-M", "-N", "-f", "-v", "-E", str(log), "-o", "ControlPersist=120",
+         *earlier._destination()],
+        stdin=subprocess.DEVNULL, check=True, timeout=30,
+    )  # fmt: skip
+    try:
+        old_pid = _master_pid(earlier)
+        assert old_pid is not None
+        started = time.time()
+        run = certify("smoke", "-k", "test_app_node_is_healthy and app1")
+        assert run.verdict.get("verdict") == "GO", run.output
+        assert "Sending command" not in log.read_text(), "the earlier master served the run"
+        assert _master_pid(earlier) == old_pid  # left alone, not ended
+        theirs = [
+            p for p in Path(path).parent.glob(f"{Path(path).name}-*")
+            if p.is_socket() and p.stat().st_mtime >= started - 1
+        ]  # fmt: skip
+        assert theirs, f"the run opened no master of its own beside {path}"
+    finally:
+        earlier.close()
+
+
+def _master_pid(backend: SshBackend) -> int | None:
+    """The pid of the master at the backend's ControlPath (``ssh -O check``), None if none."""
+    done = backend._ssh("-O", "check", *backend._destination())
+    said = done.stderr.decode(errors="replace")
+    return int(said.split("pid=", 1)[1].split(")", 1)[0]) if "pid=" in said else None
