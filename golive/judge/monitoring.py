@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fnmatch import fnmatch
 from typing import Any
 
-from golive.model.expectations.monitoring import Job
+from golive.model.expectations.monitoring import Detection, Job
 
 # -- Prometheus --------------------------------------------------------------------------
 
@@ -102,6 +103,116 @@ def firing(where: str, alerts: list[dict[str, Any]], severities: Iterable[str]) 
     return out
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def prometheus_duration(text: object) -> float | None:
+    """Seconds of a Prometheus duration ("5s", "1m30s", "10m"); None when it is not one."""
+    raw = str(text or "").strip()
+    parts = _DURATION.findall(raw)
+    if not raw or "".join(n + u for n, u in parts) != raw:
+        return None
+    return sum(float(n) * _UNIT_S[u] for n, u in parts)
+
+
+def _instant(text: object) -> datetime | None:
+    """An RFC 3339 time of Prometheus's API (nanoseconds cut to microseconds); None when it
+    is not one."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", str(text))
+    if not m:
+        return None
+    fraction = f".{m.group(2)[:6]}" if m.group(2) else ""
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.fromisoformat(m.group(1) + fraction + zone)
+
+
+def unsettled(
+    runtime: Mapping[str, Any], targets: list[dict[str, Any]], rules: list[dict[str, Any]]
+) -> list[str]:
+    """What Prometheus has not done since it last (re)loaded its configuration: a target not
+    scraped, a rule not evaluated (until then their state is the reload's, not a finding).
+    Empty: settled. A time that cannot be read counts as not done (the wait is bounded)."""
+    loaded = _instant(runtime.get("lastConfigTime"))
+    if loaded is None:
+        return [f"a configuration load time ({runtime.get('lastConfigTime')!r})"]
+    pending = []
+    for t in targets:
+        seen = _instant(t.get("lastScrape"))
+        if t.get("health") == "unknown" or seen is None or seen < loaded:
+            pending.append(f"a scrape of {_target_name(t)}")
+    for r in rules:
+        seen = _instant(r.get("lastEvaluation"))
+        if r.get("health") == "unknown" or seen is None or seen < loaded:
+            pending.append(f"an evaluation of rule {r.get('name')}")
+    return pending
+
+
+def time_to_fire(
+    where: str,
+    names: Iterable[str],
+    rules: list[dict[str, Any]],
+    targets: list[dict[str, Any]],
+    detection: Detection,
+) -> list[str]:
+    """Each named alert fires within its detection budget after its condition starts, at the
+    latest: its ``for`` + the longest scrape interval of the jobs it reads (every job unless
+    declared) + its group's evaluation interval. Anything unreadable is a finding."""
+    alerting = {r.get("name"): r for r in rules if r.get("type") == "alerting"}
+    intervals: dict[str, list[float | None]] = {}
+    for t in targets:
+        job = str((t.get("labels") or {}).get("job") or t.get("scrapePool"))
+        intervals.setdefault(job, []).append(prometheus_duration(t.get("scrapeInterval")))
+    findings = []
+    for name in names:
+        rule = alerting.get(name)
+        if rule is None:
+            findings.append(f"{where}: alert {name} is not loaded: its time to fire is unknown")
+            continue
+        spec = detection.alerts.get(name)
+        jobs = (spec.jobs if spec and spec.jobs else None) or sorted(intervals)
+        severity = str((rule.get("labels") or {}).get("severity", ""))
+        budget = spec.budget_s if spec and spec.budget_s else detection.budget_s.get(severity)
+        if budget is None:
+            findings.append(
+                f"{where}: alert {name} has severity {severity or '(none)'}, for which the "
+                f"environment declares no detection budget"
+            )
+            continue
+        scrape: tuple[float, str] | None = (0.0, "")
+        for job in jobs:
+            seen = intervals.get(job) or [None]
+            if any(v is None for v in seen):
+                findings.append(
+                    f"{where}: alert {name}: the scrape interval of job {job} is unknown "
+                    "(no target, or not a duration)"
+                )
+                scrape = None
+                break
+            longest = max(v for v in seen if v is not None)
+            if scrape is not None and longest > scrape[0]:
+                scrape = (longest, job)
+        hold = rule.get("duration")
+        evaluation = rule.get("interval")
+        if not isinstance(hold, (int, float)) or not isinstance(evaluation, (int, float)):
+            findings.append(
+                f"{where}: alert {name}: Prometheus does not give its for ({hold!r}) or its "
+                f"group's evaluation interval ({evaluation!r})"
+            )
+            continue
+        if scrape is None:
+            continue
+        total = float(hold) + scrape[0] + float(evaluation)
+        if total > budget:
+            findings.append(
+                f"{where}: alert {name} ({severity or 'no severity'}) fires at the latest "
+                f"{total:g} s after its condition starts (for {float(hold):g} s + scrape "
+                f"interval {scrape[0]:g} s of job {scrape[1]} + evaluation interval "
+                f"{float(evaluation):g} s); the detection budget is {budget:g} s"
+            )
+    return findings
+
+
 # -- promtool rule unit tests -------------------------------------------------------------
 
 
@@ -159,6 +270,60 @@ def notified(received: list[dict[str, Any]], label: str, value: str) -> bool:
     return False
 
 
+def receiver_of(received: list[dict[str, Any]], label: str, value: str) -> str | None:
+    """The receiver (its name in Alertmanager's notification) through which the alert with
+    ``label=value`` arrived; None when it did not arrive."""
+    for entry in received:
+        note = entry.get("notification") or {}
+        for alert in note.get("alerts") or []:
+            if (alert.get("labels") or {}).get(label) == value:
+                return str(note.get("receiver", ""))
+    return None
+
+
+def route_delivered(
+    where: str,
+    probe: str,
+    labels: Mapping[str, str],
+    expected: str,
+    arrived_after_s: float | None,
+    receiver: str | None,
+    allowed_s: float,
+) -> list[str]:
+    """The synthetic alert with the route's labels arrived through the route's receiver
+    within group_wait plus the margin."""
+    route = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    if arrived_after_s is None or receiver is None:
+        return [
+            f"{where}: synthetic alert {probe} ({route}) for receiver {expected} did not reach "
+            f"the receiver within {allowed_s:g} s (group_wait + margin)"
+        ]
+    findings = []
+    if receiver != expected:
+        findings.append(
+            f"{where}: synthetic alert {probe} ({route}) arrived through receiver "
+            f"{receiver or '(unnamed)'}, not {expected}: the route for {route} is not the plan's"
+        )
+    if arrived_after_s > allowed_s:
+        findings.append(
+            f"{where}: synthetic alert {probe} ({route}) reached the receiver after "
+            f"{arrived_after_s:.1f} s, more than {allowed_s:g} s (group_wait + margin)"
+        )
+    return findings
+
+
+def notifications_failed(where: str, before: float | None, after: float | None) -> list[str]:
+    """No notification of Alertmanager's failed while golive's alerts were delivered."""
+    if before is None or after is None:
+        return [f"{where}: Alertmanager exports no alertmanager_notifications_failed_total"]
+    if after > before:
+        return [
+            f"{where}: alertmanager_notifications_failed_total grew from {before:g} to "
+            f"{after:g} during the check"
+        ]
+    return []
+
+
 def failed_notifications(metrics_text: str) -> float | None:
     """The sum of ``alertmanager_notifications_failed_total`` over integrations (None when
     Alertmanager does not export it: then nothing can be said)."""
@@ -168,37 +333,6 @@ def failed_notifications(metrics_text: str) -> float | None:
             seen = True
             total += float(line.rsplit(" ", 1)[-1])
     return total if seen else None
-
-
-def delivery(
-    where: str,
-    probe: str,
-    arrived_after_s: float | None,
-    allowed_s: float,
-    failed_before: float | None,
-    failed_after: float | None,
-) -> list[str]:
-    """The synthetic alert arrived within group_wait plus the margin, and no notification of
-    Alertmanager's failed meanwhile."""
-    findings = []
-    if arrived_after_s is None:
-        findings.append(
-            f"{where}: synthetic alert {probe} did not reach the receiver within "
-            f"{allowed_s:g} s (group_wait + margin)"
-        )
-    elif arrived_after_s > allowed_s:
-        findings.append(
-            f"{where}: synthetic alert {probe} reached the receiver after "
-            f"{arrived_after_s:.1f} s, more than {allowed_s:g} s (group_wait + margin)"
-        )
-    if failed_before is None or failed_after is None:
-        findings.append(f"{where}: Alertmanager exports no alertmanager_notifications_failed_total")
-    elif failed_after > failed_before:
-        findings.append(
-            f"{where}: alertmanager_notifications_failed_total grew from {failed_before:g} to "
-            f"{failed_after:g} during the check"
-        )
-    return findings
 
 
 # -- logs ---------------------------------------------------------------------------------
@@ -265,9 +399,53 @@ def logrotate_covers(host: str, config: str, output: str, paths: Iterable[str]) 
     return findings
 
 
-def juli_rotates(host: str, file: str, props: Mapping[str, str], log_path: str) -> list[str]:
+_PATTERN = re.compile(
+    r"rotating pattern: (?P<paths>.*?)\s+(?:after (?P<days>\d+) days|(?P<word>hourly|daily|weekly|"
+    r"monthly|yearly)|(?P<bytes>\d+) bytes|forced from command line)\s*"
+    r"\((?:(?P<count>\d+) rotations|(?P<none>no old logs will be kept))\)"
+)
+# the shortest time each period can be (a month of February): what is kept at the least
+_PERIOD_DAYS = {"hourly": 1 / 24, "daily": 1.0, "weekly": 7.0, "monthly": 28.0, "yearly": 365.0}
+
+
+def logrotate_keeps(host: str, config: str, output: str, wanted: Mapping[str, float]) -> list[str]:
+    """Each log (path -> days the plan requires kept) is rotated by a time period and keeps
+    at least that many days of it: rotations x period, read from ``logrotate -d``'s output. A
+    rule rotating by size only keeps no guaranteed time. A log no rule names is
+    :func:`logrotate_covers`' finding."""
+    rules = []
+    for m in _PATTERN.finditer(output):
+        period = float(m["days"]) if m["days"] else _PERIOD_DAYS.get(m["word"] or "")
+        kept = 0 if m["none"] else int(m["count"])
+        rules.append((m["paths"].split(), period, kept))
+    findings = []
+    for path, days in wanted.items():
+        rule = next((r for r in rules if any(fnmatch(path, p) for p in r[0])), None)
+        if rule is None:
+            continue
+        _, period, kept = rule
+        if period is None:
+            findings.append(
+                f"{host}: {config} rotates {path} by size only: how many days it keeps is not "
+                f"bounded (the plan requires {days:g})"
+            )
+        elif kept * period < days:
+            findings.append(
+                f"{host}: {config} keeps {kept} rotation(s) of {path} at {period:g} day(s) "
+                f"each, {kept * period:g} days; the plan requires {days:g}"
+            )
+    return findings
+
+
+def juli_rotates(
+    host: str,
+    file: str,
+    props: Mapping[str, str],
+    log_path: str,
+    retention_days: float | None = None,
+) -> list[str]:
     """Tomcat's juli handler writing ``log_path`` rotates it (daily, dated names) and bounds
-    how many days it keeps (``maxDays`` > 0)."""
+    how many days it keeps (``maxDays`` > 0), keeping at least ``retention_days``."""
     stem = log_path.rsplit("/", 1)[-1].split("*", 1)[0]
     for key, prefix in props.items():
         if not key.endswith(".prefix") or prefix != stem:
@@ -278,8 +456,48 @@ def juli_rotates(host: str, file: str, props: Mapping[str, str], log_path: str) 
         days = props.get(f"{handler}.maxDays", "-1").strip()
         if not days.lstrip("-").isdigit() or int(days) <= 0:
             return [f"{host}: {file}: {handler} keeps {log_path} forever (maxDays={days})"]
+        if retention_days is not None and int(days) < retention_days:
+            return [
+                f"{host}: {file}: {handler} keeps {log_path} {days} days (maxDays); the plan "
+                f"requires {retention_days:g}"
+            ]
         return []
     return [f"{host}: {file}: no juli handler writes {log_path} (prefix {stem!r})"]
+
+
+@dataclass(frozen=True)
+class FileMode:
+    """A file or directory as ``stat`` saw it: permission bits and owner."""
+
+    path: str
+    mode: int
+    owner: str
+    directory: bool = False
+
+
+def private_log(host: str, name: str, seen: list[FileMode], owner: str | None) -> list[str]:
+    """A log holding personal data, its rotated files and its directory keep it from others:
+    no file readable by others, the directory not writable by others (they could swap a
+    rotated file for a link), every file owned by ``owner`` when declared."""
+    findings = []
+    for f in seen:
+        if f.directory:
+            if f.mode & 0o002 and not f.mode & 0o1000:
+                findings.append(
+                    f"{host}: the directory {f.path} of the {name} log (personal data) is "
+                    f"writable by others (mode {f.mode & 0o7777:04o})"
+                )
+            continue
+        if f.mode & 0o004:
+            findings.append(
+                f"{host}: {f.path} ({name} log, personal data) is readable by others "
+                f"(mode {f.mode & 0o7777:04o})"
+            )
+        if owner is not None and f.owner != owner:
+            findings.append(
+                f"{host}: {f.path} ({name} log, personal data) is owned by {f.owner}, not {owner}"
+            )
+    return findings
 
 
 def secrets_in(host: str, path: str, text: str, secrets: Mapping[str, str]) -> list[str]:

@@ -12,10 +12,12 @@ at all is INCONCLUSIVE, never GO.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from golive.judge.monitoring import prometheus_duration
 from golive.model.expectations.monitoring import WatchMetric
 
 Outcome = Literal["success", "failure", "inconclusive", "error"]
@@ -71,6 +73,31 @@ def judge(spec: WatchMetric, value: float | None, problem: str = "") -> Measurem
     else:  # the model requires max or min; without either nothing can succeed
         return Measurement(0.0, value, "inconclusive", "no threshold (neither max nor min)")
     return Measurement(0.0, value, "success" if ok else "failure", detail)
+
+
+_WINDOW = re.compile(r"\[\s*([0-9a-z]+)\s*(?::[^\]]*)?\]")
+
+
+def blind_spot(spec: WatchMetric, every_s: float) -> str | None:
+    """Why a PromQL metric cannot see what happens between two measurements, or None: a
+    range window (``rate(x[20s])``) shorter than the watch's interval leaves the rest of each
+    interval unmeasured (an error burst there is never seen). A query without a range window
+    is not judged here; an unreadable window is a blind spot (fail closed)."""
+    if spec.kind != "promql" or not spec.query:
+        return None
+    windows = _WINDOW.findall(spec.query)
+    if not windows:
+        return None
+    seconds = [prometheus_duration(w) for w in windows]
+    if any(s is None for s in seconds):
+        return f"its query's range window {windows} is not a duration golive can read"
+    shortest = min(s for s in seconds if s is not None)
+    if shortest < every_s:
+        return (
+            f"its query's shortest range window ({shortest:g} s) is shorter than the watch's "
+            f"interval ({every_s:g} s): what happens between two measurements is never seen"
+        )
+    return None
 
 
 def at(m: Measurement, seconds: float) -> Measurement:

@@ -67,11 +67,19 @@ class Prometheus:
         return list(data.get("activeTargets") or [])
 
     def rules(self) -> list[dict[str, Any]]:
-        """Every loaded rule (alerting and recording), with its group's file."""
+        """Every loaded rule (alerting and recording), with its group's file and evaluation
+        interval (seconds)."""
         out = []
         for group in self.get("/api/v1/rules").get("groups") or []:
             for rule in group.get("rules") or []:
-                out.append({**rule, "file": group.get("file", ""), "group": group.get("name")})
+                out.append(
+                    {
+                        **rule,
+                        "file": group.get("file", ""),
+                        "group": group.get("name"),
+                        "interval": group.get("interval"),
+                    }
+                )
         return out
 
     def alertmanagers(self) -> dict[str, Any]:

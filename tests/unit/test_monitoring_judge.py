@@ -103,22 +103,177 @@ def test_rule_tests_must_expect_each_alert_to_fire() -> None:
     ]
 
 
-def test_delivery_in_time_and_no_failed_notifications() -> None:
-    assert m.delivery("mon1", "p", 1.2, 11, 0, 0) == []
-    late = m.delivery("mon1", "p", None, 11, 0, 1)
+def test_each_route_delivered_through_its_receiver_in_time() -> None:
+    crit = {"severity": "critical"}
+    assert m.route_delivered("mon1", "p", crit, "pager", 1.2, "pager", 11) == []
+    assert m.route_delivered("mon1", "p", crit, "pager", None, None, 11) == [
+        "mon1: synthetic alert p (severity=critical) for receiver pager did not reach the "
+        "receiver within 11 s (group_wait + margin)"
+    ]
+    wrong = m.route_delivered("mon1", "p", crit, "pager", 2.0, "webhook", 11)
+    assert wrong == [
+        "mon1: synthetic alert p (severity=critical) arrived through receiver webhook, not "
+        "pager: the route for severity=critical is not the plan's"
+    ]
     assert (
-        late[0]
-        == "mon1: synthetic alert p did not reach the receiver within 11 s (group_wait + margin)"
+        "after 12.5 s, more than 11 s"
+        in m.route_delivered("mon1", "p", crit, "pager", 12.5, "pager", 11)[0]
     )
-    assert (
-        late[1] == "mon1: alertmanager_notifications_failed_total grew from 0 to 1 during the check"
-    )
+
+
+def test_receiver_named_by_the_notification() -> None:
+    got = [
+        {"notification": {"receiver": "webhook", "alerts": [{"labels": {"golive_probe": "a"}}]}},
+        {"notification": {"receiver": "pager", "alerts": [{"labels": {"golive_probe": "b"}}]}},
+    ]
+    assert m.receiver_of(got, "golive_probe", "b") == "pager"
+    assert m.receiver_of(got, "golive_probe", "c") is None
+
+
+def test_failed_notifications_grow_or_unknown() -> None:
+    assert m.notifications_failed("mon1", 0, 0) == []
+    assert m.notifications_failed("mon1", 0, 1) == [
+        "mon1: alertmanager_notifications_failed_total grew from 0 to 1 during the check"
+    ]
+    assert "exports no" in m.notifications_failed("mon1", None, 1)[0]
     metrics = (
         'alertmanager_notifications_failed_total{integration="webhook"} 2\n'
         'alertmanager_notifications_failed_total{integration="email"} 1\n'
     )
     assert m.failed_notifications(metrics) == 3
     assert m.failed_notifications("other 1\n") is None
+
+
+def test_prometheus_durations() -> None:
+    assert m.prometheus_duration("5s") == 5
+    assert m.prometheus_duration("1m30s") == 90
+    assert m.prometheus_duration("10m") == 600
+    assert m.prometheus_duration("250ms") == 0.25
+    assert m.prometheus_duration("") is None
+    assert m.prometheus_duration("5 s") is None
+    assert m.prometheus_duration("5x") is None
+
+
+LOADED = "2026-12-06T17:00:00.123456789Z"
+
+
+def test_unsettled_until_every_target_scraped_and_rule_evaluated_since_the_load() -> None:
+    runtime = {"lastConfigTime": LOADED}
+    after, before = "2026-12-06T17:00:05.5Z", "2026-12-06T16:59:58Z"
+    t_ok = {**target("node", "a:9100"), "lastScrape": after}
+    t_old = {**target("node", "b:9100"), "lastScrape": before}
+    t_new = {**target("node", "c:9100", health="unknown"), "lastScrape": "0001-01-01T00:00:00Z"}
+    r_ok = {"name": "InstanceDown", "health": "ok", "lastEvaluation": after}
+    r_new = {"name": "BackupTooOld", "health": "unknown", "lastEvaluation": "0001-01-01T00:00:00Z"}
+    assert m.unsettled(runtime, [t_ok], [r_ok]) == []
+    assert m.unsettled(runtime, [t_ok, t_old, t_new], [r_ok, r_new]) == [
+        "a scrape of b:9100",
+        "a scrape of c:9100",
+        "an evaluation of rule BackupTooOld",
+    ]
+    assert m.unsettled({"lastConfigTime": "garbage"}, [], []) == [
+        "a configuration load time ('garbage')"
+    ]
+    # a time in another zone is compared as the same instant
+    assert m.unsettled(runtime, [{**t_ok, "lastScrape": "2026-12-06T18:00:01+01:00"}], []) == []
+
+
+def _rule(
+    name: str, hold: float, severity: str = "critical", interval: float = 5
+) -> dict[str, object]:
+    return {"type": "alerting", "name": name, "duration": hold, "interval": interval,
+            "labels": {"severity": severity}}  # fmt: skip
+
+
+def _scraped(job: str, every: str) -> dict[str, object]:
+    return {**target(job, f"{job}:1"), "scrapeInterval": every}
+
+
+def test_time_to_fire_within_the_budget() -> None:
+    from golive.model.expectations.monitoring import Detection
+
+    detection = Detection.model_validate(
+        {"budget_s": {"critical": 300}, "alerts": {"Slow": {"budget_s": 900, "jobs": ["node"]},
+                                                   "Err": {"jobs": ["trading"]}}}
+    )  # fmt: skip
+    targets = [_scraped("trading", "5s"), _scraped("node", "15s")]
+    rules = [_rule("Err", 60), _rule("Slow", 600), _rule("Down", 30)]
+    assert m.time_to_fire("mon1", ["Err", "Slow", "Down"], rules, targets, detection) == []
+    slow = [_scraped("trading", "10m"), _scraped("node", "15s")]
+    assert m.time_to_fire("mon1", ["Err", "Slow"], rules, slow, detection) == [
+        "mon1: alert Err (critical) fires at the latest 665 s after its condition starts "
+        "(for 60 s + scrape interval 600 s of job trading + evaluation interval 5 s); the "
+        "detection budget is 300 s"
+    ]
+    # no jobs declared: the slowest job counts
+    assert (
+        "scrape interval 600 s of job trading"
+        in m.time_to_fire("mon1", ["Down"], rules, slow, detection)[0]
+    )
+    warn = [_rule("Warn", 60, "warning")]
+    assert m.time_to_fire("mon1", ["Warn"], warn, targets, detection) == [
+        "mon1: alert Warn has severity warning, for which the environment declares no "
+        "detection budget"
+    ]
+    assert m.time_to_fire("mon1", ["Gone"], rules, targets, detection) == [
+        "mon1: alert Gone is not loaded: its time to fire is unknown"
+    ]
+    assert m.time_to_fire("mon1", ["Err"], rules, [_scraped("node", "5s")], detection) == [
+        "mon1: alert Err: the scrape interval of job trading is unknown (no target, or not a "
+        "duration)"
+    ]
+    assert (
+        "does not give its for"
+        in m.time_to_fire(
+            "mon1", ["Err"], [{**_rule("Err", 60), "interval": None}], targets, detection
+        )[0]
+    )
+
+
+ROTATE = """rotating pattern: /l/access.log /l/audit.log  after 1 days (14 rotations)
+empty log files are rotated, old logs are removed
+considering log /l/access.log
+rotating pattern: /l/w.log  weekly (2 rotations)
+rotating pattern: /l/m.log  monthly (no old logs will be kept)
+rotating pattern: /l/s.log  10485760 bytes (5 rotations)
+rotating pattern: /l/h*.log  hourly (48 rotations)
+"""
+
+
+def test_logrotate_keeps_the_retention() -> None:
+    assert m.logrotate_keeps("app1", "/r", ROTATE, {"/l/access.log": 14, "/l/hx.log": 2}) == []
+    assert m.logrotate_keeps("app1", "/r", ROTATE, {"/l/audit.log": 90}) == [
+        "app1: /r keeps 14 rotation(s) of /l/audit.log at 1 day(s) each, 14 days; the plan "
+        "requires 90"
+    ]
+    assert (
+        "14 days; the plan requires 15"
+        in m.logrotate_keeps("app1", "/r", ROTATE, {"/l/w.log": 15})[0]
+    )
+    assert "0 rotation(s)" in m.logrotate_keeps("app1", "/r", ROTATE, {"/l/m.log": 1})[0]
+    assert m.logrotate_keeps("app1", "/r", ROTATE, {"/l/s.log": 1}) == [
+        "app1: /r rotates /l/s.log by size only: how many days it keeps is not bounded (the "
+        "plan requires 1)"
+    ]
+    assert m.logrotate_keeps("app1", "/r", ROTATE, {"/l/other.log": 1}) == []
+
+
+def test_private_log_mode_owner_directory() -> None:
+    ok = [m.FileMode("/l/audit.log", 0o100640, "trading"),
+          m.FileMode("/l/audit.log.1.gz", 0o100600, "trading"),
+          m.FileMode("/l", 0o40755, "trading", directory=True)]  # fmt: skip
+    assert m.private_log("app1", "audit", ok, "trading") == []
+    bad = [m.FileMode("/l/audit.log.1", 0o100644, "root"),
+           m.FileMode("/l", 0o40777, "root", directory=True),
+           m.FileMode("/t", 0o41777, "root", directory=True)]  # fmt: skip
+    assert m.private_log("app1", "audit", bad, "trading") == [
+        "app1: /l/audit.log.1 (audit log, personal data) is readable by others (mode 0644)",
+        "app1: /l/audit.log.1 (audit log, personal data) is owned by root, not trading",
+        "app1: the directory /l of the audit log (personal data) is writable by others (mode 0777)",
+    ]
+    assert m.private_log("app1", "audit", bad[:1], None) == [
+        "app1: /l/audit.log.1 (audit log, personal data) is readable by others (mode 0644)"
+    ]
 
 
 def test_notified_matches_the_unique_label() -> None:
@@ -158,6 +313,11 @@ def test_juli_rotation() -> None:
         in m.juli_rotates("app1", "l.p", forever, "/t/logs/catalina.*.log")[0]
     )
     assert "no juli handler" in m.juli_rotates("app1", "l.p", {}, "/t/logs/catalina.*.log")[0]
+    assert m.juli_rotates("app1", "l.p", props, "/t/logs/catalina.*.log", 90) == []
+    assert m.juli_rotates("app1", "l.p", props, "/t/logs/catalina.*.log", 365) == [
+        "app1: l.p: 1catalina.x keeps /t/logs/catalina.*.log 90 days (maxDays); the plan "
+        "requires 365"
+    ]
 
 
 def test_secrets_named_never_shown() -> None:

@@ -73,3 +73,18 @@ def test_watch_section_validates_thresholds() -> None:
     with pytest.raises(ValidationError):
         WatchMetric(query="q", trigger="performance")  # neither max nor min
     assert Watch(metrics={"m": metric()}).metrics["m"].failure_limit == 0
+
+
+def test_a_range_window_shorter_than_the_interval_is_a_blind_spot() -> None:
+    rate = metric(query='sum(rate(x{a=~"5.."}[20s])) / sum(rate(x[5m]))')
+    assert w.blind_spot(rate, 2) is None
+    assert w.blind_spot(rate, 20) is None
+    assert w.blind_spot(rate, 60) == (
+        "its query's shortest range window (20 s) is shorter than the watch's interval "
+        "(60 s): what happens between two measurements is never seen"
+    )
+    assert w.blind_spot(metric(query="max_over_time(x[1m:10s])"), 60) is None
+    assert w.blind_spot(metric(query="up"), 3600) is None  # no window: not judged here
+    assert "not a duration" in str(w.blind_spot(metric(query="rate(x[5q])"), 1))
+    alerts = WatchMetric.model_validate({"kind": "alerts", "trigger": "critical"})
+    assert w.blind_spot(alerts, 3600) is None

@@ -21,8 +21,18 @@ class Job(Strict):
     min_targets: Count = 1
 
 
+class Route(Strict):
+    """One route of Alertmanager's routing tree the plan relies on: a synthetic alert with
+    ``labels`` must be delivered through ``receiver`` (by its name in the notification)."""
+
+    receiver: str = Field(min_length=1, description="the receiver's name in alertmanager.yml")
+    labels: dict[str, str] = Field(
+        min_length=1, description="the labels that select the route (e.g. severity: critical)"
+    )
+
+
 class AlertmanagerSpec(Strict):
-    """Alertmanager and the receiver its route must reach, both asked from the monitoring host
+    """Alertmanager and the receiver its routes must reach, both asked from the monitoring host
     (neither is exposed to the QA vantage point)."""
 
     url: str = Field(description="Alertmanager's base URL as the monitoring host reaches it")
@@ -31,6 +41,11 @@ class AlertmanagerSpec(Strict):
     )
     group_wait_s: Seconds = Field(description="the route's group_wait")
     margin_s: Seconds = Field(10.0, description="delivery allowance beyond group_wait")
+    routes: list[Route] = Field(
+        min_length=1,
+        description="every route the plan names (one per receiver and severity): each gets a "
+        "synthetic alert that must reach its receiver",
+    )
 
 
 class RuleTests(Strict):
@@ -39,8 +54,28 @@ class RuleTests(Strict):
     files: list[str] = Field(min_length=1, description="paths on the monitoring host")
     promtool: str = "promtool"
     alerts: list[str] = Field(
-        min_length=1, description="alerts each of which must have a test expecting it to fire"
+        [],
+        description="alerts each of which must have a test expecting it to fire, besides every "
+        "alert of alert_rules (which always must)",
     )
+
+
+class AlertDetection(Strict):
+    """How one alert's time to fire is judged: the scrape jobs its expression reads (default:
+    every job, the slowest counts) and, optionally, a budget of its own."""
+
+    jobs: list[str] | None = Field(None, min_length=1)
+    budget_s: Seconds | None = Field(None, description="instead of its severity's budget")
+
+
+class Detection(Strict):
+    """The detection budget: the longest an incident may take to fire its alert (its rule's
+    ``for`` + the scrape interval of the jobs it reads + its group's evaluation interval)."""
+
+    budget_s: dict[str, Seconds] = Field(
+        min_length=1, description="per severity label of the alert rules"
+    )
+    alerts: dict[str, AlertDetection] = {}
 
 
 class Monitoring(Section):
@@ -51,10 +86,16 @@ class Monitoring(Section):
     host: str = Field(description="the inventory host running Prometheus and Alertmanager")
     prometheus_url: str
     timeout_s: Seconds = Field(5.0, description="per Prometheus API request")
+    settle_timeout_s: Seconds = Field(
+        60.0,
+        description="how long a check waits after a Prometheus (re)load until every target "
+        "was scraped and every rule evaluated since; longer is inconclusive (an error)",
+    )
     jobs: dict[str, Job] = Field(min_length=1)
     alert_rules: list[str] = Field(min_length=1)
     alertmanager: AlertmanagerSpec
     rule_tests: RuleTests
+    detection: Detection
 
 
 class LogFile(Strict):
@@ -69,6 +110,20 @@ class LogFile(Strict):
     )
     max_idle_h: float = Field(24.0, gt=0, le=YEAR_H)
     rotation: Literal["logrotate", "tomcat"]
+    retention_days: float = Field(
+        gt=0,
+        le=3660,
+        description="how many days of this log the plan requires kept: rotations x period "
+        "(logrotate) or maxDays (tomcat) must be at least this",
+    )
+    personal_data: bool = Field(
+        False,
+        description="the log holds personal data: neither it, its rotated files nor its "
+        "directory may be readable (the directory: writable) by others",
+    )
+    owner: str | None = Field(
+        None, description="the user that must own the log and its rotated files (personal data)"
+    )
 
 
 class Activity(Strict):

@@ -126,7 +126,8 @@ class StopScraped(FaultAction):
 class ReloadEdit(FaultAction):
     """Edit a file beside a monitoring service's configuration (``lines`` commented out, or
     ``old`` replaced by ``new``), reload the service (SIGHUP) and wait until its API no longer
-    shows ``marker`` (healing: shows it again, and every target is up)."""
+    shows ``marker`` (healing: shows it again, and every target is up). ``appears``: the
+    marker is what the edit adds (injecting waits until it shows, healing until it is gone)."""
 
     kind: Literal["reload_edit"]
     service: Literal["prometheus", "alertmanager"]
@@ -134,6 +135,7 @@ class ReloadEdit(FaultAction):
     old: str
     new: str | None = None
     marker: str
+    appears: bool = False
 
     def _path(self, sbx: Sandbox, host: str) -> Path:
         var = "prometheus_config" if self.service == "prometheus" else "alertmanager_config"
@@ -158,13 +160,18 @@ class ReloadEdit(FaultAction):
             raise SandboxError(f"{host}/{self.service} is not running: it cannot reload")
         if inject:
             _wait(
-                f"{host}/{self.service} dropping {self.marker!r}",
-                lambda: not self._shown(sbx, host),
+                f"{host}/{self.service} {'showing' if self.appears else 'dropping'} "
+                f"{self.marker!r}",
+                lambda: self._shown(sbx, host) == self.appears,
             )
             if self.service == "prometheus":
                 _wait("Prometheus sending to Alertmanager", lambda: _notifying(sbx))
         else:
-            _wait(f"{host}/{self.service} showing {self.marker!r}", lambda: self._shown(sbx, host))
+            _wait(
+                f"{host}/{self.service} {'dropping' if self.appears else 'showing'} "
+                f"{self.marker!r}",
+                lambda: self._shown(sbx, host) != self.appears,
+            )
             settled(sbx)
 
 

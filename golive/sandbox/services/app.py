@@ -58,6 +58,9 @@ def prepare(sbx: Sandbox, host: str) -> None:
     write(config, rollback.keep_configs(sbx, host, candidate), 0o600, APP_USER)
     config.parent.chmod(0o750)
     sbx.var(host, "audit_log").parent.mkdir(parents=True, exist_ok=True)
+    # who logged in from where is personal data: the app appends to a file others cannot read
+    sbx.var(host, "audit_log").touch(0o640)
+    sbx.var(host, "audit_log").chmod(0o640)
     chown_tree(base, APP_USER)
     chown_tree(sbx.var(host, "audit_log").parent, APP_USER)
     shutil.chown(config.parent, APP_USER, APP_USER)

@@ -1,5 +1,6 @@
 """Logging: each node of the logging roles writes its access, application and audit logs,
-they are rotated, and no secret value is in them.
+they are rotated and kept as long as the plan requires, logs holding personal data are kept
+from others, and no secret value is in them.
 
 Plan: Deployment Process › Monitoring and Logging Setup › Logging Configuration. That the
 log directories are not writable by others is the hardening check's claim
@@ -14,6 +15,7 @@ import time
 import pytest
 
 from golive.judge import monitoring as judge_monitoring
+from golive.judge.monitoring import FileMode
 from golive.model.environment import Environment
 from golive.model.expectations.monitoring import LogFile, Logging
 from golive.model.expectations.smoke import App
@@ -53,13 +55,15 @@ def _resolve(target: Target, log: LogFile) -> str | None:
 def test_logs_written_during_run(
     log_target: Target, logging_spec: Logging, environment: Environment, evidence: Evidence
 ) -> None:
-    """Each log the expectations name exists on the node and is being written: the moving
-    ones (access, audit) grow after golive's own request to the node, the others were
-    written within their idle limit.
+    """Claim: every log the plan needs is being written on every node: the moving ones
+    (access, audit) grow after golive's own request to the node, the others were written
+    within their idle limit.
 
-    False when: a log is missing (logging misconfigured, written elsewhere); the app stopped
-    writing it (audit disabled or pointed at a path it cannot write, a log valve removed);
-    a log has not been written for longer than allowed; the node does not answer."""
+    Covers: a log missing (logging misconfigured, written elsewhere); the app no longer
+    writing it (audit disabled or pointed at a path it cannot write, a log valve removed); a
+    log not written for longer than allowed; the node not answering.
+
+    Does not cover: what each line holds (a log that grows with empty lines passes)."""
     target, spec = log_target, logging_spec
     paths = {log.name: _resolve(target, log) for log in spec.logs}
     present = [p for p in paths.values() if p]
@@ -97,13 +101,20 @@ def test_logs_written_during_run(
 
 
 def test_logs_rotated(log_target: Target, logging_spec: Logging, evidence: Evidence) -> None:
-    """Every log is rotated: the node's logrotate rules cover each ``logrotate`` log, as
+    """Claim: every log is rotated and kept as long as the plan requires
+    (``retention_days``): the node's logrotate rules cover each ``logrotate`` log as
     ``logrotate -d`` reads them (its output judged: it exits 0 for rules naming none of the
-    logs), and Tomcat's juli handler rotates each ``tomcat`` log and bounds its age.
+    logs) and keep rotations x period >= the retention; Tomcat's juli handler rotates each
+    ``tomcat`` log and keeps maxDays >= the retention.
 
-    False when: the logrotate rules are missing, unreadable or broken (an ``error:`` line),
-    or name another file; a juli handler is not rotatable or keeps its files forever, or no
-    handler writes the log."""
+    Covers: the logrotate rules missing, unreadable or broken (an ``error:`` line), or naming
+    another file; too few rotations or too short a period (``rotate 3`` of a daily log that
+    must be kept 14 days); a rule rotating by size only (no time kept is guaranteed); a juli
+    handler not rotatable, keeping its files forever or fewer days than required, or no
+    handler writing the log.
+
+    Does not cover: whether logrotate actually runs (its timer or cron job), and rotations by
+    ``maxsize`` more often than the period when logrotate runs more often than daily."""
     target, spec = log_target, logging_spec
     findings: list[str] = []
     rotated = [_path(log.path, target) for log in spec.logs if log.rotation == "logrotate"]
@@ -112,24 +123,80 @@ def test_logs_rotated(log_target: Target, logging_spec: Logging, evidence: Evide
         out = target.run(f"{spec.logrotate_command} %s 2>&1", config)
         evidence.text(f"{target.name} logrotate -d {config}", str(out.stdout))
         findings += judge_monitoring.logrotate_covers(target.name, config, str(out.stdout), rotated)
-    tomcat = [_path(log.path, target) for log in spec.logs if log.rotation == "tomcat"]
+        kept = {
+            _path(log.path, target): log.retention_days
+            for log in spec.logs
+            if log.rotation == "logrotate"
+        }
+        findings += judge_monitoring.logrotate_keeps(target.name, config, str(out.stdout), kept)
+    tomcat = [log for log in spec.logs if log.rotation == "tomcat"]
     if tomcat:
         props_file = _path(spec.tomcat_logging, target)
         props = read_properties(target, props_file)
-        for path in tomcat:
-            findings += judge_monitoring.juli_rotates(target.name, props_file, props, path)
+        for log in tomcat:
+            findings += judge_monitoring.juli_rotates(
+                target.name, props_file, props, _path(log.path, target), log.retention_days
+            )
+    judge(findings)
+
+
+def _modes(target: Target, paths: list[str]) -> list[FileMode]:
+    """Mode, owner and kind of each existing path, one remote command."""
+    out = target.run(
+        "stat -c '%%f|%%U|%%F|%%n' --" + " %s" * len(paths) + " 2>/dev/null; true", *paths
+    )
+    seen = []
+    for line in str(out.stdout).splitlines():
+        raw, owner, kind, path = line.split("|", 3)
+        seen.append(FileMode(path, int(raw, 16), owner, kind == "directory"))
+    return seen
+
+
+def test_personal_data_logs_private(
+    log_target: Target, logging_spec: Logging, evidence: Evidence
+) -> None:
+    """Claim: a log the plan says holds personal data (``personal_data: true``) is readable
+    only by its owner and group, now and after rotation.
+
+    Covers: the log readable by others (mode), owned by another user than declared
+    (``owner``); a rotated file (``<log>.*``, compressed or not) readable by others or owned
+    by another user; the log's directory writable by others (a rotated file could be swapped
+    for a link); the log missing (a finding of test_logs_written_during_run) is skipped here.
+
+    Does not cover: who is in the group (group read is the operators'); copies shipped
+    elsewhere (a log collector's own storage)."""
+    target, spec = log_target, logging_spec
+    findings: list[str] = []
+    private = [log for log in spec.logs if log.personal_data]
+    for log in private:
+        current = _resolve(target, log)
+        if current is None:
+            continue  # a missing log is the first check's finding
+        directory = current.rsplit("/", 1)[0] or "/"
+        rotated = files.expand(target, f"{current}.*")
+        seen = _modes(target, [current, *rotated, directory])
+        evidence.text(
+            f"{target.name} {log.name} log modes",
+            "\n".join(f"{f.mode & 0o7777:04o} {f.owner} {f.path}" for f in seen),
+        )
+        if not any(f.path == current for f in seen):
+            findings.append(f"{target.name}: cannot read the mode of {current}")
+        findings += judge_monitoring.private_log(target.name, log.name, seen, log.owner)
     judge(findings)
 
 
 def test_no_secrets_in_logs(
     log_target: Target, logging_spec: Logging, environment: Environment
 ) -> None:
-    """No value of the environment's secrets (passwords, TOTP seeds, keys) appears in the
-    last ``secret_scan_bytes`` of any of the node's logs. The text is searched here and
-    never recorded; a finding names the secret, not its value.
+    """Claim: no secret of the environment (passwords, TOTP seeds, keys) is in the node's
+    logs: no value appears in the last ``secret_scan_bytes`` of any of them. The text is
+    searched here and never recorded; a finding names the secret, not its value.
 
-    False when: the app logs a password, a session secret or a database credential (a debug
-    line, a request body, a connection URL)."""
+    Covers: the app logging a password, a session secret or a database credential (a debug
+    line, a request body, a connection URL); a log that cannot be read.
+
+    Does not cover: older text than the scanned tail and rotated files; a secret encoded
+    (base64, URL-encoded) rather than as it is."""
     target, spec = log_target, logging_spec
     secrets = dict(environment.secrets)
     if not secrets:

@@ -1,5 +1,12 @@
-"""Monitoring tools and alerting: Prometheus scrapes what it must, evaluates the named alert
-rules, is connected to Alertmanager, and an alert reaches the receiver end to end.
+"""Monitoring tools and alerting. The suite's claim: a production incident reaches a person
+within the detection budget. So Prometheus scrapes what it must, evaluates the named alert
+rules (each tested by promtool to fire, each firing within the budget), is connected to
+Alertmanager, and an alert of every route the plan names reaches its receiver end to end.
+
+Checks that judge Prometheus's state (targets, rule health, alerts) ask it once it has
+settled after its last configuration (re)load (fixture ``settled_prometheus``): just after a
+reload "unknown" and "no scrape yet" are transient, not findings; a wait longer than
+``monitoring.settle_timeout_s`` is an error (inconclusive).
 
 Plan: Deployment Process › Monitoring and Logging Setup (Monitoring Tools; Alerts and
 Notifications). Prometheus is asked through its HTTP API from the QA vantage point;
@@ -9,6 +16,7 @@ Alertmanager, the receiver and promtool from the monitoring host (they are not e
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,41 +52,54 @@ def _ask(where: str, call: Callable[[], T], evidence: Evidence | None = None, na
 
 
 def test_every_job_has_targets_all_up(
-    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+    settled_prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """Prometheus scrapes every job the expectations name, each with at least its number of
-    targets, and every target is up.
+    """Claim: Prometheus collects every metric an alert needs: every job the expectations
+    name is scraped, with at least its number of targets, and every target is up.
 
-    False when: a job is missing or has no targets (zero targets is never "all up"); a job has
-    fewer targets than expected (a host dropped from the scrape config); a target is down (an
-    exporter or the app stopped, a firewall in the way), named with its scrape error; the API
-    does not answer."""
+    Covers: a job missing or with no targets (zero targets is never "all up"); fewer targets
+    than expected (a host dropped from the scrape config); a target down (an exporter or the
+    app stopped, a firewall in the way), named with its scrape error; the API not answering.
+    Judged once Prometheus has settled after a reload (not its transient "no scrape yet").
+
+    Does not cover: how often each job is scraped (test_alert_time_to_fire_within_budget);
+    a metric missing from a target that is up (the promtool tests use the series the rules
+    read, test_alert_rule_unit_tests_pass)."""
+    prometheus = settled_prometheus
     targets = _ask(monitoring.host, prometheus.targets, evidence, "prometheus active targets")
     judge(judge_monitoring.scrape_targets(monitoring.host, monitoring.jobs, targets))
 
 
 @pytest.mark.plan("deploy.monitoring.alerts")
 def test_alert_rules_loaded_and_healthy(
-    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+    settled_prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """Every alert rule the expectations name is loaded by Prometheus, by name, and its last
-    evaluation was healthy.
+    """Claim: every alert the plan names is evaluated by the running Prometheus: loaded, by
+    name, and its last evaluation healthy.
 
-    False when: a rule is absent (its file missing: Prometheus only warns; removed from the
-    file; renamed); a rule's evaluation fails (health err, with Prometheus's error); the API
-    does not answer."""
+    Covers: a rule absent (its file missing: Prometheus only warns; removed from the file;
+    renamed); a rule's evaluation failing (health err, with Prometheus's error); the API not
+    answering. Judged once every rule was evaluated since the last reload (a reloaded rule is
+    "unknown" until then, not a finding).
+
+    Does not cover: whether the expression fires on its condition
+    (test_alert_rule_unit_tests_pass) or in time (test_alert_time_to_fire_within_budget)."""
+    prometheus = settled_prometheus
     rules = _ask(monitoring.host, prometheus.rules, evidence, "prometheus rules")
     judge(judge_monitoring.alert_rules(monitoring.host, monitoring.alert_rules, rules))
 
 
 @pytest.mark.plan("deploy.monitoring.alerts")
 def test_prometheus_sends_to_alertmanager(
-    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+    settled_prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """Prometheus sends its alerts to the environment's Alertmanager.
+    """Claim: a firing alert leaves Prometheus for the environment's Alertmanager.
 
-    False when: no Alertmanager is configured, it is another one, or Prometheus dropped it;
-    the API does not answer."""
+    Covers: no Alertmanager configured, another one, or one Prometheus dropped; the API not
+    answering.
+
+    Does not cover: what Alertmanager does with it (test_alert_delivered_end_to_end)."""
+    prometheus = settled_prometheus
     data = _ask(monitoring.host, prometheus.alertmanagers, evidence, "prometheus alertmanagers")
     judge(
         judge_monitoring.alertmanager_connected(monitoring.host, data, monitoring.alertmanager.url)
@@ -88,27 +109,60 @@ def test_prometheus_sends_to_alertmanager(
 def test_prometheus_config_reload_succeeded(
     prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """Prometheus runs the configuration on disk: its last configuration reload succeeded.
+    """Claim: Prometheus runs the configuration on disk: its last configuration reload
+    succeeded.
 
-    False when: a reload failed (a broken prometheus.yml or rule file: Prometheus keeps
-    running the previous one, so everything else looks fine); the API does not answer."""
+    Covers: a failed reload (a broken prometheus.yml or rule file: Prometheus keeps running
+    the previous one, so everything else looks fine); the API not answering.
+
+    Does not cover: a change on disk not yet reloaded (nothing in the API tells; the other
+    checks judge what runs, which is what alerts)."""
     runtime = _ask(monitoring.host, prometheus.runtime, evidence, "prometheus runtime info")
     judge(judge_monitoring.config_reloaded(monitoring.host, runtime))
 
 
 @pytest.mark.plan("post.monitoring.continuous", "rollback.triggers.critical")
 def test_no_critical_alert_firing(
-    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+    settled_prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """Monitoring watches the release continuously and no critical alert fires: the rollback
-    plan's Critical Failures trigger is not active at certification.
+    """Claim: the rollback plan's Critical Failures trigger is not active at certification:
+    no critical alert fires.
 
-    False when: a critical alert fires (a node down, the order error rate above its rule's
-    threshold, a backup too old), named with its labels; the API does not answer. A pending
-    alert (its ``for`` not yet elapsed) is not firing. ``golive watch`` keeps asking after
-    go-live."""
+    Covers: a critical alert firing (a node down, the order error rate above its rule's
+    threshold, a backup too old), named with its labels; the API not answering.
+
+    Does not cover: a pending alert (its ``for`` not yet elapsed: not firing yet), and what
+    happens after certification (``golive watch`` keeps asking after go-live)."""
+    prometheus = settled_prometheus
     alerts = _ask(monitoring.host, prometheus.alerts, evidence, "prometheus alerts")
     judge(judge_monitoring.firing(monitoring.host, alerts, ["critical"]))
+
+
+@pytest.mark.plan("deploy.monitoring.alerts")
+def test_alert_time_to_fire_within_budget(
+    prometheus: Prometheus, monitoring: Monitoring, evidence: Evidence
+) -> None:
+    """Claim: each alert the plan names fires within the environment's detection budget
+    (``monitoring.detection``: per severity, or per alert) after its condition starts.
+
+    Covers: the latest time to fire as the running Prometheus has it: the rule's ``for`` +
+    the longest scrape interval of the jobs the alert reads (``detection.alerts.<name>.jobs``,
+    default every job) + its group's evaluation interval. A long ``for``, a slow scrape
+    interval (a 10-minute app job) or evaluation interval beyond the budget; an alert whose
+    severity has no budget, whose jobs have no target, or which is not loaded. Read from
+    the configuration Prometheus runs (/api/v1/rules, /api/v1/targets), so it needs no
+    settling.
+
+    Does not cover: the window of a rate() in the expression (a 1h window reacts slower:
+    the promtool tests' eval_time shows it); how long Alertmanager then takes
+    (test_alert_delivered_end_to_end: group_wait + margin)."""
+    rules = _ask(monitoring.host, prometheus.rules, evidence, "prometheus rules")
+    targets = _ask(monitoring.host, prometheus.targets, evidence, "prometheus active targets")
+    judge(
+        judge_monitoring.time_to_fire(
+            monitoring.host, monitoring.alert_rules, rules, targets, monitoring.detection
+        )
+    )
 
 
 def _rule_names(prometheus: Prometheus, where: str) -> set[str]:
@@ -120,11 +174,16 @@ def _rule_names(prometheus: Prometheus, where: str) -> set[str]:
 def test_alert_rule_unit_tests_pass(
     monitoring_host: Target, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """The environment's promtool rule unit tests pass against the rules on the monitoring
-    host, judged from promtool's output (SUCCESS, no FAILED), not its exit status alone.
+    """Claim: every named alert fires on its condition: the environment's promtool rule unit
+    tests pass against the rules on the monitoring host, judged from promtool's output
+    (SUCCESS, no FAILED), not its exit status alone.
 
-    False when: a test fails (a rule changed its expression, labels or annotations, or was
-    removed); a test file is missing or unreadable; promtool is missing or errs."""
+    Covers: a test failing (a rule changed its expression, threshold, ``for``, labels or
+    annotations, or was removed); a test file missing or unreadable; promtool missing or
+    erring.
+
+    Does not cover: which alerts have a test expecting them to fire
+    (test_alert_rule_unit_tests_cover_named_alerts)."""
     spec = monitoring.rule_tests
     findings = []
     for file in spec.files:
@@ -139,17 +198,21 @@ def test_alert_rule_unit_tests_pass(
 def test_alert_rule_unit_tests_cover_named_alerts(
     monitoring_host: Target, monitoring: Monitoring, prometheus: Prometheus
 ) -> None:
-    """Each alert the expectations name for testing has a rule unit test expecting it to
-    fire, and every alert the tests name is one Prometheus has loaded.
+    """Claim: every alert the plan names (``alert_rules``, and ``rule_tests.alerts``) has a
+    promtool test expecting it to fire, and the tests test the alerts Prometheus runs.
 
-    False when: an alert has no test, or only tests with ``exp_alerts: []`` (promtool passes
-    those even for a misspelt alert name); a test names an alert no loaded rule defines."""
+    Covers: an alert with no test, or only tests with ``exp_alerts: []`` (promtool passes
+    those even for a misspelt alert name); a test naming an alert no loaded rule defines.
+
+    Does not cover: whether the tested rule file is byte for byte the one Prometheus loaded
+    (a test naming a renamed alert is caught; an edited threshold in a copy is not)."""
     defined = _rule_names(prometheus, monitoring.host)
+    named = list(dict.fromkeys([*monitoring.alert_rules, *monitoring.rule_tests.alerts]))
     findings = []
     for file in monitoring.rule_tests.files:
         doc = yaml.safe_load(read_text(monitoring_host, file))
         findings += judge_monitoring.rule_tests_cover(
-            monitoring_host.name, file, doc, monitoring.rule_tests.alerts, defined
+            monitoring_host.name, file, doc, named, defined
         )
     judge(findings)
 
@@ -165,40 +228,59 @@ def _failed_total(target: Target, url: str, timeout: float) -> float | None:
 def test_alert_delivered_end_to_end(
     monitoring_host: Target, monitoring: Monitoring, evidence: Evidence
 ) -> None:
-    """An alert reaches the receiver: a synthetic alert with a unique label (the Watchdog
-    pattern) sent to Alertmanager arrives within the route's group_wait plus a margin, and
-    ``alertmanager_notifications_failed_total`` does not grow meanwhile.
+    """Claim: an alert of every route the plan names reaches a person: one synthetic alert
+    per route of ``alertmanager.routes`` (its labels: a receiver and severity, e.g. the
+    critical route that pages), each with a unique label (the Watchdog pattern), arrives
+    through that route's receiver (by its name in the notification) within the route's
+    group_wait plus a margin, and ``alertmanager_notifications_failed_total`` does not grow.
 
-    False when: Alertmanager is down or refuses the alert; its route sends to a receiver that
-    drops it or to a wrong URL (nothing arrives, or notifications fail); delivery is slower
-    than group_wait + margin; the receiver is down."""
+    Covers: Alertmanager down or refusing the alert; a route (e.g. severity=critical) sending
+    to a receiver that drops it, to another receiver, or to a wrong URL (nothing arrives,
+    another receiver's name, or notifications fail); delivery slower than group_wait +
+    margin; the receiver down.
+
+    Does not cover: the last hop beyond the recording receiver (a pager's own delivery to a
+    phone); inhibition or silences active at the time of a real incident."""
     am = monitoring.alertmanager
     timeout = monitoring.timeout_s
     host = monitoring_host
     before = _failed_total(host, am.url, timeout)
-    probe = f"golive-{uuid.uuid4().hex[:12]}"
     now = datetime.now(UTC)
-    alert = {
-        "labels": {"alertname": "GoliveDeliveryProbe", "golive_probe": probe, "severity": "none"},
-        "annotations": {"summary": "golive end-to-end delivery check; no action needed"},
-        "startsAt": now.isoformat(),
-        "endsAt": (now + timedelta(minutes=5)).isoformat(),
-    }
+    probes = [f"golive-{uuid.uuid4().hex[:12]}" for _ in am.routes]
+    alerts = [
+        {
+            "labels": {**route.labels, "alertname": "GoliveDeliveryProbe", "golive_probe": probe},
+            "annotations": {"summary": "golive end-to-end delivery check; no action needed"},
+            "startsAt": now.isoformat(),
+            "endsAt": (now + timedelta(minutes=5)).isoformat(),
+        }
+        for route, probe in zip(am.routes, probes, strict=True)
+    ]
     posted = fetch(
-        host, f"{am.url.rstrip('/')}/api/v2/alerts", method="POST", json_body=[alert],
+        host, f"{am.url.rstrip('/')}/api/v2/alerts", method="POST", json_body=alerts,
         timeout=timeout,
     )  # fmt: skip
     if posted.status != 200:
         pytest.fail(f"{host.name}: sending an alert to Alertmanager: {posted.describe()}")
+    sent = time.monotonic()
     allowed = am.group_wait_s + am.margin_s
-    arrived, received = await_notification(
-        host, am.receiver_url, "golive_probe", probe, allowed, timeout
-    )
+    findings: list[str] = []
+    record = []
+    for route, probe in zip(am.routes, probes, strict=True):
+        left = max(allowed - (time.monotonic() - sent), 0.0)
+        got, received = await_notification(
+            host, am.receiver_url, "golive_probe", probe, left, timeout
+        )
+        arrived = None if got is None else time.monotonic() - sent
+        receiver = judge_monitoring.receiver_of(received, "golive_probe", probe)
+        record.append({"probe": probe, "labels": route.labels, "receiver": receiver,
+                       "expected": route.receiver, "arrived_after_s": arrived})  # fmt: skip
+        findings += judge_monitoring.route_delivered(
+            host.name, probe, route.labels, route.receiver, arrived, receiver, allowed
+        )
     after = _failed_total(host, am.url, timeout)
-    mine = [e for e in received if judge_monitoring.notified([e], "golive_probe", probe)]
-    evidence.json("receiver notification", mine)
     evidence.text(
-        "delivery", json.dumps({"probe": probe, "arrived_after_s": arrived, "allowed_s": allowed,
+        "delivery", json.dumps({"routes": record, "allowed_s": allowed,
                                 "failed_before": before, "failed_after": after}),
     )  # fmt: skip
-    judge(judge_monitoring.delivery(host.name, probe, arrived, allowed, before, after))
+    judge(findings + judge_monitoring.notifications_failed(host.name, before, after))
