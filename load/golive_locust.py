@@ -78,6 +78,60 @@ def ssl_context() -> ssl.SSLContext:
     return ctx  # type: ignore[no-any-return]
 
 
+# --- what every request of a journey checks in its answer
+
+
+def checked(
+    response: Any, status: int, fields: tuple[str, ...] = (), expect: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The JSON object a ``catch_response`` request answered, once its answer is the one the
+    journey needs: the expected status, a JSON content type, an object without an ``error``
+    key, every field of ``fields`` present and every ``expect`` field equal (numbers compared
+    as numbers). Anything else marks the request failed in Locust's stats, per endpoint,
+    with a reason that names no varying value (Locust groups its errors by their text), and
+    gives None. An error body with HTTP 200 is a failure like any other."""
+    code = response.status_code
+    if not code:
+        response.failure(f"no answer: {type(getattr(response, 'error', None)).__name__}")
+        return None
+    content_type = (response.headers or {}).get("Content-Type", "") or ""
+    body: Any = None
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        try:
+            body = response.json()
+        except (ValueError, TypeError):
+            body = None
+    if isinstance(body, dict) and "error" in body:
+        response.failure(f"HTTP {code} with an error body: {str(body['error'])[:60]!r}")
+    elif code != status:
+        response.failure(f"HTTP {code}, expected {status}")
+    elif body is None and not content_type.lower().startswith("application/json"):
+        response.failure(f"content type {content_type[:60]!r}, expected application/json")
+    elif not isinstance(body, dict):
+        response.failure("the answer is not a JSON object")
+    elif missing := [f for f in fields if body.get(f) in (None, "")]:
+        response.failure(f"the answer has no {', '.join(missing)}")
+    elif wrong := [k for k, v in (expect or {}).items() if not _same(body.get(k), v)]:
+        response.failure(f"the answer's {', '.join(wrong)} differs from what was sent")
+    else:
+        response.success()
+        return body
+    return None
+
+
+def _same(got: Any, want: Any) -> bool:
+    """Equal as the app stores it: numbers as numbers, text case-insensitively (the app
+    upper-cases symbols and sides)."""
+    if isinstance(want, bool) or isinstance(got, bool):
+        return got is want
+    if isinstance(want, (int, float)):
+        try:
+            return float(got) == float(want)
+        except (TypeError, ValueError):
+            return False
+    return str(got).upper() == str(want).upper()
+
+
 # --- what the generator observed
 
 STEPS = {"count": 0}  # journey steps this process ran (workers report theirs to the master)

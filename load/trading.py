@@ -6,6 +6,11 @@ reads quotes (12), places an order and reads it back (7), logs in again (1, a ne
 The app has no order-list endpoint, so the journey has no list step. Request names group
 URLs by route (``GET /api/quotes/[symbol]``), the names the SLO table uses.
 
+Every request checks its answer (``golive_locust.checked``): its status, a JSON content type,
+no error body, the fields the journey needs, and what it sent coming back (the quote is of
+the symbol asked for, the order placed and the order read back are the one sent). Any other
+answer, an error body with HTTP 200 included, is a failure of that endpoint in Locust's stats.
+
 Run by golive only (``GOLIVE_LOAD_CONFIG``, see golive_locust.py); by hand, see the README.
 """
 
@@ -15,7 +20,7 @@ import random
 from typing import Any
 
 import pyotp
-from golive_locust import CONFIG, STEPS, ssl_context
+from golive_locust import CONFIG, STEPS, checked, ssl_context
 from locust import FastHttpUser, constant_throughput, task
 
 
@@ -40,11 +45,9 @@ class Trader(FastHttpUser):
         with self.client.post(
             "/api/login", json=body, name="/api/login", catch_response=True
         ) as response:
-            if response.status_code == 200 and response.json().get("token"):
-                self.token = response.json()["token"]
-                response.success()
-            else:
-                response.failure(f"login answered HTTP {response.status_code}")
+            answer = checked(response, 200, ("token",))
+            if answer is not None:
+                self.token = str(answer["token"])
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -53,9 +56,13 @@ class Trader(FastHttpUser):
     def quotes(self) -> None:
         STEPS["count"] += 1
         symbol = random.choice(CONFIG["symbols"])
-        self.client.get(
-            f"/api/quotes/{symbol}", headers=self.headers(), name="/api/quotes/[symbol]"
-        )
+        with self.client.get(
+            f"/api/quotes/{symbol}",
+            headers=self.headers(),
+            name="/api/quotes/[symbol]",
+            catch_response=True,
+        ) as quote:
+            checked(quote, 200, ("bid", "ask"), {"symbol": symbol})
 
     @task(7)
     def order(self) -> None:
@@ -67,12 +74,17 @@ class Trader(FastHttpUser):
             headers=self.headers(),
             name="/api/orders",
             catch_response=True,
-        ) as placed:
-            if placed.status_code != 201:
-                placed.failure(f"order answered HTTP {placed.status_code}")
-                return
-            order_id = placed.json()["id"]
-        self.client.get(f"/api/orders/{order_id}", headers=self.headers(), name="/api/orders/[id]")
+        ) as response:
+            placed = checked(response, 201, ("id", "status"), order)
+        if placed is None:
+            return
+        with self.client.get(
+            f"/api/orders/{placed['id']}",
+            headers=self.headers(),
+            name="/api/orders/[id]",
+            catch_response=True,
+        ) as response:
+            checked(response, 200, ("status",), {**order, "id": placed["id"]})
 
     @task(1)
     def relogin(self) -> None:

@@ -67,6 +67,15 @@ class Endpoint:
     def p(self, q: float) -> float:
         return percentile(self.histogram, q)
 
+    @property
+    def busy_s(self) -> float:
+        """Seconds its requests were in flight, summed (from the histogram)."""
+        return sum(ms * n for ms, n in self.histogram.items()) / 1000
+
+    @property
+    def mean_ms(self) -> float:
+        return 1000 * self.busy_s / self.requests if self.requests else 0.0
+
 
 @dataclass(frozen=True)
 class RunFacts:
@@ -87,8 +96,11 @@ class RunFacts:
     throttled_percent: float | None = None  # of scheduler periods stopped at its quota
     cpu_wait_percent: float | None = None  # of the load's time waiting for a CPU
     cpu_detail: str = ""
+    cpu_peak_percent: float | None = None  # the busiest Locust process's highest sample
     log_tail: str = ""
     endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+    # endpoint -> why its requests failed, most frequent first: (reason, count)
+    errors: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
 
 
 def planned_steps(profile: Profile) -> float:
@@ -135,9 +147,62 @@ def run_findings(run: RunFacts, profile: Profile, generator: Generator) -> list[
         found.append(
             f"load run: {run.steps} journey steps of {planned:.0f} planned "
             f"({100 * run.steps / planned:.0f}%, at least {100 * generator.min_rate_ratio:.0f}%"
-            " required): the generator did not apply the planned load"
+            f" required): {shortfall_cause(run, profile, generator)}"
         )
     return found
+
+
+def waiting_percent(run: RunFacts) -> float | None:
+    """The share of the simulated users' time spent waiting for an answer: every request's
+    response time summed, over users x the steady load's seconds (None: nothing measured)."""
+    busy = sum(ep.busy_s for ep in run.endpoints.values())
+    if run.max_users <= 0 or run.measured_s <= 0 or not run.endpoints:
+        return None
+    return 100 * busy / (run.max_users * run.measured_s)
+
+
+def generator_cpu(run: RunFacts) -> str:
+    """The generator's CPU in figures: its control group's share, its busiest process's
+    peak, Locust's own warnings."""
+    parts = []
+    if run.cpu_percent is not None:
+        parts.append(f"{run.cpu_percent:.0f}% of {run.cpu_detail or 'what it may use'}")
+    if run.cpu_peak_percent is not None:
+        parts.append(f"its busiest Locust process peaked at {run.cpu_peak_percent:.0f}%")
+    if run.cpu_wait_percent is not None:
+        parts.append(f"waited for a CPU {run.cpu_wait_percent:.0f}% of the time")
+    if run.cpu_warnings:
+        parts.append("Locust's cpu_warning " + ", ".join(run.cpu_warnings[:4]))
+    return "; ".join(parts) or "not measured"
+
+
+def shortfall_cause(run: RunFacts, profile: Profile, generator: Generator) -> str:
+    """Why the planned load was not applied, with the figures: the generator (its CPU over
+    ``generator``'s limits, or Locust's warning), else the server (the users spent at least
+    ``server_limit_wait_percent`` of their time waiting for answers: latency and queueing),
+    else not determined. Both sides' figures are given either way."""
+    waited = waiting_percent(run)
+    interval_ms = 1000 / profile.pace
+    slowest = sorted(
+        (ep for ep in run.endpoints.values() if ep.requests),
+        key=lambda ep: ep.p(0.95),
+        reverse=True,
+    )[:2]
+    latency = ", ".join(f"{ep.name} p95 {ep.p(0.95):.0f} ms" for ep in slowest)
+    server = (
+        f"the {run.max_users} users waited for answers {waited or 0:.0f}% of their time "
+        f"(limit {generator.server_limit_wait_percent:g}%; {latency or 'no samples'}) against "
+        f"a step planned every {interval_ms:.0f} ms"
+    )
+    cpu = (
+        f"the generator's CPU: {generator_cpu(run)} (limits {generator.max_cpu_percent:g}% "
+        f"CPU, {generator.max_cpu_wait_percent:g}% waiting for a CPU)"
+    )
+    if saturation_findings(run, generator):
+        return f"the generator was the limit, not the server: {cpu}; {server}"
+    if waited is not None and waited >= generator.server_limit_wait_percent:
+        return f"the server was the limit, not the generator: {server}; {cpu}, within them"
+    return f"neither the generator nor the server was shown to be the limit: {cpu}; {server}"
 
 
 def saturation_findings(run: RunFacts, generator: Generator) -> list[str]:
@@ -169,11 +234,24 @@ def saturation_findings(run: RunFacts, generator: Generator) -> list[str]:
 
 
 def slo_findings(
-    endpoints: Mapping[str, Endpoint], slos: Mapping[str, Slo], seconds: float
+    endpoints: Mapping[str, Endpoint],
+    slos: Mapping[str, Slo],
+    seconds: float,
+    errors: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+    waived: Mapping[str, str] | None = None,
 ) -> list[str]:
     """One finding per endpoint and metric of the SLO table that the run breaks; an endpoint
-    without samples is a finding (Locust drops it from its stats, and reports 0 ms)."""
-    found: list[str] = []
+    without samples is a finding (Locust drops it from its stats, and reports 0 ms). An
+    error rate over its SLO says why the requests failed (``errors``: the journey's own
+    checks of each answer, an error body with HTTP 200 included). Every endpoint the journey
+    requested has an SLO or is in ``waived``; one that has neither is a finding."""
+    errors = errors or {}
+    found: list[str] = [
+        f"{name}: requested {ep.requests} times by the journey, but it has no SLO and is not "
+        "waived (performance.profiles: slos or waived)"
+        for name, ep in sorted(endpoints.items())
+        if ep.requests and name not in slos and name not in (waived or {})
+    ]
     for name, slo in slos.items():
         ep = endpoints.get(name)
         if ep is None or ep.requests == 0:
@@ -186,9 +264,10 @@ def slo_findings(
                 found.append(f"{name}: p{round(q * 100)} {value:.0f} ms > SLO {limit:g} ms ({n})")
         rate = ep.failures / ep.requests
         if rate > slo.max_error_rate:
+            why = "; ".join(f"{reason} ({count})" for reason, count in errors.get(name, ())[:3])
             found.append(
                 f"{name}: error rate {100 * rate:.2f}% ({ep.failures} failed) > SLO "
-                f"{100 * slo.max_error_rate:g}% ({n})"
+                f"{100 * slo.max_error_rate:g}% ({n})" + (f": {why}" if why else "")
             )
         rps = ep.requests / seconds if seconds > 0 else 0.0
         if rps < slo.min_rps:

@@ -108,6 +108,83 @@ def test_an_endpoint_without_samples_is_a_finding_never_a_pass() -> None:
         assert found == ["GET /q: no samples (0 requests): the SLO cannot be judged"]
 
 
+def test_a_short_run_names_the_server_when_the_users_waited_for_answers() -> None:
+    """Issue 22: a slow endpoint was reported as "the generator did not apply the planned
+    load" while the generator's CPU peaked at 24%."""
+    slow = {
+        "GET /q": ep("GET /q", {40: 500}),
+        "POST /o": ep("POST /o", {2500: 150}),
+    }
+    run = facts(steps=60, endpoints=slow, cpu_percent=12, cpu_peak_percent=24, cpu_detail="2 cores")
+    found = judge.run_findings(run, PROFILE, GEN)
+    assert len(found) == 1, found
+    assert found[0].startswith("load run: 60 journey steps of 190 planned (32%, at least 80%")
+    assert (
+        "the server was the limit, not the generator: the 10 users waited for answers "
+        in (found[0])
+    )
+    assert "(limit 50%; POST /o p95 2500 ms, GET /q p95 40 ms)" in found[0]
+    assert "its busiest Locust process peaked at 24%" in found[0]
+    assert "a step planned every 500 ms" in found[0]
+
+
+def test_a_short_run_names_the_generator_when_its_cpu_was_over_its_limit() -> None:
+    slow = {"GET /q": ep("GET /q", {900: 190})}
+    run = facts(steps=60, endpoints=slow, cpu_percent=97, cpu_detail="the 2 cores")
+    found = judge.run_findings(run, PROFILE, GEN)
+    assert (
+        "the generator was the limit, not the server: the generator's CPU: 97% of the 2"
+        in (found[0])
+    )
+    assert "the 10 users waited for answers" in found[0]  # both sides' figures
+
+
+def test_a_short_run_with_neither_limit_says_so_with_both_figures() -> None:
+    quick = {"GET /q": ep("GET /q", {20: 60})}
+    found = judge.run_findings(facts(steps=60, endpoints=quick, cpu_percent=5), PROFILE, GEN)
+    assert "neither the generator nor the server was shown to be the limit" in found[0]
+    assert "waited for answers 1% of their time" in found[0]
+    nothing = judge.run_findings(facts(steps=60), PROFILE, GEN)[0]
+    assert "generator's CPU: not measured" in nothing and "no samples" in nothing
+
+
+def test_an_error_rate_says_why_the_requests_failed() -> None:
+    bad = ep("GET /o", {30: 100}, failures=100)
+    errors = {"GET /o": [("HTTP 200 with an error body: 'unavailable'", 100)]}
+    found = judge.slo_findings({"GET /o": bad}, {"GET /o": SLO}, 10, errors)
+    assert found == [
+        "GET /o: error rate 100.00% (100 failed) > SLO 1% (n=100): "
+        "HTTP 200 with an error body: 'unavailable' (100)"
+    ]
+
+
+def test_every_endpoint_requested_has_an_slo_or_is_waived() -> None:
+    q, h = ep("GET /q", {30: 100}), ep("GET /health", {5: 10})
+    found = judge.slo_findings({"GET /q": q, "GET /health": h}, {"GET /q": SLO}, 10)
+    assert found == [
+        "GET /health: requested 10 times by the journey, but it has no SLO and is not waived "
+        "(performance.profiles: slos or waived)"
+    ]
+    waived = {"GET /health": "a probe of the load balancer, not the user's"}
+    assert (
+        judge.slo_findings({"GET /q": q, "GET /health": h}, {"GET /q": SLO}, 10, {}, waived) == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("waived", "says"),
+    [
+        ({"GET /q": "duplicate"}, "waived endpoints also have an SLO: GET /q"),
+        ({"GET /h": " "}, "waived endpoints need a reason: GET /h"),
+    ],
+)
+def test_a_waiver_is_for_an_endpoint_without_slo_and_gives_a_reason(
+    waived: dict[str, str], says: str
+) -> None:
+    with pytest.raises(ValueError, match=says):
+        Profile(users=10, spawn_rate=10, duration_s=10, slos={"GET /q": SLO}, waived=waived)
+
+
 def test_mann_whitney_separates_a_shift_from_noise() -> None:
     rng = random.Random(7)
     a = _hist(rng.gauss(50, 10) for _ in range(300))

@@ -74,11 +74,26 @@ class Profile(Strict):
         20.0, description="seconds the master waits for its workers to connect"
     )
     slos: dict[str, Slo] = Field(min_length=1, description="endpoint name -> its SLO")
+    waived: dict[str, str] = Field(
+        default_factory=dict,
+        description="endpoint name -> why the journey requests it without an SLO (every "
+        "endpoint the journey requests has an SLO or is waived here)",
+    )
 
     @property
     def ramp_s(self) -> float:
         """Seconds until every user runs."""
         return self.users / self.spawn_rate
+
+    @model_validator(mode="after")
+    def _waivers(self) -> Profile:
+        both = sorted(set(self.waived) & set(self.slos))
+        if both:
+            raise ValueError(f"waived endpoints also have an SLO: {', '.join(both)}")
+        unexplained = sorted(name for name, why in self.waived.items() if not why.strip())
+        if unexplained:
+            raise ValueError(f"waived endpoints need a reason: {', '.join(unexplained)}")
+        return self
 
     @model_validator(mode="after")
     def _ramp_fits(self) -> Profile:
@@ -122,6 +137,14 @@ class Generator(Strict):
     )
     min_rate_ratio: float = Field(
         0.9, gt=0, le=1, description="achieved / planned task rate below which load fell short"
+    )
+    server_limit_wait_percent: float = Field(
+        50.0,
+        gt=0,
+        le=100,
+        description="share of the simulated users' time spent waiting for answers at or "
+        "above which a run short of its plan is put down to the server (latency and "
+        "queueing), when the generator's CPU was within its limits",
     )
     stop_timeout_s: float = Field(5.0, ge=0, le=DAY_S, description="Locust --stop-timeout")
     master_bind: str = Field(

@@ -12,22 +12,34 @@ from __future__ import annotations
 import pytest
 
 from golive.judge import performance as judge
+from golive.model.environment import Environment
+from golive.model.expectations.performance import Performance
 from golive.probe import locust
 from pytest_golive.fixtures.findings import judge as report
-from pytest_golive.fixtures.performance import LoadResult
+from pytest_golive.fixtures.performance import LoadResult, baseline_file
 
 pytestmark = pytest.mark.performance
 
 
 def test_load_run_applied_planned_load(applied_load: LoadResult) -> None:
-    """Claim: the load generator applied the profile's planned load for its whole duration.
+    """Claim: the load generator applied the profile's planned load for its whole duration,
+    and when it did not, the finding says what limited it, with the figures.
 
     Covers: every Locust process (local, or master and workers) exiting normally; golive's
     wall-clock deadline not reached; requests spanning the planned steady load (duration
     after ramp-up); every planned user started; every planned worker (golive's and remote
     ones) connected within the bounded wait and none lost mid-run (Locust carries on with
     less load and no rebalancing); the journey steps run against the planned rate (users x
-    pace, ramp-up included; ``generator.min_rate_ratio``).
+    pace, ramp-up included; ``generator.min_rate_ratio``). A rate short of the plan names
+    its cause: the generator (its CPU over ``generator``'s limits, its wait for a CPU or
+    Locust's cpu_warning, with the figures), else the server (the users spent at least
+    ``generator.server_limit_wait_percent`` of their time waiting for answers: latency and
+    queueing, with the slowest endpoints' p95 and the generator's CPU beside it), else
+    neither shown, with both sides' figures (fault ``slow_endpoint_limits_load``).
+
+    Does not cover: whether the planned load itself is the right one (the profile is the
+    plan's data); a user that stops its journey without a failed request (none of the
+    journey's steps can: each runs again at its pace).
 
     Judged by the ``applied_load`` fixture: a run short of its plan is an error of this
     check (missing evidence, NO-GO), never a performance finding for the rollback trigger.
@@ -45,6 +57,9 @@ def test_load_generator_not_saturated(unsaturated_load: LoadResult) -> None:
     at its quota (``generator.max_throttled_percent``); the share of the load's time any
     Locust process waited for a CPU (``generator.max_cpu_wait_percent``).
 
+    Does not cover: the generator's network (a saturated link shows as server latency; the
+    QA vantage point's link is not measured); memory of the generator.
+
     Judged by the ``unsaturated_load`` fixture: a saturated generator is an error of this
     check ("inconclusive: load generator saturated (CPU N% ...)", NO-GO), never a
     performance finding for the rollback trigger.
@@ -53,13 +68,24 @@ def test_load_generator_not_saturated(unsaturated_load: LoadResult) -> None:
 
 
 def test_endpoints_meet_slos(conclusive_run: LoadResult, evidence) -> None:
-    """Claim: every endpoint of the profile's SLO table met its p95, p99, error rate and
-    minimum request rate under the planned load.
+    """Claim: every endpoint the journey requests met its SLO (p95, p99, error rate,
+    minimum request rate) under the planned load, with correct answers.
 
     Covers: each endpoint and metric separately (one line each: endpoint, metric, value,
     SLO, samples); an endpoint without samples (Locust omits it and reports 0 ms) fails;
-    latencies and rates describe the steady load (Locust's stats reset once every user runs).
-    Not judged (an error, missing evidence) when the run was inconclusive.
+    latencies and rates describe the steady load (Locust's stats reset once every user
+    runs). Every request of the journey checks its answer (load/golive_locust.py
+    ``checked``): its status, a JSON content type, no error body, the fields the journey
+    needs, the quote of the symbol asked for and the order placed and read back equal to
+    the one sent; any other answer is a failure of its endpoint, and an error rate over the
+    SLO says why (an error body with HTTP 200: fault ``errors_as_200``; HTTP 500:
+    ``error_burst``). An endpoint the journey requests that has no SLO and is not waived
+    (``performance.profiles.<profile>.waived``, with a reason) fails.
+
+    Does not cover: answers correct in shape but wrong in value beyond what the journey
+    sent (a quote's price: the integration suite's data checks); endpoints the journey
+    never requests (the journey is the plan's). Not judged (an error, missing evidence)
+    when the run was inconclusive.
     """
     load_run = conclusive_run
     slos = load_run.profile.slos
@@ -72,12 +98,21 @@ def test_endpoints_meet_slos(conclusive_run: LoadResult, evidence) -> None:
                 "failures": ep.failures if ep else 0,
                 "p95_ms": ep.p(0.95) if ep else None,
                 "p99_ms": ep.p(0.99) if ep else None,
+                "errors": list(load_run.facts.errors.get(name, ())),
             }
             for name, slo in slos.items()
             for ep in [load_run.facts.endpoints.get(name)]
         },
     )
-    report(judge.slo_findings(load_run.facts.endpoints, slos, load_run.facts.measured_s))
+    report(
+        judge.slo_findings(
+            load_run.facts.endpoints,
+            slos,
+            load_run.facts.measured_s,
+            load_run.facts.errors,
+            load_run.profile.waived,
+        )
+    )
 
 
 def test_no_latency_regression_against_baseline(conclusive_run: LoadResult, evidence) -> None:
@@ -86,14 +121,22 @@ def test_no_latency_regression_against_baseline(conclusive_run: LoadResult, evid
     Covers: every endpoint of the SLO table, its response-time distribution against the
     baseline's (one-sided Mann-Whitney U at ``baseline.alpha``) and its p95 beyond
     ``baseline.p95_tolerance`` and ``baseline.min_shift_ms``, so a slowdown that still fits
-    the SLO is caught and noise is not. The first run of a profile has nothing to compare
-    with: it passes, says so, and (if GO) becomes the baseline. Not judged (an error,
+    the SLO is caught and noise is not (fault ``slow_release``). Not judged (an error,
     missing evidence) when the run was inconclusive.
+
+    Does not cover: a profile without a baseline yet (nothing to compare: it passes here,
+    and ``test_latency_baseline_exists`` says so, CONDITIONAL); an endpoint with fewer than
+    ``baseline.min_samples`` on either side (its row says "not compared"); a slowdown
+    recorded into the baseline by an earlier GO run (the baseline is the last GO run's).
     """
     load_run = conclusive_run
     stored = locust.load_baseline(load_run.baseline_file, load_run.spec.baseline.max_file_bytes)
     if stored is None:
-        evidence.text("baseline", f"no baseline at {load_run.baseline_file}: this run is the first")
+        evidence.text(
+            "baseline",
+            f"no baseline yet at {load_run.baseline_file}: regression not judged "
+            "(test_latency_baseline_exists)",
+        )
         return
     rows = judge.compare(
         load_run.facts.endpoints, stored["endpoints"], load_run.profile.slos, load_run.spec.baseline
@@ -104,6 +147,33 @@ def test_no_latency_regression_against_baseline(conclusive_run: LoadResult, evid
     )
     evidence.text("baseline comparison", header + judge.table(rows))
     report(judge.regression_findings(rows, load_run.spec.baseline))
+
+
+@pytest.mark.severity("minor")
+def test_latency_baseline_exists(
+    environment: Environment, pytestconfig: pytest.Config, evidence
+) -> None:
+    """Claim: this environment and profile have a baseline, so a latency regression is
+    judged.
+
+    Covers: no baseline stored yet (the first run of a profile, or a new baseline
+    directory), a minor finding: "no baseline yet, regression not judged" (CONDITIONAL),
+    never a silent pass and never NO-GO by itself; a baseline too large or unreadable is
+    the regression check's error, not this one's. A GO run of the other checks stores it.
+
+    Does not cover: whether the stored baseline is a good one (the last GO run's, whatever
+    its release). Needs no load run: it reads the stored file only.
+    """
+    spec = environment.expectation(Performance)
+    path = baseline_file(environment, pytestconfig)
+    evidence.text("baseline", f"{path}: {'present' if path.exists() else 'absent'}")
+    if not path.exists():
+        pytest.fail(
+            f"no baseline yet for {environment.inventory.name} / "
+            f"{pytestconfig.getoption('load_profile') or spec.profile} ({path}): latency "
+            "regression not judged; a GO run of the performance checks stores one",
+            pytrace=False,
+        )
 
 
 # also Post-Deployment Monitoring › Performance Tuning: the node exporter's data under load
