@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from golive.model.errors import GoliveError
+from golive.report.files import WriteError
 
 USAGE_EXIT = 4  # README's exit-code table: a usage or configuration error
+WRITES_REPORTS = ("certify", "watch", "report", "certificate", "bundle")
+"""The commands that write the reports directory: one that cannot is NO-GO, exit 6."""
 SIGPIPE_EXIT = 128 + signal.SIGPIPE
 
 
@@ -77,6 +80,9 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     except GoliveError as exc:
         print(f"golive: {exc}", file=sys.stderr)
+        if isinstance(exc, WriteError) and args.command in WRITES_REPORTS:
+            # what it could not write makes the run's evidence incomplete: never a GO
+            print("golive verdict: NO-GO", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # the reader went away (`golive plan-coverage | head`): stop quietly, as a shell

@@ -19,6 +19,7 @@ from typing import Any
 
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
+from golive.gate.verdict import WRITE_FAILED
 from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
@@ -72,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
         f"golive certify: {' '.join(ORDER)} (drills last){' without load' if args.no_load else ''}"
     )
     code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
-    if not (root / "verdict.json").is_file() or code in (2, 3, 4):
-        return code  # interrupted, crashed or misconfigured: the run's own verdict stands
+    if not (root / "verdict.json").is_file() or code in (2, 3, 4, WRITE_FAILED):
+        # interrupted, crashed, misconfigured, or its files could not be written: the run's
+        # own verdict stands (what is on disk may not even be this run's)
+        return code
     required, opened = prove_plan(root)
     verdict = read_verdict(root)["verdict"]
     for line in required:
@@ -82,10 +85,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"golive certify: open: {line}")
     from golive import cli  # the report commands, as `golive certificate|report|bundle`
 
+    failed: dict[str, int] = {}
     for command in ("certificate", *(() if args.no_report else ("report",)), "bundle"):
-        cli.main([command, "--reports", str(root)])
+        if (step := cli.main([command, "--reports", str(root)])) != 0:
+            failed[command] = step
+    if failed:  # a certification without its certificate, report or bundle is not one
+        verdict = "NO-GO"
+        print(f"golive certify: NO-GO: golive {', '.join(failed)} failed (see above)")
     elapsed = time.monotonic() - started
     print(f"golive certify: verdict {verdict} in {elapsed:.1f} s")
+    if code == 0 and failed:
+        return next(iter(failed.values()))
     return NO_GO_EXIT if required and code == 0 else code
 
 

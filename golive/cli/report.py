@@ -19,7 +19,7 @@ from golive.gate.plan import load_plan
 from golive.model.errors import UsageError
 from golive.report import bundle
 from golive.report.allure_meta import read_properties, scope_key, write_verdict
-from golive.report.files import write_atomic
+from golive.report.files import WriteError, write_atomic, writing
 from golive.report.hashing import sha256_file
 from golive.report.output import read_verdict, write_certificate
 
@@ -93,25 +93,45 @@ def cmd_report(args: argparse.Namespace) -> int:
             "markers": "" if markers == "(all)" else markers,
             "hosts": [],
         }
+    allure = _allure()
     write_verdict(results, doc)
     env = args.env or props.get("env")
     history = root / "history" / scope_key(doc, env)
     if history.is_dir():
-        shutil.rmtree(results / "history", ignore_errors=True)
-        shutil.copytree(history, results / "history")
-    allure = _allure()
-    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
-        # the folder and the single file side by side: each is a JVM mostly waiting on itself
-        done = [
-            pool.submit(_generate, allure, results, root / "html"),
-            pool.submit(_generate, allure, results, Path(tmp), "--single-file"),
-        ]
-        for future in done:
-            future.result()
-        write_atomic(root / "report.html", (Path(tmp) / "index.html").read_bytes())
-    if (root / "html" / "history").is_dir():
-        shutil.rmtree(history, ignore_errors=True)
-        shutil.copytree(root / "html" / "history", history)
+        with writing(results / "history"):
+            shutil.rmtree(results / "history", ignore_errors=True)
+            shutil.copytree(history, results / "history")
+    html = root / "html"
+    try:  # generated aside, in the reports directory, then given its name
+        folder = Path(tempfile.mkdtemp(prefix=".html.", dir=root))
+        folder.chmod(0o755)  # as the report's folder always was (mkdtemp's is 0700)
+    except OSError as exc:
+        raise WriteError.of(html, exc) from None
+    try:
+        with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(2) as pool:
+            # the folder and the single file side by side: each a JVM mostly waiting on itself
+            done = [
+                pool.submit(_generate, allure, results, folder),
+                pool.submit(_generate, allure, results, Path(tmp), "--single-file"),
+            ]
+            for future in done:
+                future.result()
+            write_atomic(root / "report.html", (Path(tmp) / "index.html").read_bytes())
+        earlier = root / f".html.earlier.{os.getpid()}"
+        try:  # the earlier report stays whole until the new one can take its name
+            if html.exists():
+                html.rename(earlier)
+            folder.rename(html)
+        except OSError as exc:
+            raise WriteError.of(html, exc) from None
+        finally:
+            shutil.rmtree(earlier, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if (html / "history").is_dir():
+        with writing(history):
+            shutil.rmtree(history, ignore_errors=True)
+            shutil.copytree(html / "history", history)
     print(f"golive verdict: {doc.get('verdict')} (trend kept in {history})")
     print(f"report: {root / 'html' / 'index.html'}")
     print(f"single-file report: {root / 'report.html'}")

@@ -16,11 +16,13 @@ import math
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 from golive.model.environment import envdir, load_environment
 from golive.model.errors import UsageError
 from golive.probe import children
+from golive.report.files import discard
 
 REPO = Path(__file__).resolve().parents[2]
 WATCH_SUITE = REPO / "pytest_golive" / "suites" / "watch"
@@ -74,19 +76,33 @@ def run(args: argparse.Namespace) -> int:
     load_environment(name, directory=envdir() if "GOLIVE_ENVDIR" in os.environ else ENVDIR)
     root = Path(args.reports).resolve()
     summary = root / "watch" / "watch.json"
-    summary.unlink(missing_ok=True)
+    started = time.time()
+    discard(summary)  # where it cannot go, it is not read back as this watch's (below)
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", "watch",
            f"--golive-reports={root}", f"--golive-watch-for={duration:g}",
            f"--golive-watch-every={every:g}", *(["--env", args.env] if args.env else []),
            str(WATCH_SUITE)]  # fmt: skip
     print(f"golive watch: every {every:g} s for {duration:g} s")
     code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
-    if summary.is_file():
-        print(json.loads(summary.read_text(encoding="utf-8"))["summary"])
+    said = _summary(summary, started)
+    if said is not None:
+        print(said)
         print(f"watch series and plots: {summary.parent}")
     else:
         print("watch verdict: INCONCLUSIVE (the watch did not complete)")
     return code
+
+
+def _summary(path: Path, since: float) -> str | None:
+    """The watch's closing line from its summary, if this watch wrote one (an earlier watch's
+    that could not be removed is not this one's)."""
+    try:
+        if path.stat().st_mtime < since:
+            return None
+        said = json.loads(path.read_text(encoding="utf-8"))["summary"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(said)
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -49,7 +49,7 @@ from typing import IO, Any, get_args
 
 from golive.gate.verdict import Decision
 from golive.model.errors import UsageError
-from golive.report.files import WriteError, commit, shown
+from golive.report.files import WriteError, commit, discard, shown
 from golive.report.output import read_verdict
 
 MANIFEST = "MANIFEST.sha256"
@@ -247,7 +247,7 @@ def create(
     except OSError as exc:
         raise WriteError.of(out, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)  # never raises (a read-only file system refuses even an unlink)
     return out, len(files)
 
 

@@ -5,6 +5,9 @@ so a reader sees the old file or the whole new one, never a truncated one; a wri
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from golive.gate.verdict import WRITE_FAILED
@@ -24,14 +27,50 @@ class WriteError(GoliveError):
 
     exit_code = WRITE_FAILED
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: str, what: str = "write") -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot write {shown(path)}: {reason}")
+        super().__init__(f"cannot {what} {shown(path)}: {reason}")
 
     @classmethod
     def of(cls, path: Path, exc: OSError) -> WriteError:
         return cls(path, exc.strerror or str(exc))
+
+
+def discard(path: Path, instead: bytes = b"") -> WriteError | None:
+    """Take away what an earlier run wrote at ``path``: remove it, or, where it cannot be
+    removed (an immutable or read-only directory), overwrite it in place with ``instead``.
+    None when that was done; else why not (it still holds the earlier run's content), as a
+    WriteError "cannot remove PATH: REASON"."""
+    try:
+        path.unlink(missing_ok=True)
+        return None
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    try:
+        with path.open("r+b") as out:
+            out.truncate(0)
+            out.write(instead)
+            out.flush()
+            os.fsync(out.fileno())
+        return None
+    except OSError:
+        return WriteError(path, why, "remove")
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Writes into ``path`` (a file or a directory of them) by other means than
+    :func:`write_atomic` (copying a tree, a tool's output): an OSError is a WriteError naming
+    the file it met, else ``path``."""
+    try:
+        yield
+    except shutil.Error as exc:  # a tree copy: (source, destination, why) per file
+        _, where, why = exc.args[0][0]
+        raise WriteError(Path(where), str(why)) from None
+    except OSError as exc:
+        where = Path(exc.filename) if isinstance(exc.filename, str) else path
+        raise WriteError.of(where, exc) from None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -55,7 +94,8 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # a read-only file system refuses even that
+            tmp.unlink(missing_ok=True)
         raise WriteError.of(path, exc) from None
 
 
@@ -70,5 +110,6 @@ def commit(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):  # a read-only file system refuses even that
+            tmp.unlink(missing_ok=True)
         raise WriteError.of(path, exc) from None

@@ -18,7 +18,7 @@ from golive.gate.verdict import SCHEMA, WRITE_FAILED, Finding, Verdict
 from golive.model.errors import UsageError
 from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
 from golive.report.certificate import html_page, markdown
-from golive.report.files import WriteError, shown, write_atomic
+from golive.report.files import WriteError, discard, shown, write_atomic
 from golive.report.hashing import sha256_file
 from golive.report.junit import add_verdict
 from golive.report.redact import Redactor
@@ -67,20 +67,41 @@ def incomplete(run: dict[str, Any]) -> dict[str, Any]:
 def invalidate(root: Path, run: dict[str, Any], stale: Iterable[Path] = ()) -> None:
     """The moment a run starts: verdict.json becomes its NO-GO "not complete" document, and
     the earlier run's certificate (and ``stale`` files) go. If it cannot be written, the
-    earlier verdict is removed all the same, and WriteError says why."""
+    earlier verdict is removed (or overwritten in place) all the same; WriteError says what
+    could not be written, in one line that also says when an earlier verdict or certificate
+    is still there (nothing could take it away: a read-only or immutable file)."""
     path = root / VERDICT
+    text = json.dumps(incomplete(run), indent=2) + "\n"
+    failed: WriteError | None = None
     try:
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise WriteError.of(root, exc) from None
-        write_atomic(path, json.dumps(incomplete(run), indent=2) + "\n")
-    except WriteError:
-        path.unlink(missing_ok=True)
-        raise
-    finally:
-        for old in [*(root / c for c in CERTIFICATES), *stale]:
-            old.unlink(missing_ok=True)
+        write_atomic(path, text)
+    except WriteError as exc:
+        failed = exc
+    left = [
+        found
+        for old in ([path] if failed else []) + [*(root / c for c in CERTIFICATES), *stale]
+        if (found := discard(old, text.encode() if old == path else b"")) is not None
+    ]
+    if failed is None and not left:
+        return
+    first = failed or left.pop(0)
+    notes = ["it is left from an earlier run"] if failed is None else []
+    notes += [
+        f"the earlier verdict in it could not be removed or overwritten either ({e.reason}): "
+        "it is an earlier run's, not this run's"
+        for e in left
+        if e.path == path
+    ]
+    others = [e for e in left if e.path != path]
+    if others:
+        names = ", ".join(shown(e.path) for e in others)
+        notes.append(f"{names} of an earlier run could not be removed ({others[0].reason})")
+    reason = "; ".join([first.reason, *notes])
+    raise WriteError(first.path, reason, "write" if failed is not None else "remove")
 
 
 def read_verdict(root: Path) -> dict[str, Any]:
@@ -191,8 +212,8 @@ def write_certificate(root: Path, doc: dict[str, Any]) -> tuple[Path, Path]:
         write_atomic(md, markdown(doc, plan))
         write_atomic(page, html_page(doc, plan))
     except WriteError:
-        md.unlink(missing_ok=True)
-        page.unlink(missing_ok=True)
+        discard(md)  # both, or neither (emptied where it cannot be removed)
+        discard(page)
         raise
     return md, page
 
@@ -245,7 +266,7 @@ def finish(
     except WriteError as exc:
         done.problems.append(str(exc))
         for name in CERTIFICATES:  # a certificate says what verdict.json says, or nothing
-            (layout.root / name).unlink(missing_ok=True)
+            discard(layout.root / name)
         return done
     done.written = True
     return done
