@@ -179,6 +179,9 @@ def time_to_fire(
                 f"environment declares no detection budget"
             )
             continue
+        if not jobs:
+            findings.append(f"{where}: alert {name}: Prometheus scrapes no job it could read")
+            continue
         scrape: tuple[float, str] | None = (0.0, "")
         for job in jobs:
             seen = intervals.get(job) or [None]

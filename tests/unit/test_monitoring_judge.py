@@ -222,6 +222,9 @@ def test_time_to_fire_within_the_budget() -> None:
         "mon1: alert Err: the scrape interval of job trading is unknown (no target, or not a "
         "duration)"
     ]
+    assert m.time_to_fire("mon1", ["Down"], rules, [], detection) == [
+        "mon1: alert Down: Prometheus scrapes no job it could read"
+    ]
     assert (
         "does not give its for"
         in m.time_to_fire(
@@ -402,3 +405,29 @@ def test_watch_durations() -> None:
     assert [seconds(t) for t in ("90", "20s", "30m", "1h")] == [90, 20, 1800, 3600]
     with pytest.raises(UsageError):
         seconds("30 minutes")
+
+
+def test_detection_names_only_known_alerts_and_jobs() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from golive.model.expectations.monitoring import Monitoring
+
+    base = {
+        "host": "mon1", "prometheus_url": "http://p", "jobs": {"trading": {}},
+        "alert_rules": ["Down"],
+        "alertmanager": {"url": "http://a", "receiver_url": "http://r", "group_wait_s": 1,
+                         "routes": [{"receiver": "pager", "labels": {"severity": "critical"}}]},
+        "rule_tests": {"files": ["t.yml"]},
+        "detection": {"budget_s": {"critical": 300}, "alerts": {"Down": {"jobs": ["trading"]}}},
+    }  # fmt: skip
+    Monitoring.model_validate(base)
+    typo = {**base, "detection": {"budget_s": {"critical": 300}, "alerts": {"Dwn": {}}}}
+    with pytest.raises(ValidationError, match=r"detection\.alerts\.Dwn: not an alert"):
+        Monitoring.model_validate(typo)
+    job = {**base, "detection": {"budget_s": {"critical": 1}, "alerts": {"Down": {"jobs": ["x"]}}}}
+    with pytest.raises(ValidationError, match="x is not a job of jobs"):
+        Monitoring.model_validate(job)
+    no_route = {**base, "alertmanager": {**base["alertmanager"], "routes": []}}  # type: ignore[dict-item]
+    with pytest.raises(ValidationError, match="routes"):
+        Monitoring.model_validate(no_route)

@@ -97,6 +97,18 @@ class Monitoring(Section):
     rule_tests: RuleTests
     detection: Detection
 
+    @model_validator(mode="after")
+    def _detection_names_known(self) -> Monitoring:
+        """A detection entry for an alert alert_rules does not name, or a job jobs does not
+        name, is a typo that would leave an alert judged against the wrong jobs."""
+        for name, spec in self.detection.alerts.items():
+            if name not in self.alert_rules:
+                raise ValueError(f"detection.alerts.{name}: not an alert of alert_rules")
+            for job in spec.jobs or []:
+                if job not in self.jobs:
+                    raise ValueError(f"detection.alerts.{name}.jobs: {job} is not a job of jobs")
+        return self
+
 
 class LogFile(Strict):
     """One log every host of the roles writes; ``path`` may name host vars (``{audit_log}``)
