@@ -492,7 +492,10 @@ class HostPool:
             reason = _last_line(out or str(exc)) or "ssh failed"
             return HostUnreachable(name, f"{spec.connection}: {reason}")
         if probe.rc != 0:
-            return HostUnreachable(name, f"{spec.connection}: probe command exited {probe.rc}")
+            # e.g. 127, "timeout: not found": the host lacks what every command runs under
+            said = _last_line(probe.stderr)
+            reason = f"probe command exited {probe.rc}" + (f": {said}" if said else "")
+            return HostUnreachable(name, f"{spec.connection}: {reason}")
         self._warm(remote)
         return Target(name, spec, remote)
 

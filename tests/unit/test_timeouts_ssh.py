@@ -47,6 +47,9 @@ if mode == "refused":
 if mode == "fail":
     print("cat: /srv/app.conf: Permission denied", file=sys.stderr)
     sys.exit(1)
+if mode == "no-timeout":  # a host without coreutils' timeout, which every command runs under
+    print("sh: 1: exec: timeout: not found", file=sys.stderr)
+    sys.exit(127)
 if mode == "exit255":  # the command's own exit status
     print("partial")
     sys.exit(255)
@@ -214,3 +217,14 @@ def test_a_host_the_run_already_lost_is_not_asked_again(fake_ssh: Path, tmp_path
         pool.get("app2")
     assert invocations(fake_ssh) == 0  # no ssh started for it
     assert pool.get("app1").run("true").rc == 0
+
+
+def test_a_host_without_coreutils_timeout_is_unreachable_saying_so(
+    fake_ssh: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAKE_SSH_RUN", "no-timeout")
+    with pytest.raises(HostUnreachable) as caught:
+        HostPool(_environment(tmp_path)).get("app2")
+    assert str(caught.value).endswith(
+        "ssh://golive@127.0.2.12: probe command exited 127: sh: 1: exec: timeout: not found"
+    )
