@@ -142,14 +142,31 @@ def run_findings(run: RunFacts, profile: Profile, generator: Generator) -> list[
                 f"{run.expected_workers} connected); Locust does not rebalance, the load "
                 "was lower than planned"
             )
+    return found + rate_findings(run, profile, generator)
+
+
+def rate_findings(run: RunFacts, profile: Profile, generator: Generator) -> list[str]:
+    """The journey's step rate short of the plan, with its cause (:func:`shortfall_cause`)."""
     planned = planned_steps(profile)
-    if run.steps < planned * generator.min_rate_ratio:
-        found.append(
-            f"load run: {run.steps} journey steps of {planned:.0f} planned "
-            f"({100 * run.steps / planned:.0f}%, at least {100 * generator.min_rate_ratio:.0f}%"
-            f" required): {shortfall_cause(run, profile, generator)}"
-        )
-    return found
+    if not run.has_summary or run.steps >= planned * generator.min_rate_ratio:
+        return []
+    return [
+        f"load run: {run.steps} journey steps of {planned:.0f} planned "
+        f"({100 * run.steps / planned:.0f}%, at least {100 * generator.min_rate_ratio:.0f}%"
+        f" required): {shortfall_cause(run, profile, generator)}"
+    ]
+
+
+def server_limited(run: RunFacts, generator: Generator) -> bool:
+    """The server held the load back: the generator within its limits and the users waiting
+    for answers at least ``server_limit_wait_percent`` of their time. Its latencies are the
+    system's, so they are judged against the SLOs (a finding, not an inconclusive run)."""
+    waited = waiting_percent(run)
+    return (
+        not saturation_findings(run, generator)
+        and waited is not None
+        and waited >= generator.server_limit_wait_percent
+    )
 
 
 def waiting_percent(run: RunFacts) -> float | None:
@@ -200,7 +217,7 @@ def shortfall_cause(run: RunFacts, profile: Profile, generator: Generator) -> st
     )
     if saturation_findings(run, generator):
         return f"the generator was the limit, not the server: {cpu}; {server}"
-    if waited is not None and waited >= generator.server_limit_wait_percent:
+    if server_limited(run, generator):
         return f"the server was the limit, not the generator: {server}; {cpu}, within them"
     return f"neither the generator nor the server was shown to be the limit: {cpu}; {server}"
 

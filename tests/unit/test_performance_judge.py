@@ -126,6 +126,8 @@ def test_a_short_run_names_the_server_when_the_users_waited_for_answers() -> Non
     assert "(limit 50%; POST /o p95 2500 ms, GET /q p95 40 ms)" in found[0]
     assert "its busiest Locust process peaked at 24%" in found[0]
     assert "a step planned every 500 ms" in found[0]
+    assert judge.server_limited(run, GEN)  # its latencies are the system's: judged
+    assert not judge.server_limited(facts(steps=60, endpoints=slow, cpu_percent=97), GEN)
 
 
 def test_a_short_run_names_the_generator_when_its_cpu_was_over_its_limit() -> None:

@@ -5,7 +5,9 @@ against the per-endpoint SLOs, the stored baseline and the app nodes' headroom.
 A run that did not apply the planned load, or whose generator was saturated, measured
 something other than the system: the run checks fail saying so, and the checks that judge its
 latencies are not judged (an error: missing evidence, NO-GO, and no performance finding for
-the rollback plan's trigger) rather than pass or fail on them."""
+the rollback plan's trigger) rather than pass or fail on them. A run the server held back
+(the generator within its limits, the users waiting for answers) did measure the system:
+the applied-load check fails naming the server, and its latencies are judged."""
 
 from __future__ import annotations
 
