@@ -266,9 +266,12 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
         return seen[1] or (seen[0].rc == 0 and seen[0].stdout.strip() == "f")
 
     try:
-        ran, _ = wait_until(observe, d.start_timeout_s, 0.2, until=done, what="promotion")
+        ran, stopped = wait_until(observe, d.start_timeout_s, 0.2, until=done, what="promotion")
     except WaitTimeout as exc:
-        ran = exc.last[0]
+        ran, stopped = exc.last
+    if stopped:  # say what happened, not the socket psql did not find
+        why = "the restored instance stopped during recovery, before reaching its target"
+        ran = Ran(ran.command, 3, "", why)
     run_.phases.append((f"promoted ({polls[0]} polls)", time.monotonic() - started, ran))
     return ran
 
