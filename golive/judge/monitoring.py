@@ -265,12 +265,7 @@ def rule_tests_cover(
 
 def notified(received: list[dict[str, Any]], label: str, value: str) -> bool:
     """Whether a notification the receiver got carries an alert with ``label=value``."""
-    for entry in received:
-        note = entry.get("notification") or {}
-        for alert in note.get("alerts") or []:
-            if (alert.get("labels") or {}).get(label) == value:
-                return True
-    return False
+    return receiver_of(received, label, value) is not None
 
 
 def receiver_of(received: list[dict[str, Any]], label: str, value: str) -> str | None:
