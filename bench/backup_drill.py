@@ -224,6 +224,9 @@ def spec_for(root: Path) -> Backup:
                 "port": PORT + 1,
                 "log": str(root / "drill.log"),
                 "start_timeout_s": 600,
+                # the throughput drill recovers to the backup's end only (no archive here)
+                "marker_table": "golive_drill_marker",
+                "restore_command": "false %f %p",
             },
         }
     )
