@@ -170,10 +170,15 @@ def _downstream(failing: list[Outcome], groups: list[Group], needs: Needs) -> li
     grouped = {d for g in groups for d in g.dependents}
     roots = {g.root for g in groups}
     down: dict[str, Outcome] = {}
+    by_id = {r.id: r for r in failing}
     for r in failing:
         c = r.cause
         if c is not None and c.kind in DOWN and c.host == r.host and r.id not in grouped:
             down.setdefault(c.host, r)
+        # the check reporting a down service's cause (nothing listens on app2:8080)
+        g = next((g for g in groups if g.root == r.id), None)
+        if g is not None and g.cause.kind in DOWN and g.cause.host == r.host:
+            down.setdefault(g.cause.host, by_id[g.root])
     # a service down because one it needs is (the balancer timing out on a hung database)
     # is a dependent of that one, unless they block each other
     behind = {h: blocked_by(h, set(down) - {h}, needs) for h in down}
@@ -191,7 +196,7 @@ def _downstream(failing: list[Outcome], groups: list[Group], needs: Needs) -> li
         root = down[host]
         at = next((i for i, g in enumerate(out) if g.root == root.id), None)
         if at is None:
-            assert root.cause is not None
+            assert root.cause is not None  # a root without a group of its own has a cause
             out.append(Group(root.cause, root.id, _first_line(root.message), tuple(ids)))
         else:
             out[at] = replace(out[at], dependents=(*out[at].dependents, *ids))

@@ -171,3 +171,19 @@ def test_a_balancer_timing_out_on_the_hung_database_is_its_dependent_not_a_cause
     login = failed("smoke.py::test_login", "lb1", "lb1: trading.test:443 did not answer", lb_hung)
     (g,) = group([login, *APP_HEALTH, DB], NEEDS)
     assert g.root == DB.id and set(g.dependents) == {login.id, *(a.id for a in APP_HEALTH)}
+
+
+def test_a_balancer_whose_nodes_are_all_down_is_grouped_under_the_first() -> None:
+    """Both Tomcats stopped: each node's refusal is reported by its own check; the balancer's
+    502s join the first node's group (lb1 needs one of them, and neither answers)."""
+    rows = []
+    for n, addr in (("app1", "127.0.2.11"), ("app2", "127.0.2.12")):
+        refused = Cause(n, f"{addr}:8080", "refused")
+        rows.append(failed(f"smoke.py::test_tier_service_listens[{n}]", n, f"{n}: nothing"))
+        rows.append(failed(f"smoke.py::test_app_node_is_healthy[{n}]", n, "refused", refused))
+    bad_gateway = failed("smoke.py::test_login", "lb1", "login through lb1 answered HTTP 502")
+    groups = group([*rows, bad_gateway], NEEDS)
+    assert [(g.root, g.dependents) for g in groups] == [
+        (rows[0].id, (rows[1].id, bad_gateway.id)),
+        (rows[2].id, (rows[3].id,)),
+    ]
