@@ -16,8 +16,8 @@ machine twice and the other never.
   readable. It is evidence, and a weaker signal (cloned machines share one; so do hosts that
   share one filesystem, as the sandbox's do): see the judge.
 
-Hosts that golive does not reach over SSH (``local://``, ``docker://`` ...) have no host key:
-their identity is recorded as not applicable, never guessed.
+Hosts that golive does not reach over SSH itself (``local://``, ``docker://``, ``ansible://``
+...) have no host key it saw: their identity is recorded as not applicable, never guessed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from testinfra.backend.paramiko import ParamikoBackend
 
 from golive.judge.identity import IdentityFacts
 from golive.model.environment import Environment
@@ -99,9 +101,13 @@ def _ssh_config(backend: SshBackend, timeout: float) -> dict[str, str]:
     return config
 
 
-def host_keys(backend: SshBackend, timeout: float) -> tuple[tuple[str, ...], str]:
-    """The host keys ssh is shown for the backend's host, and where they were read."""
-    config = _ssh_config(backend, timeout)
+def host_keys(backend: Any, timeout: float) -> tuple[tuple[str, ...], str]:
+    """The host keys ssh is shown for the backend's host, and where they were read (golive's
+    ssh backend: as ``ssh -G`` resolves it; Testinfra's paramiko one: its host and port)."""
+    if isinstance(backend, SshBackend):
+        config = _ssh_config(backend, timeout)
+    else:
+        config = {"hostname": backend.host.name, "port": str(backend.host.port or 22)}
     address, port = config.get("hostname", backend.host.name), config.get("port", "22")
     where = address if port == "22" else f"[{address}]:{port}"
     proxied = [k for k in ("proxycommand", "proxyjump") if config.get(k, "none") != "none"]
@@ -143,7 +149,7 @@ def identify(pool: HostPool, name: str, timeout: float) -> Identity:
         return Identity(name, error=str(exc))
     backend = target.remote.backend
     machine_id = _machine_id(target)
-    if not isinstance(backend, SshBackend):
+    if not isinstance(backend, SshBackend | ParamikoBackend):
         source = f"{target.spec.connection}: not an SSH host"
         return Identity(name, source=source, machine_id=machine_id, ssh=False)
     try:
