@@ -2,9 +2,10 @@
 killed mid-run makes the run inconclusive (NO-GO), never a pass on reduced load; a run killed
 (SIGKILL) mid-load leaves no Locust process and no secret on disk.
 
-(The catalog's performance faults, slow_release, error_burst, db_slow, lb_single_node and
-generator_starved, run in test_faults.py; their healed runs are consecutive healthy runs, each
-compared with the baseline the one before stored: the real A/A pairs of CI.)"""
+(The catalog's performance faults, slow_release, error_burst, db_slow, lb_single_node,
+generator_starved, errors_as_200 and slow_endpoint_limits_load, run in test_faults.py; their
+healed runs are consecutive healthy runs, each compared with the baseline the one before
+stored: the real A/A pairs of CI.)"""
 
 from __future__ import annotations
 

@@ -189,6 +189,9 @@ def test_app_node_keeps_headroom_under_load(load_run: LoadResult, target, eviden
     ``headroom.max_cpu_percent`` and its lowest available memory (/proc/meminfo, sampled
     every 2 s) against ``headroom.min_memory_available_percent``; a node that could not be
     sampled fails.
+
+    Does not cover: headroom at loads beyond the profile's (the peak profile's run); disk,
+    network and connection-pool saturation (they show as latency in the SLO check).
     """
     node = load_run.nodes.get(target.name)
     load = node or judge.NodeLoad(None, None, 0, "not sampled")
@@ -201,7 +204,11 @@ def test_app_nodes_take_fair_share(load_run: LoadResult, evidence) -> None:
 
     Covers: each node's request counter (``headroom.request_metric`` on the node's own
     metrics, the load's routes only) before and after the run; each node's share against
-    1/N within ``headroom.fair_share_tolerance``; a node whose counter cannot be read fails.
+    1/N within ``headroom.fair_share_tolerance``; a node whose counter cannot be read fails
+    (fault ``lb_single_node``).
+
+    Does not cover: requests answered by the load balancer itself (a stub or cache in front:
+    their answers are judged by the journey's checks, ``errors_as_200``).
     """
     evidence.json("requests served per node", load_run.served)
     if load_run.served_error:
@@ -217,6 +224,9 @@ def test_rollback_trigger_slo_is_defined_and_measurable(load_run: LoadResult, ev
     Covers: ``performance.rollback_trigger`` naming a profile with an SLO table (the model
     refuses anything else), and every endpoint of that table measured (samples) by the load
     journey of this run; an endpoint the journey never requests could not trigger anything.
+
+    Does not cover: whether ``golive watch`` reads the same SLOs in production (the watch
+    suite's claim).
     """
     spec = load_run.spec
     slos = spec.slos(spec.rollback_trigger)
