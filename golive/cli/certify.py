@@ -19,7 +19,7 @@ from typing import Any
 
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
-from golive.gate.verdict import WRITE_FAILED
+from golive.gate.verdict import FINAL_LABEL, WRITE_FAILED
 from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
@@ -37,6 +37,8 @@ ORDER = (
     "rollback",
 )
 NO_GO_EXIT = 1
+SUITES_LABEL = "suites verdict"
+"""The suites' own verdict line (not the final one: the plan and the reports may change it)."""
 
 
 def suite_paths() -> list[str]:
@@ -63,10 +65,14 @@ def prove_plan(root: Path) -> tuple[list[str], list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The suites (their verdict labelled ``suites verdict``), the plan, the certificate,
+    report and bundle; then the one final ``golive verdict:`` line, last, from verdict.json as
+    the plan left it (NO-GO where a step after it failed)."""
     started = time.monotonic()
     root = Path(args.reports).resolve()
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-           f"--golive-reports={root}", *(["--env", args.env] if args.env else []),
+           f"--golive-reports={root}", f"--golive-verdict-label={SUITES_LABEL}",
+           *(["--env", args.env] if args.env else []),
            *(["-m", "not performance"] if args.no_load else []), *args.pytest_args,
            *suite_paths()]  # fmt: skip
     print(
@@ -75,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
     if not (root / "verdict.json").is_file() or code in (2, 3, 4, WRITE_FAILED):
         # interrupted, crashed, misconfigured, or its files could not be written: the run's
-        # own verdict stands (what is on disk may not even be this run's)
-        return code
+        # own verdict stands (what is on disk may not even be this run's); always a NO-GO
+        return _final("NO-GO", code, started)
     required, opened = prove_plan(root)
     verdict = read_verdict(root)["verdict"]
     for line in required:
@@ -92,11 +98,19 @@ def run(args: argparse.Namespace) -> int:
     if failed:  # a certification without its certificate, report or bundle is not one
         verdict = "NO-GO"
         print(f"golive certify: NO-GO: golive {', '.join(failed)} failed (see above)")
-    elapsed = time.monotonic() - started
-    print(f"golive certify: verdict {verdict} in {elapsed:.1f} s")
     if code == 0 and failed:
-        return next(iter(failed.values()))
-    return NO_GO_EXIT if required and code == 0 else code
+        code = next(iter(failed.values()))
+    elif required and code == 0:
+        code = NO_GO_EXIT
+    return _final(verdict, code, started)
+
+
+def _final(verdict: str, code: int, started: float) -> int:
+    """The final verdict line, after everything else (stderr's lines too); returns ``code``."""
+    print(f"golive certify: done in {time.monotonic() - started:.1f} s, exit status {code}")
+    sys.stderr.flush()
+    print(f"{FINAL_LABEL}: {verdict}", flush=True)
+    return code
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -132,7 +132,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         with writing(history):
             shutil.rmtree(history, ignore_errors=True)
             shutil.copytree(html / "history", history)
-    print(f"golive verdict: {doc.get('verdict')} (trend kept in {history})")
+    print(f"report of a {doc.get('verdict')} verdict (trend kept in {history})")
     print(f"report: {root / 'html' / 'index.html'}")
     print(f"single-file report: {root / 'report.html'}")
     return 0

@@ -26,6 +26,8 @@ Outcome = Literal["passed", "failed", "error", "skipped"]
 Decision = Literal["GO", "CONDITIONAL", "NO-GO"]
 SCHEMA = 1
 WRITE_FAILED = 6
+FINAL_LABEL = "golive verdict"
+"""How the final verdict line starts (a command's inner runs label theirs otherwise)."""
 """The exit status of a run whose evidence or verdict could not be written (NO-GO)."""
 
 
@@ -166,9 +168,9 @@ class Verdict:
         counts = {**self.counts, "blockers": len(blockers)}
         return replace(self, decision="NO-GO", blockers=blockers, counts=counts)
 
-    def lines(self) -> list[str]:
+    def lines(self, label: str = FINAL_LABEL) -> list[str]:
         """The terminal summary: verdict and scope, then one line per blocker."""
-        return [f"golive verdict: {self.decision}", f"scope: {self.scope.line()}"] + [
+        return [f"{label}: {self.decision}", f"scope: {self.scope.line()}"] + [
             b.line() for b in self.blockers
         ]
 

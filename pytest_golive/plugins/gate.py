@@ -30,6 +30,7 @@ from golive.gate.metadata import UNKNOWN, CheckMeta, resolve
 from golive.gate.severity import BLOCKING
 from golive.gate.signoffs import check_signoffs, load_signoffs
 from golive.gate.verdict import (
+    FINAL_LABEL,
     WRITE_FAILED,
     CheckResult,
     Finding,
@@ -105,6 +106,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write {check: [plan items]} of the collected checks to FILE (JSON)",
     )
+    group.addoption(
+        "--golive-verdict-label",
+        dest="golive_verdict_label",
+        default=FINAL_LABEL,
+        metavar="LABEL",
+        help="how the run's verdict line starts (golive certify: 'suites verdict', its own "
+        f"'{FINAL_LABEL}' line being the final one)",
+    )
+
+
+def verdict_label(config: pytest.Config) -> str:
+    """How this run's verdict line starts: ``golive verdict``, unless a command that runs the
+    suites as one of its steps gives its own final verdict (golive certify)."""
+    return str(getattr(config.option, "golive_verdict_label", None) or FINAL_LABEL)
 
 
 def reports_dir(config: pytest.Config) -> Path:
@@ -179,7 +194,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """A run that could not write its reports directory at its start ends there: NO-GO."""
     run = config.stash.get(RUN, None)
     if run is not None and run.failure is not None:
-        sys.stderr.write(f"golive: {run.failure}\ngolive verdict: NO-GO\n")
+        sys.stderr.write(f"golive: {run.failure}\n{verdict_label(config)}: NO-GO\n")
         return WRITE_FAILED
     return None
 
@@ -741,7 +756,7 @@ class Gate:
 def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:
     """verdict.json could not be written: what could not, one line each, and NO-GO (the file
     on disk is this run's "not complete" verdict, or none)."""
-    lines = [*(f"golive: {p}" for p in problems), "golive verdict: NO-GO"]
+    lines = [*(f"golive: {p}" for p in problems), f"{verdict_label(config)}: NO-GO"]
     tr = config.pluginmanager.get_plugin("terminalreporter")
     if tr is None:
         sys.stderr.write("\n".join(lines) + "\n")
@@ -799,7 +814,7 @@ def _print(
     for line in notes:
         tr.write_line(redactor.text(line))
     tr.write_line(f"reports: {layout.verdict}, {layout.certificate}")
-    first, *rest = (redactor.text(line) for line in verdict.lines())
+    first, *rest = (redactor.text(line) for line in verdict.lines(verdict_label(config)))
     tr.write_line(first, **{color: True, "bold": True})
     for line in rest:
         tr.write_line(line)

@@ -209,7 +209,8 @@ def test_certify_on_an_immutable_directory_is_exit_6_and_goes_no_further(golive:
             golive, str(GOLIVE), "certify", "--env", "fake", "--reports", "reports"
         )
     assert code == WRITE_FAILED, (out, err)
-    assert err.splitlines()[-1] == "golive verdict: NO-GO", err
+    assert err.splitlines()[-1] == "suites verdict: NO-GO", err
+    assert out.splitlines()[-1] == "golive verdict: NO-GO", out
     assert "could not be removed or overwritten either" in err
     assert "verdict GO" not in out and "Traceback" not in out + err
 

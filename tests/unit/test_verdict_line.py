@@ -1,0 +1,48 @@
+"""Issue 23: one final verdict line, always last, from the decision verdict.json holds; every
+blocker line names its subject; the certificate puts its blockers first."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
+from conftest import EXPECTATIONS, Golive
+
+GOLIVE = Path(sys.executable).parent / "golive"
+ROLES = {"app": {}, "db": {}, "lb": {"optional": True}}
+
+
+@pytest.fixture(autouse=True)
+def own_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs are runs of their own, also when these tests run under pytest-xdist."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.delenv("GOLIVE_REPORTS", raising=False)
+    monkeypatch.delenv("GOLIVE_ENV", raising=False)
+
+
+def test_certify_prints_one_final_verdict_line_last(golive: Golive) -> None:
+    """golive certify: the suites' verdict is labelled as such, the plan's NO-GO lines and the
+    certificate and bundle steps come before the one ``golive verdict:`` line, the last, which
+    says what verdict.json says. No check is selected (no network): the suites' NO-GO, then
+    the plan items no check proved."""
+    golive.write("expectations.yml", {**EXPECTATIONS, "roles": ROLES})
+    proc = subprocess.run(
+        [str(GOLIVE), "certify", "--env", "fake", "--no-load", "--no-report", "--reports",
+         str(golive.reports), "--", "-k", "no_check_has_this_name", "-p", "no:randomly"],
+        cwd=golive.pytester.path, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ),
+    )  # fmt: skip
+    out = proc.stdout
+    assert proc.returncode == 1, (out, proc.stderr)
+    finals = [line for line in (out + proc.stderr).splitlines() if "golive verdict:" in line]
+    assert finals == ["golive verdict: NO-GO"], (out, proc.stderr)
+    assert out.rstrip().splitlines()[-1] == "golive verdict: NO-GO", out
+    assert "suites verdict: NO-GO" in out
+    assert "golive certify: NO-GO: plan item" in out
+    assert json.loads((golive.reports / "verdict.json").read_text())["verdict"] == "NO-GO"
