@@ -60,6 +60,7 @@ def prove_plan(root: Path) -> tuple[list[str], list[str]]:
             *({"check": "plan", "host": None, "message": line, "severity": "critical",
                "waiver": None} for line in required),
         ]  # fmt: skip
+        doc["counts"] = {**(doc.get("counts") or {}), "blockers": len(doc["blockers"])}
     write_atomic(root / "verdict.json", json.dumps(doc, indent=2) + "\n")
     return required, opened
 

@@ -1,8 +1,8 @@
 """The one-page certificate (Markdown and HTML) rendered from ``verdict.json``: the verdict,
 what was certified (application build, scope) and by which golive, blockers grouped by cause,
-waivers, sign-offs and plan coverage as counts with the uncovered items; the tables that run
-long (plan coverage item by item, the dependent checks, the evidence sha256) follow in an
-appendix."""
+waivers, sign-offs and plan coverage as counts; the tables that run long (the dependent
+checks, the plan items not covered, plan coverage item by item, the evidence sha256) follow in
+an appendix, so that the blockers come first."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from golive.gate import rollback
 from golive.gate.plan import Plan
 
 Table = tuple[str, list[str], list[list[str]]]
+NONE = "not covered by this run"
 
 
 def _coverage_rows(doc: dict[str, Any], plan: Plan) -> list[list[str]]:
@@ -25,8 +26,10 @@ def _coverage_rows(doc: dict[str, Any], plan: Plan) -> list[list[str]]:
     rows = []
     for pid, item in plan.items.items():
         c = outcomes[pid]
-        cell = ", ".join(f"{n} {o}" for o, n in sorted(c.items())) or "not covered by this run"
-        if item.signoff:
+        cell = ", ".join(f"{n} {o}" for o, n in sorted(c.items())) or NONE
+        if item.signoff and cell == NONE and signoffs.get(item.signoff) == "valid":
+            cell = f"covered by sign-off {item.signoff}: valid"
+        elif item.signoff:
             cell += f"; sign-off {item.signoff}: {signoffs.get(item.signoff, 'not recorded')}"
         rows.append([pid, item.title, cell])
     return rows
@@ -96,6 +99,7 @@ def appendix(doc: dict[str, Any], plan: Plan) -> list[Table]:
                 if c.get("caused_by")
             ],
         ),
+        ("Plan items not covered by this run", ["item", "title"], _uncovered(doc, plan)),
         ("Plan coverage, item by item", ["item", "title", "checks"], _coverage_rows(doc, plan)),
         (
             "Evidence (sha256)",
@@ -123,14 +127,19 @@ def _coverage(doc: dict[str, Any], plan: Plan) -> list[tuple[str, str]]:
     failing = [p for p, o in outcomes.items() if o and o != {"passed"}]
     by_signoff = [p for p, item in plan.items.items() if not outcomes[p] and item.signoff in signed]
     covered = {*passed, *failing, *by_signoff}
-    uncovered = [f"{p} ({plan[p].title})" for p in plan.items if p not in covered]
     total = len(plan.items)
     counts = (
         f"{len(covered)} of {total} plan items covered: {len(passed)} by checks that all "
         f"passed, {len(failing)} by checks with failures or skips, {len(by_signoff)} by a "
-        "valid sign-off (item by item in the appendix)"
+        f"valid sign-off; {total - len(covered)} not covered by this run (listed in the "
+        "appendix)"
     )
-    return [("Plan coverage", counts), ("Plan items not covered", "; ".join(uncovered) or "none")]
+    return [("Plan coverage", counts)]
+
+
+def _uncovered(doc: dict[str, Any], plan: Plan) -> list[list[str]]:
+    """The plan items nothing in this run covers (no check, no valid sign-off): [item, title]."""
+    return [[row[0], row[1]] for row in _coverage_rows(doc, plan) if row[2].startswith(NONE)]
 
 
 def _versions(doc: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
-"""The certificate fits on one page: counts and uncovered plan items up front, blockers grouped
-by cause, both versions; the long tables in an appendix (rendered from a verdict document)."""
+"""The certificate fits on one page: counts up front, then the blockers grouped by cause, both
+versions; the long tables (the plan items not covered among them) in an appendix (rendered from
+a verdict document)."""
 
 from __future__ import annotations
 
@@ -53,9 +54,12 @@ def test_first_page_has_counts_versions_and_grouped_blockers():
         f"- **Plan coverage:** 3 of {total} plan items covered: 1 by checks that all passed, "
         "2 by checks with failures or skips, 0 by a valid sign-off" in page
     )
-    uncovered = page.split("**Plan items not covered:** ")[1].splitlines()[0]
-    assert uncovered.count("; ") == total - 4  # every item but the three covered
-    assert ITEMS[0] not in uncovered and ITEMS[-1] in uncovered
+    assert f"{total - 3} not covered by this run (listed in the appendix)" in page
+    # the blockers come first: no item-by-item list of what is not covered above them
+    assert ITEMS[-1] not in page and page.index("## Blockers") < page.index("## Waived")
+    uncovered = appendix.split("## Plan items not covered by this run")[1].split("## ")[0]
+    assert uncovered.count(f"| {ITEMS[-1]} |") == 1 and f"| {ITEMS[0]} |" not in uncovered
+    assert uncovered.count("\n| ") == total - 3 + 1  # the header, then every item but three
     assert "- **Application build served:** 1.5.0 (build bedd5a5e2015) on app1, app2" in page
     assert "(expected release 1.5.0)" in page
     assert "- **Certified by:** golive 0.1.0, commit c0ffee" in page

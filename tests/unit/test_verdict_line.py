@@ -45,4 +45,13 @@ def test_certify_prints_one_final_verdict_line_last(golive: Golive) -> None:
     assert out.rstrip().splitlines()[-1] == "golive verdict: NO-GO", out
     assert "suites verdict: NO-GO" in out
     assert "golive certify: NO-GO: plan item" in out
-    assert json.loads((golive.reports / "verdict.json").read_text())["verdict"] == "NO-GO"
+    doc = json.loads((golive.reports / "verdict.json").read_text())
+    assert doc["verdict"] == "NO-GO"
+    # item 7: the plan's blockers are counted, and the certificate shows its blockers first
+    blockers = len(doc["blockers"])
+    assert doc["counts"]["blockers"] == blockers > 1
+    certificate = (golive.reports / "certificate.md").read_text()
+    assert f"blockers {blockers}," in certificate
+    blockers_at = certificate.index("## Blockers")
+    assert blockers_at < certificate.index("## Plan items not covered by this run")
+    assert "post.uat.issues" not in certificate[:blockers_at]
