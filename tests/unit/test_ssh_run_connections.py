@@ -6,9 +6,11 @@ never used for a check. ``ssh -G`` only: nothing connects."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from golive.model.environment import Host, SshSpec
 from golive.probe.hosts import RUN_ID, SshBackend, remote_host
+from pytest_golive.fixtures.hosts import WORKER_RUN_ID, pytest_configure_node, run_id
 
 
 def _backend(tmp_path: Path, run_id: str | None, **ssh: object) -> SshBackend:
@@ -42,3 +44,18 @@ def test_a_process_has_one_run_id_by_default(tmp_path: Path) -> None:
     assert backend.run_id == RUN_ID
     control = backend.control_path()
     assert control is not None and control.endswith(f"-{RUN_ID}")
+
+
+def test_xdist_workers_share_their_controllers_run() -> None:
+    """The controller hands its run id to every worker (pytest_configure_node), whose
+    sessions then use the controller's connections; a session of its own uses its own."""
+
+    class Node:
+        workerinput: dict[str, str] = {}
+
+    node = Node()
+    pytest_configure_node(node)
+    worker = SimpleNamespace(workerinput=node.workerinput)
+    assert run_id(worker) == RUN_ID  # type: ignore[arg-type]
+    assert run_id(SimpleNamespace(workerinput={WORKER_RUN_ID: "feedf00d"})) == "feedf00d"  # type: ignore[arg-type]
+    assert run_id(SimpleNamespace()) == RUN_ID  # type: ignore[arg-type]
