@@ -52,16 +52,23 @@ def _signoff(environment: Environment, name: str, item: str) -> list[str]:
 def test_process_item_has_evidence(
     process_item: str, environment: Environment, evidence: Evidence
 ) -> None:
-    """The plan item has its recorded evidence: its document exists, is no older than
+    """Claim: the plan item has its recorded evidence: its document exists, is no older than
     ``max_age_days``, names the release under certification (unless the item says it need
     not) and is attached with its sha256; its sign-off, where it names one, is valid for
     this release.
 
-    False when: no evidence is declared for the item; the document is missing, unreadable,
-    stale, or about another release (release notes naming 1.4.0 only); it is outside the
+    Covers: no evidence declared for the item; the document missing, unreadable, stale, or
+    about another release (release notes naming 1.4.0 only); a document outside the
     environment directory and its evidence_roots, a secrets file, not a regular file or
-    larger than max_document_bytes (then it is never read); the URL does not answer; the
-    sign-off is missing, expired, future-dated or for another release."""
+    larger than max_document_bytes (then it is never read); a URL that does not answer; the
+    sign-off missing from signoffs.yml, malformed, expired, future-dated or for another
+    release.
+
+    Does not cover: whether the document's content is right or complete (a reviewer reads
+    it; golive only finds the release named in it); the age of a URL document whose server
+    sends no Last-Modified date (its age is unknown, so not judged); who wrote a sign-off
+    (signoffs.yml is trusted as the environment's record).
+    """
     spec = environment.expectation(ProcessEvidence)
     item = spec.items.get(process_item)
     if item is None:

@@ -292,6 +292,12 @@ def test_rollback_rehearsal(
     the rollback and its validation against ``rollback.slo_s``. Every phase is timed and the
     log attached. Whatever happens, the candidate is restored (rolled forward) before the
     check ends.
+
+    Does not cover: what clients see while the runbook switches nodes (no load runs beside a
+    drill; the smoke probes run once it has finished); tables not named in ``rollback.data``;
+    hosts other than the app nodes and the database host (e.g. the load balancer's
+    configuration); the time to decide on a rollback, only the time to carry it out; the
+    runbook on another environment than this one.
     """
     spec = rollback_spec
     release = environment.inventory.release

@@ -44,6 +44,7 @@ def test_exposure_from_vantage_point(
     a declared port that is filtered or closed. A sweep without retries finds everything, a
     second look with retries re-checks every port the policy names, so a lost packet neither
     hides an exposed service port nor fails an expected one.
+
     Does not cover: a UDP service that answers nothing to nmap's probe (nmap cannot tell it
     from a dropped port; ``test_listening_ports`` sees it on the host), other vantage points
     than the inventory's probe.source, IPv6 addresses (the inventory names IPv4 ones).
@@ -73,6 +74,7 @@ def test_listening_ports(target: Target, environment: Environment, evidence: Evi
     Covers: any TCP port and any UDP port, whether or not the firewall lets anyone reach it
     (a listener the firewall hides today is one rule away from exposure), and a declared
     service that does not listen.
+
     Does not cover: sockets bound only to loopback or to another host's address (on a shared
     network stack they belong to that host), raw sockets, services in another network namespace
     of the host (containers with their own stack).
@@ -100,6 +102,7 @@ def test_reachability(
 
     Covers: every pair of hosts with those roles (not one sample pair), each connection made
     on the source host and bound to its own address, so the packet filter sees the real source.
+
     Does not cover: UDP paths (a TCP connect says whether a path is open; UDP gives no answer
     to tell); paths no rule names are ``test_undeclared_paths_are_denied``'s claim.
     """
@@ -135,6 +138,7 @@ def test_undeclared_paths_are_denied(
     policy names for its roles or that it really listens on (read on the host), so a firewall
     rule opened to a role or host the matrix never mentions (db1 reaching app1's node exporter,
     app2 reaching app1's Tomcat) is found.
+
     Does not cover: ports nothing listens on (nothing to reach today; the ruleset check judges
     the filter itself), UDP paths.
     """
@@ -165,6 +169,7 @@ def test_ruleset_is_default_deny(
     chain on the hook (one chain dropping by default suffices: nftables evaluates them all),
     an ``ip``-only or ``ip6``-only table leaving the other family open, a rule accepting
     everything (no match, a /0 address, a 0-65535 port range).
+
     Does not cover: the ruleset the host loads at boot (a file not yet applied), iptables-legacy
     rules (not in nftables: the hook then has no chain, a finding), a rule that accepts nearly
     everything through a narrower match, jumps to other chains.
