@@ -16,12 +16,13 @@ from typing import Any
 
 from golive.gate.coverage import coverage, render
 from golive.gate.plan import load_plan
+from golive.model.environment import load_environment
 from golive.model.errors import UsageError
 from golive.report import bundle
-from golive.report.allure_meta import read_properties, scope_key, write_verdict
+from golive.report.allure_meta import scope_key, write_verdict
 from golive.report.files import WriteError, write_atomic, writing
 from golive.report.hashing import sha256_file
-from golive.report.output import read_verdict, write_certificate
+from golive.report.output import CERTIFICATES, VERDICT, read_verdict, write_certificate
 
 REPO = Path(__file__).resolve().parents[2]
 ALLURE_TIMEOUT = 300.0
@@ -58,21 +59,14 @@ def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
             write_atomic(page, cleaned)
 
 
-def _verdict_or_why_not(root: Path) -> dict[str, Any]:
-    """verdict.json of a completed run; else a NO-GO saying why there is none, so the report
-    of a run that stopped early still shows its results, and never a verdict it did not
-    reach."""
-    try:
-        return read_verdict(root)
-    except UsageError as exc:
-        why = str(exc)
-    try:
-        doc = json.loads((root / "verdict.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        doc = None
-    if isinstance(doc, dict) and doc.get("verdict") == "NO-GO" and doc.get("blockers"):
-        return doc  # the run's own "not complete" verdict says why
-    return {"verdict": "NO-GO", "blockers": [{"check": "run", "host": None, "message": why}]}
+def _verdict(args: argparse.Namespace, what: str) -> dict[str, Any]:
+    """verdict.json of a completed run, of the environment ``--env`` names when given (its
+    inventory's name is the verdict's); refused in one line otherwise (exit 4)."""
+    env = getattr(args, "env", None)
+    name = None
+    if env:
+        name = load_environment(env, secrets=False).inventory.name
+    return read_verdict(_reports(args), what, name)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -83,20 +77,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     results = root / "allure-results"
     if not any(results.glob("*-result.json")):
         raise UsageError(f"no Allure results in {results}: run the checks first")
-    doc = _verdict_or_why_not(root)
-    props = read_properties(results / "environment.properties")
-    if not isinstance(doc.get("scope"), dict):  # no decision: the scope the run was started with
-        markers = props.get("markers", "")
-        doc["scope"] = {
-            "env": props.get("env", "unknown"),
-            "release": props.get("release", "unknown"),
-            "markers": "" if markers == "(all)" else markers,
-            "hosts": [],
-        }
+    # a run that did not complete, or a file that is not a golive verdict, has nothing to
+    # report: its results may be an earlier run's, and its point never joins the trend
+    doc = _verdict(args, "report")
     allure = _allure()
-    write_verdict(results, doc)
-    env = args.env or props.get("env")
-    history = root / "history" / scope_key(doc, env)
+    write_verdict(results, doc, [root / name for name in (VERDICT, *CERTIFICATES)])
+    history = root / "history" / scope_key(doc)
     if history.is_dir():
         with writing(results / "history"):
             shutil.rmtree(results / "history", ignore_errors=True)
@@ -139,7 +125,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
-    md, page = write_certificate(_reports(args), read_verdict(_reports(args)))
+    md, page = write_certificate(_reports(args), _verdict(args, "certify"))
     print(f"certificate: {md}\ncertificate: {page}")
     return 0
 
@@ -160,10 +146,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     if args.allowed_signers:
         raise UsageError("--allowed-signers goes with --verify FILE")
     root = _reports(args)
-    doc = read_verdict(root)
+    doc = _verdict(args, "bundle")
     scope = doc["scope"]
-    if not isinstance(scope, dict):
-        raise UsageError(f"{root}/verdict.json: scope is not a mapping; run the checks again")
     out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"
     key = Path(args.sign) if args.sign else None
     path, count = bundle.create(root, out, key)
@@ -194,8 +178,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     reports.add_argument(
         "--reports", default="reports", help="reports directory (default: reports)"
     )
+    reports.add_argument(
+        "--env",
+        help="environment the run must be of: a verdict of another one is refused "
+        "(default: the run's, as verdict.json says)",
+    )
     p = sub.add_parser("report", parents=[reports], help="generate the Allure HTML report")
-    p.add_argument("--env", help="environment whose trend to carry on (default: from the results)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("certificate", parents=[reports], help="write the certificate (md, html)")
     p.set_defaults(func=cmd_certificate)

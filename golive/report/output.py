@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from golive.gate.plan import load_plan
 from golive.gate.verdict import SCHEMA, WRITE_FAILED, Finding, Verdict
 from golive.model.errors import UsageError
-from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
+from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result, write_verdict
 from golive.report.certificate import html_page, markdown
 from golive.report.files import WriteError, discard, shown, write_atomic
 from golive.report.hashing import sha256_file
@@ -46,8 +47,9 @@ class Layout:
         return self.root / "certificate.md"
 
 
-def incomplete(run: dict[str, Any]) -> dict[str, Any]:
-    """verdict.json while a run has not completed: NO-GO, and why."""
+def incomplete(run: dict[str, Any], scope: dict[str, Any] | None = None) -> dict[str, Any]:
+    """verdict.json while a run has not completed: NO-GO, and why; with the ``scope`` the run
+    knew when it started (env, markers), never a decision."""
     message = (
         f"the run started {run.get('started', '?')} (pid {run.get('pid', '?')}) has not "
         "completed: it is still running, or it stopped before the gate decided (a "
@@ -59,19 +61,45 @@ def incomplete(run: dict[str, Any]) -> dict[str, Any]:
         "complete": False,
         "exit_code": None,
         "run": run,
+        "scope": dict(scope or {}),
         "blockers": [{"check": "run", "host": None, "message": message, "severity": None,
                       "waiver": None}],
     }  # fmt: skip
 
 
-def invalidate(root: Path, run: dict[str, Any], stale: Iterable[Path] = ()) -> None:
+def stopped(root: Path, pid: int, exit_code: int, error: str) -> None:
+    """The run ``pid`` stopped before the gate decided: its "not complete" verdict.json says
+    with what exit status and why (one line). Anything else there (another run's, a decision)
+    is left alone; nothing that cannot be written stops the run's own exit."""
+    path = root / VERDICT
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(doc, dict) or doc.get("complete") is not False:
+        return
+    run = doc.get("run")
+    if not isinstance(run, dict) or run.get("pid") != pid:
+        return
+    doc["exit_code"] = exit_code
+    doc["error"] = " ".join(error.split())[:500]
+    with suppress(WriteError):
+        write_atomic(path, json.dumps(doc, indent=2) + "\n")
+
+
+def invalidate(
+    root: Path,
+    run: dict[str, Any],
+    stale: Iterable[Path] = (),
+    scope: dict[str, Any] | None = None,
+) -> None:
     """The moment a run starts: verdict.json becomes its NO-GO "not complete" document, and
     the earlier run's certificate (and ``stale`` files) go. If it cannot be written, the
     earlier verdict is removed (or overwritten in place) all the same; WriteError says what
     could not be written, in one line that also says when an earlier verdict or certificate
     is still there (nothing could take it away: a read-only or immutable file)."""
     path = root / VERDICT
-    text = json.dumps(incomplete(run), indent=2) + "\n"
+    text = json.dumps(incomplete(run, scope), indent=2) + "\n"
     failed: WriteError | None = None
     try:
         try:
@@ -104,9 +132,12 @@ def invalidate(root: Path, run: dict[str, Any], stale: Iterable[Path] = ()) -> N
     raise WriteError(first.path, reason, "write" if failed is not None else "remove")
 
 
-def read_verdict(root: Path) -> dict[str, Any]:
-    """verdict.json of a completed run; a UsageError (one line) for anything else: missing,
-    not whole JSON, or written by a run that has not completed (in progress or stopped)."""
+def read_verdict(root: Path, what: str = "report", env: str | None = None) -> dict[str, Any]:
+    """verdict.json of a completed run (of the environment ``env`` when given); a UsageError
+    (one line, naming the file) for anything else: missing, not whole JSON, not golive's (no
+    verdict of this schema), written by a run that has not completed (in progress or stopped:
+    when it started, and its exit status and error when it stopped), or of another
+    environment. ``what`` is what the caller would have made of it ("report", "bundle")."""
     path = root / VERDICT
     if not path.is_file():
         raise UsageError(f"{shown(path)} does not exist: run the checks first")
@@ -116,14 +147,28 @@ def read_verdict(root: Path) -> dict[str, Any]:
         raise UsageError(
             f"{shown(path)} is not a whole verdict ({exc}): run the checks again"
         ) from None
-    if not isinstance(doc, dict) or doc.get("complete") is not True:
-        run = doc.get("run") if isinstance(doc, dict) else None
-        since = ""
-        if isinstance(run, dict):
-            since = f" (started {run.get('started', '?')}, pid {run.get('pid', '?')})"
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or "verdict" not in doc:
         raise UsageError(
-            f"{shown(path)} is not from a completed run{since}: it is still running or it "
-            "stopped before the gate decided; run the checks again"
+            f"{shown(path)} is not a golive verdict (schema {SCHEMA}): nothing to {what}"
+        )
+    if doc.get("complete") is not True:
+        run = doc.get("run")
+        run = run if isinstance(run, dict) else {}
+        code, error = doc.get("exit_code"), doc.get("error")
+        why = "it is still running, or it stopped before the gate decided"
+        if code is not None:
+            why = f"exit {code}" + (f": {error}" if error else "")
+        raise UsageError(
+            f"{shown(path)}: the run of {run.get('started', '?')} (pid {run.get('pid', '?')}) "
+            f"did not complete ({why}): nothing to {what}"
+        )
+    scope = doc.get("scope")
+    if not isinstance(scope, dict):
+        raise UsageError(f"{shown(path)}: scope is not a mapping: nothing to {what}")
+    if env is not None and scope.get("env") != env:
+        raise UsageError(
+            f"{shown(path)} is a run of environment {scope.get('env')!r}, not {env!r}: "
+            f"nothing to {what}"
         )
     return doc
 
@@ -269,6 +314,12 @@ def finish(
             discard(layout.root / name)
         return done
     done.written = True
+    if layout.allure.is_dir():  # the verdict's own result carries the files just written
+        files = [layout.verdict, *(layout.root / name for name in CERTIFICATES)]
+        try:
+            write_verdict(layout.allure, done.doc, files)
+        except WriteError as exc:
+            done.problems.append(str(exc))
     return done
 
 

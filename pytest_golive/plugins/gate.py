@@ -48,7 +48,7 @@ from golive.probe.failures import Cause, ConnectionFailure
 from golive.probe.hosts import HostPool, Target
 from golive.probe.release import served_builds, summarize
 from golive.report.files import WriteError, commit, shown, write_atomic
-from golive.report.output import Layout, finish, invalidate
+from golive.report.output import Layout, finish, invalidate, stopped
 from golive.report.provenance import golive_build
 from golive.report.redact import Redactor
 from golive.report.runlock import RunLock
@@ -153,6 +153,23 @@ def rootpath(config: pytest.Config) -> Path:
     return found
 
 
+class _Stopped:
+    """Registered once the run's "not complete" verdict.json is written: a run stopped by a
+    usage or configuration error (exit 4) has it say so, with the error, for the commands
+    that refuse it (golive report, certificate, bundle)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_main(self) -> Generator[None, int | None, int | None]:
+        try:
+            return (yield)
+        except pytest.UsageError as exc:
+            stopped(self.root, os.getpid(), int(pytest.ExitCode.USAGE_ERROR), str(exc))
+            raise
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """The run's first moment, before any conftest, configuration or environment is loaded:
@@ -183,10 +200,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         "started": datetime.fromtimestamp(run.started, UTC).isoformat(timespec="seconds"),
         "argv": list(early_config.invocation_params.args),
     }
+    # the scope the run knows before anything is loaded: a report of it is refused, but says
+    # which environment and selection did not complete
+    scope = {"env": getattr(ns, "golive_env", None), "markers": getattr(ns, "markexpr", "") or ""}
     try:
-        invalidate(root, info, owned_junit)
+        invalidate(root, info, owned_junit, scope)
     except WriteError as exc:
         run.failure = exc  # about verdict.json: before the lock's own
+    else:
+        early_config.pluginmanager.register(_Stopped(root), "golive-stopped")
 
 
 @pytest.hookimpl(tryfirst=True)

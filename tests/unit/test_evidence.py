@@ -119,7 +119,8 @@ def test_verdict_result_and_widgets(tmp_path: Path) -> None:
     ]
     props = (tmp_path / "environment.properties").read_text().splitlines()
     assert props[0] == "verdict=NO-GO" and props[1].startswith("scope=env fake")
-    assert "(1) app2\\: app2 down" in props[2]
+    assert props[2] == "counts=blockers 1, open plan items 0, dependent checks 0"
+    assert "(1) app2\\: app2 down" in props[3]
     executor = json.loads((tmp_path / "executor.json").read_text())
     assert executor["reportName"].startswith("golive verdict: NO-GO (env fake")
     allure_meta.write_verdict(tmp_path, {**DOC, "verdict": "GO", "blockers": []})
@@ -133,15 +134,3 @@ def test_history_is_kept_per_scope() -> None:
     assert smoke == "fake--smoke" and full == "fake--all"
     odd = {**DOC, "scope": {**DOC["scope"], "markers": "smoke or predeploy"}}
     assert allure_meta.scope_key(odd) == "fake--smoke_or_predeploy"
-
-
-def test_report_of_a_run_without_a_decision_says_no_go_and_why(tmp_path: Path) -> None:
-    from golive.cli.report import _verdict_or_why_not
-
-    missing = _verdict_or_why_not(tmp_path)
-    assert missing["verdict"] == "NO-GO" and "does not exist" in missing["blockers"][0]["message"]
-    stopped = {"verdict": "NO-GO", "complete": False, "blockers": [{"message": "not completed"}]}
-    (tmp_path / "verdict.json").write_text(json.dumps(stopped))
-    assert _verdict_or_why_not(tmp_path) == stopped
-    (tmp_path / "verdict.json").write_text("{cut sho")
-    assert "not a whole verdict" in _verdict_or_why_not(tmp_path)["blockers"][0]["message"]

@@ -56,7 +56,7 @@ def assert_refused(golive: Golive, capsys: pytest.CaptureFixture[str]) -> None:
     for command in ("bundle", "certificate"):
         assert main([command, "--reports", str(golive.reports)]) == 4
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "is not from a completed run" in err[0], err
+        assert len(err) == 1 and "did not complete" in err[0], err
     assert not list(golive.reports.glob("golive-bundle-*"))
     assert not (golive.reports / "certificate.md").exists()
 
