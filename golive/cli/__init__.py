@@ -17,6 +17,7 @@ USAGE_EXIT = 4  # README's exit-code table: a usage or configuration error
 WRITES_REPORTS = ("certify", "watch", "report", "certificate", "bundle")
 """The commands that write the reports directory: one that cannot is NO-GO, exit 6."""
 SIGPIPE_EXIT = 128 + signal.SIGPIPE
+ENVDIR_HELP = "directory of environments (default: $GOLIVE_ENVDIR or ./environments)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,9 +39,7 @@ def version() -> str:
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="golive", description=__doc__)
     top.add_argument("--version", action="version", version=f"golive {version()}")
-    top.add_argument(
-        "--envdir", help="directory of environments (default: $GOLIVE_ENVDIR or ./environments)"
-    )
+    top.add_argument("--envdir", help=ENVDIR_HELP)
     sub: argparse._SubParsersAction[argparse.ArgumentParser] = top.add_subparsers(
         dest="command", required=True, parser_class=_Parser
     )
@@ -53,6 +52,10 @@ def parser() -> argparse.ArgumentParser:
     certify.add_command(sub)
     watch.add_command(sub)
     validate.add_command(sub)
+    for command in sub.choices.values():
+        # `golive <cmd> --envdir DIR` as well as `golive --envdir DIR <cmd>`: SUPPRESS keeps a
+        # command that is not given it from overwriting the one given before the command
+        command.add_argument("--envdir", default=argparse.SUPPRESS, help=ENVDIR_HELP)
     return top
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from _pytest.config.findpaths import determine_setup
 
 from golive.gate.signoffs import load_signoffs
 from golive.gate.waivers import load_waivers
@@ -52,6 +56,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="directory of environments (default: $GOLIVE_ENVDIR or ./environments)",
     )
+
+
+def setup_knowing_options(config: pytest.Config) -> tuple[Path, Path | None, Any]:
+    """pytest's rootdir, ini file and ini values as pytest finds them knowing golive's options.
+    pytest finds them before it loads any plugin, so the value of an option of golive given
+    as an argument of its own (``--envdir DIR``, ``--env /abs/path``) counts there as a path
+    to test: the rootdir moves (to the common ancestor of the working directory and that
+    path), an ini file above DIR is taken for the run's, and reports/ moves with them."""
+    ns = config.known_args_namespace
+    given: dict[str, Any] = {
+        "inifile": ns.inifilename,
+        "args": [str(a) for a in ns.file_or_dir],
+        "rootdir_cmd_arg": ns.rootdir or None,
+        "invocation_dir": config.invocation_params.dir,
+    }
+    if "override_ini" in inspect.signature(determine_setup).parameters:  # pytest 9
+        given["override_ini"] = ns.override_ini
+    rootpath, inipath, inicfg, *_ = determine_setup(**given)
+    return Path(rootpath), inipath, inicfg
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
+    """Before anything reads them (the reports directory, the initial conftests, the test
+    paths): the rootdir and ini file pytest would have found had it known golive's options,
+    so that ``--envdir DIR`` (with a space, as README writes it) runs the same checks and
+    writes the same reports/ as ``--envdir=DIR``, from the checkout or from anywhere."""
+    config = early_config
+    try:
+        rootpath, inipath, inicfg = setup_knowing_options(config)
+    except pytest.UsageError:
+        rootpath, inipath = config.rootpath, config.inipath  # pytest reports it itself
+    if (rootpath, inipath) != (config.rootpath, config.inipath):
+        ns = config.known_args_namespace
+        if ns.confcutdir == str(config.inipath.parent if config.inipath else config.rootpath):
+            ns.confcutdir = str(inipath.parent if inipath else rootpath)  # pytest's default
+        # pytest keeps these in private attributes, set once in Config.parse
+        config._rootpath, config._inipath, config._inicfg = rootpath, inipath, inicfg
+        config._inicache.clear()
+        config._parser.extra_info.update(rootdir=str(rootpath), inifile=str(inipath))
+    return (yield)
 
 
 @pytest.hookimpl(tryfirst=True)
