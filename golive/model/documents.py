@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 from golive.model.config import MAX_FILE_BYTES
 from golive.model.errors import ConfigError
 from golive.model.expectations.monitoring import WEB, ProcessEvidence
-from golive.model.expectations.predeploy import Deployment
+from golive.model.expectations.predeploy import Deployment, Parity
 from golive.model.expectations.security import TlsPolicy
 
 if TYPE_CHECKING:
@@ -298,7 +298,8 @@ def file_problems(
 ) -> list[ConfigError]:
     """Every file the configuration names that golive could not read safely (see
     :func:`read_file`): the CA bundles, the release registry's SHA256SUMS and the artifacts of
-    the release and the previous one, one ConfigError each (file, key, what was expected)."""
+    the release and the previous one, a parity baseline that is a snapshot file, one
+    ConfigError each (file, key, what was expected)."""
     checks: list[tuple[Path, str, Path, int, str]] = []
     inv_file, exp_file = base / "inventory.yml", base / "expectations.yml"
     for key, bundle in (
@@ -322,6 +323,14 @@ def file_problems(
             artifact = Path(deployment.registry_artifact(version))
             checks.append(
                 (exp_file, f"{Deployment.key}.registry_entry", artifact, limit, limit_key)
+            )
+    parity = expectations.get(Parity)
+    if parity is not None and os.path.lexists(parity.baseline):  # a snapshot file, not a name
+        baseline = Path(parity.baseline)
+        if not baseline.is_dir():
+            limit_key = f"{Parity.key}.max_snapshot_bytes"
+            checks.append(
+                (exp_file, f"{Parity.key}.baseline", baseline, parity.max_snapshot_bytes, limit_key)
             )
     found = []
     for file, key, path, limit, limit_key in checks:

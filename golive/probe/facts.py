@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from golive.judge import parity
+from golive.model.documents import Refused, read_file
 from golive.model.environment import Environment, load_environment
-from golive.model.expectations.predeploy import Facts, Software
+from golive.model.errors import ConfigError
+from golive.model.expectations.predeploy import Facts, Parity, Software
 from golive.model.facts import HostFacts
 from golive.probe import netns
 from golive.probe.hosts import HostPool, Target
@@ -73,8 +75,25 @@ def snapshot(target: Target, env: Environment) -> HostFacts:
     return facts
 
 
-def load_snapshot(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+SNAPSHOT_LIMIT = Parity.model_fields["max_snapshot_bytes"].default
+
+
+def load_snapshot(path: Path, limit: int = SNAPSHOT_LIMIT) -> dict[str, Any]:
+    """A saved snapshot: a regular file of at most ``limit`` bytes (``parity.
+    max_snapshot_bytes``), read bounded (golive.model.documents.read_file), holding a JSON
+    object; a ConfigError naming the file otherwise."""
+    key = "parity.baseline"
+    try:
+        raw = read_file(path, limit, "parity.max_snapshot_bytes").content
+        data = json.loads(raw.decode("utf-8"))
+    except Refused as exc:
+        raise ConfigError(path, key, f"a regular snapshot file ({path} {exc})") from None
+    except OSError as exc:
+        raise ConfigError(path, key, f"a readable snapshot file ({exc.strerror})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ConfigError(path, key, f"a snapshot golive saved (JSON: {exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, key, "a snapshot golive saved (a JSON object)")
     return data
 
 
@@ -86,10 +105,11 @@ def collect(env: Environment) -> dict[str, HostFacts]:
     return {name: snapshot(pool.get(name), env) for name in env.inventory.hosts}
 
 
-def resolve(spec: str) -> tuple[dict[str, Any], Environment | None]:
-    """A snapshot from an environment name, an environment directory, or a snapshot file."""
+def resolve(spec: str, limit: int = SNAPSHOT_LIMIT) -> tuple[dict[str, Any], Environment | None]:
+    """A snapshot from an environment name, an environment directory, or a snapshot file
+    (anything there but a directory: a FIFO or a device is refused, never read)."""
     path = Path(spec)
-    if path.is_file():
-        return load_snapshot(path), None
+    if path.exists() and not path.is_dir():
+        return load_snapshot(path, limit), None
     env = load_environment(path.name, root=path) if path.is_dir() else load_environment(spec)
     return parity.snapshot(env, collect(env)), env

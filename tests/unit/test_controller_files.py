@@ -19,8 +19,8 @@ from conftest import EXPECTATIONS, INVENTORY, SIGNOFF
 from golive.cli import main
 from golive.model.documents import Refused, read_file
 from golive.model.environment import inspect_environment
-from golive.model.errors import CheckFailed
-from golive.probe import locust, registry
+from golive.model.errors import CheckFailed, ConfigError
+from golive.probe import facts, locust, registry
 
 LIMIT = 1 << 20
 KEY = "deployment.max_artifact_bytes"
@@ -215,3 +215,32 @@ def test_a_stored_baseline_that_is_not_one_is_named(tmp_path: Path) -> None:
         locust.load_baseline(path, LIMIT)
     path.write_text('{"endpoints": {"GET /": {"12": 3}}}')
     assert locust.load_baseline(path, LIMIT) == {"endpoints": {"GET /": {12: 3}}}
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("fifo", "is a FIFO, not a regular file"),
+        ("zero", "is a character device, not a regular file"),
+        ("sparse", f"is {LIMIT + 1} bytes, more than parity.max_snapshot_bytes ({LIMIT})"),
+    ],
+)
+def test_a_parity_snapshot_is_read_bounded(odd: dict[str, Path], name: str, reason: str) -> None:
+    """A snapshot file (``parity.baseline``, ``golive parity A B``) is read bounded; a FIFO or
+    a device there is refused, not taken for an environment's name."""
+    with pytest.raises(ConfigError) as refused:
+        _soon(lambda: facts.resolve(str(odd[name]), LIMIT))
+    assert refused.value.key == "parity.baseline"
+    assert refused.value.expected == f"a regular snapshot file ({odd[name]} {reason})"
+
+
+def test_golive_parity_of_a_fifo_is_one_line_exit_4(
+    odd: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _soon(lambda: main(["parity", str(odd["fifo"]), str(odd["fifo"])]))
+    err = capsys.readouterr().err
+    assert code == 4
+    assert err == (
+        f"golive: {odd['fifo']}: parity.baseline: a regular snapshot file ({odd['fifo']} is a "
+        "FIFO, not a regular file)\n"
+    )

@@ -77,6 +77,13 @@ class Parity(Section):
 
     baseline: str
     allow: list[str]
+    max_snapshot_bytes: int = Field(
+        64 << 20,
+        gt=0,
+        le=1 << 30,
+        description="bytes a saved snapshot (a baseline file) may have: a larger one is "
+        "refused, never read",
+    )
 
 
 class Dns(Section):

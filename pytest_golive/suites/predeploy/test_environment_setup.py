@@ -169,7 +169,7 @@ def test_parity_with_baseline(environment: Environment, facts, evidence) -> None
     if spec.baseline == environment.name:
         baseline = mine
     else:
-        baseline, _ = host_facts.resolve(spec.baseline)
+        baseline, _ = host_facts.resolve(spec.baseline, spec.max_snapshot_bytes)
     drift = parity.diff(baseline, mine, spec.allow)
     evidence.json("parity snapshot", mine)
     evidence.json("parity drift", [d.__dict__ for d in drift])
