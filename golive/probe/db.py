@@ -17,21 +17,17 @@ other hosts makes of it.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from typing import Any
-
-import psycopg
-import psycopg.errors
+from typing import TYPE_CHECKING
 
 from golive.judge.hardening import PgSettings
 from golive.model.environment import Environment
-from golive.probe import failures, observe
+from golive.probe import failures
+
+if TYPE_CHECKING:  # psycopg is imported when a connection opens (golive.probe.pgconn)
+    from psycopg import sql
+
+    from golive.probe.pgconn import Connection
 
 
 def conninfo(env: Environment) -> dict[str, str | int]:
@@ -65,79 +61,6 @@ def where(env: Environment) -> str:
     return f"{db.host}: PostgreSQL at {address}:{db.port}/{db.dbname}"
 
 
-def _text(query: Any, conn: psycopg.Connection[Any], limit: int = 80) -> str:
-    """The query as one short line, for a finding."""
-    as_string = getattr(query, "as_string", None)
-    try:
-        text = as_string(conn) if as_string is not None else str(query)
-    except Exception:  # a composed query that cannot render without its connection
-        text = str(query)
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-class Connection(psycopg.Connection[tuple[Any, ...]]):
-    """A psycopg connection whose every ``execute`` has golive's deadline."""
-
-    host: str = ""
-    label: str = ""
-    statement_timeout: float = 30.0
-    limit: float = 30.0
-    lost: str | None = None
-
-    @contextlib.contextmanager
-    def _deadline(self, query: Any) -> Iterator[None]:
-        if self.lost is not None:
-            raise ConnectionError(f"{self.host}: the database connection was lost: {self.lost}")
-        fired = threading.Event()
-
-        def cut() -> None:
-            fired.set()
-            with contextlib.suppress(OSError):
-                dup = os.dup(self.pgconn.socket)
-                with socket.socket(fileno=dup) as sock:
-                    sock.shutdown(socket.SHUT_RDWR)  # wakes the waiting query with an EOF
-
-        timer = threading.Timer(self.limit, cut)
-        timer.daemon = True
-        timer.start()
-        try:
-            yield
-        except psycopg.errors.QueryCanceled:
-            raise TimeoutError(
-                f"{self.host}: `{_text(query, self)}` timed out after "
-                f"{self.statement_timeout:g} s (the server's statement_timeout)"
-            ) from None
-        except psycopg.OperationalError as exc:
-            if fired.is_set():
-                self.lost = f"`{_text(query, self)}` timed out after {self.limit:g} s"
-                raise TimeoutError(f"{self.host}: {self.lost} (no answer)") from None
-            raise ConnectionError(f"{self.label}: {_first_line(exc)}") from None
-        finally:
-            timer.cancel()
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        started = time.monotonic()
-        try:
-            with self._deadline(query):
-                cursor = super().execute(query, params, **kwargs)
-        except BaseException as exc:
-            observe.sql_failed(
-                self.label, _text(query, self, 2000), exc, time.monotonic() - started
-            )
-            raise
-        # the query and its first rows are the check's evidence
-        observe.sql(
-            self.label, _text(query, self, 2000), params, cursor, time.monotonic() - started
-        )
-        return cursor
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
 def connect(env: Environment, *, read_only: bool = True) -> Connection:
     """Autocommit session on the environment's database as its QA role (read-only unless
     asked). A database that does not answer raises ``ConnectionError`` naming its host."""
@@ -145,10 +68,14 @@ def connect(env: Environment, *, read_only: bool = True) -> Connection:
     endpoint = f"{env.inventory.hosts[db.host].address}:{db.port}/{db.dbname}"
     if (hung := failures.hung(db.host, endpoint)) is not None:  # waited for once per run
         raise ConnectionError(f"{where(env)} did not answer {failures.again(hung).detail}")
+    import psycopg
+
+    from golive.probe.pgconn import Connection, first_line
+
     try:
         conn = Connection.connect(**conninfo(env), autocommit=True)  # type: ignore[arg-type]
     except psycopg.OperationalError as exc:
-        reason = _first_line(exc)
+        reason = first_line(exc)
         if "timeout" in reason:
             within = f"within {connect_seconds(env)} s"
             failures.note(failures.Cause(db.host, endpoint, "timeout", within))
@@ -167,14 +94,27 @@ def connect(env: Environment, *, read_only: bool = True) -> Connection:
 def answers(env: Environment) -> str | None:
     """None when a new connection to the database is accepted and answers ``SELECT 1``
     within the timeouts; else why not, naming the database host."""
+    import psycopg
+
+    from golive.probe.pgconn import first_line
+
     try:
         with connect(env) as conn:
             conn.execute("SELECT 1").fetchone()
     except (ConnectionError, TimeoutError) as exc:
         return str(exc)
     except psycopg.Error as exc:
-        return f"{where(env)}: {_first_line(exc)}"
+        return f"{where(env)}: {first_line(exc)}"
     return None
+
+
+def composed(template: str, *names: str) -> sql.Composed:
+    """``template`` (SQL with ``{}`` placeholders) with ``names`` quoted as identifiers, e.g.
+    ``composed("SELECT max({}) FROM {}", column, table)``: table and column names come from
+    the environment's files, so they are never pasted into SQL as text."""
+    from psycopg import sql
+
+    return sql.SQL(template).format(*(sql.Identifier(name) for name in names))
 
 
 def _setconfig(entries: list[str] | None) -> dict[str, str]:

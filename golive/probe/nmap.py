@@ -13,8 +13,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import nmap
-
 from golive.model.errors import ConfigError
 
 Key = tuple[int, str]  # (port, "tcp" | "udp")
@@ -66,6 +64,8 @@ def arguments(options: str, source: str | None, timeout: float) -> str:
 def _run(
     addresses: list[str], ports: str, options: str, source: str | None, timeout: float
 ) -> tuple[dict[str, dict[Key, str]], str]:
+    import nmap  # imported when a scan runs: a run without one does not pay for it
+
     scanner = nmap.PortScanner()
     try:
         scanner.scan(

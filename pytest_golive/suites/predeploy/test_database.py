@@ -4,13 +4,13 @@ privilege of the application role, backup schedule."""
 from __future__ import annotations
 
 import pytest
-from psycopg import sql
 
 from golive.judge.predeploy import ROLE_ATTRIBUTES, app_role_findings
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import DatabasePrep
 from golive.model.versions import satisfies
 from golive.probe.appconfig import read_text
+from golive.probe.db import composed
 from golive.probe.hosts import Target
 from pytest_golive.fixtures.findings import judge
 
@@ -110,9 +110,7 @@ def test_migrations_at_release_version(db, environment: Environment) -> None:
     assert release in spec.by_release, (
         f"expectations.yml database_prep.migrations.by_release has no entry for release {release}"
     )
-    query = sql.SQL("SELECT max({}) FROM {}").format(
-        sql.Identifier(spec.column), sql.Identifier(spec.table)
-    )
+    query = composed("SELECT max({}) FROM {}", spec.column, spec.table)
     applied = db.execute(query).fetchone()[0]
     assert applied == spec.by_release[release], (
         f"{_where(environment)}: schema at migration {applied}, "

@@ -9,11 +9,11 @@ proven once, by the TLS suite's sslyze scan judged by golive/judge/tls.py
 from __future__ import annotations
 
 import pytest
-from psycopg import sql
 
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Deployment, SecurityPrep
 from golive.probe.appconfig import read_properties
+from golive.probe.db import composed
 from golive.probe.hosts import Target
 
 pytestmark = pytest.mark.predeploy
@@ -54,9 +54,7 @@ def test_application_roles_defined(db, environment: Environment) -> None:
     ``test_unprivileged_user_cannot_reach_admin_endpoints``); accounts' other attributes.
     """
     spec = environment.expectation(SecurityPrep)
-    query = sql.SQL("SELECT DISTINCT {} FROM {}").format(
-        sql.Identifier(spec.roles_column), sql.Identifier(spec.roles_table)
-    )
+    query = composed("SELECT DISTINCT {} FROM {}", spec.roles_column, spec.roles_table)
     defined = {str(r[0]) for r in db.execute(query).fetchall()}
     missing = sorted(set(spec.roles) - defined)
     assert not missing, (

@@ -18,9 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from golive.judge import rollback as judge_rollback
 from golive.model.environment import Environment
@@ -84,17 +82,20 @@ class Rehearsal:
         )
         point = self.spec.database.restore_point
         column = point.applied_at_column if point else "applied_at"
-        query = sql.SQL("SELECT min({}) FROM {} WHERE {} = ANY(%s)").format(
-            sql.Identifier(column), sql.Identifier(table.table), sql.Identifier(table.column)
+        query = database.composed(
+            "SELECT min({}) FROM {} WHERE {} = ANY(%s)", column, table.table, table.column
         )
         return self.db.execute(query, (numbers,)).fetchone()[0]
 
     def _rows(self, data: KeptData) -> tuple[int, int] | None:
         """(count, key sum) of the table's rows written before the cutoff; None: unreadable."""
-        query = sql.SQL("SELECT count(*), coalesce(sum({}), 0) FROM {} WHERE {} < %s").format(
-            sql.Identifier(data.key_column),
-            sql.Identifier(data.table),
-            sql.Identifier(data.created_column),
+        import psycopg  # imported by the drill that uses it, not by every collection
+
+        query = database.composed(
+            "SELECT count(*), coalesce(sum({}), 0) FROM {} WHERE {} < %s",
+            data.key_column,
+            data.table,
+            data.created_column,
         )
         try:
             count, total = self.db.execute(query, (self.cutoff,)).fetchone()
@@ -143,9 +144,9 @@ class Rehearsal:
             ):
                 unhealthy[node.name] = health.describe()
         migrations = self.env.expectation(DatabasePrep).migrations
-        query = sql.SQL("SELECT max({}) FROM {}").format(
-            sql.Identifier(migrations.column), sql.Identifier(migrations.table)
-        )
+        import psycopg  # imported by the drill that uses it, not by every collection
+
+        query = database.composed("SELECT max({}) FROM {}", migrations.column, migrations.table)
         read: int | str | None
         try:  # a connection of its own: the rehearsal's may have been interrupted mid-query
             with database.connect(self.env) as conn:

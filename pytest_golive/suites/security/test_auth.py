@@ -14,7 +14,6 @@ import time
 import pyotp
 import pytest
 import requests
-from psycopg import sql
 
 from golive.judge import auth as auth_judge
 from golive.model.environment import Environment
@@ -22,6 +21,7 @@ from golive.model.expectations.predeploy import Deployment
 from golive.model.expectations.security import Auth
 from golive.model.expectations.smoke import App
 from golive.probe.appconfig import read_properties
+from golive.probe.db import composed
 from golive.probe.hosts import HostPool, Target
 from golive.probe.nodes import NodeAnswer, fetch
 from golive.report.evidence import Evidence
@@ -182,10 +182,11 @@ def _lock_facts(
     store_seconds = None
     if fresh and lockout.store:
         store = lockout.store
-        query = sql.SQL("SELECT extract(epoch FROM {} - now()) FROM {} WHERE {} = %s").format(
-            sql.Identifier(store.until_column),
-            sql.Identifier(store.table),
-            sql.Identifier(store.user_column),
+        query = composed(
+            "SELECT extract(epoch FROM {} - now()) FROM {} WHERE {} = %s",
+            store.until_column,
+            store.table,
+            store.user_column,
         )
         row = request.getfixturevalue("db").execute(query, (user,)).fetchone()
         elapsed = time.monotonic() - setting

@@ -11,6 +11,7 @@ tested", never as a pass.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,9 +19,11 @@ from golive.judge import tls as tls_policy
 from golive.judge.tls import TlsFacts
 from golive.model.environment import Environment
 from golive.model.expectations.security import TlsPolicy
-from golive.probe.sslyze import Scan
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
+
+if TYPE_CHECKING:  # the tls_scans fixture imports sslyze when it scans
+    from golive.probe.sslyze import Scan
 
 pytestmark = [pytest.mark.security, pytest.mark.tls]
 
