@@ -1,7 +1,8 @@
 """Root causes first: a check that failed because it could not reach a service (its request
 got no answer: TLS handshake failure, connection refused, timeout, DNS) is a consequence of
 the cause another failing check reports about that host. Such checks are grouped under it:
-one line, "N dependent checks could not run: <cause>".
+one line, "N dependent checks failed: <cause>" (they ran, and failed for that cause; never
+"could not run").
 
 A service that does not answer is also the cause of the failures of the hosts that need it
 (``needs``: from the environment's reachability matrix, every allowed path source role ->
@@ -61,7 +62,7 @@ class Group:
         """The group's line, for ``n`` of its checks (all by default)."""
         n = len(self.dependents) if n is None else n
         what = "dependent check" if n == 1 else "dependent checks"
-        return f"{n} {what} could not run: {self.said} (reported by {_short(self.root)})"
+        return f"{n} {what} failed: {self.said} (reported by {_short(self.root)})"
 
 
 Needs = Mapping[str, Sequence[tuple[str, ...]]]

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from golive.gate.verdict import CheckResult, Finding, Verdict
+from golive.gate.verdict import CheckResult, Finding, Verdict, subject
 
 CRITICAL = "rollback.triggers.critical"
 PERFORMANCE = "rollback.triggers.performance"
@@ -50,7 +50,8 @@ class Trigger:
         # not named again (the blockers already group it under its cause)
         roots = [f for f in self.findings if f.caused_by is None]
         dependent = len(self.findings) - len(roots)
-        shown = [f"  {f.line()}" for f in roots[:SHOWN]]
+        # named, not said again: each finding's reason is its line among the blockers
+        shown = [f"  {_named(f)}" for f in roots[:SHOWN]]
         more = len(roots) - SHOWN
         return [
             f"trigger {self.id} ({self.title}): {len(self.findings)} finding(s)",
@@ -58,6 +59,11 @@ class Trigger:
             *([f"  ... and {more} more (verdict.json)"] if more > 0 else []),
             *([f"  and {dependent} dependent check(s) under those causes"] if dependent else []),
         ]
+
+
+def _named(f: Finding) -> str:
+    where = subject(f.check, f.host)
+    return f.check if where == f.check else f"{where}: {f.check}"
 
 
 @dataclass(frozen=True)

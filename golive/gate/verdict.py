@@ -107,10 +107,36 @@ class Finding:
     """For a group of dependent checks: the check reporting their cause."""
 
     def line(self) -> str:
+        """``subject: check: why``; a finding about no host names its own subject: the run,
+        a plan item or a sign-off (its message starts with it), or the check itself."""
         message = self.message.replace("\n", "\n    ")
-        if self.dependents:
-            return f"{self.host or '-'}: {message}"
-        return f"{self.host or '-'}: {self.check}: {message}"
+        where = subject(self.check, self.host)
+        if self.dependents or where == "run" or self.check == where:
+            return f"{where}: {message}"
+        if not self.host:
+            return message  # "plan item ...: ", "sign-off ...: "
+        return f"{where}: {self.check}: {message}"
+
+
+RUN_CHECKS = frozenset({"run", "evidence"})
+"""Findings about the run itself (its interruption, no check ran, evidence not written)."""
+SELF_NAMED = ("plan", "signoff:")
+"""Findings whose message starts with their subject: ``plan item X (...)``, ``sign-off X``."""
+
+
+def subject(check: str, host: str | None) -> str:
+    """What a finding is about, never ``-``: its host; else the run, a plan item or sign-off
+    (``plan``/``sign-off``: its message names which), or the check itself (a check through
+    the public URL with no host of its own, e.g. authentication or performance)."""
+    if host:
+        return host
+    if check in RUN_CHECKS:
+        return "run"
+    if check == "plan":
+        return "plan"
+    if check.startswith("signoff:"):
+        return "sign-off"
+    return check
 
 
 @dataclass(frozen=True)
@@ -292,7 +318,7 @@ def decide(
     if executed == 0:
         blockers.append(Finding("run", None, "no check ran: there is no evidence at all"))
     if interrupted:
-        blockers.append(Finding("run", None, f"run interrupted: {interrupted}"))
+        blockers = _interrupted(blockers, interrupted)
 
     statuses = tuple(
         WaiverStatus(
@@ -344,6 +370,20 @@ def _dependents(g: Group, members: list[CheckResult], findings: list[Finding]) -
     finding = Finding("dependent", g.host, g.line(len(ids)), severity, None, ids, g.root)
     at = next((i + 1 for i, f in enumerate(findings) if f.check == g.root), len(findings))
     findings.insert(at, finding)
+
+
+def _interrupted(blockers: list[Finding], why: str) -> list[Finding]:
+    """An interrupted run's blockers: the interruption first, then the checks it left without
+    evidence as one count (each is in ``missing``), then the other blockers."""
+    skipped = [b for b in blockers if b.message.startswith("missing evidence (skipped")]
+    head = [Finding("run", None, f"run interrupted: {why}")]
+    if skipped:
+        n = len(skipped)
+        head.append(
+            Finding("run", None, f"{n} blocker/critical check{'s' * (n != 1)} without evidence "
+                    "(not run or cut short by the interruption; listed in verdict.json missing)")
+        )  # fmt: skip
+    return [*head, *(b for b in blockers if b not in skipped)]
 
 
 def exit_code(decision: Decision, conditional_exit_code: int) -> int:

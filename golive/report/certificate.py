@@ -12,6 +12,7 @@ from typing import Any
 
 from golive.gate import rollback
 from golive.gate.plan import Plan
+from golive.gate.verdict import subject
 
 Table = tuple[str, list[str], list[list[str]]]
 NONE = "not covered by this run"
@@ -51,11 +52,18 @@ def tables(doc: dict[str, Any], plan: Plan) -> list[Table]:
         for x in w.get(key, [])
     ]
     return [
-        ("Blockers", ["host", "check", "reason"], [_blocker(b) for b in doc.get("blockers", [])]),
+        (
+            "Blockers",
+            ["subject", "check", "reason"],
+            [_blocker(b) for b in doc.get("blockers", [])],
+        ),
         (
             "Waived checks",
-            ["host", "check", "reason"],
-            [[b["host"] or "-", b["check"], b["message"]] for b in doc.get("waived", [])],
+            ["subject", "check", "reason"],
+            [
+                [subject(b["check"], b["host"]), b["check"], b["message"]]
+                for b in doc.get("waived", [])
+            ],
         ),
         (
             "Refused drills (not run; the decision does not weigh them)",
@@ -92,7 +100,7 @@ def appendix(doc: dict[str, Any], plan: Plan) -> list[Table]:
     return [
         (
             "Dependent checks (grouped under their cause among the blockers)",
-            ["check", "could not run because", "reported by"],
+            ["check", "failed because", "reported by"],
             [
                 [c["id"], (c.get("cause") or {}).get("kind", ""), c["caused_by"]]
                 for c in doc.get("checks", [])
@@ -112,8 +120,8 @@ def appendix(doc: dict[str, Any], plan: Plan) -> list[Table]:
 def _blocker(b: dict[str, Any]) -> list[str]:
     if b.get("dependents"):
         n = len(b["dependents"])
-        return [b["host"] or "-", f"{n} dependent check{'s' * (n != 1)} (appendix)", b["message"]]
-    return [b["host"] or "-", b["check"], b["message"]]
+        return [b["host"], f"{n} dependent check{'s' * (n != 1)} (appendix)", b["message"]]
+    return [subject(b["check"], b.get("host")), b["check"], b["message"]]
 
 
 def _coverage(doc: dict[str, Any], plan: Plan) -> list[tuple[str, str]]:

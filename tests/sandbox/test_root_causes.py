@@ -41,7 +41,7 @@ def test_expired_certificate_groups_the_checks_that_could_not_connect(certify, t
     run, group = _grouped(
         certify, "tls_expired", "security", "lb1", "test_certificate_expiry[lb1:443]"
     )
-    assert "dependent checks could not run: lb1:443: certificate expired on" in group["message"]
+    assert "dependent checks failed: lb1:443: certificate expired on" in group["message"]
     checks = {c["id"]: c for c in run.verdict["checks"]}
     for dep in group["dependents"]:
         assert checks[dep]["message"].startswith(
@@ -57,7 +57,7 @@ def test_expired_certificate_groups_the_checks_that_could_not_connect(certify, t
     assert verdict_at > summary, "the verdict comes after pytest's own summary"
     assert any(group["message"] in line for line in lines[verdict_at:])
     failure = _junit_verdict(tmp_path / "reports").find("failure")
-    assert failure is not None and "dependent checks could not run" in failure.get("message", "")
+    assert failure is not None and "dependent checks failed" in failure.get("message", "")
 
 
 def test_stopped_app_node_groups_its_checks_and_is_recorded_as_unserved(certify):

@@ -40,7 +40,7 @@ def test_dependents_are_grouped_under_the_check_that_reports_the_cause():
     assert g.root == EXPIRY.id  # names the endpoint and the cause's words in its name
     assert g.dependents == tuple(a.id for a in AUTH)
     assert g.line() == (
-        "3 dependent checks could not run: lb1:443: certificate expired on 2025-01-01 "
+        "3 dependent checks failed: lb1:443: certificate expired on 2025-01-01 "
         "(reported by test_certificate_expiry[lb1:443])"
     )
 
@@ -50,7 +50,7 @@ def test_verdict_has_one_blocker_line_for_the_group_after_its_root_first():
     assert v.decision == "NO-GO"
     assert [b.check for b in v.blockers] == [EXPIRY.id, "dependent", CHAIN.id]  # cause first
     group_line = v.lines()[3]
-    assert group_line.startswith("lb1: 3 dependent checks could not run: lb1:443: certificate")
+    assert group_line.startswith("lb1: 3 dependent checks failed: lb1:443: certificate")
     d = v.to_dict()
     assert list(d["blockers"][1]["dependents"]) == [a.id for a in AUTH]
     assert d["blockers"][1]["caused_by"] == EXPIRY.id
@@ -69,7 +69,7 @@ def test_without_a_reporting_check_the_first_of_the_group_is_its_root():
     v = decided(a, b, c)
     assert [f.check for f in v.blockers] == [a.id, "dependent"]
     assert v.blockers[1].line() == (
-        f"app2: 2 dependent checks could not run: {said} (reported by test_a[app2])"
+        f"app2: 2 dependent checks failed: {said} (reported by test_a[app2])"
     )
 
 
@@ -81,7 +81,7 @@ def test_a_failure_on_the_host_is_preferred_as_root():
     assert (
         decided(listens, healthy)
         .lines()[-1]
-        .startswith("app2: 1 dependent check could not run: app2: nothing on :8080")
+        .startswith("app2: 1 dependent check failed: app2: nothing on :8080")
     )
 
 
@@ -143,7 +143,7 @@ def test_a_hung_database_is_named_first_with_its_dependents_grouped_under_it() -
     assert [(b.host, b.check) for b in v.blockers] == [("db1", DB.id), ("db1", "dependent")]
     assert v.blockers[1].dependents == (LB_HEALTH.id, *(a.id for a in APP_HEALTH))
     assert v.blockers[1].line() == (
-        "db1: 3 dependent checks could not run: db1: PostgreSQL at 127.10.0.21:5432/trading "
+        "db1: 3 dependent checks failed: db1: PostgreSQL at 127.10.0.21:5432/trading "
         "did not answer within 3 s (reported by test_database_answers[db1:5432])"
     )
     assert v.counts["failed"] == 4  # still failures: grouping never changes the decision

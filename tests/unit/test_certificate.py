@@ -25,7 +25,7 @@ def _doc() -> dict[str, Any]:
         ),
         {"id": "t::ok", "outcome": "passed", "plan": [ITEMS[2]], "caused_by": None},
     ]
-    group = "2 dependent checks could not run: lb1:443: certificate expired on 2025-11-22"
+    group = "2 dependent checks failed: lb1:443: certificate expired on 2025-11-22"
     return {
         "verdict": "NO-GO",
         "scope": {"env": "sandbox", "release": "1.5.0", "markers": "security", "hosts": ["lb1"]},
@@ -63,7 +63,7 @@ def test_first_page_has_counts_versions_and_grouped_blockers():
     assert "- **Application build served:** 1.5.0 (build bedd5a5e2015) on app1, app2" in page
     assert "(expected release 1.5.0)" in page
     assert "- **Certified by:** golive 0.1.0, commit c0ffee" in page
-    assert "| lb1 | 2 dependent checks (appendix) | 2 dependent checks could not run" in page
+    assert "| lb1 | 2 dependent checks (appendix) | 2 dependent checks failed" in page
     # the long tables are in the appendix only
     assert "sha256" not in page.split("## ")[-1] and ("ab" * 32) not in page
     assert "Plan coverage, item by item" in appendix and ("ab" * 32) in appendix

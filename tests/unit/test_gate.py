@@ -140,9 +140,7 @@ def test_missing_signoff_is_nogo(golive: Golive):
     golive.write("signoffs.yml", {})
     r = golive.run(PASS)
     assert r.ret == 1
-    assert last_lines(r, 1) == [
-        "-: signoff:change_board: sign-off change_board: missing: no entry in signoffs.yml"
-    ]
+    assert last_lines(r, 1) == ["sign-off change_board: missing: no entry in signoffs.yml"]
 
 
 def test_expired_signoff_is_nogo(golive: Golive):

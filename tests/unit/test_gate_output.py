@@ -62,9 +62,9 @@ def test_dependents_are_one_line_under_their_cause_and_output_is_short(golive: G
     assert tail[2:5] == [
         "app2: test_checks.py::test_listens[app2]: failed: AssertionError: app2: nothing "
         "listens on 8080",
-        "app2: 2 dependent checks could not run: app2: nothing listens on 8080 "
+        "app2: 2 dependent checks failed: app2: nothing listens on 8080 "
         "(reported by test_listens[app2])",
-        "-: test_checks.py::test_unrelated: failed: AssertionError: db1: backup is 6 days old",
+        "test_checks.py::test_unrelated: failed: AssertionError: db1: backup is 6 days old",
     ]
     text = "\n".join(r.outlines)
     # findings as their own lines: no traceback, no object reprs, no pytest introspection
@@ -94,7 +94,7 @@ def test_dependents_are_one_line_under_their_cause_and_output_is_short(golive: G
     ]
     assert v["counts"]["dependent"] == 2 and v["counts"]["failed"] == 4
     cert = (golive.reports / "certificate.md").read_text()
-    assert "2 dependent checks could not run: app2: nothing listens on 8080" in cert
+    assert "2 dependent checks failed: app2: nothing listens on 8080" in cert
 
 
 def _verdict_case(path: Path) -> ET.Element:
@@ -116,7 +116,7 @@ def test_junit_verdict_case_fails_on_nogo_with_the_blockers(golive: Golive):
     assert failure is not None
     message = failure.get("message", "")
     assert message.startswith("NO-GO: app2: test_checks.py::test_listens[app2]: failed")
-    assert "2 dependent checks could not run" in message
+    assert "2 dependent checks failed" in message
     assert "golive verdict: NO-GO" in (failure.text or "")
     suite = _suite(junit)
     assert suite.get("tests") == "7" and suite.get("failures") == "5"

@@ -55,3 +55,41 @@ def test_certify_prints_one_final_verdict_line_last(golive: Golive) -> None:
     blockers_at = certificate.index("## Blockers")
     assert blockers_at < certificate.index("## Plan items not covered by this run")
     assert "post.uat.issues" not in certificate[:blockers_at]
+
+
+INTERRUPTED = """
+import os
+import signal
+
+import pytest
+
+@pytest.mark.smoke
+def test_a_is_terminated():
+    os.kill(os.getpid(), signal.SIGTERM)
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2", "db1"])
+def test_b_never_runs(host):
+    pass
+"""
+
+
+def test_an_interruption_is_blocker_one_with_missing_evidence_as_a_count(golive: Golive) -> None:
+    """Item 9: the interruption is blocker 1 in verdict.json and the first blocker line, the
+    checks it left without evidence one count under it (each is in ``missing``), and no
+    blocker line starts with ``-:`` (the run, a plan item, a sign-off or a check names it)."""
+    checks = golive.pytester.makepyfile(test_checks=INTERRUPTED)
+    result = golive.pytester.runpytest_subprocess(
+        str(checks), "--env", "fake", f"--golive-reports={golive.reports}", "-p", "no:randomly"
+    )
+    doc = golive.verdict()
+    first, second = doc["blockers"][:2]
+    assert first["check"] == "run" and first["message"].startswith("run interrupted: "), doc
+    assert second["message"].startswith("3 blocker/critical checks without evidence"), doc
+    assert len(doc["missing"]) >= 3 and len(doc["blockers"]) <= 3, doc["blockers"]
+    lines = result.outlines
+    at = lines.index("golive verdict: NO-GO")
+    blockers = lines[at + 2 :]
+    assert blockers[0].startswith("run: run interrupted: "), blockers
+    assert blockers[1].startswith("run: 3 blocker/critical checks without evidence"), blockers
+    assert not any(line.startswith("-") for line in blockers), blockers
