@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,13 @@ from golive.report import bundle
 from golive.report.allure_meta import scope_key, write_verdict
 from golive.report.files import WriteError, write_atomic, writing
 from golive.report.hashing import sha256_file
-from golive.report.output import CERTIFICATES, VERDICT, read_verdict, write_certificate
+from golive.report.output import (
+    CERTIFICATES,
+    SINGLE_FILE_REPORT,
+    VERDICT,
+    read_verdict,
+    write_certificate,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ALLURE_TIMEOUT = 300.0
@@ -102,7 +109,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             ]
             for future in done:
                 future.result()
-            write_atomic(root / "report.html", (Path(tmp) / "index.html").read_bytes())
+            write_atomic(root / SINGLE_FILE_REPORT, (Path(tmp) / "index.html").read_bytes())
         earlier = root / f".html.earlier.{os.getpid()}"
         try:  # the earlier report stays whole until the new one can take its name
             if html.exists():
@@ -119,8 +126,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             shutil.rmtree(history, ignore_errors=True)
             shutil.copytree(html / "history", history)
     print(f"report of a {doc.get('verdict')} verdict (trend kept in {history})")
-    print(f"report: {root / 'html' / 'index.html'}")
-    print(f"single-file report: {root / 'report.html'}")
+    # the single file first: it opens from disk; the folder needs a web server (`allure open`)
+    print(f"report: {root / SINGLE_FILE_REPORT} (one file, opens from disk)")
+    print(f"report folder: {root / 'html' / 'index.html'} (for a web server: allure open)")
     return 0
 
 
@@ -128,6 +136,21 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     md, page = write_certificate(_reports(args), _verdict(args, "certify"))
     print(f"certificate: {md}\ncertificate: {page}")
     return 0
+
+
+def bundle_name(doc: dict[str, Any]) -> str:
+    """``golive-bundle-<env>-<release>-<UTC start of the run>-<verdict>.tar.gz``: each run's
+    bundle its own (a NO-GO never overwrites the GO), the same run's bundled again the same."""
+    scope = doc["scope"]
+    started = (doc.get("timings") or {}).get("started")
+    try:
+        when = datetime.fromisoformat(str(started)).astimezone(UTC)
+    except ValueError:
+        raise UsageError(
+            f"verdict.json: timings.started is {started!r}, not a time: run the checks again"
+        ) from None
+    stamp = when.strftime("%Y%m%dT%H%M%SZ")
+    return f"golive-bundle-{scope['env']}-{scope['release']}-{stamp}-{doc['verdict']}.tar.gz"
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -147,12 +170,13 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         raise UsageError("--allowed-signers goes with --verify FILE")
     root = _reports(args)
     doc = _verdict(args, "bundle")
-    scope = doc["scope"]
-    out = root / f"golive-bundle-{scope['env']}-{scope['release']}.tar.gz"
+    out = root / bundle_name(doc)
     key = Path(args.sign) if args.sign else None
     path, count = bundle.create(root, out, key)
     signed = f"signed with {key} (namespace {bundle.NAMESPACE})" if key else "unsigned"
     print(f"bundle: {path} ({count} files, {signed})\nsha256: {sha256_file(path)}")
+    if not (root / SINGLE_FILE_REPORT).is_file():
+        print(f"bundle: it holds no {SINGLE_FILE_REPORT} of this run: run golive report first")
     return 0
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import os
 import re
 import subprocess
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,39 +23,72 @@ CHECK_LABEL = "golive_check"
 VERDICT_CHECK = "golive verdict"
 """The check label of the verdict's own Allure result (golive writes it; no pytest check)."""
 VERDICT_RESULT = "golive-verdict-result.json"
+OWN_PREFIX = "golive-"
+"""How the names of the result and attachment files golive writes itself begin."""
+
+_ALL = ["failed", "broken", "skipped", "unknown"]
+TAGS = {
+    "blocker": "[BLOCKER]",
+    "unreachable": "[UNREACHABLE]",
+    "missing": "[MISSING EVIDENCE]",
+    "waived": "[WAIVED",
+    "dependent": "[DEPENDENT",
+    "condition": "[CONDITION]",
+    "plan": "[PLAN ITEM]",
+    "open": "[OPEN PLAN ITEM]",
+}
+"""How a result's message starts, by the verdict's class of it (categories match on it)."""
 
 CATEGORIES: list[dict[str, Any]] = [
-    {
-        "name": "golive verdict",
-        "messageRegex": r"(?s)golive verdict: .*",
-        "matchedStatuses": ["failed", "broken"],
-    },
+    {"name": "golive verdict", "messageRegex": r"(?s)golive verdict: .*", "matchedStatuses": _ALL},
+    {"name": "Blocker failures", "messageRegex": r"(?s)\[BLOCKER\].*", "matchedStatuses": _ALL},
     {
         "name": "Unreachable hosts",
         "messageRegex": r"(?s)\[UNREACHABLE\].*",
-        "matchedStatuses": ["broken", "failed"],
-    },
-    {
-        "name": "Blocker failures",
-        "messageRegex": r"(?s)\[BLOCKER\].*",
-        "matchedStatuses": ["broken", "failed"],
+        "matchedStatuses": _ALL,
     },
     {
         "name": "Missing evidence",
         "messageRegex": r"(?s)\[MISSING EVIDENCE\].*",
-        "matchedStatuses": ["skipped"],
+        "matchedStatuses": _ALL,
     },
+    {"name": "Waived", "messageRegex": r"(?s)\[WAIVED[^\]]*\].*", "matchedStatuses": _ALL},
     {
-        "name": "Waived",
-        "messageRegex": r"(?s)\[WAIVED[^\]]*\].*",
-        "matchedStatuses": ["broken", "failed", "skipped"],
+        "name": "Dependent checks (failed because of another check's cause)",
+        "messageRegex": r"(?s)\[DEPENDENT[^\]]*\].*",
+        "matchedStatuses": _ALL,
     },
     {
         "name": "Conditions (normal/minor failures)",
         "messageRegex": r"(?s)\[CONDITION\].*",
-        "matchedStatuses": ["broken", "failed", "skipped"],
+        "matchedStatuses": _ALL,
+    },
+    {
+        "name": "Plan items not proven (blockers)",
+        "messageRegex": r"(?s)\[PLAN ITEM\].*",
+        "matchedStatuses": _ALL,
+    },
+    {
+        "name": "Open plan items",
+        "messageRegex": r"(?s)\[OPEN PLAN ITEM\].*",
+        "matchedStatuses": _ALL,
+    },
+    {
+        # never reached by a result golive marked; there so that Allure never files a result
+        # under its built-in "Product defects" / "Test defects" (it adds those only for a
+        # failed or broken result no category matches)
+        "name": "Not classified by the verdict",
+        "messageRegex": r"(?s)(?!golive verdict: |\[(BLOCKER|UNREACHABLE|MISSING EVIDENCE|WAIVED|"
+        r"DEPENDENT|CONDITION|PLAN ITEM|OPEN PLAN ITEM)).*",
+        "matchedStatuses": ["failed", "broken"],
     },
 ]
+"""golive's categories, the only ones: every failed or broken result matches one."""
+
+ALLURE_STATUS = {"failed": "failed", "error": "broken"}
+"""A check's Allure status from its outcome, as pytest counts it: pytest's "N failed" are
+Allure's failed, its "N errors" Allure's broken (allure-pytest would call a failure that is
+no assertion broken)."""
 
 
 def git_commit(cwd: Path) -> str:
@@ -121,14 +156,19 @@ def _tags(verdict: Verdict) -> dict[str, str]:
     tickets = {w.index: w.ticket for w in verdict.waivers}
     tags: dict[str, str] = {}
     for group, tag in (
-        (verdict.conditions, "[CONDITION]"),
-        (verdict.blockers, "[BLOCKER]"),
-        (verdict.missing, "[MISSING EVIDENCE]"),
+        (verdict.conditions, TAGS["condition"]),
+        (verdict.blockers, TAGS["blocker"]),
+        (verdict.missing, TAGS["missing"]),
     ):
         tags.update((f.check, tag) for f in group)
     for f in verdict.waived:
-        tags[f.check] = f"[WAIVED {tickets.get(f.waiver or 0, '')}]"
-    tags.update((c.id, "[UNREACHABLE]") for c in verdict.checks if c.unreachable is not None)
+        tags[f.check] = f"{TAGS['waived']} {tickets.get(f.waiver or 0, '')}]"
+    tags.update((c.id, TAGS["unreachable"]) for c in verdict.checks if c.unreachable is not None)
+    tags.update(
+        (c.id, f"{TAGS['dependent']} on {c.caused_by}]")
+        for c in verdict.checks
+        if c.caused_by and c.outcome in ALLURE_STATUS
+    )
     return tags
 
 
@@ -162,10 +202,11 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
     (golive/report/output.py) to report."""
     tags = _tags(verdict)
     hosts = {c.id: c.host for c in verdict.checks}
+    outcomes: dict[str, str] = {c.id: c.outcome for c in verdict.checks}
     failed: list[WriteError] = []
     for path in results.glob("*-result.json"):
         data = read_result(path)
-        if data is None:
+        if data is None or path.name.startswith(OWN_PREFIX):
             continue
         check = next(
             (lb["value"] for lb in data.get("labels", []) if lb.get("name") == CHECK_LABEL), None
@@ -177,7 +218,10 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
         details = data.setdefault("statusDetails", {})
         message = details.get("message") or ""
         if tag is not None and not message.startswith(tag):
-            details["message"] = f"{tag} {message}".rstrip()
+            message = f"{tag} {message}".rstrip()
+        status = ALLURE_STATUS.get(outcomes.get(check, ""), data.get("status"))
+        if status != data.get("status") or message != (details.get("message") or ""):
+            data["status"], details["message"] = status, message
             changed = True
         if changed:
             try:
@@ -272,7 +316,7 @@ def _starts(results: Path) -> tuple[int, int]:
     """The first start and last stop of the run's results (ms), for the verdict's own."""
     starts, stops = [], []
     for path in results.glob("*-result.json"):
-        if path.name == VERDICT_RESULT:
+        if path.name.startswith(OWN_PREFIX):
             continue
         data = read_result(path) or {}
         if isinstance(data.get("start"), int) and isinstance(data.get("stop"), int):
@@ -303,12 +347,81 @@ def scope_key(doc: dict[str, Any], env: str | None = None) -> str:
     return "--".join(re.sub(r"[^A-Za-z0-9._-]+", "_", p).strip("_") or "_" for p in parts)
 
 
-def write_verdict(results: Path, doc: dict[str, Any]) -> None:
+def plan_results(doc: dict[str, Any], start: int, stop: int) -> list[dict[str, Any]]:
+    """The plan items the run left unproven (``golive certify``) as Allure results of their
+    own: a required one (a blocker) failed, an open one skipped, each in its category."""
+    env = str((doc.get("scope") or {}).get("env", ""))
+    items = [
+        (str(b.get("message", "")), "failed", TAGS["plan"])
+        for b in doc.get("blockers") or []
+        if b.get("check") == "plan"
+    ] + [(str(line), "skipped", TAGS["open"]) for line in doc.get("plan_open") or []]
+    out = []
+    for line, status, tag in items:
+        item = line.split(":", 1)[0]
+        out.append(
+            {
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-plan:{status}:{line}")),
+                "historyId": f"golive-plan-{item}",
+                "name": f"plan item {line}",
+                "fullName": f"plan {item}",
+                "status": status,
+                "statusDetails": {"message": f"{tag} {line}"},
+                "start": start,
+                "stop": stop,
+                "labels": [
+                    {"name": "parentSuite", "value": "golive verdict"},
+                    {"name": "suite", "value": "plan items"},
+                    {"name": "severity", "value": "blocker" if status == "failed" else "normal"},
+                    {"name": "host", "value": env},
+                    {"name": CHECK_LABEL, "value": f"plan {item}"},
+                ],
+            }
+        )
+    return out
+
+
+def overview_counts(doc: dict[str, Any]) -> dict[str, int]:
+    """What the overview counts: blockers, open plan items, dependent checks."""
+    return {
+        "blockers": len(doc.get("blockers") or []),
+        "open plan items": len(doc.get("plan_open") or []),
+        "dependent checks": int((doc.get("counts") or {}).get("dependent") or 0),
+    }
+
+
+def _attach(results: Path, files: Sequence[Path]) -> list[dict[str, str]]:
+    """Copies of ``files`` (those that exist) beside the results, byte for byte, as the
+    verdict result's attachments; a copy left from an earlier call is removed."""
+    for old in results.glob(f"{OWN_PREFIX}verdict-attachment-*"):
+        old.unlink(missing_ok=True)
+    out = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # not written (yet): attach what exists
+        source = f"{OWN_PREFIX}verdict-attachment-{path.name}"
+        write_atomic(results / source, data)
+        kind = mimetypes.guess_type(path.name)[0] or "text/plain"
+        out.append({"name": path.name, "source": source, "type": kind})
+    return out
+
+
+def write_verdict(results: Path, doc: dict[str, Any], files: Sequence[Path] = ()) -> None:
     """The verdict (verdict.json's document) into the Allure results: its own result, on top
-    of the overview, whose steps are the blockers; and the verdict first in the environment
-    and executor widgets (environment.properties, executor.json)."""
+    of the overview, whose steps are the blockers and whose attachments are ``files`` (the
+    verdict.json and certificate written: copies of their bytes); one result per plan item
+    left unproven; and the verdict first in the environment and executor widgets
+    (environment.properties, executor.json), with the overview's counts."""
     start, stop = _starts(results)
-    write_atomic(results / VERDICT_RESULT, json.dumps(verdict_result(doc, start, stop)))
+    result = verdict_result(doc, start, stop)
+    result["attachments"] = _attach(results, files)
+    for old in results.glob(f"{OWN_PREFIX}plan-*-result.json"):
+        old.unlink(missing_ok=True)
+    for plan in plan_results(doc, start, stop):
+        write_atomic(results / f"{OWN_PREFIX}plan-{plan['uuid']}-result.json", json.dumps(plan))
+    write_atomic(results / VERDICT_RESULT, json.dumps(result))
     decision = str(doc.get("verdict"))
     scope = _scope_line(doc.get("scope") or {})
     blockers = [_short(f) for f in doc.get("blockers") or []]
@@ -317,7 +430,16 @@ def write_verdict(results: Path, doc: dict[str, Any]) -> None:
         if len(blockers) > 5
         else ""
     )
-    head = {"verdict": decision, "scope": scope, "blockers": shown_blockers or "none"}
+    counts = overview_counts(doc)
+    head = {
+        "verdict": decision,
+        "scope": scope,
+        "counts": ", ".join(f"{k} {v}" for k, v in counts.items()),
+        "blockers": shown_blockers or "none",
+    }
+    opened = [str(line) for line in doc.get("plan_open") or []]
+    if opened:
+        head["open_plan_items"] = "  ".join(f"({i}) {o}" for i, o in enumerate(opened, 1))
     # what was certified (the build the app nodes serve) and by which golive, told apart
     application, own = doc.get("application") or {}, doc.get("golive") or {}
     if application.get("line"):
@@ -327,7 +449,7 @@ def write_verdict(results: Path, doc: dict[str, Any]) -> None:
     props = {
         k: v
         for k, v in read_properties(results / "environment.properties").items()
-        if k not in head
+        if k not in head and k != "open_plan_items"
     }
     write_environment(results, {**head, **props})
     path = results / "executor.json"
@@ -337,6 +459,7 @@ def write_verdict(results: Path, doc: dict[str, Any]) -> None:
         data = None
     executor_data: dict[str, Any] = data if isinstance(data, dict) else executor(os.environ)
     build = str(executor_data.get("buildName") or "golive").split(": golive verdict")[0]
-    executor_data["buildName"] = f"{build}: golive verdict {decision}"
-    executor_data["reportName"] = f"golive verdict: {decision} ({scope})"
+    opens = f", {len(opened)} open item{'' if len(opened) == 1 else 's'}" if opened else ""
+    executor_data["buildName"] = f"{build}: golive verdict {decision}{opens}"
+    executor_data["reportName"] = f"golive verdict: {decision}{opens} ({scope})"
     write_atomic(path, json.dumps(executor_data, indent=2))

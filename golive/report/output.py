@@ -26,6 +26,9 @@ from golive.report.redact import Redactor
 
 VERDICT = "verdict.json"
 CERTIFICATES = ("certificate.md", "certificate.html")
+SINGLE_FILE_REPORT = "report.html"
+"""`golive report`'s single-file report: an earlier run's goes when a run starts, so that a
+bundle of this run never holds it."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,11 @@ def stopped(root: Path, pid: int, exit_code: int, error: str) -> None:
         write_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
+def _present(path: Path) -> list[Path]:
+    """``path`` if there is something of that name (of an earlier run) to take away."""
+    return [path] if path.is_symlink() or path.exists() else []
+
+
 def invalidate(
     root: Path,
     run: dict[str, Any],
@@ -111,7 +119,8 @@ def invalidate(
         failed = exc
     left = [
         found
-        for old in ([path] if failed else []) + [*(root / c for c in CERTIFICATES), *stale]
+        for old in ([path] if failed else [])
+        + [*(root / c for c in CERTIFICATES), *_present(root / SINGLE_FILE_REPORT), *stale]
         if (found := discard(old, text.encode() if old == path else b"")) is not None
     ]
     if failed is None and not left:
@@ -147,7 +156,8 @@ def read_verdict(root: Path, what: str = "report", env: str | None = None) -> di
         raise UsageError(
             f"{shown(path)} is not a whole verdict ({exc}): run the checks again"
         ) from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or "verdict" not in doc:
+    foreign = not isinstance(doc, dict) or doc.get("schema", SCHEMA) != SCHEMA
+    if foreign or doc.get("verdict") not in ("GO", "CONDITIONAL", "NO-GO"):
         raise UsageError(
             f"{shown(path)} is not a golive verdict (schema {SCHEMA}): nothing to {what}"
         )
