@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PYTEST = str(Path(sys.executable).with_name("pytest"))
-HEAVY = ("sslyze", "nassl", "psycopg", "locust", "matplotlib", "nmap", "hypothesis")
+HEAVY = ("sslyze", "nassl", "psycopg", "locust", "matplotlib", "nmap", "paramiko", "hypothesis")
 TIMEOUT = 120.0
 DUMP = """import os, sys
 def pytest_collection_finish(session):

@@ -25,11 +25,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from testinfra.backend.paramiko import ParamikoBackend
 
 from golive.judge.identity import IdentityFacts
 from golive.model.environment import Environment
@@ -140,6 +139,13 @@ def _machine_id(target: Target) -> str | None:
     return value or None
 
 
+def _paramiko(backend: Any) -> bool:
+    """Whether ``backend`` is Testinfra's paramiko backend, asked without importing paramiko
+    (~0.3 s): a run that made one has imported its module already."""
+    module = sys.modules.get("testinfra.backend.paramiko")
+    return module is not None and isinstance(backend, module.ParamikoBackend)
+
+
 def identify(pool: HostPool, name: str, timeout: float) -> Identity:
     """One host's identity (its connection from ``pool``); an unreachable host or a scan
     that fails is an identity with ``error`` saying why."""
@@ -149,7 +155,7 @@ def identify(pool: HostPool, name: str, timeout: float) -> Identity:
         return Identity(name, error=str(exc))
     backend = target.remote.backend
     machine_id = _machine_id(target)
-    if not isinstance(backend, SshBackend | ParamikoBackend):
+    if not isinstance(backend, SshBackend) and not _paramiko(backend):
         source = f"{target.spec.connection}: not an SSH host"
         return Identity(name, source=source, machine_id=machine_id, ssh=False)
     try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 
-import paramiko
-
 
 def offered_methods(
     address: str, port: int, user: str, source: str | None, timeout: float
@@ -15,6 +13,8 @@ def offered_methods(
     ``["none"]`` means the server let the user in without any credential. A server that does
     not connect or complete the handshake within ``timeout`` raises ``ConnectionError``.
     """
+    import paramiko  # ~0.3 s, imported by the check that asks, not by every run
+
     where = f"{address}:{port}"
     try:
         sock = socket.create_connection(

@@ -1,7 +1,8 @@
 """A smoke run pays only for what smoke uses (issue 24): collecting golive's own suites for
 `-m smoke` imports none of the heavy dependencies other scopes need (sslyze for TLS, psycopg
-for the database, locust for load, matplotlib for plots, nmap for port scans); their probes
-and fixtures import them when they run. Speed itself is measured in bench/import_cost.py."""
+for the database, locust for load, matplotlib for plots, nmap for port scans, paramiko for the
+SSH authentication check); their probes and fixtures import them when they run. Speed itself
+is measured in bench/import_cost.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 
 from conftest import EXPECTATIONS, REPO, Golive
 
-HEAVY = ("sslyze", "nassl", "psycopg", "locust", "matplotlib", "nmap", "hypothesis")
+HEAVY = ("sslyze", "nassl", "psycopg", "locust", "matplotlib", "nmap", "paramiko", "hypothesis")
 
 # a plugin of the inner run: what was imported once collection is finished
 DUMP = """
