@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from conftest import Run, blockers, injected
 from golive.model.environment import load_environment
+from golive.report.allure_meta import scope_key
 
 ANSIBLE = "sandbox-ansible"
 
@@ -24,6 +25,9 @@ def test_the_ansible_inventory_is_the_sandboxs_hosts() -> None:
 def _same(plain: Run, ansible: Run) -> None:
     assert ansible.verdict, ansible.output
     assert ansible.verdict["verdict"] == plain.verdict["verdict"], ansible.output
+    # each labelled with its own name: scope, header and trend (history key) (issue 23)
+    assert (plain.verdict["scope"]["env"], ansible.verdict["scope"]["env"]) == ("sandbox", ANSIBLE)
+    assert scope_key(ansible.verdict).startswith(f"{ANSIBLE}--")
     assert ansible.verdict["scope"]["hosts"] == plain.verdict["scope"]["hosts"]
     assert blockers(ansible) == blockers(plain)
     assert ansible.verdict["counts"] == plain.verdict["counts"]

@@ -13,6 +13,8 @@ import pytest
 
 import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import EXPECTATIONS, Golive
+from golive.model.environment import load_environment
+from golive.report.allure_meta import scope_key
 
 GOLIVE = Path(sys.executable).parent / "golive"
 ROLES = {"app": {}, "db": {}, "lb": {"optional": True}}
@@ -93,3 +95,14 @@ def test_an_interruption_is_blocker_one_with_missing_evidence_as_a_count(golive:
     assert blockers[0].startswith("run: run interrupted: "), blockers
     assert blockers[1].startswith("run: 3 blocker/critical checks without evidence"), blockers
     assert not any(line.startswith("-") for line in blockers), blockers
+
+
+def test_sandbox_ansible_is_labelled_with_its_own_name() -> None:
+    """Item 10: ``--env sandbox-ansible`` is named sandbox-ansible (the pytest header and the
+    scope are the inventory's name), so its trend is its own; a run of it on the sandbox:
+    tests/sandbox/test_ansible_inventory.py."""
+    env = load_environment("sandbox-ansible", secrets=False)
+    assert env.inventory.name == "sandbox-ansible"
+    assert scope_key({"scope": {"env": env.inventory.name, "markers": "smoke"}}) == (
+        "sandbox-ansible--smoke"
+    )
