@@ -88,7 +88,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # report: its results may be an earlier run's, and its point never joins the trend
     doc = _verdict(args, "report")
     allure = _allure()
-    write_verdict(results, doc, [root / name for name in (VERDICT, *CERTIFICATES)])
+    _verdict_into_allure(root, doc)
     history = root / "history" / scope_key(doc)
     if history.is_dir():
         with writing(results / "history"):
@@ -132,23 +132,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verdict_into_allure(root: Path, doc: dict[str, Any]) -> None:
+    """The verdict as it now stands (``golive certify`` amends it with the plan) into the
+    run's Allure results: its result, attaching verdict.json and the certificate, and the
+    plan items' results (:func:`golive.report.allure_meta.write_verdict`)."""
+    results = root / "allure-results"
+    if any(results.glob("*-result.json")):
+        write_verdict(results, doc, [root / name for name in (VERDICT, *CERTIFICATES)])
+
+
 def cmd_certificate(args: argparse.Namespace) -> int:
-    md, page = write_certificate(_reports(args), _verdict(args, "certify"))
+    doc = _verdict(args, "certify")
+    md, page = write_certificate(_reports(args), doc)
+    _verdict_into_allure(_reports(args), doc)
     print(f"certificate: {md}\ncertificate: {page}")
     return 0
 
 
-def bundle_name(doc: dict[str, Any]) -> str:
+def bundle_name(doc: dict[str, Any], root: Path) -> str:
     """``golive-bundle-<env>-<release>-<UTC start of the run>-<verdict>.tar.gz``: each run's
-    bundle its own (a NO-GO never overwrites the GO), the same run's bundled again the same."""
+    bundle its own (a NO-GO never overwrites the GO), the same run's bundled again the same.
+    A verdict without its start (written by hand) is named by verdict.json's time."""
     scope = doc["scope"]
-    started = (doc.get("timings") or {}).get("started")
+    timings = doc.get("timings")
+    started = timings.get("started") if isinstance(timings, dict) else None
     try:
         when = datetime.fromisoformat(str(started)).astimezone(UTC)
     except ValueError:
-        raise UsageError(
-            f"verdict.json: timings.started is {started!r}, not a time: run the checks again"
-        ) from None
+        when = datetime.fromtimestamp((root / VERDICT).stat().st_mtime, UTC)
     stamp = when.strftime("%Y%m%dT%H%M%SZ")
     return f"golive-bundle-{scope['env']}-{scope['release']}-{stamp}-{doc['verdict']}.tar.gz"
 
@@ -170,7 +181,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         raise UsageError("--allowed-signers goes with --verify FILE")
     root = _reports(args)
     doc = _verdict(args, "bundle")
-    out = root / bundle_name(doc)
+    out = root / bundle_name(doc, root)
     key = Path(args.sign) if args.sign else None
     path, count = bundle.create(root, out, key)
     signed = f"signed with {key} (namespace {bundle.NAMESPACE})" if key else "unsigned"

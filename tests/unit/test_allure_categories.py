@@ -124,3 +124,25 @@ def test_unproven_required_plan_items_are_failed_results(tmp_path: Path) -> None
     assert sorted(r["name"] for r in plans) == [f"plan item {m}" for m in lines]
     assert all(r["status"] == "failed" for r in plans)
     assert all(_categories(r) == ["Plan items not proven (blockers)"] for r in plans)
+
+
+def test_certificate_command_rewrites_the_verdict_result_as_certify_amends_it(
+    golive: Golive,
+) -> None:
+    from golive import cli
+
+    golive.run(CHECKS, "-p", "no:randomly")
+    path = golive.reports / "verdict.json"
+    doc = json.loads(path.read_text())  # as `golive certify` amends it with the plan
+    doc["plan_open"] = ["post.uat.execution: sign-off uat is not recorded"]
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    assert cli.main(["certificate", "--reports", str(golive.reports)]) == 0
+    results = golive.reports / "allure-results"
+    verdict = json.loads((results / allure_meta.VERDICT_RESULT).read_text())
+    attached = {a["name"]: results / a["source"] for a in verdict["attachments"]}
+    assert attached["verdict.json"].read_bytes() == path.read_bytes()
+    assert (
+        attached["certificate.md"].read_bytes() == (golive.reports / "certificate.md").read_bytes()
+    )
+    [plan] = [r for r in _results(results) if r["fullName"].startswith("plan ")]
+    assert plan["name"] == "plan item post.uat.execution: sign-off uat is not recorded"
