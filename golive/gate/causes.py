@@ -196,9 +196,8 @@ def _downstream(failing: list[Outcome], groups: list[Group], needs: Needs) -> li
     for host, ids in joining.items():
         root = down[host]
         at = next((i for i, g in enumerate(out) if g.root == root.id), None)
-        if at is None:
-            assert root.cause is not None  # a root without a group of its own has a cause
+        if at is None and root.cause is not None:  # a root without a group has a cause
             out.append(Group(root.cause, root.id, _first_line(root.message), tuple(ids)))
-        else:
+        elif at is not None:
             out[at] = replace(out[at], dependents=(*out[at].dependents, *ids))
     return out
