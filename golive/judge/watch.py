@@ -75,6 +75,50 @@ def judge(spec: WatchMetric, value: float | None, problem: str = "") -> Measurem
     return Measurement(0.0, value, "success" if ok else "failure", detail)
 
 
+def with_smoke_samples(
+    spec: WatchMetric, m: Measurement, requests: int, errors: int
+) -> Measurement:
+    """An error-rate measurement (``smoke_samples``) with the smoke probe's own requests of
+    the interval as samples too: their share answered 5xx or not at all, against the same
+    max. A failure of either is the measurement's failure: with little other traffic, the
+    Prometheus window may hold too few requests, or not the ones that failed."""
+    if not spec.smoke_samples or requests <= 0:
+        return m
+    share = errors / requests
+    own = judge(spec, share)
+    if own.outcome != "failure" or m.outcome == "failure":
+        return m
+    return Measurement(
+        m.at,
+        share,
+        "failure",
+        f"the smoke probe's own requests: {errors} of {requests} answered 5xx or not at all "
+        f"({own.detail})",
+    )
+
+
+def traffic_line(metrics: dict[str, WatchMetric], every_s: float) -> str:
+    """What traffic the watch's judgement rests on, said before its first interval."""
+    promql = [n for n, m in metrics.items() if m.kind == "promql"]
+    counted = [n for n, m in metrics.items() if m.smoke_samples]
+    smoke = [n for n, m in metrics.items() if m.kind == "smoke"]
+    parts = [
+        f"watch: {', '.join(promql) or 'no metric'} judge{'s' if len(promql) == 1 else ''} "
+        "the environment's own traffic as Prometheus counts it (real users, or a load you run "
+        "during the watch)"
+    ]
+    if smoke:
+        parts.append(
+            f"its own traffic is one synthetic order per {every_s:g} s ({', '.join(smoke)})"
+            + (f", counted as samples of {', '.join(counted)}" if counted else "")
+        )
+    parts.append(
+        "with no other traffic, an error rate below one failed request per interval's "
+        "requests may go unseen"
+    )
+    return "; ".join(parts)
+
+
 _WINDOW = re.compile(r"\[\s*([0-9a-z]+)\s*(?::[^\]]*)?\]")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -17,15 +18,27 @@ from golive.probe.prometheus import Prometheus, PrometheusError
 Smoke = Callable[[], "str | None"]
 
 
+@dataclass
+class SmokeTally:
+    """The smoke probe's own requests so far: how many, and how many were answered 5xx or
+    not at all (samples of an error rate, ``smoke_samples``)."""
+
+    requests: int = 0
+    errors: int = 0
+
+
 class Watcher:
     """Measures the environment's watched metrics until the time is up or a metric's limits
     are exceeded (then the watch stops early: its verdict cannot change any more)."""
 
-    def __init__(self, env: Environment, spec: Watch, smoke: Smoke) -> None:
+    def __init__(
+        self, env: Environment, spec: Watch, smoke: Smoke, tally: SmokeTally | None = None
+    ) -> None:
         monitoring = env.expectation(Monitoring)
         self.env = env
         self.spec = spec
         self.smoke = smoke
+        self.tally = tally or SmokeTally()
         self.api = Prometheus(monitoring.prometheus_url, monitoring.timeout_s)
 
     def __enter__(self) -> Watcher:
@@ -81,11 +94,19 @@ class Watcher:
         )
         start = clock()
         n = 0
+        # the smoke probe first in each interval: its requests are samples of the error rates
+        order = sorted(self.spec.metrics.items(), key=lambda kv: kv[1].kind != "smoke")
         while True:
             elapsed = clock() - start
-            for name, metric in self.spec.metrics.items():
-                if elapsed >= metric.initial_delay_s:
-                    runs[name].measurements.append(judge.at(self.measure(metric), elapsed))
+            before = (self.tally.requests, self.tally.errors)
+            for name, metric in order:
+                if elapsed < metric.initial_delay_s:
+                    continue
+                m = self.measure(metric)
+                if metric.smoke_samples:
+                    requests = self.tally.requests - before[0]
+                    m = judge.with_smoke_samples(metric, m, requests, self.tally.errors - before[1])
+                runs[name].measurements.append(judge.at(m, elapsed))
             say(judge.line(elapsed, runs))
             result.elapsed_s = clock() - start
             done = [r.name for r in runs.values() if r.exceeded]

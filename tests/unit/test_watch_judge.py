@@ -88,3 +88,69 @@ def test_a_range_window_shorter_than_the_interval_is_a_blind_spot() -> None:
     assert "not a duration" in str(w.blind_spot(metric(query="rate(x[5q])"), 1))
     alerts = WatchMetric.model_validate({"kind": "alerts", "trigger": "critical"})
     assert w.blind_spot(alerts, 3600) is None
+
+
+def test_smoke_requests_are_samples_of_an_error_rate() -> None:
+    """Issue 23 item 14: with only the watch's own traffic, Prometheus's window may show no
+    5xx while the smoke probe's own request got one: that request is a sample too."""
+    spec = metric(smoke_samples=True)
+    quiet = w.judge(spec, 0.0)  # Prometheus: no 5xx in its window
+    seen = w.with_smoke_samples(spec, quiet, requests=3, errors=1)
+    assert seen.outcome == "failure" and seen.value == 1 / 3
+    assert "the smoke probe's own requests: 1 of 3 answered 5xx or not at all" in seen.detail
+    assert w.with_smoke_samples(spec, quiet, requests=3, errors=0) == quiet
+    assert w.with_smoke_samples(metric(), quiet, requests=3, errors=1) == quiet  # not asked
+    line = w.traffic_line({"order_error_rate": spec, "smoke": metric(kind="smoke",
+                          query=None, max=None)}, 2)  # fmt: skip
+    assert "the environment's own traffic as Prometheus counts it" in line
+    assert "one synthetic order per 2 s (smoke), counted as samples of order_error_rate" in line
+
+
+def test_smoke_samples_only_for_an_error_rate() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="smoke_samples: only an error rate"):
+        metric(smoke_samples=True, max=None, min=1.0)
+
+
+def test_watcher_counts_the_smoke_probe_in_the_error_rate() -> None:
+    """The watch itself (golive.probe.watch.Watcher.run): the smoke probe runs first in each
+    interval, and the error rate of that interval takes its requests."""
+    from types import SimpleNamespace
+
+    from golive.probe.watch import SmokeTally, Watcher
+
+    spec = Watch.model_validate(
+        {
+            "metrics": {
+                "order_error_rate": {"query": "q", "max": 0.01, "trigger": "performance",
+                                     "smoke_samples": True},
+                "smoke": {"kind": "smoke", "trigger": "critical", "failure_limit": 1},
+            }
+        }
+    )  # fmt: skip
+    tally = SmokeTally()
+    calls = iter([0, 1, 0])  # the second interval's order gets one 500 of 3 requests
+
+    def smoke() -> str | None:
+        errors = next(calls)
+        tally.requests += 3
+        tally.errors += errors
+        return "placing the order answered 500" if errors else None
+
+    watcher = Watcher.__new__(Watcher)
+    watcher.env = SimpleNamespace(inventory=SimpleNamespace(release=SimpleNamespace(previous="1")))  # type: ignore[assignment]
+    watcher.spec, watcher.smoke, watcher.tally = spec, smoke, tally
+    real = Watcher.measure
+
+    def measure(self: Watcher, m: WatchMetric) -> w.Measurement:
+        return w.judge(m, 0.0) if m.kind == "promql" else real(self, m)
+
+    watcher.measure = measure.__get__(watcher)  # type: ignore[method-assign]
+    clock = iter(range(100))
+    result = watcher.run(3, 1, lambda line: None, lambda: float(next(clock)), lambda s: None)
+    rate = result.metrics["order_error_rate"]
+    assert rate.verdict == "NO-GO", rate.reason()
+    assert "1 of 3 answered 5xx or not at all" in rate.reason()
+    assert result.metrics["smoke"].verdict == "GO"  # one failed order is within its limit

@@ -244,6 +244,11 @@ class WatchMetric(Strict):
         description="the rollback plan's trigger a failure of this metric is"
     )
     unit: str = ""
+    smoke_samples: bool = Field(
+        False,
+        description="an error rate (promql, max): the smoke probe's own requests of each "
+        "interval count as samples of it too (their share answered 5xx or not at all)",
+    )
 
     @model_validator(mode="after")
     def _judgeable(self) -> WatchMetric:
@@ -251,6 +256,8 @@ class WatchMetric(Strict):
             self.query is None or (self.max is None) == (self.min is None)
         ):
             raise ValueError("a promql metric needs a query and exactly one of max, min")
+        if self.smoke_samples and (self.kind != "promql" or self.max is None):
+            raise ValueError("smoke_samples: only an error rate (a promql metric with max)")
         return self
 
 
