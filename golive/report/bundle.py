@@ -57,7 +57,10 @@ SIGNATURE = f"{MANIFEST}.sig"
 VERDICT = "verdict.json"
 NAMESPACE = "golive-bundle"
 SSH_KEYGEN_TIMEOUT = 30.0
-CONTENTS = (VERDICT, "certificate.md", "certificate.html", "junit.xml", "allure-results")
+CONTENTS = (VERDICT, "certificate.md", "certificate.html", "report.html", "junit.xml",
+            "allure-results")  # fmt: skip
+"""What a bundle holds, as the reports directory names it: report.html is the single-file
+Allure report (`golive report`), which opens from disk (the folder report does not)."""
 KEPT = (MANIFEST, SIGNATURE, VERDICT)
 """The files :func:`verify` holds in memory (at the top of the bundle); every other is hashed
 as it streams."""
@@ -212,7 +215,7 @@ def create(
     """Write ``out`` from the reports directory ``root``, signed by ``key`` if given; returns
     it and the number of files. Only the results of a completed run are bundled (UsageError
     otherwise), and only what :func:`verify` accepts (checked before ``out`` is written)."""
-    read_verdict(root)
+    read_verdict(root, "bundle")
     files = _files(root)
     prefix = out.name.removesuffix(".tar.gz")
     if bad_name(prefix) or "/" in prefix:

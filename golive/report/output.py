@@ -180,7 +180,8 @@ def read_verdict(root: Path, what: str = "report", env: str | None = None) -> di
             f"{shown(path)} is a run of environment {scope.get('env')!r}, not {env!r}: "
             f"nothing to {what}"
         )
-    return doc
+    found: dict[str, Any] = doc
+    return found
 
 
 def _attachments(step: dict[str, Any]) -> Iterator[dict[str, Any]]:

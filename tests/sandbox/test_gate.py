@@ -153,7 +153,13 @@ def test_no_sandbox_secret_in_reports_bundle_or_terminal(certify, tmp_path: Path
     report = golive("report", "--reports", str(reports))
     bundle = golive("bundle", "--reports", str(reports))
     [archive] = reports.glob("golive-bundle-*.tar.gz")
+    paths = [ln for ln in report.stdout.splitlines() if "index.html" in ln or "report.html" in ln]
+    assert str(reports / "report.html") in paths[0], report.stdout  # the single file first
     with tarfile.open(archive) as tar:
+        # the bundle holds the run's single-file report (issue 23), the one `golive report` wrote
+        top = archive.name.removesuffix(".tar.gz")
+        held = tar.extractfile(f"{top}/report.html")
+        assert held is not None and held.read() == (reports / "report.html").read_bytes()
         tar.extractall(tmp_path / "unpacked", filter="data")
     texts = readable(reports) | readable(tmp_path / "unpacked")
     assert any(":data/test-cases/" in name for name in texts), "single-file report not decoded"

@@ -58,6 +58,9 @@ def test_plan_has_every_bullet_of_the_deployment_plan():
     assert plan["pre.security.tls"].section == "Security Preparations"
 
 
+GO_BUNDLE = "golive-bundle-e-1-20240110T120000Z-GO.tar.gz"
+
+
 @pytest.fixture
 def reports(tmp_path: Path) -> Path:
     root = tmp_path / "reports"
@@ -65,7 +68,7 @@ def reports(tmp_path: Path) -> Path:
     (root / "allure-results" / "a-result.json").write_text('{"name": "t"}')
     (root / "allure-results" / "b-attachment.txt").write_text("evidence")
     (root / "verdict.json").write_text(
-        '{"verdict": "GO", "complete": true,'
+        '{"verdict": "GO", "complete": true, "timings": {"started": "2024-01-10T12:00:00+00:00"},'
         ' "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["h"]}}'
     )
     (root / "certificate.md").write_text("# GO\n")
@@ -106,7 +109,7 @@ def test_cli_bundle_and_certificate(reports: Path, capsys: pytest.CaptureFixture
     assert main(["certificate", "--reports", str(reports)]) == 0
     assert "Go-live certificate: GO" in (reports / "certificate.md").read_text()
     assert main(["bundle", "--reports", str(reports)]) == 0
-    out = reports / "golive-bundle-e-1.tar.gz"
+    out = reports / GO_BUNDLE
     assert out.is_file() and main(["bundle", "--verify", str(out)]) == 0
     out_text = capsys.readouterr().out
     assert "intact" in out_text and "UNSIGNED" in out_text
@@ -180,7 +183,7 @@ def _edit_verdict_and_recompute_manifest(src: Path, dst: Path) -> Path:
 
 def test_signed_bundle_verifies_naming_the_signer(reports: Path, qa: Signer, capsys) -> None:
     assert main(["bundle", "--reports", str(reports), "--sign", str(qa.key)]) == 0
-    out = reports / "golive-bundle-e-1.tar.gz"
+    out = reports / GO_BUNDLE
     found = bundle.verify(out, qa.allowed)
     assert found.ok and found.signer == "qa@example.org", found.problems
     capsys.readouterr()
@@ -248,8 +251,11 @@ def test_sign_with_a_missing_key_is_a_usage_error(reports: Path, tmp_path: Path,
 NOGO = (
     b'{"verdict": "NO-GO", "complete": true, "blockers": [{"check": "smoke", "host": "app2",'
     b' "message": "app2: /health answered 503"}],'
-    b' "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["app2"]}}\n'
+    b' "scope": {"env": "e", "release": "1", "markers": "", "hosts": ["app2"]},'
+    b' "timings": {"started": "2024-01-10T12:00:00+00:00"}}\n'
 )
+NOGO_TOP = "golive-bundle-e-1-20240110T120000Z-NO-GO"
+"""The bundle of NOGO: environment, release, the run's UTC start and its verdict."""
 FORGED = NOGO.replace(b'"NO-GO"', b'"GO"').replace(b"app2: /health answered 503", b"")
 Entry = tuple[tarfile.TarInfo, bytes]
 
@@ -285,7 +291,7 @@ def signed_nogo(root: Path, signer: Signer) -> Path:
     (root / "verdict.json").write_bytes(NOGO)
     (root / "certificate.md").write_text("# NO-GO\n")
     assert main(["bundle", "--reports", str(root), "--sign", str(signer.key)]) == 0
-    return root / "golive-bundle-e-1.tar.gz"
+    return root / f"{NOGO_TOP}.tar.gz"
 
 
 @pytest.fixture
@@ -299,7 +305,7 @@ def test_create_writes_what_verify_accepts_and_the_verdict_is_the_verified_bytes
     found = bundle.verify(nogo, qa.allowed)
     assert found.ok and found.verdict_bytes == NOGO, found.problems
     assert found.verdict is not None and found.verdict["verdict"] == "NO-GO"
-    names = [m.name.removeprefix("golive-bundle-e-1/") for m, _ in _entries(nogo)]
+    names = [m.name.removeprefix(f"{NOGO_TOP}/") for m, _ in _entries(nogo)]
     files = ["allure-results/a-result.json", "MANIFEST.sha256", "MANIFEST.sha256.sig"]
     assert names == ["verdict.json", "certificate.md", *files]
     capsys.readouterr()

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
-from test_bundle import FORGED, NOGO, Signer, _entries, _signer, signed_nogo
+from test_bundle import FORGED, NOGO, NOGO_TOP, Signer, _entries, _signer, signed_nogo
 
 from golive.report import bundle
 
-TOP = "golive-bundle-e-1"
+TOP = NOGO_TOP
 KINDS = [tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE,
          tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE, tarfile.CONTTYPE]  # fmt: skip
 

@@ -23,6 +23,7 @@ import pytest
 
 import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import Golive
+from golive.cli.report import bundle_name
 
 PASS = """
 import pytest
@@ -194,7 +195,10 @@ def test_report_commands_on_an_immutable_directory_are_exit_6_in_one_line(
 ) -> None:
     earlier_go(golive)
     (golive.reports / "certificate.md").unlink()
-    written = {"certificate": "certificate.md", "bundle": "golive-bundle-fake-2.0.0.tar.gz"}
+    written = {
+        "certificate": "certificate.md",
+        "bundle": bundle_name(golive.verdict(), golive.reports),
+    }
     with immutable(golive.reports):
         code, out, err = run(golive, str(GOLIVE), command, "--reports", "reports")
     if code == 4 and "Allure CLI is not installed" in err:
