@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 from importlib import metadata
@@ -17,6 +18,7 @@ USAGE_EXIT = 4  # README's exit-code table: a usage or configuration error
 WRITES_REPORTS = ("certify", "watch", "report", "certificate", "bundle")
 """The commands that write the reports directory: one that cannot is NO-GO, exit 6."""
 SIGPIPE_EXIT = 128 + signal.SIGPIPE
+_RST = re.compile(r"``(?P<literal>[^`]+)``|:[a-z]+:`~?(?P<role>[^`]+)`")
 ENVDIR_HELP = "directory of environments (default: $GOLIVE_ENVDIR or ./environments)"
 
 
@@ -26,6 +28,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(USAGE_EXIT, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:
+        """The help as a reader sees it: descriptions come from docstrings, whose RST markup
+        (``literal``, :role:`name`) is shown as plain text."""
+        return _RST.sub(lambda m: m["literal"] or m["role"], super().format_help())
 
 
 def version() -> str:

@@ -275,10 +275,17 @@ class Environment:
         return [v for v in self.secrets.values() if v]
 
 
-def _load_secrets(inventory: Inventory) -> dict[str, str]:
+def _load_secrets(inventory: Inventory, source: Path) -> dict[str, str]:
+    """The secrets of ``secrets_file``; a file that is not there (or not readable) is an
+    error of the key of ``source`` (inventory.yml) that names it."""
     if inventory.secrets_file is None:
         return {}
-    data: Any = read_yaml(inventory.secrets_file)
+    try:
+        data: Any = read_yaml(inventory.secrets_file)
+    except ConfigError as exc:
+        if exc.key != "(file)":
+            raise
+        raise ConfigError(source, "secrets_file", f"{exc.file}: {exc.expected}") from None
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ConfigError(inventory.secrets_file, "(root)", "a mapping of secret name to string")
     return {str(k): v for k, v in data.items()}
@@ -329,7 +336,7 @@ def inspect_environment(
     found += document_problems(path, inventory, expectations)
     found += file_problems(path, inventory, expectations)
     try:
-        loaded = _load_secrets(inventory) if secrets else {}
+        loaded = _load_secrets(inventory, path / "inventory.yml") if secrets else {}
     except ConfigError as exc:
         return None, [*found, exc]
     env = Environment(path, inventory, expectations, loaded)

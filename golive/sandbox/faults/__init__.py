@@ -10,6 +10,7 @@ Every action has one calling convention, ``action.apply(sbx, host, inject)``
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -149,7 +150,11 @@ def entry(name: str) -> Fault | Variant:
     """The catalog's fault or healthy variant of that name."""
     entries = _entries()
     if name not in entries:
-        raise UsageError(f"unknown fault {name!r}; the catalog has: {', '.join(sorted(entries))}")
+        near = difflib.get_close_matches(name, entries, n=3)
+        hint = f"did you mean {' or '.join(near)}?" if near else "none is near it"
+        raise UsageError(
+            f"unknown fault {name!r}: {hint} (`golive sandbox fault` lists all {len(entries)})"
+        )
     return entries[name]
 
 
