@@ -20,6 +20,7 @@ from typing import Any
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
 from golive.gate.verdict import FINAL_LABEL, WRITE_FAILED
+from golive.model.errors import GoliveError
 from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     failed: dict[str, int] = {}
     for command in ("certificate", *(() if args.no_report else ("report",)), "bundle"):
-        if (step := cli.main([command, "--reports", str(root)])) != 0:
+        if (step := _step(cli.parser().parse_args([command, "--reports", str(root)]))) != 0:
             failed[command] = step
     if failed:  # a certification without its certificate, report or bundle is not one
         verdict = "NO-GO"
@@ -104,6 +105,17 @@ def run(args: argparse.Namespace) -> int:
     elif required and code == 0:
         code = NO_GO_EXIT
     return _final(verdict, code, started)
+
+
+def _step(args: argparse.Namespace) -> int:
+    """One of the report commands as a step of certify: its error in one line, and no verdict
+    line of its own (certify's final line says NO-GO)."""
+    try:
+        code: int = args.func(args)
+    except GoliveError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return code
 
 
 def _final(verdict: str, code: int, started: float) -> int:
