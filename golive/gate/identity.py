@@ -30,7 +30,8 @@ def judged(
     names = [n for n in env.inventory.hosts if n in reached and n not in lost]
     found = identities(env, names, pool)
     facts = {n: i for n, i in found.items() if i.ssh}
-    blockers = [Finding(CHECK, f.host, f.message, "blocker") for f in same_machine(facts)]
+    declared = {n: h.same_machine_as for n, h in env.inventory.hosts.items() if h.same_machine_as}
+    blockers = [Finding(CHECK, f.host, f.message, "blocker") for f in same_machine(facts, declared)]
     notes = shared_machine_ids(facts)
     record = {"hosts": {n: i.record() for n, i in found.items()}, "notes": notes}
     return verdict.with_blockers(blockers), record

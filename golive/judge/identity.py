@@ -39,9 +39,14 @@ class IdentityFinding:
     message: str
 
 
-def same_machine(facts: Mapping[str, IdentityFacts]) -> list[IdentityFinding]:
+def same_machine(
+    facts: Mapping[str, IdentityFacts], declared: Mapping[str, str] | None = None
+) -> list[IdentityFinding]:
     """Blockers: a host sharing a host key with an earlier one (in inventory order), an SSH
-    host whose keys are unknown."""
+    host whose keys are unknown. ``declared`` maps a host to the host the inventory says it
+    is the same machine as (``same_machine_as``): that pair, either way round, is no finding;
+    the same key shown by a third host still is."""
+    declared = declared or {}
     findings: list[IdentityFinding] = []
     seen: dict[str, str] = {}  # key fingerprint -> the first host that showed it
     for name, f in facts.items():
@@ -49,7 +54,7 @@ def same_machine(facts: Mapping[str, IdentityFacts]) -> list[IdentityFinding]:
             findings.append(IdentityFinding(name, f"{name}: identity unknown: {f.error}"))
             continue
         twin = next(((seen[k], k) for k in f.keys if k in seen), None)
-        if twin is not None:
+        if twin is not None and not _declared(name, twin[0], declared):
             other, key = twin
             findings.append(
                 IdentityFinding(name, f"{name}: same machine as {other} (ssh host key {key})")
@@ -57,6 +62,10 @@ def same_machine(facts: Mapping[str, IdentityFacts]) -> list[IdentityFinding]:
         for key in f.keys:
             seen.setdefault(key, name)
     return findings
+
+
+def _declared(host: str, other: str, declared: Mapping[str, str]) -> bool:
+    return declared.get(host) == other or declared.get(other) == host
 
 
 def shared_machine_ids(facts: Mapping[str, IdentityFacts]) -> list[str]:

@@ -91,3 +91,13 @@ def test_an_identity_blocker_makes_a_go_run_no_go_naming_the_host() -> None:
     after = verdict.with_blockers([Finding("identity", twin.host, twin.message, "blocker")])
     assert after.decision == "NO-GO"
     assert after.lines()[-1] == "app2: identity: app2: same machine as app1 (ssh host key K)"
+
+
+def test_a_declared_shared_machine_is_no_finding_but_a_third_name_still_is() -> None:
+    """``same_machine_as: app1`` on app2 (issue 19): the inventory says the two names are one
+    machine, so their shared key is no blocker, either way round; a third name showing the
+    same key is one."""
+    hosts = {"app1": facts("app1", "K"), "app2": facts("app2", "K"), "app3": facts("app3", "K")}
+    found = same_machine(hosts, {"app2": "app1"})
+    assert [f.message for f in found] == ["app3: same machine as app1 (ssh host key K)"]
+    assert same_machine({"app1": hosts["app1"], "app2": hosts["app2"]}, {"app1": "app2"}) == []
