@@ -119,6 +119,18 @@ def traffic_line(metrics: dict[str, WatchMetric], every_s: float) -> str:
     return "; ".join(parts)
 
 
+def own_traffic_line(requests: int, errors: int) -> str:
+    """What the watch's own traffic could show, said after its last interval: with no other
+    traffic, an error rate below one in its requests was never sampled."""
+    if requests <= 0:
+        return "watch: its own traffic: no request made (the smoke probe never ran)"
+    return (
+        f"watch: its own traffic: {requests} requests, {errors} answered 5xx or not at all; "
+        f"with no other traffic, an error rate under 1/{requests} ({1 / requests:.1%}) could "
+        "go unseen"
+    )
+
+
 _WINDOW = re.compile(r"\[\s*([0-9a-z]+)\s*(?::[^\]]*)?\]")
 
 

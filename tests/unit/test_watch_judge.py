@@ -104,6 +104,10 @@ def test_smoke_requests_are_samples_of_an_error_rate() -> None:
                           query=None, max=None)}, 2)  # fmt: skip
     assert "the environment's own traffic as Prometheus counts it" in line
     assert "one synthetic order per 2 s (smoke), counted as samples of order_error_rate" in line
+    assert w.own_traffic_line(40, 0) == (
+        "watch: its own traffic: 40 requests, 0 answered 5xx or not at all; with no other "
+        "traffic, an error rate under 1/40 (2.5%) could go unseen"
+    )
 
 
 def test_smoke_samples_only_for_an_error_rate() -> None:
