@@ -5,10 +5,11 @@ weighs on all three alike; medians and the ratio of each to the floor, with the 
 
 Also lists which heavy modules (sslyze, psycopg, locust, matplotlib, ...) a smoke collection
 imported. Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR,
-GOLIVE_NETNS), which must be up; `--root` measures another checkout (e.g. `git archive` of an
-older commit) with this venv.
+GOLIVE_NETNS), which must be up. `--root DIR` (repeatable) measures other checkouts (e.g. a
+`git archive` of an older commit) with this venv, interleaved with the same floor runs. The
+floor is pytest alone: no golive plugin, no hypothesis plugin.
 
-Run: .venv/bin/python bench/import_cost.py [--runs 5] [--root DIR]; --quick is one run each.
+Run: .venv/bin/python bench/import_cost.py [--runs 5] [--root DIR ...]; --quick: one run each.
 """
 
 from __future__ import annotations
@@ -49,32 +50,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one run of each")
-    parser.add_argument("--root", type=Path, default=REPO, help="the checkout to measure")
+    parser.add_argument("--root", type=Path, action="append", help="a checkout to measure")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
-    root = args.root.resolve()
+    roots = [r.resolve() for r in args.root or [REPO]]
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "test_trivial.py").write_text("def test_trivial():\n    pass\n")
         (work / "import_cost_dump.py").write_text(DUMP)
-        env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{work}"}
-        env["IMPORT_COST_DUMP"] = str(work / "modules.txt")
-        floor = [PYTEST, "-q", "-p", "no:golive", "-p", "no:cacheprovider", "test_trivial.py"]
+        envs = {r: {**os.environ, "PYTHONPATH": f"{r}{os.pathsep}{work}"} for r in roots}
+        for root, env in envs.items():
+            env["IMPORT_COST_DUMP"] = str(work / f"modules-{roots.index(root)}.txt")
+        bare = ["-p", "no:golive", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
+        floor = [PYTEST, "-q", *bare, "test_trivial.py"]
         collect = [PYTEST, "-q", "-m", "smoke", "--collect-only", "-p", "import_cost_dump"]
         smoke = [PYTEST, "-q", "-m", "smoke", "-p", "no:randomly", f"--golive-reports={work}/r"]
-        times: dict[str, list[float]] = {"floor": [], "collect": [], "smoke": []}
+        times: dict[str, list[float]] = {"floor": []}
         for _ in range(runs):
-            times["floor"].append(timed(floor, work, env))
-            times["collect"].append(timed(collect, root, env))
-            times["smoke"].append(timed(smoke, root, env))
-        imported = set((work / "modules.txt").read_text().split())
+            times["floor"].append(timed(floor, work, os.environ.copy()))
+            for i, root in enumerate(roots):
+                times.setdefault(f"{i} collect", []).append(timed(collect, root, envs[root]))
+                times.setdefault(f"{i} smoke", []).append(timed(smoke, root, envs[root]))
+            loads.append(os.getloadavg()[0])
+        imported = [set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(roots))]
     base = statistics.median(times["floor"])
-    print(f"root {root}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f}")
+    for i, root in enumerate(roots):
+        print(f"{i}: {root}; heavy modules after a smoke collection:", end=" ")
+        print(", ".join(m for m in HEAVY if m in imported[i]) or "none")
     for name, values in times.items():
         median = statistics.median(values)
         runs_text = ", ".join(f"{v:.2f}" for v in values)
-        print(f"{name:8} median {median:.2f} s ({median / base:.1f}x floor); runs {runs_text}")
-    print("heavy modules after a smoke collection:", [m for m in HEAVY if m in imported] or "none")
+        print(f"{name:10} median {median:.2f} s ({median / base:.1f}x floor); runs {runs_text}")
 
 
 if __name__ == "__main__":
