@@ -9,7 +9,6 @@ as the serial run's."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.config.findpaths import determine_setup
 
 from golive.gate import causes, identity, rollback
 from golive.gate.causes import Needs
@@ -52,6 +50,7 @@ from golive.report.output import Layout, finish, invalidate, stopped
 from golive.report.provenance import golive_build
 from golive.report.redact import Redactor
 from golive.report.runlock import RunLock
+from pytest_golive.plugins.environment import setup_knowing_options
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 from pytest_golive.plugins.safety import REFUSED, drill_records, terminated_by
 
@@ -136,17 +135,8 @@ def rootpath(config: pytest.Config) -> Path:
     it: found again here from the arguments that are paths to test."""
     found = config.stash.get(ROOTPATH, None)
     if found is None:
-        ns = config.known_args_namespace
-        given = {
-            "inifile": ns.inifilename,
-            "args": [str(a) for a in ns.file_or_dir],
-            "rootdir_cmd_arg": ns.rootdir or None,
-            "invocation_dir": config.invocation_params.dir,
-        }
-        if "override_ini" in inspect.signature(determine_setup).parameters:  # pytest 9
-            given["override_ini"] = ns.override_ini
         try:
-            found = Path(determine_setup(**given)[0])
+            found = setup_knowing_options(config)[0]
         except Exception:  # pytest found its rootdir from these arguments once already
             found = config.rootpath
         config.stash[ROOTPATH] = found
