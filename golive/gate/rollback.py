@@ -172,7 +172,10 @@ def rows(doc: Mapping[str, Any]) -> list[list[str]]:
     found: list[list[str]] = []
     for t in rec.get("triggers") or []:
         roots = [f for f in t["findings"] if not f.get("caused_by")]
-        found += [[t["id"], f.get("host") or "-", f["check"], f["message"]] for f in roots]
+        found += [[t["id"], subject(f["check"], f.get("host")), f["check"], f["message"]]
+                  for f in roots]  # fmt: skip
         if dependent := len(t["findings"]) - len(roots):
-            found.append([t["id"], "-", f"{dependent} dependent check(s)", "see their causes"])
+            hosts = sorted({str(f.get("host")) for f in t["findings"] if f.get("caused_by")})
+            about = ", ".join(h for h in hosts if h != "None") or "run"
+            found.append([t["id"], about, f"{dependent} dependent check(s)", "see their causes"])
     return found

@@ -111,17 +111,15 @@ class Finding:
         a plan item or a sign-off (its message starts with it), or the check itself."""
         message = self.message.replace("\n", "\n    ")
         where = subject(self.check, self.host)
-        if self.dependents or where == "run" or self.check == where:
-            return f"{where}: {message}"
-        if not self.host:
+        if self.host and not self.dependents:
+            return f"{where}: {self.check}: {message}"
+        if where in ("plan", "sign-off"):
             return message  # "plan item ...: ", "sign-off ...: "
-        return f"{where}: {self.check}: {message}"
+        return f"{where}: {message}"
 
 
 RUN_CHECKS = frozenset({"run", "evidence"})
 """Findings about the run itself (its interruption, no check ran, evidence not written)."""
-SELF_NAMED = ("plan", "signoff:")
-"""Findings whose message starts with their subject: ``plan item X (...)``, ``sign-off X``."""
 
 
 def subject(check: str, host: str | None) -> str:

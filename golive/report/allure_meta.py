@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from golive.gate.verdict import Verdict
+from golive.gate.verdict import Finding, Verdict
 from golive.model import properties
 from golive.report.files import WriteError, write_atomic
 
@@ -240,11 +240,14 @@ _STATUS = {"GO": "passed", "CONDITIONAL": "broken", "NO-GO": "failed"}
 
 def _line(finding: dict[str, Any]) -> str:
     """A finding of verdict.json as the terminal shows it: ``host: check: message``."""
-    message = str(finding.get("message", "")).replace("\n", "\n    ")
-    host = finding.get("host") or "-"
-    if finding.get("dependents"):
-        return f"{host}: {message}"
-    return f"{host}: {finding.get('check', '?')}: {message}"
+    return _finding(finding).line()
+
+
+def _finding(finding: dict[str, Any]) -> Finding:
+    return Finding(
+        str(finding.get("check", "?")), finding.get("host"), str(finding.get("message", "")),
+        dependents=tuple(finding.get("dependents") or ()),
+    )  # fmt: skip
 
 
 def _short(finding: dict[str, Any], limit: int = 140) -> str:
@@ -252,8 +255,11 @@ def _short(finding: dict[str, Any], limit: int = 140) -> str:
     message = str(finding.get("message", "")).strip().split("\n")[0]
     for prefix in ("failed: ", "error: ", "Failed: ", "AssertionError: "):
         message = message.removeprefix(prefix)
-    host = finding.get("host") or "-"
-    line = message if message.startswith(f"{host}:") else f"{host}: {message}"
+    host = finding.get("host")
+    if not host:  # its subject: the run, a plan item, a sign-off or the check itself
+        line = _finding({**finding, "message": message}).line()
+    else:
+        line = message if message.startswith(f"{host}:") else f"{host}: {message}"
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 

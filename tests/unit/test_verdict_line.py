@@ -13,7 +13,9 @@ import pytest
 
 import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import EXPECTATIONS, Golive
+from golive.gate.verdict import Finding
 from golive.model.environment import load_environment
+from golive.report import allure_meta
 from golive.report.allure_meta import scope_key
 
 GOLIVE = Path(sys.executable).parent / "golive"
@@ -106,3 +108,28 @@ def test_sandbox_ansible_is_labelled_with_its_own_name() -> None:
     assert scope_key({"scope": {"env": env.inventory.name, "markers": "smoke"}}) == (
         "sandbox-ansible--smoke"
     )
+
+
+def test_every_blocker_line_names_its_subject() -> None:
+    """Item 9: a finding about no host names the run, the plan item, the sign-off or the check
+    itself, in the terminal, the Allure verdict result and the certificate alike."""
+    plan = "plan item post.uat.issues (Issue Resolution): no check of this run names it"
+    findings = [
+        Finding("run", None, "run interrupted: SIGTERM"),
+        Finding("evidence", None, "cannot write reports/junit.xml: disk full"),
+        Finding("plan", None, plan),
+        Finding("signoff:cab", None, "sign-off cab: missing: no entry in signoffs.yml"),
+        Finding("suites/performance/test_performance.py::test_slo", None, "failed: p95 900 ms"),
+    ]
+    lines = [f.line() for f in findings]
+    assert lines == [
+        "run: run interrupted: SIGTERM",
+        "run: cannot write reports/junit.xml: disk full",
+        plan,
+        "sign-off cab: missing: no entry in signoffs.yml",
+        "suites/performance/test_performance.py::test_slo: failed: p95 900 ms",
+    ]
+    for f, line in zip(findings, lines, strict=True):
+        doc = {"check": f.check, "host": None, "message": f.message}
+        assert allure_meta._line(doc) == line
+        assert not allure_meta._short(doc).startswith("-")
