@@ -17,7 +17,7 @@ from typing import Any
 from golive.gate.plan import load_plan
 from golive.gate.verdict import SCHEMA, WRITE_FAILED, Finding, Verdict
 from golive.model.errors import UsageError
-from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result, write_verdict
+from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
 from golive.report.certificate import html_page, markdown
 from golive.report.files import WriteError, discard, shown, write_atomic
 from golive.report.hashing import sha256_file
@@ -325,12 +325,6 @@ def finish(
             discard(layout.root / name)
         return done
     done.written = True
-    if layout.allure.is_dir():  # the verdict's own result carries the files just written
-        files = [layout.verdict, *(layout.root / name for name in CERTIFICATES)]
-        try:
-            write_verdict(layout.allure, done.doc, files)
-        except WriteError as exc:
-            done.problems.append(str(exc))
     return done
 
 

@@ -79,13 +79,20 @@ def test_every_failure_is_in_one_golive_category_and_counts_agree(golive: Golive
 
 
 def test_verdict_result_attaches_verdict_json_and_certificate(golive: Golive) -> None:
+    from golive import cli
+
     golive.run(CHECKS, "-p", "no:randomly")
+    assert cli.main(["certificate", "--reports", str(golive.reports)]) == 0
     results = golive.reports / "allure-results"
     verdict = json.loads((results / allure_meta.VERDICT_RESULT).read_text())
     attached = {a["name"]: results / a["source"] for a in verdict["attachments"]}
     assert set(attached) == {"verdict.json", "certificate.md", "certificate.html"}
     for name, copy in attached.items():
         assert copy.read_bytes() == (golive.reports / name).read_bytes(), name
+    # the next run's verdict result never carries this run's files
+    golive.run(CHECKS, "-p", "no:randomly")
+    verdict = json.loads((results / allure_meta.VERDICT_RESULT).read_text())
+    assert not verdict.get("attachments") and not any(results.glob("golive-verdict-attach*"))
 
 
 DOC: dict[str, Any] = {
