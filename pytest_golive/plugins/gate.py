@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Generator
@@ -666,6 +667,30 @@ class Gate:
         maxfail = getattr(dsession, "maxfail", 0)
         return not (maxfail and getattr(dsession, "countfailures", 0) >= maxfail)
 
+    def _said_once(self) -> None:
+        """Each cause is said once: before pytest's FAILURES section is written, a check
+        failing only as a consequence of another's cause (golive/gate/causes.py) is one line
+        naming the check that reports it; the cause itself is said by that check and in the
+        gate's blocker lines. The files (JUnit, Allure, verdict.json) keep what each saw."""
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is None:
+            return
+        try:
+            needs = causes.of_environment(self.config.stash[ENVIRONMENT])
+            groups = causes.group(self.results(), needs)
+        except Exception:  # the output is shortened, or not: never a crash of the gate
+            return
+        root_of = {d: g for g in groups for d in g.dependents}
+        for report in tr.stats.get("failed", []):
+            g = root_of.get(getattr(report, "nodeid", ""))
+            if g is not None and report.when == "call":
+                said = str(report.longrepr).strip().splitlines() or [""]
+                where = said[-1] if re.fullmatch(r"\(\S+:\d+\)", said[-1]) else ""
+                report.longrepr = (
+                    f"{g.host}: a dependent check: it failed on the cause "
+                    f"{g.root.rsplit('::', 1)[-1]} reports (one line in the golive gate below)"
+                ) + (f"\n{where}" if where else "")
+
     def _active(self, session: pytest.Session) -> bool:
         return (
             ENVIRONMENT in self.config.stash
@@ -718,6 +743,8 @@ class Gate:
         config = self.config
         root = reports_dir(config)
         layout = config.stash.get(LAYOUT, Layout(root, root / "allure-results", None))
+        if self._active(session):
+            self._said_once()
         yield
         early: list[str] = config.stash.get(PROBLEMS, [])
         problems = list(early)

@@ -70,7 +70,9 @@ def test_dependents_are_one_line_under_their_cause_and_output_is_short(golive: G
     # findings as their own lines: no traceback, no object reprs, no pytest introspection
     for noise in ("Traceback", "raise ConnectionFailure", "Node object", "where ", "range(50)"):
         assert noise not in text, noise
-    assert "app2: connection to 127.0.2.12:8080 refused (GET /health)" in text
+    # each cause said once: a dependent check is one line in FAILURES naming its cause's check
+    assert "app2: connection to 127.0.2.12:8080 refused" not in text
+    assert text.count("app2: a dependent check: it failed on the cause test_listens[app2]") == 2
     assert "(test_checks.py:20)" in text  # where the check met it
     assert len(r.outlines) < 60
     v = golive.verdict()
