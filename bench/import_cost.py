@@ -7,7 +7,8 @@ Also lists which heavy modules (sslyze, psycopg, locust, matplotlib, ...) a smok
 imported. Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR,
 GOLIVE_NETNS), which must be up. `--root DIR` (repeatable) measures other checkouts (e.g. a
 `git archive` of an older commit) with this venv, interleaved with the same floor runs. The
-floor is pytest alone: no golive plugin, no hypothesis plugin.
+floor is pytest alone: no golive plugin, no hypothesis plugin. Measure with bytecode caching on
+(unset PYTHONDONTWRITEBYTECODE; PYTHONPYCACHEPREFIX keeps the caches out of the checkouts).
 
 Run: .venv/bin/python bench/import_cost.py [--runs 5] [--root DIR ...]; --quick: one run each.
 """
@@ -76,6 +77,9 @@ def main() -> None:
         imported = [set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(roots))]
     base = statistics.median(times["floor"])
     print(f"1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f}")
+    # without bytecode caching every module (and pytest's assertion rewrite) compiles anew
+    caching = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"bytecode caching {caching}; pycache prefix {sys.pycache_prefix or 'none'}")
     for i, root in enumerate(roots):
         print(f"{i}: {root}; heavy modules after a smoke collection:", end=" ")
         print(", ".join(m for m in HEAVY if m in imported[i]) or "none")
