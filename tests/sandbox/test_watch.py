@@ -125,6 +125,10 @@ def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
               if m["outcome"] == "failure"]  # fmt: skip
     assert failed and failed[0]["value"] > 0.01, out
     assert (tmp_path / "watch" / "order_error_rate.png").stat().st_size > 0
+    # what traffic the watch relies on, said first, and how much of its own it made, said last
+    assert "judge the environment's own traffic as Prometheus counts it" in out, out
+    assert "counted as samples of order_error_rate" in out, out
+    assert "watch: its own traffic: " in out, out
 
 
 def golive_dir() -> str:
