@@ -682,7 +682,7 @@ class Gate:
             return
         root_of = {d: g for g in groups for d in g.dependents}
         for report in tr.stats.get("failed", []):
-            g = root_of.get(getattr(report, "nodeid", ""))
+            g = root_of.get(check_id(getattr(report, "nodeid", "")))
             if g is not None and report.when == "call":
                 said = str(report.longrepr).strip().splitlines() or [""]
                 where = said[-1] if re.fullmatch(r"\(\S+:\d+\)", said[-1]) else ""

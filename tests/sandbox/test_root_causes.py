@@ -56,6 +56,11 @@ def test_expired_certificate_groups_the_checks_that_could_not_connect(certify, t
     verdict_at = lines.index("golive verdict: NO-GO")
     assert verdict_at > summary, "the verdict comes after pytest's own summary"
     assert any(group["message"] in line for line in lines[verdict_at:])
+    # the cause said once: in pytest's FAILURES each dependent is one line naming its cause's
+    # check, not the TLS failure again (issue 23)
+    said = "lb1: a dependent check: it failed on the cause test_certificate_expiry[lb1:443]"
+    assert run.output.count(said) == len(group["dependents"]), run.output
+    assert "failed: certificate expired (POST" not in "\n".join(lines[:summary])
     failure = _junit_verdict(tmp_path / "reports").find("failure")
     assert failure is not None and "dependent checks failed" in failure.get("message", "")
 
