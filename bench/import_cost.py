@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,16 +36,22 @@ def pytest_collection_finish(session):
 """
 
 
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, less sensitive to a busy machine) of a run."""
+    started, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     if proc.returncode not in (0, 5):
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-5:])
         raise SystemExit(f"{' '.join(args[1:])} exited {proc.returncode}:\n{tail}")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -67,7 +74,7 @@ def main() -> None:
         floor = [PYTEST, "-q", *bare, "test_trivial.py"]
         collect = [PYTEST, "-q", "-m", "smoke", "--collect-only", "-p", "import_cost_dump"]
         smoke = [PYTEST, "-q", "-m", "smoke", "-p", "no:randomly", f"--golive-reports={work}/r"]
-        times: dict[str, list[float]] = {"floor": []}
+        times: dict[str, list[tuple[float, float]]] = {"floor": []}
         for _ in range(runs):
             times["floor"].append(timed(floor, work, os.environ.copy()))
             for i, root in enumerate(roots):
@@ -75,7 +82,8 @@ def main() -> None:
                 times.setdefault(f"{i} smoke", []).append(timed(smoke, root, envs[root]))
             loads.append(os.getloadavg()[0])
         imported = [set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(roots))]
-    base = statistics.median(times["floor"])
+    base = statistics.median(w for w, _ in times["floor"])
+    base_cpu = statistics.median(c for _, c in times["floor"])
     print(f"1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f}")
     # without bytecode caching every module (and pytest's assertion rewrite) compiles anew
     caching = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
@@ -84,9 +92,13 @@ def main() -> None:
         print(f"{i}: {root}; heavy modules after a smoke collection:", end=" ")
         print(", ".join(m for m in HEAVY if m in imported[i]) or "none")
     for name, values in times.items():
-        median = statistics.median(values)
-        runs_text = ", ".join(f"{v:.2f}" for v in values)
-        print(f"{name:10} median {median:.2f} s ({median / base:.1f}x floor); runs {runs_text}")
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        runs_text = ", ".join(f"{w:.2f}" for w, _ in values)
+        print(
+            f"{name:10} wall median {wall:.2f} s ({wall / base:.1f}x floor), CPU median "
+            f"{cpu:.2f} s ({cpu / base_cpu:.1f}x floor); wall runs {runs_text}"
+        )
 
 
 if __name__ == "__main__":
