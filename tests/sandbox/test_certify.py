@@ -1,5 +1,6 @@
 """golive certify on the healthy sandbox: the whole plan in one run (the only full
-certification in the sandbox tests; the load phase with the short profile) is GO, every plan
+certification in the sandbox tests; the load phase with the short profile) is GO (CONDITIONAL
+only for a missing latency baseline, on a fresh sandbox), every plan
 item is proven (by a passing check, or the valid sign-off the plan names), and the
 certificate and the bundle are written."""
 
@@ -24,7 +25,14 @@ def test_certify_healthy_sandbox_is_go_with_every_plan_item_proven(
     out = proc.stdout + proc.stderr
     verdict = json.loads((reports / "verdict.json").read_text())
     assert proc.returncode == 0, out[-6000:]
-    assert verdict["verdict"] == "GO", out[-6000:]
+    # A fresh sandbox has no latency baseline yet: the run is CONDITIONAL for that one minor
+    # check ("no baseline yet, regression not judged", issue 22), and for nothing else.
+    not_passed = {c["id"].rsplit("::", 1)[-1] for c in verdict["checks"]
+                  if c["outcome"] in ("failed", "error")}  # fmt: skip
+    if verdict["verdict"] == "CONDITIONAL":
+        assert not_passed == {"test_latency_baseline_exists"}, out[-6000:]
+    else:
+        assert verdict["verdict"] == "GO", out[-6000:]
     assert "golive certify: NO-GO" not in out
     # only the UAT execution sign-off, which the sandbox's policy does not require, is open
     assert verdict["plan_open"] == [
