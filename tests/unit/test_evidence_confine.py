@@ -351,5 +351,6 @@ def test_a_secrets_file_that_is_a_fifo_is_a_config_error_not_a_hang(tree: dict[s
     with pytest.raises(ConfigError) as refused:
         load_environment(env.name, directory=env.parent)
     assert str(refused.value) == (
-        f"{tree['secrets']}: (file): a regular file (not a directory, FIFO or device)"
+        f"{env / 'inventory.yml'}: secrets_file: {tree['secrets']}: "
+        "a regular file (not a directory, FIFO or device)"
     )
