@@ -82,4 +82,9 @@ class Golive:
 def golive(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Golive:
     g = Golive(pytester)
     monkeypatch.setenv("GOLIVE_ENVDIR", str(pytester.path / "envs"))
+    # The inner runs print as on a developer's terminal wherever the unit tests run: pytest
+    # stops cutting its summary lines to the terminal's width under CI (CI, BUILD_NUMBER),
+    # and an xdist worker's variable would make an inner run take itself for a worker.
+    for name in ("CI", "BUILD_NUMBER", "PYTEST_XDIST_WORKER"):
+        monkeypatch.delenv(name, raising=False)
     return g
