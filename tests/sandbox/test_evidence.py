@@ -85,7 +85,8 @@ def test_report_shows_the_verdict_and_its_blockers(certify, tmp_path: Path) -> N
     failed = [r for r in results(reports) if r["status"] in ("failed", "broken")]
     assert failed and all(attachments(r) for r in failed), "failing checks attach what they saw"
     proc = golive("report", "--reports", str(reports))
-    assert "golive verdict: NO-GO" in proc.stdout
+    # the run's verdict line is the run's own; report only says what it rendered (issue 23)
+    assert "report of a NO-GO verdict" in proc.stdout and "golive verdict" not in proc.stdout
     html = reports / "html"
     [verdict] = [
         json.loads(p.read_text())
