@@ -30,6 +30,13 @@ def golive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return proc
 
 
+def terminal_environment() -> dict[str, str]:
+    """This process's environment as QA's terminal has it: pytest prints its summary lines
+    whole under CI (CI, BUILD_NUMBER), so a run inside CI would print each cause twice more
+    than the same run on a terminal."""
+    return {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")}
+
+
 @dataclass
 class Run:
     """One certification run: exit code, terminal output and the verdict file."""
@@ -64,7 +71,7 @@ def certify(tmp_path: Path, sandbox: None):
                 *extra,
             ],
             cwd=REPO,
-            env={**os.environ, **env} if env else None,
+            env={**terminal_environment(), **(env or {})},
             capture_output=True,
             text=True,
             timeout=600,
