@@ -82,9 +82,10 @@ class Golive:
 def golive(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Golive:
     g = Golive(pytester)
     monkeypatch.setenv("GOLIVE_ENVDIR", str(pytester.path / "envs"))
-    # The inner runs print as on a developer's terminal wherever the unit tests run: pytest
-    # stops cutting its summary lines to the terminal's width under CI (CI, BUILD_NUMBER),
-    # and an xdist worker's variable would make an inner run take itself for a worker.
-    for name in ("CI", "BUILD_NUMBER", "PYTEST_XDIST_WORKER"):
+    # The inner runs are runs of their own, printed as on a developer's terminal wherever the
+    # unit tests run: pytest stops cutting its summary lines to the terminal's width under CI
+    # (CI, BUILD_NUMBER), an xdist worker's variable would make an inner run take itself for
+    # a worker, and the caller's GOLIVE_REPORTS/GOLIVE_ENV would choose its reports and env.
+    for name in ("CI", "BUILD_NUMBER", "PYTEST_XDIST_WORKER", "GOLIVE_REPORTS", "GOLIVE_ENV"):
         monkeypatch.delenv(name, raising=False)
     return g

@@ -38,14 +38,6 @@ GOLIVE = Path(sys.executable).parent / "golive"
 CHATTR = shutil.which("chattr")
 
 
-@pytest.fixture(autouse=True)
-def own_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs are runs of their own, also when these tests run under pytest-xdist."""
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    monkeypatch.delenv("GOLIVE_REPORTS", raising=False)
-    monkeypatch.delenv("GOLIVE_ENV", raising=False)
-
-
 def earlier_go(golive: Golive) -> None:
     golive.run(PASS).assert_outcomes(passed=2)
     assert golive.verdict()["verdict"] == "GO"

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import EXPECTATIONS, Golive
 from golive.gate.verdict import Finding
@@ -20,14 +18,6 @@ from golive.report.allure_meta import scope_key
 
 GOLIVE = Path(sys.executable).parent / "golive"
 ROLES = {"app": {}, "db": {}, "lb": {"optional": True}}
-
-
-@pytest.fixture(autouse=True)
-def own_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inner runs are runs of their own, also when these tests run under pytest-xdist."""
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    monkeypatch.delenv("GOLIVE_REPORTS", raising=False)
-    monkeypatch.delenv("GOLIVE_ENV", raising=False)
 
 
 def test_certify_prints_one_final_verdict_line_last(golive: Golive) -> None:
