@@ -318,7 +318,8 @@ def mann_whitney_greater(current: Histogram, baseline: Histogram) -> float:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One row of the baseline comparison table."""
+    """One row of the baseline comparison table: its p95s, and each compared quantile that
+    rose past the tolerance and the floor (quantile, current ms, baseline ms)."""
 
     endpoint: str
     n_current: int
@@ -327,6 +328,7 @@ class Comparison:
     p95_baseline: float
     p_value: float | None
     verdict: str  # "ok", "regression", "not compared: why"
+    shifts: tuple[tuple[float, float, float], ...] = ()
 
 
 def compare(
@@ -335,7 +337,9 @@ def compare(
     slos: Mapping[str, Slo],
     spec: Baseline,
 ) -> list[Comparison]:
-    """Compare every endpoint of the SLO table with its baseline distribution."""
+    """Compare every endpoint of the SLO table with its baseline distribution: a regression
+    is a significant Mann-Whitney shift with at least one of ``spec.quantiles`` risen past
+    the tolerance and the floor."""
     rows: list[Comparison] = []
     for name in slos:
         cur = current.get(name)
@@ -348,21 +352,35 @@ def compare(
             rows.append(Comparison(name, n1, n2, p1, p2, None, why))
             continue
         p = mann_whitney_greater(hist, base)
-        worse = p1 > p2 * (1 + spec.p95_tolerance) and p1 - p2 > spec.min_shift_ms
-        verdict = "regression" if worse and p < spec.alpha else "ok"
-        rows.append(Comparison(name, n1, n2, p1, p2, p, verdict))
+        shifts = tuple(
+            (q, now, then)
+            for q in sorted(set(spec.quantiles))
+            for now, then in [(percentile(hist, q), percentile(base, q))]
+            if now > then * (1 + spec.p95_tolerance) and now - then > spec.min_shift_ms
+        )
+        verdict = "regression" if shifts and p < spec.alpha else "ok"
+        rows.append(Comparison(name, n1, n2, p1, p2, p, verdict, shifts))
     return rows
 
 
 def regression_findings(rows: Sequence[Comparison], spec: Baseline) -> list[str]:
-    """One finding per endpoint whose latency regressed against the baseline."""
+    """One finding per endpoint whose latency regressed against the baseline, naming each
+    quantile that rose."""
     return [
-        f"{r.endpoint}: p95 {r.p95_current:.0f} ms vs baseline {r.p95_baseline:.0f} ms "
-        f"(+{_pct(r.p95_current, r.p95_baseline)}, tolerance {100 * spec.p95_tolerance:g}%), "
+        f"{r.endpoint}: "
+        + ", ".join(
+            f"{_quantile(q)} {now:.0f} ms vs baseline {then:.0f} ms (+{_pct(now, then)})"
+            for q, now, then in r.shifts
+        )
+        + f" (tolerance {100 * spec.p95_tolerance:g}%), "
         f"Mann-Whitney p={r.p_value:.2g} < {spec.alpha:g} (n={r.n_current} vs {r.n_baseline})"
         for r in rows
         if r.verdict == "regression"
     ]
+
+
+def _quantile(q: float) -> str:
+    return f"p{100 * q:g}"
 
 
 def _pct(a: float, b: float) -> str:
@@ -380,7 +398,8 @@ def table(rows: Sequence[Comparison]) -> str:
             f"{r.p95_current:.0f}",
             f"{r.p95_baseline:.0f}",
             "-" if r.p_value is None else f"{r.p_value:.2g}",
-            r.verdict,
+            r.verdict
+            + (f" ({', '.join(_quantile(q) for q, _, _ in r.shifts)})" if r.shifts else ""),
         )
         for r in rows
     ]

@@ -12,7 +12,7 @@ read: :meth:`Performance.slos` gives the table of the profile that gates the rel
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
@@ -193,16 +193,29 @@ class Baseline(Strict):
         Path("reports/baselines"),
         description="where baselines are stored (one file per environment and profile)",
     )
+    quantiles: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=lambda: [0.95],
+        min_length=1,
+        description=(
+            "the response-time quantiles compared with the baseline's: a rise past "
+            "p95_tolerance and min_shift_ms at any of them (with Mann-Whitney significance) is "
+            "a regression; a lower one (0.75) still sees a slowdown of one node of two when "
+            "the baseline's tail is noisy"
+        ),
+    )
     p95_tolerance: float = Field(
         ge=0,
         le=100,
-        description="a p95 more than this fraction above the baseline's is a regression",
+        description=(
+            "a quantile (p95 by default) more than this fraction above the baseline's is a "
+            "regression"
+        ),
     )
     min_shift_ms: float = Field(
         0.0,
         ge=0,
         le=MAX_MS,
-        description="a p95 shift smaller than this many ms is never a regression",
+        description="a quantile's shift smaller than this many ms is never a regression",
     )
     alpha: float = Field(
         0.01, gt=0, lt=0.5, description="Mann-Whitney U significance level (one-sided)"
