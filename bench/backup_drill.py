@@ -20,7 +20,9 @@ a Unix socket only, never the sandbox's database), removed at the end, also on f
    N times against the running sandbox; the figure is the drill's own ``rto_s``).
 
 Run (as root): .venv/bin/python bench/backup_drill.py [--size-mb 1024] [--rounds 2]
-[--sandbox-rto 3]
+[--sandbox-rto 3] [--quick]
+(``--quick``: 16 MB, one round, one sandbox drill. Every check and drill must pass and the
+sandbox's drill run be GO with an RTO measured, or the benchmark fails.)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import testinfra
+from scope_run import expect, run_scope
 
 from golive.judge import backup as judge
 from golive.model.environment import Host
@@ -49,7 +52,6 @@ from pytest_golive.fixtures.backup import restore_dump
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "postgres"
 PORT = 5499
-REPO = Path(__file__).resolve().parents[1]
 
 
 def sh(*argv: str, timeout: float = 3600) -> str:
@@ -132,6 +134,7 @@ def bench_instance() -> Iterator[Path]:
             ],
             capture_output=True,
             check=False,
+            timeout=120,
         )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -242,7 +245,7 @@ def du_mb(path: Path) -> float:
     return (
         int(
             subprocess.run(
-                ["du", "-sb", str(path)], capture_output=True, text=True, check=True
+                ["du", "-sb", str(path)], capture_output=True, text=True, check=True, timeout=120
             ).stdout.split()[0]
         )
         / 2**20
@@ -255,6 +258,7 @@ def bare(root: Path, backup: Path) -> None:
         ["runuser", "-u", USER, "--", str(PG_BIN / "pg_verifybackup"), str(backup / "base")],
         capture_output=True,
         text=True,
+        timeout=3600,
     )
     assert out.returncode == 0, out.stderr
     psql(sock, "DROP DATABASE IF EXISTS bare_scratch")
@@ -302,21 +306,8 @@ def sandbox_rto(runs: int) -> list[float]:
     found = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as reports:
-            subprocess.run(
-                [
-                    str(REPO / ".venv/bin/pytest"),
-                    "-m",
-                    "backup and drill",
-                    "-q",
-                    "-p",
-                    "no:randomly",
-                    f"--golive-reports={reports}",
-                ],
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
+            drill = run_scope("backup and drill", reports, timeout=600)
+            expect("pytest -m 'backup and drill' on the healthy sandbox", drill.verdict, "GO")
             for f in Path(reports, "allure-results").glob("*-attachment*"):
                 text = f.read_text(errors="replace")
                 if '"rto_limit_s"' in text:
@@ -329,7 +320,10 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sandbox-rto", type=int, default=3, metavar="N")
+    parser.add_argument("--quick", action="store_true", help="16 MB, one round, one drill")
     args = parser.parse_args()
+    if args.quick:
+        args.size_mb, args.rounds, args.sandbox_rto = 16, 1, 1
     if os.geteuid() != 0:
         raise SystemExit("run as root (the bench instance runs as postgres)")
     with bench_instance() as root:
@@ -370,11 +364,9 @@ def main() -> None:
         )
     if args.sandbox_rto:
         rto = sandbox_rto(args.sandbox_rto)
-        print(
-            f"sandbox drill RTO: median {statistics.median(rto):.2f} s, runs {rto}"
-            if rto
-            else "sandbox drill RTO: no measure (is the sandbox up?)"
-        )
+        if not rto:
+            raise SystemExit("sandbox drill RTO: no measure (is the sandbox up?)")
+        print(f"sandbox drill RTO: median {statistics.median(rto):.2f} s, runs {rto}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Time to verdict of `golive certify` (the whole plan in one run), with and without the load
 phase, against the smoke scope as the yardstick measured in the same run (ratio).
 
-Each certify run is timed from start until its verdict line (`golive certify: verdict ...`),
+Each certify run is timed from start until its final verdict line (`golive verdict: ...`),
 so the Allure HTML report is left out (--no-report); the certificate and the bundle are in.
 Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS),
 which must be up. Target without load: under 60 s.
 
-Run: .venv/bin/python bench/certify_time.py [--runs 1] [--workers 0]
+Run: .venv/bin/python bench/certify_time.py [--runs 1] [--workers 0] [--quick]
+(``--quick``: smoke and certify without load, once. Each run must end as the healthy sandbox
+does, smoke GO and certify GO or CONDITIONAL (a fresh sandbox has no latency baseline), or the
+benchmark fails; a certify that takes longer than TIMEOUT_S is killed and fails it.)
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from scope_run import run_scope
+from scope_run import TIMEOUT_S, expect, run_scope
 
 REPO = Path(__file__).resolve().parents[1]
 GOLIVE = str(Path(sys.executable).with_name("golive"))
@@ -34,12 +38,19 @@ def certify(reports: str, *options: str) -> tuple[float, str]:
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert proc.stdout is not None
+    watchdog = threading.Timer(TIMEOUT_S, proc.kill)
+    watchdog.start()
     verdict, elapsed = "no verdict", 0.0
-    for line in proc.stdout:
-        match = re.match(r"golive certify: verdict (\S+)", line)
-        if match:
-            verdict, elapsed = match.group(1), time.perf_counter() - started
-    proc.wait()
+    try:
+        for line in proc.stdout:
+            match = re.match(r"golive verdict: (\S+)", line)
+            if match:
+                verdict, elapsed = match.group(1), time.perf_counter() - started
+        proc.wait()
+    finally:
+        watchdog.cancel()
+    if proc.returncode == -9:
+        verdict = f"no verdict (killed after {TIMEOUT_S:g} s)"
     return elapsed or time.perf_counter() - started, verdict
 
 
@@ -47,7 +58,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=0, help="pytest-xdist workers (-n)")
+    parser.add_argument("--quick", action="store_true", help="smoke and certify --no-load, once")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     xdist = ["--", "-n", str(args.workers)] if args.workers else []
     rows: dict[str, list[tuple[float, str]]] = {"without load": [], "with load": [], "smoke": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,12 +69,19 @@ def main() -> None:
             smoke = run_scope("smoke", f"{tmp}/s{i}")
             rows["smoke"].append((smoke.elapsed, smoke.verdict))
             rows["without load"].append(certify(f"{tmp}/n{i}", "--no-load", *xdist))
-            rows["with load"].append(certify(f"{tmp}/l{i}", *xdist))
+            if not args.quick:
+                rows["with load"].append(certify(f"{tmp}/l{i}", *xdist))
     yard = statistics.median(t for t, _ in rows["smoke"])
     for name, runs in rows.items():
+        if not runs:
+            continue
         median = statistics.median(t for t, _ in runs)
         verdicts = ", ".join(f"{t:.1f} s ({v})" for t, v in runs)
         print(f"{name}: {verdicts}; median {median:.1f} s = {median / yard:.1f}x smoke")
+    for name, runs in rows.items():
+        allowed = ("GO",) if name == "smoke" else ("GO", "CONDITIONAL")
+        for _, verdict in runs:
+            expect(f"{name} on the healthy sandbox", verdict, *allowed)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ Runs as root against the sandbox the environment variables name (GOLIVE_SANDBOX_
 GOLIVE_NETNS), which must be up; every stopped process is continued at the end.
 
 Run: .venv/bin/python bench/hung_services.py [--runs 3] [--quick] [--case tomcat ...]
-(``--quick``: one run of each.)
+(``--quick``: one run of each. The healthy runs must be GO and each hung run NO-GO, or the
+benchmark fails.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
-from scope_run import run_scope
+from scope_run import expect, run_scope
 
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
@@ -56,7 +57,10 @@ def main() -> None:
     runs = 1 if args.quick else args.runs
     sbx = Sandbox.load()
     with tempfile.TemporaryDirectory() as reports:
-        healthy = [run_scope("smoke", reports).elapsed for _ in range(runs)]
+        good = [run_scope("smoke", reports) for _ in range(runs)]
+        for run in good:
+            expect("healthy smoke", run.verdict, "GO")
+        healthy = [run.elapsed for run in good]
         base = statistics.median(healthy)
         print(f"healthy smoke: median {base:.2f} s ({', '.join(f'{t:.2f}' for t in healthy)})")
         for case in args.case or list(CASES):
@@ -64,12 +68,13 @@ def main() -> None:
             pidfile = lifecycle.service(sbx, host, service).pidfile(sbx)
             main_pid = int(pidfile.read_text().split()[0])
             pids = descendants(main_pid) if whole else [main_pid]
-            times = []
+            times, verdicts = [], []
             try:
                 _signal(pids, signal.SIGSTOP)
                 for _ in range(runs):
                     done = run_scope("smoke", reports)
                     times.append(done.elapsed)
+                    verdicts.append(done.verdict)
             finally:
                 _signal(pids, signal.SIGCONT)
             hung = statistics.median(times)
@@ -77,6 +82,8 @@ def main() -> None:
                 f"{case} hung: median {hung:.2f} s, {hung / base:.2f}x healthy "
                 f"({done.verdict}; blockers: {', '.join(_blockers(reports))})"
             )
+            for verdict in verdicts:
+                expect(f"smoke with {case} hung", verdict, "NO-GO")
 
 
 if __name__ == "__main__":

@@ -3,15 +3,21 @@ name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS), which must be up; run as root (it enter
 namespace and uses the generator's control group).
 
 1. Generator efficiency: requests per second per generator CPU core of golive's Locust setup
-   (FastHttpUser, golive's plugin, TLS verified, no think time: load/bench_quotes.py) against
-   `wrk` on the same endpoint (GET /api/quotes/ACME through lb1, same token, same number of
-   connections) in the same run, one after the other, as a ratio. CPU is each tool's own:
+   (FastHttpUser, golive's plugin, TLS verified, no think time), once with the journey's own
+   quote step (load/bench_journey.py: every answer checked) and once with the bare request
+   (load/bench_quotes.py: what golive adds per request is the difference), against `wrk` on
+   the same endpoint (GET /api/quotes/ACME through lb1, same token, same number of
+   connections) in the same run, one after the other, as ratios. CPU is each tool's own:
    the generator's cgroup accounting for Locust, the child's rusage for wrk.
 2. Overhead: `pytest -m performance --load-profile quick`, start to verdict, minus the
    profile's duration (target <= 10 s).
 3. Scale: rps at 1, 2 and 4 Locust workers (and the local runner) with the saturation flags.
 
 Run: .venv/bin/python bench/performance.py [--seconds 10] [--users 10] [--skip overhead]
+[--quick] (``--quick``: the efficiency part only, 5 s runs: the performance scope judges its
+generator, and on a busy machine a starved one is rightly NO-GO). The overhead part needs
+smoke GO and the performance scope GO or CONDITIONAL; every Locust run requests with no
+failure, wrk only 2xx answers; otherwise the benchmark fails.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 
 import pyotp
 import requests
-from scope_run import run_scope
+from scope_run import expect, run_scope
 
 from golive.judge import performance as judge
 from golive.model.environment import Environment, load_environment
@@ -73,6 +79,8 @@ def bench_wrk(url: str, address: str, token: str, seconds: int, connections: int
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     requests = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
     non2xx = next((line for line in out.splitlines() if "Non-2xx" in line), "")
+    if not requests or non2xx:
+        raise SystemExit(f"wrk: {requests} requests {non2xx.strip()}; expected only 2xx answers")
     return {
         "rps": requests / seconds,
         "cpu_cores": cpu / wall,
@@ -82,7 +90,13 @@ def bench_wrk(url: str, address: str, token: str, seconds: int, connections: int
 
 
 def bench_locust(
-    env: Environment, spec: Performance, workers: int, seconds: int, users: int, work: Path
+    env: Environment,
+    spec: Performance,
+    workers: int,
+    seconds: int,
+    users: int,
+    work: Path,
+    locustfile: str = "bench_quotes.py",
 ) -> dict[str, Any]:
     profile = spec.selected().model_copy(
         update={
@@ -93,7 +107,7 @@ def bench_locust(
             "expect_workers_timeout_s": 60.0,
         }
     )
-    gen = spec.generator.model_copy(update={"locustfile": "bench_quotes.py"})
+    gen = spec.generator.model_copy(update={"locustfile": locustfile})
     inv = env.inventory
     account = inv.accounts["trader"]
     host = inv.public.url.split("//", 1)[1].split("/", 1)[0]
@@ -114,7 +128,7 @@ def bench_locust(
         order={},
         symbols=["ACME"],
         timeout=inv.public.timeout,
-        workdir=work / f"locust-{workers}",
+        workdir=work / f"locust-{workers}-{locustfile.removesuffix('.py')}",
         workers=workers,
     )
     run = locust.run(load_spec)
@@ -139,6 +153,12 @@ def bench_locust(
         throttled_percent=100 * cpu.throttled / cpu.periods if cpu and cpu.periods else 0.0,
         cpu_detail="",
     )
+    if run.timed_out or not quotes.get("requests") or quotes.get("failures"):
+        raise SystemExit(
+            f"locust ({locustfile}, {workers} workers): {quotes.get('requests', 0)} requests, "
+            f"{quotes.get('failures', 0)} failed, timed out {run.timed_out}, exit "
+            f"{run.returncodes}; expected requests and no failure:\n{run.stderr[-2000:]}"
+        )
     return {
         "rps": quotes.get("requests", 0) / measured if measured > 0 else 0.0,
         "failures": quotes.get("failures", 0),
@@ -155,7 +175,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--skip", action="append", default=[], choices=["overhead", "scale"])
+    parser.add_argument("--quick", action="store_true", help="the efficiency part, 5 s runs")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds = 5
+        args.skip += ["overhead", "scale"]
     env = load_environment(os.environ.get("GOLIVE_ENV", "sandbox"))
     spec = env.expectation(Performance)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
@@ -173,6 +197,8 @@ def main() -> None:
             f"to verdict ({smoke.verdict}), so {overhead - smoke.elapsed:.1f} s beyond what "
             "every scope pays"
         )
+        expect("pytest -m smoke on the healthy sandbox", smoke.verdict, "GO")
+        expect("pytest -m performance on the healthy sandbox", run.verdict, "GO", "CONDITIONAL")
     assert env.inventory.probe.netns
     netns.enter(env.inventory.probe.netns)
     session = http.session(env)
@@ -180,17 +206,29 @@ def main() -> None:
     lb = env.inventory.hosts["lb1"].address
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        journey = bench_locust(env, spec, 0, args.seconds, args.users, work, "bench_journey.py")
         loc = bench_locust(env, spec, 0, args.seconds, args.users, work)
         wrk = bench_wrk(env.inventory.public.url, str(lb), token, args.seconds, args.users)
+        per_core = {
+            name: r["rps"] / r["cpu_cores"] for name, r in (("journey", journey), ("bare", loc))
+        }
+        per_core["wrk"] = wrk["rps"] / wrk["cpu_cores"]
         print(
             f"efficiency, GET /api/quotes/ACME, {args.users} connections, {args.seconds} s:\n"
-            f"  locust (1 process): {loc['rps']:.0f} rps, {loc['cpu_cores']:.2f} cores, "
-            f"{loc['rps'] / loc['cpu_cores']:.0f} rps/core, failures {loc['failures']}, "
-            f"saturation: {'; '.join(loc['saturation'])}\n"
-            f"  wrk (1 thread):     {wrk['rps']:.0f} rps, {wrk['cpu_cores']:.2f} cores, "
-            f"{wrk['rps'] / wrk['cpu_cores']:.0f} rps/core {wrk['non2xx']}\n"
-            f"  ratio locust/wrk, rps per core: "
-            f"{(loc['rps'] / loc['cpu_cores']) / (wrk['rps'] / wrk['cpu_cores']):.3f}"
+            + "".join(
+                f"  locust, {label} (1 process): {r['rps']:.0f} rps, {r['cpu_cores']:.2f} cores, "
+                f"{per_core[name]:.0f} rps/core, failures {r['failures']}, "
+                f"saturation: {'; '.join(r['saturation'])}\n"
+                for name, label, r in (
+                    ("journey", "the journey's quote step, answers checked", journey),
+                    ("bare", "the bare request", loc),
+                )
+            )
+            + f"  wrk (1 thread): {wrk['rps']:.0f} rps, {wrk['cpu_cores']:.2f} cores, "
+            f"{per_core['wrk']:.0f} rps/core {wrk['non2xx']}\n"
+            f"  rps per core, ratio to wrk: journey {per_core['journey'] / per_core['wrk']:.3f}, "
+            f"bare {per_core['bare'] / per_core['wrk']:.3f}; the journey's checks cost "
+            f"{1e6 / per_core['journey'] - 1e6 / per_core['bare']:.0f} us of CPU per request"
         )
         if "scale" not in args.skip:
             for workers in (1, 2, 4):

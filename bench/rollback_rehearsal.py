@@ -11,7 +11,9 @@ whole rehearsal (the check's duration against bare back + forward).
 Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS),
 which must be up; as root.
 
-Run: .venv/bin/python bench/rollback_rehearsal.py [--runs 3]
+Run: .venv/bin/python bench/rollback_rehearsal.py [--runs 3] [--quick]
+(``--quick``: one run. The runbook must succeed and each rehearsal be GO, or the benchmark
+fails.)
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from scope_run import run_scope
+from scope_run import expect, run_scope
+
+RUNBOOK_TIMEOUT_S = 300.0
 
 
 def bare(runbook: str, netns: str, direction: str) -> float:
     started = time.perf_counter()
     subprocess.run(
-        ["ip", "netns", "exec", netns, runbook, direction], check=True, capture_output=True
-    )
+        ["ip", "netns", "exec", netns, runbook, direction],
+        check=True, capture_output=True, timeout=RUNBOOK_TIMEOUT_S,
+    )  # fmt: skip
     return time.perf_counter() - started
 
 
@@ -52,7 +57,10 @@ def rehearsal(reports: str) -> tuple[dict[str, float], float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     sandbox = os.environ.get("GOLIVE_SANDBOX_DIR", "/var/lib/golive/sandbox")
     netns = os.environ.get("GOLIVE_NETNS", "golive-sbx")
     runbook = str(Path(sandbox, "bin", "rollback"))
@@ -63,6 +71,7 @@ def main() -> None:
         forwards.append(bare(runbook, netns, "forward"))
         with tempfile.TemporaryDirectory() as reports:
             got, duration, verdict = rehearsal(reports)
+        expect("the rollback rehearsal on the healthy sandbox", verdict, "GO")
         checks.append(duration)
         for name, seconds in got.items():
             phases.setdefault(name, []).append(seconds)

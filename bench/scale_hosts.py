@@ -1,28 +1,34 @@
-"""Cost of the host-level checks on 5 and on 50 hosts, in one run: the ratio of the two.
+"""Cost of the host-level checks on 5, 50 and 200 hosts, serial and with ``-n 2``, in one run:
+each size's ratio to the smallest, the cost per added host, and where the time goes.
 
-Target: 50 hosts cost at most 4x what 5 hosts cost.
+Targets: 50 hosts cost at most 4x what 5 hosts cost, 200 hosts at most 12x.
 
 The hosts are the sandbox's light app hosts (``golive sandbox up --extra-app-hosts N``: an
 sshd and a tiny HTTP listener each, no Tomcat). The benchmark brings the sandbox to at least
-50 of them, writes two environments (the sandbox's plus the first 5, and plus the first 50
+the largest size of them, writes one environment per size (the sandbox's plus the first N
 light hosts), and times whole-process runs of ``pytest -m "predeploy or smoke"`` restricted
 to the light hosts (``-k``) and to the host-level checks that can apply to a host without
 the application installed; the others are listed in SKIPPED with the reason, and the checks
 that ran are printed. Every run starts cold: the hosts' shared SSH connections are closed
-first, so each run pays its own handshakes.
+first, so each run pays its own handshakes. Where the time goes: pytest's own durations of
+every check (setup, call, teardown, summed per check over the hosts; with ``-n 2`` summed
+over both workers), the rest of the wall time being the process's start, collection and the
+gate and reports after the last check.
 
 The environments take the sandbox inventory's ``ssh:`` section, key exchange included
 (``--openssh-defaults`` drops its ``options`` to measure OpenSSH's own default instead).
 
-Run: .venv/bin/python bench/scale_hosts.py [--runs 3] [--small 5] [--large 50]
-     [--openssh-defaults | --ssh-option KEY=VALUE ...] [-- PYTEST ARGS]
-(extra pytest arguments, e.g. ``-n 2``, go to both runs). Quick: ``--runs 1``; on a busy
-machine ``--large 20`` measures the same path with fewer light hosts.
+Run: .venv/bin/python bench/scale_hosts.py [--runs 1] [--sizes 5 50 200] [--workers 0 2]
+     [--openssh-defaults | --ssh-option KEY=VALUE ...] [--quick] [-- PYTEST ARGS]
+(``--workers 0 2``: serial and ``-n 2``; extra pytest arguments go to every run). ``--quick``:
+5 and 20 hosts, serial, one run. Every run must be GO, or the benchmark fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import subprocess
 import sys
@@ -31,7 +37,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scope_run import PYTEST, REPO, run_scope
+from scope_run import PYTEST, REPO, expect, run_scope
 
 from golive.model.environment import load_environment
 from golive.probe import netns
@@ -55,6 +61,19 @@ SKIPPED = {
     "and configuration file)",
 }
 SELECT = f"{light.PREFIX} and not ({' or '.join(SKIPPED)})"
+DURATION = re.compile(r"^([\d.]+)s (setup|call|teardown)\s+\S+::(\w+)")
+
+
+def where_it_goes(stdout: str, wall: float) -> str:
+    """pytest's --durations summed per check (all phases, all hosts), the largest first, and
+    what is left of the wall time (start, collection, gate, reports)."""
+    per_check: Counter[str] = Counter()
+    for line in stdout.splitlines():
+        if m := DURATION.match(line.strip()):
+            per_check[m[3]] += float(m[1])
+    checks = sum(per_check.values())
+    top = ", ".join(f"{name} {s:.1f} s" for name, s in per_check.most_common(4))
+    return f"checks {checks:.1f} s ({top}); outside the checks {wall - checks:.1f} s"
 
 
 def ensure_light_hosts(sbx: Sandbox, count: int) -> list[str]:
@@ -85,66 +104,81 @@ def close_connections(envdir: Path, name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--small", type=int, default=5)
-    parser.add_argument("--large", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 50], metavar="N")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[0], metavar="N", help="pytest -n (0: serial)"
+    )
     parser.add_argument(
         "--ssh-option",
         action="append",
         default=None,
         metavar="KEY=VALUE",
-        help="an ssh.options entry for both environments, replacing the sandbox's",
+        help="an ssh.options entry for every environment, replacing the sandbox's",
     )
     parser.add_argument(
         "--openssh-defaults",
         action="store_true",
         help="no ssh.options at all (e.g. OpenSSH's own, post-quantum, key exchange)",
     )
+    parser.add_argument("--quick", action="store_true", help="5 and 20 hosts, serial, one run")
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.workers, args.runs = [5, 20], [0], 1
+    sizes = sorted(set(args.sizes))
+    small = sizes[0]
     ssh_options = [] if args.openssh_defaults else args.ssh_option
     sbx = Sandbox.load()
-    names = ensure_light_hosts(sbx, args.large)
+    names = ensure_light_hosts(sbx, sizes[-1])
     netns.enter(sbx.netns)
+    print(f"machine: load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="golive-scale-") as tmp:
         envdir = Path(tmp)
-        sizes = {n: f"{sbx.env.name}-{n}-hosts" for n in (args.small, args.large)}
-        for count, env_name in sizes.items():
+        env_names = {n: f"{sbx.env.name}-{n}-hosts" for n in sizes}
+        for count, env_name in env_names.items():
             light.write_environment(sbx, names[:count], envdir, env_name, ssh_options)
-        for count, env_name in sizes.items():
+        for count, env_name in env_names.items():
             selected = checks_selected(envdir, env_name, args.pytest_args)
             print(f"{count} hosts: {sum(selected.values())} checks: " + ", ".join(
                 f"{check} x{hosts}" for check, hosts in sorted(selected.items())
             ))  # fmt: skip
-        env = load_environment(sizes[args.large], directory=envdir)
+        env = load_environment(env_names[sizes[-1]], directory=envdir)
         print(f"ssh.options: {env.inventory.ssh.options}")
         print("not run on light hosts: " + "; ".join(f"{k} ({v})" for k, v in SKIPPED.items()))
-        times: dict[int, list[float]] = {n: [] for n in sizes}
+        times: dict[tuple[int, int], list[float]] = {}
         for run in range(1, args.runs + 1):
-            for count, env_name in sizes.items():
-                close_connections(envdir, env_name)
-                time.sleep(0.5)
-                result = run_scope(
-                    MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir", str(envdir),
-                    "--env", env_name, *args.pytest_args,
-                )  # fmt: skip
-                if result.verdict != "GO":
-                    print(result.stdout[-3000:])
-                    raise SystemExit(f"{count} hosts: verdict {result.verdict}, expected GO")
-                times[count].append(result.elapsed)
-            small, large = times[args.small][-1], times[args.large][-1]
+            for workers in args.workers:
+                xdist = ["-n", str(workers)] if workers else []
+                label = f"-n {workers}" if workers else "serial"
+                for count, env_name in env_names.items():
+                    close_connections(envdir, env_name)
+                    time.sleep(0.5)
+                    result = run_scope(
+                        MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir", str(envdir),
+                        "--env", env_name, "--durations=0", "--durations-min=0", *xdist,
+                        *args.pytest_args,
+                    )  # fmt: skip
+                    if result.verdict != "GO":
+                        print(result.stdout[-3000:])
+                    expect(f"{count} hosts, {label}", result.verdict, "GO")
+                    times.setdefault((workers, count), []).append(result.elapsed)
+                    print(
+                        f"run {run}, {label}, {count} hosts: {result.elapsed:.2f} s; "
+                        f"{where_it_goes(result.stdout, result.elapsed)}"
+                    )
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    for workers in args.workers:
+        label = f"-n {workers}" if workers else "serial"
+        base = statistics.median(times[(workers, small)])
+        for count in sizes[1:]:
+            med = statistics.median(times[(workers, count)])
+            target = " (target <= 4)" if count == 50 else " (target <= 12)" if count == 200 else ""
             print(
-                f"run {run}: {args.small} hosts {small:.2f} s, {args.large} hosts {large:.2f} s, "
-                f"ratio {large / small:.2f}"
+                f"{label}: {small} hosts {base:.2f} s, {count} hosts {med:.2f} s, ratio "
+                f"{med / base:.2f}{target}; {1000 * (med - base) / (count - small):.0f} ms per "
+                f"added host (medians of {args.runs})"
             )
-    small_med = statistics.median(times[args.small])
-    large_med = statistics.median(times[args.large])
-    ratios = [b / a for a, b in zip(times[args.small], times[args.large], strict=True)]
-    print(
-        f"median: {args.small} hosts {small_med:.2f} s, {args.large} hosts {large_med:.2f} s, "
-        f"ratio of medians {large_med / small_med:.2f} (median run ratio "
-        f"{statistics.median(ratios):.2f}; target <= 4)"
-    )
 
 
 if __name__ == "__main__":

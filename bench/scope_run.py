@@ -10,6 +10,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PYTEST = str(Path(sys.executable).with_name("pytest"))
+# a scope run that takes longer is hung: the benchmark reports it, it never waits for ever
+TIMEOUT_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -21,18 +23,30 @@ class ScopeRun:
     stdout: str
 
 
-def run_scope(markers: str, reports: str, *extra: str) -> ScopeRun:
+def run_scope(markers: str, reports: str, *extra: str, timeout: float = TIMEOUT_S) -> ScopeRun:
     started = time.perf_counter()
-    proc = subprocess.run(
-        [PYTEST, "-m", markers, "-q", "-p", "no:randomly", f"--golive-reports={reports}", *extra],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [PYTEST, "-m", markers, "-q", "-p", "no:randomly", f"--golive-reports={reports}",
+             *extra],
+            cwd=REPO, capture_output=True, text=True, check=False, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as hung:
+        got = hung.stdout or b""
+        out = got.decode(errors="replace") if isinstance(got, bytes) else str(got)
+        return ScopeRun(
+            time.perf_counter() - started, f"no verdict (timed out after {timeout:g} s)", out
+        )
     elapsed = time.perf_counter() - started
     verdict = next(
         (line.split(": ", 1)[1] for line in proc.stdout.splitlines() if "golive verdict:" in line),
         f"no verdict (exit {proc.returncode})",
     )
     return ScopeRun(elapsed, verdict, proc.stdout)
+
+
+def expect(what: str, verdict: str, *allowed: str) -> None:
+    """End the benchmark (exit 1, one line) when a run's verdict is not one it expects: a
+    benchmark of a broken run measures nothing (`--quick` in CI relies on this)."""
+    if verdict not in allowed:
+        raise SystemExit(f"{what}: verdict {verdict}, expected {' or '.join(allowed)}")

@@ -4,7 +4,8 @@ setups (the sslyze scan, the nmap scan, the reachability probes) reported per ru
 Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS),
 which must be up. Target (issue 5): under 30 s.
 
-Run: .venv/bin/python bench/security_scope.py [--runs 3]
+Run: .venv/bin/python bench/security_scope.py [--runs 3] [--quick]
+(``--quick``: one run; every run must be GO on the healthy sandbox, or the benchmark fails.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import statistics
 import tempfile
 
-from scope_run import run_scope
+from scope_run import expect, run_scope
 
 DURATION = re.compile(r"^([\d.]+)s (setup|call)\s+(\S+)$")
 
@@ -31,7 +32,10 @@ def slowest(stdout: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     with tempfile.TemporaryDirectory() as reports:
         runs = [run_scope("security", reports, "--durations=3") for _ in range(args.runs)]
     for run in runs:
@@ -41,6 +45,8 @@ def main() -> None:
         f"security scope: median {statistics.median(times):.2f} s, "
         f"max {max(times):.2f} s over {args.runs} runs"
     )
+    for run in runs:
+        expect("pytest -m security on the healthy sandbox", run.verdict, "GO")
 
 
 if __name__ == "__main__":

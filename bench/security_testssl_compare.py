@@ -5,11 +5,14 @@ db1), and what golive's tls checks report. Writes docs/tls-comparison.md.
 Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOLIVE_NETNS),
 which must be up; testssl.sh runs inside that namespace, against sandbox addresses only.
 
-Run: .venv/bin/python bench/security_testssl_compare.py
+Run: .venv/bin/python bench/security_testssl_compare.py [--quick]
+(``--quick``: the healthy sandbox only, lb1's endpoint only, printed, docs left alone: testssl.sh
+must report on it and golive's tls checks must be GO, or the benchmark fails.)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -17,7 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from golive.model.environment import load_environment
+from scope_run import expect, run_scope
+
+from golive.model.environment import Environment, load_environment
 from golive.model.expectations.security import TlsPolicy
 from golive.sandbox import faults
 
@@ -81,30 +86,21 @@ def testssl(address: str, port: int, name: str, ca: Path, starttls: str | None) 
             check=False,
             timeout=600,
         )
-        rows = json.loads(out.read_text()) if out.exists() else []
+        if not out.exists():  # testssl.sh fails open: no report is no finding, not none
+            raise SystemExit(f"testssl.sh wrote no report on {name}:{port} ({address})")
+        rows = json.loads(out.read_text())
     return sorted(
         f"{r['id']} ({r['severity']}): {r['finding']}" for r in rows if r["severity"] in PROBLEMS
     )
 
 
-def golive_findings(marker: str) -> list[str]:
-    """Failure lines of golive's checks, from the verdict of a `pytest -m MARKER` run."""
+def golive_findings(marker: str, healthy: bool = False) -> list[str]:
+    """Failure lines of golive's checks, from the verdict of a `pytest -m MARKER` run (GO
+    when ``healthy``, or the benchmark fails)."""
     with tempfile.TemporaryDirectory() as reports:
-        subprocess.run(
-            [
-                str(BIN / "pytest"),
-                "-m",
-                marker,
-                "-q",
-                "-p",
-                "no:randomly",
-                f"--golive-reports={reports}",
-            ],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        run = run_scope(marker, reports)
+        if healthy:
+            expect(f"pytest -m {marker} on the healthy sandbox", run.verdict, "GO")
         verdict = json.loads(Path(reports, "verdict.json").read_text())
     return sorted(
         f"{c['id'].split('::')[-1]}: {line}"
@@ -115,12 +111,27 @@ def golive_findings(marker: str) -> list[str]:
 
 
 def golive(*args: str) -> None:
-    subprocess.run([str(BIN / "golive"), *args], check=True, capture_output=True)
+    subprocess.run([str(BIN / "golive"), *args], check=True, capture_output=True, timeout=300)
+
+
+def quick(tls: TlsPolicy, env: Environment) -> None:
+    """The healthy sandbox, lb1's HTTPS endpoint: both tools report, golive's verdict GO."""
+    lb = next(e for e in tls.endpoints if e.http)
+    address = str(env.inventory.hosts[lb.host].address)
+    theirs = testssl(address, lb.port, lb.server_name, tls.ca_bundle, lb.starttls)
+    ours = golive_findings("tls", healthy=True)
+    print(f"healthy {lb.host}:{lb.port}: testssl.sh {theirs or ['(none)']}; golive {ours}")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="healthy lb1 only, printed")
+    args = parser.parse_args()
     env = load_environment("sandbox", secrets=False)
     tls = env.expectation(TlsPolicy)
+    if args.quick:
+        quick(tls, env)
+        return
     lb = next(e for e in tls.endpoints if e.http)
     sections = [
         "# TLS faults: testssl.sh vs golive\n",
@@ -150,7 +161,7 @@ def main() -> None:
                     e.starttls,
                 )
             ]
-            ours = golive_findings("tls")
+            ours = golive_findings("tls", healthy=name == "(healthy)")
         finally:
             if name != "(healthy)":
                 golive("sandbox", "heal", name)

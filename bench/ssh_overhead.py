@@ -16,7 +16,8 @@ remote command (``true``) through a Testinfra ``Host``:
   runs it by default (it reads the inventory, then runs ssh itself), and with
   ``force_ansible`` (an ``ansible`` ad-hoc run per command).
 
-Run: .venv/bin/python bench/ssh_overhead.py [--env NAME] [--envdir DIR] [--calls 200]
+Run: .venv/bin/python bench/ssh_overhead.py [--env NAME] [--envdir DIR] [--calls 200] [--quick]
+(``--quick``: 20 calls. Every host must answer the command with exit 0, or the benchmark fails.)
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ def main() -> None:
     parser.add_argument("--envdir", type=Path, default=None)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--hosts", type=int, default=0, help="per-host part: at most N hosts")
+    parser.add_argument("--quick", action="store_true", help="20 calls")
     args = parser.parse_args()
+    if args.quick:
+        args.calls = 20
     env = load_environment(args.env, directory=args.envdir)
     if env.inventory.probe.netns:
         netns.enter(env.inventory.probe.netns)
@@ -92,6 +96,9 @@ def main() -> None:
     pool.open(names)
     first = pool.get(names[0])
     connection = first.spec.connection
+    failed = [f"{n} (exit {r.rc})" for n in names if (r := pool.get(n).run("true")).rc != 0]
+    if failed:  # a benchmark of a command that fails measures nothing
+        raise SystemExit(f"`true` failed on {', '.join(failed)}: expected exit 0 on every host")
 
     golive_ms = median_ms(lambda: first.run("true"), args.calls)
     print(f"golive: {golive_ms:.2f} ms per check (median of {args.calls}, {connection})")

@@ -2,6 +2,9 @@
 
 Each user logs in once, then reads quotes with no think time, so the request rate is bounded
 by the generator or the server, never by pacing. Not a journey: never used to certify.
+``QuotesOnly`` sends the request bare (no check of its answer: Locust's own per-request cost);
+``bench_journey.py`` runs the journey's own quote step on the same user (every answer
+checked), so the two side by side show what golive's journey adds per request.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from golive_locust import CONFIG, STEPS, ssl_context
 from locust import FastHttpUser, constant, task
 
 
-class QuotesOnly(FastHttpUser):
+class QuotesUser(FastHttpUser):
+    """The journey's login and headers, TLS verified, no think time; the task is a subclass's."""
+
+    abstract = True
     wait_time = constant(0)
     insecure = False
     ssl_context_factory = staticmethod(ssl_context)
@@ -23,6 +29,8 @@ class QuotesOnly(FastHttpUser):
     login = journey.Trader.login
     headers = journey.Trader.headers
 
+
+class QuotesOnly(QuotesUser):
     @task
     def quotes(self) -> None:
         STEPS["count"] += 1
