@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from golive.model.config import Count, Port
+from golive.model.config import Count, Port, Seconds
 from golive.model.expectations.section import Section
 
 
@@ -25,6 +25,12 @@ class App(Section):
     build_field: str = Field(
         "build", description="field of the version answer: the build fingerprint"
     )
+    health_budget_s: Seconds = Field(
+        2.0,
+        description="seconds the health answer may take (the smoke suite's health probes, on "
+        "each node and through the public URL): one not answered by then is a finding, so a "
+        "hung node costs this, not the environment's whole HTTP timeout",
+    )
 
 
 class SmokeOrder(Section):
@@ -38,3 +44,9 @@ class SmokeOrder(Section):
     quantity: Count = 1
     limit_price: float = Field(gt=0, le=1e12)
     account: str = "trader"
+    request_budget_s: Seconds = Field(
+        5.0,
+        description="seconds each request of the smoke suite's synthetic order (the login, "
+        "placing the order, reading it back) may take through the public URL: one not "
+        "answered by then is a finding",
+    )

@@ -56,15 +56,16 @@ def test_service_answers_through_load_balancer_over_tls(api, environment: Enviro
 
     Covers: the health path (``app.health_path``) at the public URL, reached as users reach it
     (the environment's DNS, from the QA vantage point), its certificate verified against the
-    environment's CA bundle for the public name: a refused or timed-out connection, a TLS or
-    name error, an HTTP error status, a body that is not the health answer, or a health status
-    other than UP fails.
+    environment's CA bundle for the public name: a refused connection, no answer within the
+    health budget (``app.health_budget_s``), a TLS or name error, an HTTP error status, a body
+    that is not the health answer, or a health status other than UP fails.
 
     Does not cover: every node behind the balancer (one request reaches one node; each node's
     own health is test_app_node_is_healthy); the TLS profile (the TLS suite's).
     """
-    path = environment.expectation(App).health_path
-    response = api.request("GET", path)
+    app = environment.expectation(App)
+    path = app.health_path
+    response = api.within(app.health_budget_s).request("GET", path)
     assert response.status_code == 200, (
         f"{path} through {api.through()} answered {api.answered(response)}"
     )
@@ -117,14 +118,15 @@ def test_app_node_is_healthy(target: Target, environment: Environment) -> None:
     """Claim: every app node reports itself healthy.
 
     Covers: each app host's own health answer (``app.health_path`` on ``app.port``, asked from
-    the node, so a node the balancer hides is still asked): no answer within the
-    environment's timeout, an HTTP error, or a status other than UP fails, naming the node.
+    the node, so a node the balancer hides is still asked): no answer within the health
+    budget (``app.health_budget_s``: a hung node costs that, not the environment's whole
+    HTTP timeout), an HTTP error, or a status other than UP fails, naming the node.
 
     Does not cover: what the health answer does not test (the release it serves, the
     database's state as the app sees it: their own checks).
     """
     app = environment.expectation(App)
-    answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
+    answer = get_json(target, app.port, app.health_path, timeout=app.health_budget_s)
     assert answer.status == 200, f"{target.name}: {answer.describe()}"
     body = answer.body if isinstance(answer.body, dict) else {}
     assert body.get("status") == "UP", f"{target.name}: health is {answer.body}"
@@ -177,15 +179,16 @@ def test_database_is_up_as_seen_by_app(target: Target, environment: Environment)
     """Claim: every app node reaches the database with its own role and path, at the schema
     its release needs.
 
-    Covers: each app host's health answer, asked from the node: its database state must be
-    UP; unreachable, authentication failed, missing database, a schema behind the release's
-    requirement or unreadable migrations fail, with the app's reason.
+    Covers: each app host's health answer, asked from the node within the health budget
+    (``app.health_budget_s``): its database state must be UP; unreachable, authentication
+    failed, missing database, a schema behind the release's requirement or unreadable
+    migrations fail, with the app's reason.
 
     Does not cover: a connection the app has not opened yet (the app judges one from its pool,
     and only retries with a new one when the pooled one fails).
     """
     app = environment.expectation(App)
-    answer = get_json(target, app.port, app.health_path, timeout=_timeout(environment))
+    answer = get_json(target, app.port, app.health_path, timeout=app.health_budget_s)
     assert answer.status in (200, 503), f"{target.name}: {answer.describe()}"
     body = answer.body if isinstance(answer.body, dict) else {}
     db = body.get("db")
@@ -199,14 +202,17 @@ def test_login_place_order_and_read_it_back(api, environment: Environment) -> No
 
     Covers: the smoke account's login with password and TOTP, one synthetic order
     (``smoke_order``) and reading it back with the same session, all through the load
-    balancer: a refused login, an order not accepted (HTTP other than 201), an order that
-    cannot be read back, or one read back with other values than sent fails.
+    balancer, each request within ``smoke_order.request_budget_s``: a refused or unanswered
+    login, an order not accepted (HTTP other than 201), an order that cannot be read back, or
+    one read back with other values than sent fails.
 
     Does not cover: every node (the integration suite places orders until each node has
     accepted one, and reads them back through every node); the order in the database itself.
     """
-    token, body, order_id = api.place_synthetic_order(environment.expectation(SmokeOrder))
-    read = api.request("GET", f"/api/orders/{order_id}", token)
+    order = environment.expectation(SmokeOrder)
+    journey = api.within(order.request_budget_s)
+    token, body, order_id = journey.place_synthetic_order(order)
+    read = journey.request("GET", f"/api/orders/{order_id}", token)
     assert read.status_code == 200, (
         f"reading order {order_id} back answered HTTP {read.status_code}"
     )
