@@ -187,15 +187,17 @@ def sshd_findings(
     host: str, config: str, lines: Sequence[SshdLine], allowed: Mapping[str, Sequence[str]]
 ) -> list[str]:
     """Each keyword of the policy has an allowed value: its first value outside Match blocks
-    (OpenSSH's default when it is absent), and every value a Match block gives it."""
+    (OpenSSH's default when it is absent and golive knows it; otherwise sshd -T's view,
+    another check, judges it), and every value a Match block gives it."""
     found = []
     for keyword, values in allowed.items():
         ok = {v.lower() for v in values}
         mine = [line for line in lines if line.keyword == keyword]
         first = next((line for line in mine if line.match is None), None)
         if first is None:
+            # a default golive does not know is judged from sshd -T (effective configuration)
             default = SSHD_DEFAULTS.get(keyword)
-            if default is None or default not in ok:
+            if default is not None and default not in ok:
                 found.append(
                     f"{host}: sshd {keyword} is not set in {config}; OpenSSH's default "
                     f"({default or 'unknown'}) is not among {', '.join(values)}"

@@ -274,12 +274,18 @@ class PgSettings:
         return None if source in SESSION_SOURCES else (value, "the server's setting")
 
 
-def pg_setting_findings(host: str, settings: PgSettings, wanted: Mapping[str, str]) -> list[str]:
+def pg_setting_findings(
+    host: str,
+    settings: PgSettings,
+    wanted: Mapping[str, str],
+    controls: Mapping[str, str] | None = None,
+) -> list[str]:
     """Each declared setting has the value the application's role sees in its database,
-    whichever level set it."""
+    whichever level set it; a setting the environment ties to a baseline control names it."""
     out = []
     who = f"role {settings.role} in database {settings.database}"
     for name, expected in wanted.items():
+        ref = control(controls or {}, name)
         seen = settings.effective(name)
         if seen is None and name not in settings.server:
             out.append(f"{host}: setting {name} is not one the server reports (pg_settings)")
@@ -294,10 +300,10 @@ def pg_setting_findings(host: str, settings: PgSettings, wanted: Mapping[str, st
         if value == expected:
             continue
         if origin == "the server's setting":
-            out.append(f"{host}: setting {name} is {value}, expected {expected} ({who})")
+            out.append(f"{host}: setting {name} is {value}, expected {expected} ({who}){ref}")
         else:
             out.append(
-                f"{host}: setting {name} is {value} for {who} ({origin}), expected {expected}"
+                f"{host}: setting {name} is {value} for {who} ({origin}), expected {expected}{ref}"
             )
     return out
 
@@ -392,3 +398,189 @@ def missing_header_findings(
     """Every required header is present."""
     present = {name.lower() for name, _ in headers}
     return [f"{where}: response lacks the {h} header" for h in required if h.lower() not in present]
+
+
+# --- baselines: what a finding answers -------------------------------------------------------
+
+
+def control(controls: Mapping[str, str], key: str) -> str:
+    """`` (DevSec sshd-39)`` when the environment ties ``key`` to a baseline control."""
+    ref = controls.get(key)
+    return f" ({ref})" if ref else ""
+
+
+# --- sshd's effective configuration (sshd -T) ------------------------------------------------
+
+
+def sshd_effective(text: str) -> dict[str, list[str]]:
+    """``sshd -T``'s output: keyword (lower case) -> its values (a keyword such as HostKey or
+    ListenAddress appears once per value)."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        keyword, _, value = line.strip().partition(" ")
+        if keyword:
+            out.setdefault(keyword.lower(), []).append(value.strip())
+    return out
+
+
+# keywords whose value is a list of algorithms: each one offered must be allowed
+SSHD_ALGORITHM_LISTS = frozenset(
+    {
+        "ciphers",
+        "macs",
+        "kexalgorithms",
+        "hostkeyalgorithms",
+        "pubkeyacceptedalgorithms",
+        "hostbasedacceptedalgorithms",
+        "casignaturealgorithms",
+    }
+)
+
+
+def sshd_effective_findings(
+    host: str,
+    configs: Mapping[str, Mapping[str, Sequence[str]]],
+    allowed: Mapping[str, Sequence[str]],
+    controls: Mapping[str, str],
+) -> list[str]:
+    """Each keyword of the policy has an allowed value in sshd's effective configuration,
+    in each context (``configs``: context -> ``sshd -T``'s view; a context says which
+    connection sshd evaluated its Match blocks for). An algorithm list's every entry must
+    be allowed. A value is reported once, with the contexts it applies in."""
+    bad: dict[tuple[str, str], list[str]] = {}
+    found = [
+        f"{host}: sshd -T printed no configuration ({context})"
+        for context, config in configs.items()
+        if not config
+    ]
+    for context, config in configs.items():
+        for keyword, values in allowed.items():
+            ok = {v.lower() for v in values}
+            given = config.get(keyword)
+            if config and given is None:
+                bad.setdefault((keyword, ""), []).append(context)
+                continue
+            for value in given or []:
+                parts = value.split(",") if keyword in SSHD_ALGORITHM_LISTS else [value]
+                wrong = [p for p in parts if p.lower() not in ok]
+                if wrong:
+                    bad.setdefault((keyword, ",".join(wrong)), []).append(context)
+    for (keyword, value), contexts in bad.items():
+        ref = control(controls, keyword)
+        where = ", ".join(contexts)
+        if not value:
+            found.append(
+                f"{host}: sshd {keyword}{ref} is not in sshd's effective configuration "
+                f"({where}): not a keyword this OpenSSH knows"
+            )
+        else:
+            found.append(
+                f"{host}: sshd {keyword} {value}{ref}: policy allows {', '.join(allowed[keyword])} "
+                f"({where})"
+            )
+    return found
+
+
+# --- nginx's effective configuration (nginx -T) ----------------------------------------------
+
+
+def nginx_directive_findings(
+    host: str,
+    text: str,
+    allowed: Mapping[str, Sequence[str]],
+    controls: Mapping[str, str],
+) -> list[str]:
+    """Each directive of the policy is set, and has an allowed value wherever it appears
+    (``text``: ``nginx -T``, the main file and every file it includes)."""
+    seen = nginx_directives(text)
+    if not seen:
+        return [f"{host}: nginx -T printed no directive"]
+    found = []
+    for name, values in allowed.items():
+        ref = control(controls, name)
+        given = [" ".join(args) for directive, args in seen if directive == name]
+        if not given:
+            found.append(
+                f"{host}: nginx {name}{ref} is not set (nginx's default applies); policy "
+                f"allows {', '.join(values)}"
+            )
+        found += [
+            f"{host}: nginx {name} {value}{ref}: policy allows {', '.join(values)}"
+            for value in dict.fromkeys(given)
+            if value not in values
+        ]
+    return found
+
+
+# --- PostgreSQL's catalog --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PgCatalog:
+    """What PostgreSQL's catalog says, read by golive's QA role."""
+
+    languages: Mapping[str, bool]  # name -> trusted
+    admin_roles: Mapping[str, str]  # role -> its administrative attributes ("SUPERUSER ...")
+    definer_functions: Sequence[str]  # schema.name(args) the application's role may execute
+    authid_readers: Sequence[str]  # roles that may read pg_authid
+    public_grants: Sequence[str]  # "SELECT on schema.table"
+    grant_options: Sequence[str]  # "role: SELECT on schema.table"
+
+
+def pg_catalog_findings(
+    host: str,
+    facts: PgCatalog,
+    languages: Sequence[str],
+    untrusted: Sequence[str],
+    admin_roles: Sequence[str],
+    definer_allowed: Sequence[str],
+    grantors: Sequence[str],
+    app_role: str,
+    controls: Mapping[str, str],
+) -> list[str]:
+    """Languages, administrative roles, SECURITY DEFINER functions the application's role may
+    execute, readers of pg_authid, grants to PUBLIC and grant options, each against the
+    environment's policy."""
+
+    def ref(key: str) -> str:
+        return control(controls, key)
+
+    found = [
+        f"{host}: language {name} is untrusted{ref('untrusted_languages')}: its functions run "
+        f"with the server's OS rights; policy allows untrusted {', '.join(untrusted) or 'none'}"
+        for name, trusted in facts.languages.items()
+        if not trusted and name not in untrusted
+    ]
+    found += [
+        f"{host}: language {name} is installed{ref('languages')}; policy allows "
+        f"{', '.join(languages)}"
+        for name in facts.languages
+        if name not in languages
+    ]
+    found += [
+        f"{host}: role {role} is {attrs}{ref('admin_roles')}; only {', '.join(admin_roles)} may be"
+        for role, attrs in facts.admin_roles.items()
+        if role not in admin_roles
+    ]
+    found += [
+        f"{host}: SECURITY DEFINER function {fn}{ref('definer_functions')} is executable by "
+        f"{app_role}: it runs with its owner's rights"
+        for fn in facts.definer_functions
+        if fn.split("(", 1)[0] not in definer_allowed
+    ]
+    found += [
+        f"{host}: role {role} may read pg_authid{ref('pg_authid')} (password hashes); only "
+        f"{', '.join(admin_roles)} may"
+        for role in facts.authid_readers
+        if role not in admin_roles
+    ]
+    found += [
+        f"{host}: PUBLIC holds {grant}{ref('public_grants')}: every role may use it"
+        for grant in facts.public_grants
+    ]
+    found += [
+        f"{host}: {grant} WITH GRANT OPTION{ref('grant_options')}: it may pass the privilege on"
+        for grant in facts.grant_options
+        if grant.split(":", 1)[0] not in grantors
+    ]
+    return found

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from golive.judge.hardening import PgSettings
+from golive.judge.hardening import PgCatalog, PgSettings
 from golive.model.environment import Environment
 from golive.probe import failures
 
@@ -151,4 +151,55 @@ def settings_for_app(conn: Connection, names: list[str], role: str, database: st
         role_in_database=scoped.get((True, True), {}),
         role_only=scoped.get((True, False), {}),
         database_only=scoped.get((False, True), {}),
+    )
+
+
+def catalog(conn: Connection, app_role: str) -> PgCatalog:
+    """What the catalog holds that a hardening baseline asks about, readable by any role:
+    languages, roles with administrative attributes, SECURITY DEFINER functions ``app_role``
+    may execute, roles that may read pg_authid, and table privileges granted to PUBLIC or
+    WITH GRANT OPTION to anyone but the table's owner (outside the system schemas)."""
+    languages = dict(conn.execute("SELECT lanname, lanpltrusted FROM pg_language").fetchall())
+    admins = {
+        str(role): " and ".join(
+            word for word, on in (("SUPERUSER", s), ("CREATEROLE", r), ("CREATEDB", d)) if on
+        )
+        for role, s, r, d in conn.execute(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
+            "WHERE rolsuper OR rolcreaterole OR rolcreatedb"
+        ).fetchall()
+    }
+    definers = [
+        str(fn)
+        for (fn,) in conn.execute(
+            "SELECT n.nspname || '.' || p.proname || '(' "
+            "|| pg_get_function_identity_arguments(p.oid) || ')' "
+            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE p.prosecdef AND has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
+            (app_role,),
+        ).fetchall()
+    ]
+    readers = [
+        str(role)
+        for (role,) in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%' "
+            "AND has_table_privilege(oid, 'pg_catalog.pg_authid', 'SELECT') ORDER BY 1"
+        ).fetchall()
+    ]
+    grants = conn.execute(
+        "SELECT a.grantee, coalesce(r.rolname, 'PUBLIC'), a.privilege_type, a.is_grantable, "
+        "c.oid::regclass::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL aclexplode(c.relacl) a "
+        "LEFT JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg\\_%' AND a.grantee <> c.relowner ORDER BY 5, 2, 3"
+    ).fetchall()
+    return PgCatalog(
+        languages={str(k): bool(v) for k, v in languages.items()},
+        admin_roles=admins,
+        definer_functions=definers,
+        authid_readers=readers,
+        public_grants=[f"{p} on {t}" for g, _, p, _, t in grants if g == 0],
+        grant_options=[f"{r}: {p} on {t}" for g, r, p, opt, t in grants if opt and g != 0],
     )

@@ -60,6 +60,16 @@ def install(sbx: Sandbox, user: str) -> None:
         for h in sbx.env.hosts_with_role("app")
         for v in releases.versions(sbx)
     )
+    # the hardening suite's reads of sshd's and nginx's effective configuration (sshd -T with
+    # -C per connection, nginx -T): both need root to load host keys / TLS keys
+    sshd = ", ".join(
+        f"/usr/sbin/sshd -T -f {c}, /usr/sbin/sshd -T -f {c} -C *"
+        for h in sbx.env.inventory.hosts
+        for c in [sbx.path("ssh", f"sshd_{h}.conf")]
+    )
+    nginx = ", ".join(
+        f"/usr/sbin/nginx -T -c {sbx.var(h, 'nginx_conf')}" for h in sbx.env.hosts_with_role("lb")
+    )
     rules = (
         f"# golive sandbox {sbx.dir}: drills and config reads by the check user\n"
         f"{user} ALL=(root) NOPASSWD: {wrapper(sbx)}\n"
@@ -67,6 +77,8 @@ def install(sbx: Sandbox, user: str) -> None:
         f"{user} ALL=({APP_USER}) NOPASSWD: {kept}\n"
         f"{user} ALL=(root) NOPASSWD: {rollback_runbook(sbx)}\n"
         f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
+        f"{user} ALL=(root) NOPASSWD: {sshd}\n"
+        f"{user} ALL=(root) NOPASSWD: {nginx}\n"
         f"{user} ALL=({db.USER}) NOPASSWD: {', '.join(BACKUP_TOOLS)}\n"
     )
     staged = dropin(sbx).with_suffix(".new")  # sudo skips names with a dot

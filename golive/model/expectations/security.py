@@ -196,6 +196,9 @@ class SecretFile(Strict):
     path: str
     owner: str
     mode: Mode
+    control: str | None = Field(
+        None, description="the baseline control it answers, named in findings (DevSec nginx-02)"
+    )
 
 
 class NginxConfig(Strict):
@@ -276,11 +279,39 @@ class Hba(Strict):
     source_addresses: list[str] = Field([], description="and these networks (CIDR)")
 
 
+CONTROLS = (
+    "what a finding is about (a keyword, setting or directive) -> the baseline control it "
+    "answers, named in the finding: 'DevSec sshd-39'"
+)
+
+
+class Catalog(Strict):
+    """What the database's catalog may hold, as golive's QA role reads it: languages, roles
+    with administrative attributes, SECURITY DEFINER functions the application's role may
+    execute, privileges on pg_authid, grants to PUBLIC and grant options."""
+
+    languages: list[str] = Field(min_length=1, description="procedural languages allowed")
+    untrusted_languages: list[str] = Field(description="untrusted languages allowed (c, internal)")
+    admin_roles: list[str] = Field(
+        min_length=1, description="roles that may be superuser, create roles or create databases"
+    )
+    definer_functions: list[str] = Field(
+        [], description="SECURITY DEFINER functions the app role may execute (schema.name)"
+    )
+    grantors: list[str] = Field(
+        [],
+        description="roles besides a table's owner that may hold a privilege on it WITH "
+        "GRANT OPTION",
+    )
+
+
 class Postgres(Strict):
     """Server settings and pg_hba rules the database must have."""
 
     settings: dict[str, str] = Field(min_length=1)
     hba: Hba
+    catalog: Catalog | None = None
+    controls: dict[str, str] = Field({}, description=CONTROLS)
 
 
 class Sshd(Strict):
@@ -294,6 +325,24 @@ class Sshd(Strict):
     settings: dict[str, list[str]] = Field(
         min_length=1, description="keyword (lower case) -> values allowed"
     )
+    effective_command: str | None = Field(
+        None,
+        description="prints sshd's effective configuration on the host (``sshd -T``; "
+        "``{config}`` expands, ``-C`` is added per user); None: only the file is read",
+    )
+    controls: dict[str, str] = Field({}, description=CONTROLS)
+
+
+class Nginx(Strict):
+    """nginx's effective configuration (``nginx -T``, every file it includes): directives
+    that must have an allowed value wherever they appear."""
+
+    roles: list[str] = Field(min_length=1)
+    command: str = Field(description="prints the configuration: nginx -T; ``{var}`` expands")
+    directives: dict[str, list[str]] = Field(
+        min_length=1, description="directive -> values allowed (its arguments, space-separated)"
+    )
+    controls: dict[str, str] = Field({}, description=CONTROLS)
 
 
 class Hardening(Section):
@@ -311,7 +360,9 @@ class Hardening(Section):
     headers: Headers
     postgres: Postgres
     sshd: Sshd
+    nginx: Nginx | None = None
 
     def roles_named(self) -> set[str]:
         named = set(self.secret_files) | set(self.services) | set(self.tomcat.roles)
+        named |= set(self.nginx.roles if self.nginx else [])
         return named | set(self.headers.public_roles) | set(self.postgres.hba.source_roles)

@@ -125,7 +125,12 @@ def test_secret_files_owner_and_mode(
     target = host_pool.get(config_host)
     declared = [s for role in target.spec.roles for s in hardening.secret_files.get(role, [])]
     wanted: list[tuple[str, str, int, list[str]]] = [  # (what, path, widest mode, owners)
-        (path, path, int(spec.mode, 8), [spec.owner])
+        (
+            path + (f" ({spec.control})" if spec.control else ""),
+            path,
+            int(spec.mode, 8),
+            [spec.owner],
+        )
         for spec in declared
         for path in [_expand(spec.path, target)]
     ]
@@ -390,7 +395,11 @@ def test_postgres_settings(db, environment: Environment, evidence: Evidence) -> 
         found = seen.effective(name)
         lines.append(f"{name}: " + (f"{found[0]} ({found[1]})" if found else "not known"))
     evidence.text(f"settings for role {seen.role} in database {seen.database}", "\n".join(lines))
-    judge(judge_hardening.pg_setting_findings(database.host, seen, postgres.settings))
+    judge(
+        judge_hardening.pg_setting_findings(
+            database.host, seen, postgres.settings, postgres.controls
+        )
+    )
 
 
 def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evidence) -> None:
@@ -441,8 +450,9 @@ def test_sshd_offers_key_authentication_only(
     Covers: what sshd offers each declared user from the QA vantage point (the methods of
     its "none" answer: password or keyboard-interactive fail), and its configuration read
     on the host (``sshd.config``, Include files spliced in where they are included): each
-    keyword of ``sshd.settings`` (PasswordAuthentication, KbdInteractiveAuthentication and
-    its old name ChallengeResponseAuthentication, PermitRootLogin, PermitEmptyPasswords)
+    authentication keyword of ``sshd.settings`` (PasswordAuthentication,
+    KbdInteractiveAuthentication and its old name ChallengeResponseAuthentication,
+    PermitRootLogin, PermitEmptyPasswords)
     must have an allowed value, globally (first value wins, OpenSSH's default when absent)
     and in every Match block, whatever it matches.
 
@@ -477,5 +487,134 @@ def test_sshd_offers_key_authentication_only(
                         queue.append(path)
     evidence.text(f"{scanned_host} sshd configuration", "\n\n".join(texts.values()))
     lines = auth_judge.sshd_lines(config, texts, globs)
-    findings += auth_judge.sshd_findings(scanned_host, config, lines, sshd.settings)
+    # the authentication keywords (their defaults are known); sshd -T judges every keyword
+    auth = {k: v for k, v in sshd.settings.items() if k in auth_judge.SSHD_DEFAULTS}
+    findings += auth_judge.sshd_findings(scanned_host, config, lines, auth)
     judge(findings)
+
+
+def _host_command(target: Target, template: str, **extra: str) -> str:
+    """An environment's command template for one host: ``{host}``, its vars and ``extra``."""
+    try:
+        return template.format(host=target.name, **target.spec.vars, **extra)
+    except KeyError as exc:
+        pytest.fail(f"{target.name}: {template} names {exc}, which the inventory lacks")
+
+
+def _printed(target: Target, command: str) -> str:
+    out = target.run(command)
+    if out.rc != 0:
+        pytest.fail(
+            f"{target.name}: `{command}` failed (exit {out.rc}): "
+            f"{(out.stderr or out.stdout).strip()[-300:]}"
+        )
+    return str(out.stdout)
+
+
+def test_sshd_effective_configuration(
+    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+) -> None:
+    """Claim: sshd on every host runs with the declared settings, as it applies them to a
+    connection, Match blocks included.
+
+    Covers: sshd's own view of its configuration (``sshd.effective_command``, ``sshd -T``:
+    every file it includes, OpenSSH's defaults for what no file sets), globally and, through
+    ``-C``, for each declared user connecting from the QA vantage point (``probe.source``)
+    to the host's address and sshd's port, so a Match block for them counts. Each keyword of
+    ``sshd.settings`` must have an allowed value in each; a finding names the baseline
+    control the environment ties the keyword to (``sshd.controls``).
+
+    Does not cover: Match blocks for other users or addresses (the file check,
+    test_sshd_offers_key_authentication_only, judges every Match block of the file);
+    options on sshd's command line (``-o``) of the running process; a configuration edited
+    but not yet reloaded (the file on disk is what ``sshd -T`` reads).
+    """
+    sshd = environment.expectation(Hardening).sshd
+    if sshd.effective_command is None:
+        pytest.fail(
+            f"{scanned_host}: hardening.sshd.effective_command is not declared: sshd's "
+            "effective configuration cannot be read"
+        )
+    target = host_pool.get(scanned_host)
+    base = _host_command(target, sshd.effective_command, config=_expand(sshd.config, target))
+    source = environment.inventory.probe.source or target.address
+    contexts = [("global", base)] + [
+        (
+            f"for user {user} from {source}",
+            f"{base} -C user={user},host={source},addr={source},"
+            f"laddr={target.address},lport={sshd.port}",
+        )
+        for user in sshd.users
+    ]
+    seen, shown = {}, []
+    for context, command in contexts:
+        text = _printed(target, command)
+        shown.append(f"$ {command}\n{text}")
+        seen[context] = judge_hardening.sshd_effective(text)
+    evidence.text(f"{scanned_host} sshd -T", "\n".join(shown))
+    judge(judge_hardening.sshd_effective_findings(scanned_host, seen, sshd.settings, sshd.controls))
+
+
+def test_nginx_effective_configuration(
+    nginx_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+) -> None:
+    """Claim: nginx runs with the declared directives: its worker user, version disclosure,
+    buffer sizes, timeouts and connection limits.
+
+    Covers: nginx's own dump of the configuration it would load (``nginx.command``,
+    ``nginx -T``: the main file and every file it includes). Each directive of
+    ``nginx.directives`` must be set and have an allowed value wherever it appears (the
+    http block, every server and location); a finding names the baseline control the
+    environment ties the directive to (``nginx.controls``).
+
+    Does not cover: a configuration edited but not yet reloaded (``nginx -T`` reads the
+    files); response headers (test_security_headers_present asks the responses themselves);
+    TLS (the TLS suite's handshakes).
+    """
+    nginx = environment.expectation(Hardening).nginx
+    if nginx is None:
+        pytest.fail(f"{nginx_host}: hardening.nginx is not declared")
+    target = host_pool.get(nginx_host)
+    text = _printed(target, _host_command(target, nginx.command))
+    evidence.text(f"{nginx_host} nginx -T", text)
+    judge(
+        judge_hardening.nginx_directive_findings(nginx_host, text, nginx.directives, nginx.controls)
+    )
+
+
+def test_postgres_catalog(db, environment: Environment, evidence: Evidence) -> None:
+    """Claim: the database's catalog gives no one more than the policy allows: no untrusted
+    or undeclared procedural language, no administrative role beyond the declared ones, no
+    SECURITY DEFINER function the application's role may execute, no one else reading
+    pg_authid, no table privilege granted to PUBLIC or passed on WITH GRANT OPTION.
+
+    Covers: ``pg_language``; ``pg_roles`` (SUPERUSER, CREATEROLE, CREATEDB); ``pg_proc``'s
+    ``prosecdef`` functions ``database.app_role`` may execute (``has_function_privilege``,
+    PUBLIC's EXECUTE included); who may SELECT ``pg_authid``; the ACLs of every table, view
+    and sequence outside the system schemas (grants to PUBLIC, grant options held by
+    anyone but the owner), in the inventory's database, as golive's QA role reads them;
+    a finding names the baseline control the environment ties it to (``postgres.controls``).
+
+    Does not cover: other databases of the server (each has its own catalog, except roles);
+    column privileges; privileges on functions other than SECURITY DEFINER ones.
+    """
+    postgres = environment.expectation(Hardening).postgres
+    database = environment.inventory.database
+    if postgres.catalog is None:
+        pytest.fail(f"{database.host}: hardening.postgres.catalog is not declared")
+    policy = postgres.catalog
+    facts = db_probe.catalog(db, database.app_role)
+    evidence.text(f"{database.host} catalog", repr(facts))
+    judge(
+        judge_hardening.pg_catalog_findings(
+            database.host,
+            facts,
+            policy.languages,
+            policy.untrusted_languages,
+            policy.admin_roles,
+            policy.definer_functions,
+            policy.grantors,
+            database.app_role,
+            postgres.controls,
+        )
+    )

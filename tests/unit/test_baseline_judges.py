@@ -1,0 +1,132 @@
+"""Judges of the DevSec baseline checks (issue 26): sshd's and nginx's effective
+configuration, PostgreSQL's catalog; each finding names the control it answers."""
+
+from __future__ import annotations
+
+from golive.judge import hardening as h
+
+SSHD_T = """port 22
+allowtcpforwarding yes
+ciphers chacha20-poly1305@openssh.com,aes128-cbc
+hostkey /etc/ssh/ssh_host_ed25519_key
+hostkey /etc/ssh/ssh_host_rsa_key
+loglevel VERBOSE
+"""
+CONTROLS = {"allowtcpforwarding": "DevSec sshd-39", "ciphers": "DevSec sshd-01"}
+
+
+def test_sshd_effective_keeps_every_value_of_a_repeated_keyword() -> None:
+    config = h.sshd_effective(SSHD_T)
+    assert config["hostkey"] == ["/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_rsa_key"]
+    assert config["loglevel"] == ["VERBOSE"]
+
+
+def test_sshd_finding_names_the_control_and_every_context_once() -> None:
+    config = h.sshd_effective(SSHD_T)
+    found = h.sshd_effective_findings(
+        "app1",
+        {"global": config, "for user golive from 127.10.0.200": config},
+        {"allowtcpforwarding": ["no"], "loglevel": ["verbose"]},
+        CONTROLS,
+    )
+    assert found == [
+        "app1: sshd allowtcpforwarding yes (DevSec sshd-39): policy allows no "
+        "(global, for user golive from 127.10.0.200)"
+    ]
+
+
+def test_sshd_algorithm_lists_are_judged_entry_by_entry() -> None:
+    found = h.sshd_effective_findings(
+        "db1",
+        {"global": h.sshd_effective(SSHD_T)},
+        {"ciphers": ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com"]},
+        CONTROLS,
+    )
+    assert found == [
+        "db1: sshd ciphers aes128-cbc (DevSec sshd-01): policy allows "
+        "chacha20-poly1305@openssh.com, aes256-gcm@openssh.com (global)"
+    ]
+
+
+def test_sshd_unknown_keyword_and_empty_output_fail() -> None:
+    found = h.sshd_effective_findings("ns1", {"global": {}}, {"port": ["22"]}, {})
+    assert found == ["ns1: sshd -T printed no configuration (global)"]
+    found = h.sshd_effective_findings(
+        "ns1", {"global": h.sshd_effective(SSHD_T)}, {"protocol": ["2"]}, {}
+    )
+    assert "sshd protocol is not in sshd's effective configuration (global)" in found[0]
+
+
+NGINX_T = """# configuration file /etc/nginx/nginx.conf:
+user www-data;
+http {
+    server_tokens off;
+    keepalive_timeout 5 5;
+    server { keepalive_timeout 75; }
+}
+"""
+
+
+def test_nginx_directive_set_wrongly_anywhere_or_not_at_all() -> None:
+    found = h.nginx_directive_findings(
+        "lb1",
+        NGINX_T,
+        {"keepalive_timeout": ["5 5"], "server_tokens": ["off"], "send_timeout": ["10"]},
+        {"keepalive_timeout": "DevSec nginx-17", "send_timeout": "DevSec nginx-17"},
+    )
+    assert found == [
+        "lb1: nginx keepalive_timeout 75 (DevSec nginx-17): policy allows 5 5",
+        "lb1: nginx send_timeout (DevSec nginx-17) is not set (nginx's default applies); "
+        "policy allows 10",
+    ]
+    assert h.nginx_directive_findings("lb1", "", {"user": ["www-data"]}, {}) == [
+        "lb1: nginx -T printed no directive"
+    ]
+
+
+def test_pg_catalog_findings_name_their_controls() -> None:
+    facts = h.PgCatalog(
+        languages={"internal": False, "c": False, "sql": True, "plpgsql": True, "plperlu": False},
+        admin_roles={"postgres": "SUPERUSER", "trading_app": "CREATEROLE"},
+        definer_functions=["public.grant_all(text)"],
+        authid_readers=["postgres", "auditor"],
+        public_grants=["SELECT on orders"],
+        grant_options=["golive_qa: SELECT on quotes"],
+    )
+    controls = {
+        "untrusted_languages": "DevSec postgres-04",
+        "definer_functions": "DevSec postgres-19",
+    }
+    found = h.pg_catalog_findings(
+        "db1",
+        facts,
+        ["internal", "c", "sql", "plpgsql"],
+        ["internal", "c"],
+        ["postgres"],
+        [],
+        [],
+        "trading_app",
+        controls,
+    )
+    assert found[0].startswith("db1: language plperlu is untrusted (DevSec postgres-04)")
+    assert "db1: language plperlu is installed; policy allows" in found[1]
+    assert "db1: role trading_app is CREATEROLE; only postgres may be" in found
+    assert (
+        "db1: SECURITY DEFINER function public.grant_all(text) (DevSec postgres-19) is "
+        "executable by trading_app: it runs with its owner's rights" in found
+    )
+    assert any("role auditor may read pg_authid" in f for f in found)
+    assert any("PUBLIC holds SELECT on orders" in f for f in found)
+    assert any("golive_qa: SELECT on quotes WITH GRANT OPTION" in f for f in found)
+    clean = h.PgCatalog({"sql": True}, {"postgres": "SUPERUSER"}, [], ["postgres"], [], [])
+    assert h.pg_catalog_findings("db1", clean, ["sql"], [], ["postgres"], [], [], "a", {}) == []
+
+
+def test_pg_setting_finding_ends_with_its_control() -> None:
+    settings = h.PgSettings("trading_app", "trading", {"log_connections": ("off", "default")})
+    assert h.pg_setting_findings(
+        "db1", settings, {"log_connections": "on"}, {"log_connections": "DevSec postgres-16"}
+    ) == [
+        "db1: setting log_connections is off, expected on (role trading_app in database "
+        "trading) (DevSec postgres-16)"
+    ]
