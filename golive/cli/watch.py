@@ -73,7 +73,15 @@ def run(args: argparse.Namespace) -> int:
     # starts: a configuration error is one line and exit 4, never a watch that cannot judge
     # (where the watch's pytest, run in the checkout, looks for it)
     name = args.env or os.environ.get("GOLIVE_ENV") or "sandbox"
-    load_environment(name, directory=envdir() if "GOLIVE_ENVDIR" in os.environ else ENVDIR)
+    env = load_environment(name, directory=envdir() if "GOLIVE_ENVDIR" in os.environ else ENVDIR)
+    # a metric that cannot see a whole interval is refused before the watch polls
+    from golive.judge.watch import interval_blind_spots
+    from golive.model.expectations.monitoring import Watch
+
+    spec = env.expectations.get(Watch)
+    found = interval_blind_spots(spec, every, env.path / "expectations.yml") if spec else []
+    if found:
+        raise found[0]
     root = Path(args.reports).resolve()
     summary = root / "watch" / "watch.json"
     started = time.time()

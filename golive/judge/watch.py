@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from golive.judge.monitoring import prometheus_duration
-from golive.model.expectations.monitoring import WatchMetric
+from golive.model.errors import ConfigError
+from golive.model.expectations.monitoring import Watch, WatchMetric, WatchSource
 
 Outcome = Literal["success", "failure", "inconclusive", "error"]
 Decision = Literal["GO", "NO-GO", "INCONCLUSIVE"]
@@ -156,6 +157,62 @@ def blind_spot(spec: WatchMetric, every_s: float) -> str | None:
     return None
 
 
+def interval_blind_spots(spec: Watch, every_s: float, file: Path) -> list[ConfigError]:
+    """The metrics whose range window cannot see a whole interval of ``--every`` (known from
+    the configuration and the command line alone: refused before the watch polls)."""
+    found = []
+    for name, metric in spec.metrics.items():
+        why = blind_spot(metric, every_s)
+        if why is not None:
+            found.append(
+                ConfigError(
+                    file,
+                    f"watch.metrics.{name}.query",
+                    f"{why} (--every {every_s:g} s); use a shorter --every or a longer window",
+                )
+            )
+    return found
+
+
+def _host_part(value: str) -> str:
+    """``10.0.0.5:8080`` -> ``10.0.0.5``, ``[::1]:9100`` -> ``::1``; a bare name as it is."""
+    if value.startswith("["):
+        return value[1:].split("]", 1)[0]
+    name, colon, port = value.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else value
+
+
+def unseen_hosts(
+    name: str, source: WatchSource, hosts: dict[str, str], values: list[str], where: str
+) -> str | None:
+    """Which hosts of the metric's role (name -> address) no series of ``source.series``
+    comes from (``values``: the host label's values Prometheus holds now), or None: the
+    metric's number is then the other hosts' alone. No host at all is blind too."""
+    if not hosts:
+        return f"{where}: no host has role {source.role}: {name} covers nobody"
+    seen = set(values) | {_host_part(v) for v in values}
+    missing = [h for h, address in hosts.items() if h not in seen and address not in seen]
+    if not missing:
+        return None
+    return "; ".join(
+        f"{h}: Prometheus ({where}) holds no {source.series} series from it (no "
+        f"{source.label} label names {h} or {hosts[h]}): what {h} serves is not in {name}"
+        for h in missing
+    )
+
+
+def alerts_blind(rules: list[dict[str, Any]], severity: list[str], where: str) -> str | None:
+    """Why an alerts metric can never see an alert of its severities fire (no loaded alerting
+    rule carries one: none firing then proves nothing), or None."""
+    alerting = [r for r in rules if r.get("type") == "alerting"]
+    if any((r.get("labels") or {}).get("severity") in severity for r in alerting):
+        return None
+    return (
+        f"{where}: Prometheus has no alerting rule of severity {'/'.join(severity)} loaded "
+        f"({len(alerting)} alerting rule(s) in all): none can fire, so none firing proves nothing"
+    )
+
+
 def at(m: Measurement, seconds: float) -> Measurement:
     return Measurement(round(seconds, 3), m.value, m.outcome, m.detail)
 
@@ -167,6 +224,8 @@ class MetricRun:
     name: str
     spec: WatchMetric
     measurements: list[Measurement] = field(default_factory=list)
+    # what the metric could not see at its first poll (a host, a rule): NO-GO at once
+    blind: str = ""
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(m.outcome in outcomes for m in self.measurements)
@@ -181,6 +240,8 @@ class MetricRun:
     @property
     def exceeded(self) -> str | None:
         """Why the metric is NO-GO already (a limit exceeded), or None."""
+        if self.blind:
+            return f"blind from the first poll: {self.blind}"
         s, n = self.spec, len(self.measurements)
         failures = [m for m in self.measurements if m.outcome == "failure"]
         if len(failures) > s.failure_limit:

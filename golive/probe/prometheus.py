@@ -91,6 +91,16 @@ class Prometheus:
     def alerts(self) -> list[dict[str, Any]]:
         return list(self.get("/api/v1/alerts").get("alerts") or [])
 
+    def label_values(self, selector: str, label: str) -> list[str]:
+        """The values of ``label`` among the series ``selector`` holds now (an instant query:
+        a series a target stopped exporting, or a target no longer scraped, is gone)."""
+        data = self.get("/api/v1/query", query=f"count by ({label}) ({selector})")
+        if data.get("resultType") != "vector":
+            raise PrometheusError(
+                f"count by ({label}) ({selector}) gave a {data.get('resultType')}"
+            )
+        return [str((r.get("metric") or {}).get(label, "")) for r in data.get("result") or []]
+
     def scalar(self, query: str) -> Sample:
         """One number from an instant query: no series, several series or NaN is a problem,
         never a value (the holes Argo Rollouts issue 4479 and Flagger issue 1098 describe)."""

@@ -40,6 +40,7 @@ class Watcher:
         self.smoke = smoke
         self.tally = tally or SmokeTally()
         self.api = Prometheus(monitoring.prometheus_url, monitoring.timeout_s)
+        self.where = monitoring.host
 
     def __enter__(self) -> Watcher:
         return self
@@ -48,6 +49,24 @@ class Watcher:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.api.close()
+
+    def unseen(self, name: str, metric: WatchMetric) -> str:
+        """What the metric cannot see now: "" nothing; "error: ..." Prometheus did not
+        answer; else the host whose series are missing, or the severity no rule carries."""
+        try:
+            if metric.kind == "alerts":
+                return judge.alerts_blind(self.api.rules(), metric.severity, self.where) or ""
+            if metric.hosts is None:
+                return ""
+            source = metric.hosts
+            values = self.api.label_values(source.series, source.label)
+        except PrometheusError as exc:
+            return f"error: {exc}"
+        hosts = {
+            h: str(self.env.inventory.hosts[h].address)
+            for h in self.env.hosts_with_role(source.role)
+        }
+        return judge.unseen_hosts(name, source, hosts, values, self.where) or ""
 
     def measure(self, metric: WatchMetric) -> judge.Measurement:
         if metric.kind == "promql":
@@ -100,9 +119,16 @@ class Watcher:
             elapsed = clock() - start
             before = (self.tally.requests, self.tally.errors)
             for name, metric in order:
-                if elapsed < metric.initial_delay_s:
+                # what the metric cannot see is asked at the first poll (before any initial
+                # delay: no rate is needed) and at each measurement: blind from the start is
+                # NO-GO at once, blind later an inconclusive measurement (or an error)
+                first, delayed = n == 0, elapsed < metric.initial_delay_s
+                unseen = self.unseen(name, metric) if first or not delayed else ""
+                if unseen and first and not unseen.startswith("error:"):
+                    runs[name].blind = unseen
+                elif delayed:
                     continue
-                m = self.measure(metric)
+                m = judge.judge(metric, None, unseen) if unseen else self.measure(metric)
                 if metric.smoke_samples:
                     requests = self.tally.requests - before[0]
                     m = judge.with_smoke_samples(metric, m, requests, self.tally.errors - before[1])

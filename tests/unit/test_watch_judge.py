@@ -3,8 +3,16 @@ errors are never a pass; too many inconclusive is NO-GO; nothing measured is INC
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from conftest import EXPECTATIONS, Golive
+from golive.cli import main
 from golive.judge import watch as w
-from golive.model.expectations.monitoring import Watch, WatchMetric
+from golive.model.environment import inspect_environment
+from golive.model.expectations.monitoring import Watch, WatchMetric, WatchSource
 
 
 def metric(**kw: object) -> WatchMetric:
@@ -158,3 +166,143 @@ def test_watcher_counts_the_smoke_probe_in_the_error_rate() -> None:
     assert rate.verdict == "NO-GO", rate.reason()
     assert "1 of 3 answered 5xx or not at all" in rate.reason()
     assert result.metrics["smoke"].verdict == "GO"  # one failed order is within its limit
+
+
+# --- issue 22: blind spots. Known from the configuration: refused before the watch polls;
+# known only from the live estate (a host unseen, no rule to fire): NO-GO at the first poll.
+
+BLIND_WATCH: dict[str, dict[str, dict[str, Any]]] = {
+    "metrics": {
+        "order_error_rate": {"query": "sum(rate(x[20s]))", "max": 0.01, "trigger": "performance"},
+        "alerts": {"kind": "alerts", "trigger": "critical"},
+    }
+}
+
+
+def test_a_window_shorter_than_every_stops_golive_watch_before_it_polls(
+    golive: Golive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    golive.write("expectations.yml", {**EXPECTATIONS, "watch": BLIND_WATCH})
+    code = main(["watch", "--env", "fake", "--for", "2m", "--every", "60s", "--reports",
+                 str(golive.reports)])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 4
+    assert out.out == ""  # nothing ran: not even the watch's first line
+    assert out.err.splitlines() == [
+        f"golive: {golive.env}/expectations.yml: watch.metrics.order_error_rate.query: its "
+        "query's shortest range window (20 s) is shorter than the watch's interval (60 s): "
+        "what happens between two measurements is never seen (--every 60 s); use a shorter "
+        "--every or a longer window"
+    ]
+    assert not (golive.reports / "verdict.json").exists()
+    # an interval the window covers is no blind spot (the watch would start)
+    spec = Watch.model_validate(BLIND_WATCH)
+    assert w.interval_blind_spots(spec, 20, golive.env / "expectations.yml") == []
+
+
+def test_pytest_refuses_the_same_blind_watch_at_configure(golive: Golive) -> None:
+    """The watch's own pytest (run by golive watch, or by hand): exit 4, one line, no check."""
+    golive.write("expectations.yml", {**EXPECTATIONS, "watch": BLIND_WATCH})
+    result = golive.run("def test_x():\n    pass\n", "--golive-watch-for=120",
+                        "--golive-watch-every=60")  # fmt: skip
+    assert result.ret == 4
+    errors = [line for line in result.errlines if line.strip()]
+    assert errors == [
+        f"ERROR: golive: {golive.env}/expectations.yml: watch.metrics.order_error_rate.query: "
+        "its query's shortest range window (20 s) is shorter than the watch's interval (60 s): "
+        "what happens between two measurements is never seen (--every 60 s); use a shorter "
+        "--every or a longer window"
+    ]
+    assert "passed" not in result.stdout.str()
+
+
+def test_a_host_whose_series_prometheus_lacks_is_named() -> None:
+    source = WatchSource(role="app", series="requests_total")
+    hosts = {"app1": "10.0.0.11", "app2": "10.0.0.12"}
+    both = ["10.0.0.11:8080", "10.0.0.12:8080"]
+    assert w.unseen_hosts("rate", source, hosts, both, "mon1") is None
+    assert w.unseen_hosts("rate", source, hosts, ["app1", "app2:9100"], "mon1") is None
+    assert w.unseen_hosts("rate", source, hosts, ["[::1]:80", "10.0.0.11", "app2"], "m") is None
+    said = w.unseen_hosts("rate", source, hosts, ["10.0.0.11:8080", "10.0.0.120:8080"], "mon1")
+    assert said == (
+        "app2: Prometheus (mon1) holds no requests_total series from it (no instance label "
+        "names app2 or 10.0.0.12): what app2 serves is not in rate"
+    )
+    assert "app1:" in str(w.unseen_hosts("rate", source, hosts, [], "mon1"))
+    assert "no host has role app" in str(w.unseen_hosts("rate", source, {}, both, "mon1"))
+
+
+def test_an_alerts_metric_no_loaded_rule_can_fire_is_blind() -> None:
+    rules = [
+        {"type": "alerting", "name": "DiskSpaceLow", "labels": {"severity": "warning"}},
+        {"type": "recording", "name": "job:rate", "labels": {"severity": "critical"}},
+    ]
+    said = w.alerts_blind(rules, ["critical"], "mon1")
+    assert said == (
+        "mon1: Prometheus has no alerting rule of severity critical loaded (1 alerting rule(s) "
+        "in all): none can fire, so none firing proves nothing"
+    )
+    assert w.alerts_blind(rules, ["critical", "warning"], "mon1") is None
+    assert "(0 alerting rule(s)" in str(w.alerts_blind([], ["critical"], "mon1"))
+
+
+def test_hosts_only_for_promql_and_the_role_must_be_declared(golive: Golive) -> None:
+    with pytest.raises(ValidationError, match="hosts: only a promql metric"):
+        WatchMetric.model_validate(
+            {"kind": "alerts", "trigger": "critical", "hosts": {"role": "app", "series": "x"}}
+        )
+    watch = {"metrics": {"m": {**BLIND_WATCH["metrics"]["order_error_rate"],
+                               "hosts": {"role": "ap", "series": "x"}}}}  # fmt: skip
+    golive.write("expectations.yml", {**EXPECTATIONS, "watch": watch})
+    _, found = inspect_environment("fake", directory=golive.env.parent, secrets=False)
+    assert [str(e) for e in found] == [
+        f"{golive.env}/expectations.yml: watch: roles declared in `roles:` (app, db); 'ap' is not"
+    ]
+
+
+def _watcher(spec: Watch, unseen: list[str]) -> Any:
+    """A Watcher whose Prometheus answers ``unseen`` in turn (what the metric cannot see at
+    each poll) and 0.0 for every query."""
+    from types import SimpleNamespace
+
+    from golive.probe.watch import SmokeTally, Watcher
+
+    watcher = Watcher.__new__(Watcher)
+    watcher.env = SimpleNamespace(inventory=SimpleNamespace(release=SimpleNamespace(previous="1")))  # type: ignore[assignment]
+    watcher.spec, watcher.smoke, watcher.tally = spec, lambda: None, SmokeTally()
+    answers = iter(unseen)
+    watcher.unseen = lambda name, metric: next(answers)  # type: ignore[method-assign]
+    watcher.measure = lambda metric: w.judge(metric, 0.0)  # type: ignore[method-assign]
+    return watcher
+
+
+def test_blind_at_the_first_poll_is_no_go_at_once_even_before_the_initial_delay() -> None:
+    spec = Watch.model_validate(
+        {"metrics": {"rate": {"query": "q", "max": 0.01, "trigger": "performance",
+                              "initial_delay_s": 30}}}
+    )  # fmt: skip
+    clock = iter(range(100))
+    result = _watcher(spec, ["app2: no series"] * 5).run(
+        60, 1, lambda line: None, lambda: float(next(clock)), lambda s: None
+    )
+    rate = result.metrics["rate"]
+    assert rate.verdict == "NO-GO"
+    assert rate.reason() == "blind from the first poll: app2: no series"
+    assert len(rate.measurements) == 1 and result.stopped_early  # stopped at the first poll
+    assert "Performance Issues: rate: blind from the first poll: app2" in result.summary()
+
+
+def test_unseen_later_is_inconclusive_and_an_error_is_an_error() -> None:
+    spec = Watch.model_validate(
+        {"metrics": {"rate": {"query": "q", "max": 0.01, "trigger": "performance"}}}
+    )
+    clock = iter(range(100))
+    result = _watcher(spec, ["", "app2: no series", "error: refused", ""]).run(
+        3, 1, lambda line: None, lambda: float(next(clock)), lambda s: None
+    )
+    rate = result.metrics["rate"]
+    assert [m.outcome for m in rate.measurements] == [
+        "success", "inconclusive", "error", "success"
+    ]  # fmt: skip
+    assert rate.measurements[1].detail == "app2: no series"
+    assert rate.verdict == "GO"  # within its inconclusive_limit (2)

@@ -222,6 +222,24 @@ class ProcessEvidence(Section):
         return value
 
 
+class WatchSource(Strict):
+    """Where a watched metric's series come from: every host of ``role`` exports ``series``,
+    or the metric's number is the other hosts' alone (one node not scraped, or no longer
+    exporting it, is a blind spot: never a pass)."""
+
+    role: str = Field(min_length=1, description="the role whose every host the metric covers")
+    series: str = Field(
+        min_length=1,
+        pattern=r"^[^\n]+$",
+        description="a PromQL series selector each of those hosts exports (one line)",
+    )
+    label: str = Field(
+        "instance",
+        pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+        description="the label naming the host: its name or address, with or without :port",
+    )
+
+
 class WatchMetric(Strict):
     """One measurement of ``golive watch``, Argo-Rollouts style: each interval is a success,
     a failure, inconclusive (no data, NaN) or an error (the query failed, also inconclusive)."""
@@ -249,6 +267,9 @@ class WatchMetric(Strict):
         description="an error rate (promql, max): the smoke probe's own requests of each "
         "interval count as samples of it too (their share answered 5xx or not at all)",
     )
+    hosts: WatchSource | None = Field(
+        None, description="promql: the hosts whose series the query must cover, each poll"
+    )
 
     @model_validator(mode="after")
     def _judgeable(self) -> WatchMetric:
@@ -258,6 +279,8 @@ class WatchMetric(Strict):
             raise ValueError("a promql metric needs a query and exactly one of max, min")
         if self.smoke_samples and (self.kind != "promql" or self.max is None):
             raise ValueError("smoke_samples: only an error rate (a promql metric with max)")
+        if self.hosts is not None and self.kind != "promql":
+            raise ValueError("hosts: only a promql metric reads series from hosts")
         return self
 
 
@@ -267,3 +290,6 @@ class Watch(Section):
     key: ClassVar[str] = "watch"
 
     metrics: dict[str, WatchMetric] = Field(min_length=1)
+
+    def roles_named(self) -> set[str]:
+        return {m.hosts.role for m in self.metrics.values() if m.hosts is not None}

@@ -29,6 +29,7 @@ from golive.sandbox.faults import (
     rollback,
     security,
     tlsfw,
+    watch,
 )
 
 CATALOG = Path(__file__).with_name("faults.yml")
@@ -64,7 +65,8 @@ Action = Annotated[
     | backup.ArchiveFailing
     | backup.ArchiveGap
     | monitoring.StopScraped
-    | monitoring.ReloadEdit,
+    | monitoring.ReloadEdit
+    | watch.SeriesEdit,
     Field(discriminator="kind"),
 ]
 
