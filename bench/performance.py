@@ -8,7 +8,10 @@ namespace and uses the generator's control group).
    (load/bench_quotes.py: what golive adds per request is the difference), against `wrk` on
    the same endpoint (GET /api/quotes/ACME through lb1, same token, same number of
    connections) in the same run, one after the other, as ratios. CPU is each tool's own:
-   the generator's cgroup accounting for Locust, the child's rusage for wrk.
+   for Locust, its processes' time on a CPU while the load ran (golive's plugin reads
+   /proc/self/task/*/schedstat at test start and stop), beside the generator's cgroup
+   accounting over the whole process (Python's start and Locust's imports included, about a
+   second of CPU: a share of a short run, not a cost per request); the child's rusage for wrk.
 2. Overhead: `pytest -m performance --load-profile quick`, start to verdict, minus the
    profile's duration (target <= 10 s).
 3. Scale: rps at 1, 2 and 4 Locust workers (and the local runner) with the saturation flags.
@@ -159,8 +162,10 @@ def bench_locust(
             f"{quotes.get('failures', 0)} failed, timed out {run.timed_out}, exit "
             f"{run.returncodes}; expected requests and no failure:\n{run.stderr[-2000:]}"
         )
+    load_cpu = sum(p["run_s"] for p in run.sched)
     return {
         "rps": quotes.get("requests", 0) / measured if measured > 0 else 0.0,
+        "per_core": quotes["requests"] / load_cpu if load_cpu > 0 else float("nan"),
         "failures": quotes.get("failures", 0),
         "cpu_cores": cpu.used_s / cpu.wall_s if cpu and cpu.wall_s else float("nan"),
         "saturation": judge.saturation_findings(facts, spec.generator) or ["none"],
@@ -209,15 +214,15 @@ def main() -> None:
         journey = bench_locust(env, spec, 0, args.seconds, args.users, work, "bench_journey.py")
         loc = bench_locust(env, spec, 0, args.seconds, args.users, work)
         wrk = bench_wrk(env.inventory.public.url, str(lb), token, args.seconds, args.users)
-        per_core = {
-            name: r["rps"] / r["cpu_cores"] for name, r in (("journey", journey), ("bare", loc))
-        }
+        per_core = {"journey": journey["per_core"], "bare": loc["per_core"]}
         per_core["wrk"] = wrk["rps"] / wrk["cpu_cores"]
         print(
             f"efficiency, GET /api/quotes/ACME, {args.users} connections, {args.seconds} s:\n"
             + "".join(
-                f"  locust, {label} (1 process): {r['rps']:.0f} rps, {r['cpu_cores']:.2f} cores, "
-                f"{per_core[name]:.0f} rps/core, failures {r['failures']}, "
+                f"  locust, {label} (1 process): {r['rps']:.0f} rps, "
+                f"{per_core[name]:.0f} requests per CPU second under load "
+                f"({r['rps'] / r['cpu_cores']:.0f} with the process's start, "
+                f"{r['cpu_cores']:.2f} cores), failures {r['failures']}, "
                 f"saturation: {'; '.join(r['saturation'])}\n"
                 for name, label, r in (
                     ("journey", "the journey's quote step, answers checked", journey),
@@ -225,8 +230,9 @@ def main() -> None:
                 )
             )
             + f"  wrk (1 thread): {wrk['rps']:.0f} rps, {wrk['cpu_cores']:.2f} cores, "
-            f"{per_core['wrk']:.0f} rps/core {wrk['non2xx']}\n"
-            f"  rps per core, ratio to wrk: journey {per_core['journey'] / per_core['wrk']:.3f}, "
+            f"{per_core['wrk']:.0f} requests per CPU second {wrk['non2xx']}\n"
+            f"  requests per CPU second, ratio to wrk: journey "
+            f"{per_core['journey'] / per_core['wrk']:.3f}, "
             f"bare {per_core['bare'] / per_core['wrk']:.3f}; the journey's checks cost "
             f"{1e6 / per_core['journey'] - 1e6 / per_core['bare']:.0f} us of CPU per request"
         )

@@ -24,6 +24,7 @@ Nothing here decides anything: golive's judge does, from these facts.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import ssl
@@ -71,9 +72,18 @@ gevent.socket.getaddrinfo = _resolve
 connectionpool.ConnectionPool._create_tcp_socket = _create_tcp_socket  # type: ignore[method-assign]
 
 
-def ssl_context() -> ssl.SSLContext:
+def ssl_context(cafile: str | None = None) -> ssl.SSLContext:
     """Verify the server against the environment's CA bundle only (FastHttpUser's default is
-    no verification at all)."""
+    no verification at all). geventhttpclient calls this with ``cafile`` (its default, the
+    certifi bundle of public CAs), and when a factory takes no ``cafile`` it loads that bundle
+    into the context itself: it is taken and ignored. One context for the process: every
+    user's client asks for one, and loading a bundle each time cost about 0.1 s of CPU
+    (bench/performance.py's profile), more than a short run's requests."""
+    return _ssl_context()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
     ctx = gevent.ssl.create_default_context(cafile=CONFIG["ca_bundle"])
     return ctx  # type: ignore[no-any-return]
 
