@@ -10,6 +10,7 @@ return finding lines ("lb1: /etc/nginx/tls.key (ssl_certificate_key in ...) has 
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
@@ -393,11 +394,18 @@ def disclosure_findings(
 
 
 def missing_header_findings(
-    where: str, headers: Sequence[tuple[str, str]], required: Sequence[str]
+    where: str,
+    headers: Sequence[tuple[str, str]],
+    required: Sequence[str],
+    controls: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Every required header is present."""
+    """Every required header is present (a finding names the header's baseline control)."""
     present = {name.lower() for name, _ in headers}
-    return [f"{where}: response lacks the {h} header" for h in required if h.lower() not in present]
+    return [
+        f"{where}: response lacks the {h} header{control(controls or {}, h)}"
+        for h in required
+        if h.lower() not in present
+    ]
 
 
 # --- baselines: what a finding answers -------------------------------------------------------
@@ -489,13 +497,21 @@ def nginx_directive_findings(
     text: str,
     allowed: Mapping[str, Sequence[str]],
     controls: Mapping[str, str],
+    forbidden: Sequence[str] = (),
 ) -> list[str]:
     """Each directive of the policy is set, and has an allowed value wherever it appears
-    (``text``: ``nginx -T``, the main file and every file it includes)."""
+    (``text``: ``nginx -T``, the main file and every file it includes); no file nginx loads
+    matches a ``forbidden`` pattern (packaged defaults: ``*/sites-enabled/default``)."""
     seen = nginx_directives(text)
     if not seen:
         return [f"{host}: nginx -T printed no directive"]
-    found = []
+    loaded = re.findall(r"^# configuration file (.+):$", text, re.M)
+    found = [
+        f"{host}: nginx loads {path}{control(controls, 'forbidden_files')}: a packaged default "
+        "configuration must not be loaded"
+        for path in loaded
+        if any(fnmatch.fnmatch(path, pattern) for pattern in forbidden)
+    ]
     for name, values in allowed.items():
         ref = control(controls, name)
         given = [" ".join(args) for directive, args in seen if directive == name]
@@ -525,6 +541,7 @@ class PgCatalog:
     authid_readers: Sequence[str]  # roles that may read pg_authid
     public_grants: Sequence[str]  # "SELECT on schema.table"
     grant_options: Sequence[str]  # "role: SELECT on schema.table"
+    version: str = ""  # server_version, as the server reports it ("15.10 (Debian ...)")
 
 
 def pg_catalog_findings(
@@ -537,6 +554,7 @@ def pg_catalog_findings(
     grantors: Sequence[str],
     app_role: str,
     controls: Mapping[str, str],
+    versions: Sequence[int] = (),
 ) -> list[str]:
     """Languages, administrative roles, SECURITY DEFINER functions the application's role may
     execute, readers of pg_authid, grants to PUBLIC and grant options, each against the
@@ -545,7 +563,17 @@ def pg_catalog_findings(
     def ref(key: str) -> str:
         return control(controls, key)
 
-    found = [
+    found = []
+    if versions:
+        major = facts.version.split(".", 1)[0]
+        if major not in [str(v) for v in versions] or re.search(
+            r"devel|beta|rc\d", facts.version, re.I
+        ):
+            found.append(
+                f"{host}: PostgreSQL {facts.version or '(version unknown)'}{ref('version')}: "
+                f"policy allows the supported releases {', '.join(map(str, versions))}"
+            )
+    found += [
         f"{host}: language {name} is untrusted{ref('untrusted_languages')}: its functions run "
         f"with the server's OS rights; policy allows untrusted {', '.join(untrusted) or 'none'}"
         for name, trusted in facts.languages.items()

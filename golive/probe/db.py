@@ -156,9 +156,10 @@ def settings_for_app(conn: Connection, names: list[str], role: str, database: st
 
 def catalog(conn: Connection, app_role: str) -> PgCatalog:
     """What the catalog holds that a hardening baseline asks about, readable by any role:
-    languages, roles with administrative attributes, SECURITY DEFINER functions ``app_role``
-    may execute, roles that may read pg_authid, and table privileges granted to PUBLIC or
-    WITH GRANT OPTION to anyone but the table's owner (outside the system schemas)."""
+    the server's version, languages, roles with administrative attributes, SECURITY DEFINER
+    functions ``app_role`` may execute, roles that may read pg_authid, and table privileges
+    granted to PUBLIC or WITH GRANT OPTION to anyone but the table's owner (outside the
+    system schemas)."""
     languages = dict(conn.execute("SELECT lanname, lanpltrusted FROM pg_language").fetchall())
     admins = {
         str(role): " and ".join(
@@ -195,7 +196,9 @@ def catalog(conn: Connection, app_role: str) -> PgCatalog:
         "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND n.nspname NOT LIKE 'pg\\_%' AND a.grantee <> c.relowner ORDER BY 5, 2, 3"
     ).fetchall()
+    row = conn.execute("SELECT current_setting('server_version')").fetchone()
     return PgCatalog(
+        version=str(row[0]) if row else "",
         languages={str(k): bool(v) for k, v in languages.items()},
         admin_roles=admins,
         definer_functions=definers,

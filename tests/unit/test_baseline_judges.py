@@ -130,3 +130,39 @@ def test_pg_setting_finding_ends_with_its_control() -> None:
         "db1: setting log_connections is off, expected on (role trading_app in database "
         "trading) (DevSec postgres-16)"
     ]
+
+
+def test_nginx_loading_a_packaged_default_fails() -> None:
+    text = NGINX_T + "# configuration file /etc/nginx/sites-enabled/default:\nlisten 80;\n"
+    found = h.nginx_directive_findings(
+        "lb1",
+        text,
+        {"server_tokens": ["off"]},
+        {"forbidden_files": "DevSec nginx-03"},
+        ["*/sites-enabled/default"],
+    )
+    assert found == [
+        "lb1: nginx loads /etc/nginx/sites-enabled/default (DevSec nginx-03): a packaged "
+        "default configuration must not be loaded"
+    ]
+
+
+def test_pg_version_outside_the_supported_releases_fails() -> None:
+    def facts(version: str) -> h.PgCatalog:
+        return h.PgCatalog({}, {}, [], [], [], [], version=version)
+
+    def judged(version: str) -> list[str]:
+        return h.pg_catalog_findings(
+            "db1", facts(version), [], [], ["postgres"], [], [], "a", {"version": "X-2"}, [15]
+        )
+
+    assert judged("15.10 (Debian 15.10-0+deb12u1)") == []
+    assert judged("12.4") == ["db1: PostgreSQL 12.4 (X-2): policy allows the supported releases 15"]
+    assert judged("15rc1")[0].startswith("db1: PostgreSQL 15rc1 (X-2)")
+
+
+def test_missing_header_names_its_control() -> None:
+    found = h.missing_header_findings(
+        "lb1: https://x/", [("Server", "nginx")], ["X-Frame-Options"], {"X-Frame-Options": "N-8"}
+    )
+    assert found == ["lb1: https://x/: response lacks the X-Frame-Options header (N-8)"]

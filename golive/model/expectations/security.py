@@ -185,6 +185,12 @@ class Auth(Section):
         return set(self.node_roles)
 
 
+CONTROLS = (
+    "what a finding is about (a keyword, setting or directive) -> the baseline control it "
+    "answers, named in the finding: 'DevSec sshd-39'"
+)
+
+
 Mode = Annotated[
     str, Field(pattern=r"^0[0-7]{3}$", description="the widest octal mode allowed, e.g. 0600")
 ]
@@ -267,6 +273,7 @@ class Headers(Strict):
     disclosing: list[str] = Field(min_length=1, description="headers that name software")
     version_pattern: str = Field(description="regex: a version number in such a header")
     probe_timeout: Seconds = Field(description="seconds for one request to a listener")
+    controls: dict[str, str] = Field({}, description=CONTROLS)
 
 
 class Hba(Strict):
@@ -277,12 +284,6 @@ class Hba(Strict):
     require_tls: bool = Field(description="network lines must be hostssl")
     source_roles: list[str] = Field(description="network lines admit only these hosts")
     source_addresses: list[str] = Field([], description="and these networks (CIDR)")
-
-
-CONTROLS = (
-    "what a finding is about (a keyword, setting or directive) -> the baseline control it "
-    "answers, named in the finding: 'DevSec sshd-39'"
-)
 
 
 class Catalog(Strict):
@@ -297,6 +298,9 @@ class Catalog(Strict):
     )
     definer_functions: list[str] = Field(
         [], description="SECURITY DEFINER functions the app role may execute (schema.name)"
+    )
+    versions: list[int] = Field(
+        [], description="supported major releases the server may run (no beta, rc, devel)"
     )
     grantors: list[str] = Field(
         [],
@@ -341,6 +345,9 @@ class Nginx(Strict):
     command: str = Field(description="prints the configuration: nginx -T; ``{var}`` expands")
     directives: dict[str, list[str]] = Field(
         min_length=1, description="directive -> values allowed (its arguments, space-separated)"
+    )
+    forbidden_files: list[str] = Field(
+        [], description="shell patterns of files nginx must not load (packaged defaults)"
     )
     controls: dict[str, str] = Field({}, description=CONTROLS)
 

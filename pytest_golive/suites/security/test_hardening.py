@@ -366,7 +366,10 @@ def test_security_headers_present(
             findings.append(f"{public_host}: {answer.describe()}")
             continue
         findings += judge_hardening.missing_header_findings(
-            f"{public_host}: {answer.url} (HTTP {answer.status})", answer.headers, headers.required
+            f"{public_host}: {answer.url} (HTTP {answer.status})",
+            answer.headers,
+            headers.required,
+            headers.controls,
         )
     evidence.text(f"{public_host} public responses", "\n".join(seen))
     judge(findings)
@@ -430,16 +433,16 @@ def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evid
     ]
     hosts = environment.inventory.hosts
     sources = [str(hosts[h].address) for h in environment.hosts_with_role(*hba.source_roles)]
-    judge(
-        auth_judge.hba_findings(
-            environment.inventory.database.host,
-            rules,
-            hba.methods,
-            hba.local_methods,
-            hba.require_tls,
-            sources + hba.source_addresses,
-        )
+    ref = judge_hardening.control(environment.expectation(Hardening).postgres.controls, "pg_hba")
+    found = auth_judge.hba_findings(
+        environment.inventory.database.host,
+        rules,
+        hba.methods,
+        hba.local_methods,
+        hba.require_tls,
+        sources + hba.source_addresses,
     )
+    judge([f + ref for f in found])
 
 
 def test_sshd_offers_key_authentication_only(
@@ -552,7 +555,12 @@ def test_sshd_effective_configuration(
         shown.append(f"$ {command}\n{text}")
         seen[context] = judge_hardening.sshd_effective(text)
     evidence.text(f"{scanned_host} sshd -T", "\n".join(shown))
-    judge(judge_hardening.sshd_effective_findings(scanned_host, seen, sshd.settings, sshd.controls))
+    # an allowed value may name the host's own address: ListenAddress {address}:22
+    allowed = {
+        k: [v.replace("{address}", target.address) for v in values]
+        for k, values in sshd.settings.items()
+    }
+    judge(judge_hardening.sshd_effective_findings(scanned_host, seen, allowed, sshd.controls))
 
 
 def test_nginx_effective_configuration(
@@ -578,7 +586,9 @@ def test_nginx_effective_configuration(
     text = _printed(target, _host_command(target, nginx.command))
     evidence.text(f"{nginx_host} nginx -T", text)
     judge(
-        judge_hardening.nginx_directive_findings(nginx_host, text, nginx.directives, nginx.controls)
+        judge_hardening.nginx_directive_findings(
+            nginx_host, text, nginx.directives, nginx.controls, nginx.forbidden_files
+        )
     )
 
 
@@ -616,5 +626,6 @@ def test_postgres_catalog(db, environment: Environment, evidence: Evidence) -> N
             policy.grantors,
             database.app_role,
             postgres.controls,
+            policy.versions,
         )
     )
