@@ -3,9 +3,18 @@ registers golive's markers, so a project that installs golive needs no copied ``
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+try:  # the model, with the dependencies every golive plugin imports
+    import golive.model.environment  # noqa: F401
+except ImportError as exc:  # a Python that finds the checkout's golive but not its dependencies
+    raise pytest.UsageError(
+        f"golive's plugin cannot load in {sys.executable} ({exc}): run `. .venv/bin/activate` "
+        "(or .venv/bin/pytest; `make setup` makes .venv)"
+    ) from None
 
 SUITES = Path(__file__).with_name("suites")
 
