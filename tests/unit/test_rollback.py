@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
+from conftest import REPO
 from golive.gate import rollback
 from golive.gate.verdict import CheckResult, Scope, decide
 from golive.gate.waivers import Waiver, WaiverFile
 from golive.judge import rollback as judge
+from golive.model.config import problems
+from golive.model.expectations import SCHEMA
 
 TODAY = date(2026, 11, 27)
 SCOPE = Scope("fake", "1.5.0", "", ("app1", "app2"))
@@ -262,6 +267,55 @@ def test_runbook_runs():
     ]
 
 
+PREFIX = "golive_restore_check"
+NOW = 1_765_051_200  # the clock of the run that looks for leftovers
+
+
+def test_a_scratch_copy_is_named_by_the_prefix_its_time_pid_and_a_random_part() -> None:
+    name = judge.scratch_name(PREFIX, NOW + 0.9, 4242, "1a2b3c4d")
+    assert name == f"{PREFIX}_rollback_{NOW}_4242_1a2b3c4d"
+    assert len(judge.scratch_name("golive_" + "x" * 19, NOW, 4_194_304, "f" * 8)) == 63
+
+
+def test_only_golives_own_scratch_copies_older_than_a_run_keeps_one_are_leftovers() -> None:
+    old = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
+    live = judge.scratch_name(PREFIX, NOW - 30, 18, "abcdef01")
+    ahead = judge.scratch_name(PREFIX, NOW + 5, 19, "abcdef02")  # another controller's clock
+    databases = [
+        "trading", "postgres", old, live, ahead,
+        f"{PREFIX}_4242",  # the backup suite's restore check: not the rollback's
+        f"{PREFIX}_rollback_1_2",  # the name golive used before it dated them: not ever
+        f"golive_other_rollback_{NOW - 3600}_17_00ff00ff",  # another environment's prefix
+        f"{old}x", f"x{old}", old.upper(), f"{PREFIX}_rollback_{NOW - 3600}_17_00FF00FF",
+    ]  # fmt: skip
+    files = [
+        f"{old}.schema.sql", f"{old}.versions.sql", f"{old}.schema.sql.bak", f"{old}.sql",
+        f"{live}.schema.sql", "golive_restore_check_notes.schema.sql", "pg_dump.sql",
+    ]  # fmt: skip
+    found = judge.scratch_leftovers(PREFIX, databases, files, NOW, lifetime_s=600)
+    assert found.databases == (old,)
+    assert found.files == (f"{old}.schema.sql", f"{old}.versions.sql")
+    assert found.young == (live, ahead)  # by name: oldest first
+    assert found.said("db1") == [
+        f"db1: dropped {old}, a scratch database left by an interrupted run",
+        f"db1: removed {old}.schema.sql, a schema dump left by an interrupted run",
+        f"db1: removed {old}.versions.sql, a schema dump left by an interrupted run",
+        f"db1: left {live} alone: it may be a run still under way",
+        f"db1: left {ahead} alone: it may be a run still under way",
+    ]
+
+
+def test_a_scratch_copy_exactly_as_old_as_a_run_keeps_one_is_left_alone() -> None:
+    at = judge.scratch_name(PREFIX, NOW - 600, 1, "0" * 8)
+    assert judge.scratch_leftovers(PREFIX, [at], [], NOW, 600).young == (at,)
+    assert judge.scratch_leftovers(PREFIX, [at], [], NOW + 1, 600).databases == (at,)
+
+
+def test_nothing_on_the_host_is_nothing_to_remove() -> None:
+    found = judge.scratch_leftovers(PREFIX, [], [], NOW, 600)
+    assert found == judge.Leftovers() and found.said("db1") == []
+
+
 def test_scratch_steps_and_the_version_a_down_migration_leaves():
     assert judge.scratch_step("db1", "down-migration d.sql", 0, "", 60) is None
     err = 'psql:/m/down/V2.sql:7: ERROR:  column "x" of relation "orders" does not exist\n'
@@ -460,3 +514,11 @@ def test_candidate_restored_names_each_host_that_is_not_back():
     assert judge.candidate_restored({}, {}, "1.5.0", ("db1", "db1: timeout", 2)) == [
         ("db1", "db1: the schema version cannot be read: db1: timeout")
     ]
+
+
+def test_a_scratch_prefix_too_long_for_golives_names_is_a_config_error() -> None:
+    data = yaml.safe_load((REPO / "environments" / "sandbox" / "expectations.yml").read_text())
+    data["backup"]["scratch_database"] = "golive_" + "x" * 20
+    found = [str(e) for e in problems(data, SCHEMA, Path("e.yml"))[1]]
+    assert len(found) == 1 and found[0].startswith("e.yml: backup.scratch_database: "), found
+    assert "26" in found[0], found

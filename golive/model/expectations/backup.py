@@ -90,7 +90,12 @@ class Backup(Section):
     socket_dir: str
     port: Port
     database: str
-    scratch_database: str = Field(pattern=r"^golive_[a-z0-9_]+$")
+    scratch_database: str = Field(
+        pattern=r"^golive_[a-z0-9_]+$",
+        max_length=26,
+        description="prefix of golive's scratch databases on the database host (golive adds "
+        "up to 37 characters: a PostgreSQL name has at most 63)",
+    )
     key_tables: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]] = Field(min_length=1)
     rpo_hours: float = Field(gt=0, le=YEAR_H, description="recovery point objective: hours")
     rto_seconds: float = Field(

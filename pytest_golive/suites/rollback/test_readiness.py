@@ -179,6 +179,9 @@ def test_database_rollback_runs_on_a_scratch_copy(
     that only works after a later one's); a restore point that is not a readable archive or
     whose schema does not restore. The scratch database (a name no concurrent run shares) is
     dropped also on failure or interruption; a failure to make, load or drop it is a finding.
+    A SIGKILL leaves it and its dumps: before making its own, the check removes golive's
+    scratch copies older than a run keeps one (their name says when they were made; a
+    younger one may be a concurrent run's and is only named), saying which in the evidence.
 
     Does not cover: what the down-migrations do to rows (the copy is schema-only: the
     rehearsal's ``rollback.data`` check covers kept rows); the restore point's data (the

@@ -10,6 +10,15 @@ session, not the runbook, which would go on switching nodes after the cleanup lo
 forward, then reads every app node's version and health and the database's schema again. It
 says "restored" only when they are the candidate's; otherwise "NOT restored: app1 serves
 1.4.0", a blocker about that host.
+
+What a SIGKILL (or a lost controller) leaves, since no cleanup runs after it: the nodes and
+the database on whichever release the runbook had reached (the next run's smoke and
+rollback checks say so: "app1 serves 1.4.0"), a runbook run still under way on its host
+(it ends by its own ``rollback.runbook.timeout_s``), the rehearsal's synthetic orders
+(flagged synthetic), and, when the kill came during the readiness check's scratch copy of
+the schema, that scratch database and its dumps on the database host: the next run of that
+check removes them first, by golive's scratch name only, and its evidence says so
+(pytest_golive/fixtures/rollback.py, ``remove_leftovers``).
 """
 
 from __future__ import annotations
