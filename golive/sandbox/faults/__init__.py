@@ -36,6 +36,7 @@ CATALOG = Path(__file__).with_name("faults.yml")
 
 Action = Annotated[
     actions.StopService
+    | actions.HangService
     | actions.SwitchRelease
     | actions.Sql
     | actions.ReplaceInFile

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
+import os
 import re
 import shutil
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -24,7 +27,7 @@ from golive.sandbox.faults.base import (
     replace_in_place,
     signal_service,
 )
-from golive.sandbox.process import run, spawn, stop, wait_port
+from golive.sandbox.process import descendants, read_pid, run, spawn, stop, wait_port
 from golive.sandbox.services import db
 
 NGINX_DEFAULT_FAIL_TIMEOUT_S = 10
@@ -59,6 +62,26 @@ class StopService(FaultAction):
         stop(svc.pidfile(sbx))
         if self.service == "sshd":
             _close_ssh_master(sbx, host)
+
+
+class HangService(FaultAction):
+    """Freeze every process of one of the host's services (SIGSTOP): it keeps its port, the
+    kernel still accepts connections, and nothing answers (a hung JVM, a deadlocked server);
+    healing continues them (SIGCONT)."""
+
+    kind: Literal["hang_service"]
+    service: str
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        svc = lifecycle.service(sbx, host, self.service)
+        pid = read_pid(svc.pidfile(sbx))
+        if pid is None:
+            raise SandboxError(f"{host}/{self.service} is not running: nothing to hang")
+        for one in descendants(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(one, signal.SIGSTOP if inject else signal.SIGCONT)
+        if not inject and self.service == "tomcat":
+            time.sleep(_lb_fail_timeout(sbx) + 1)  # as StopService: the balancer's view too
 
 
 def _close_ssh_master(sbx: Sandbox, host: str) -> None:
