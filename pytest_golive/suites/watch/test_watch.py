@@ -55,7 +55,12 @@ def test_watched_metric_holds(
         evidence.file(plot, f"{watched} over the watch.png")
     evidence.json(f"{watched} measurements", watch_run.as_dict()["metrics"][watched])
     source = monitoring.prometheus_url if metric.spec.kind != "smoke" else "the public endpoint"
+    early = (
+        f" (the watch stopped early: {watch_run.stopped_early})"
+        if metric.verdict == "INCONCLUSIVE" and watch_run.stopped_early
+        else ""
+    )
     assert metric.verdict == "GO", (
-        f"{watched} ({source}): {metric.verdict}: {metric.reason()}; rollback trigger: "
+        f"{watched} ({source}): {metric.verdict}: {metric.reason()}{early}; rollback trigger: "
         f"{TRIGGERS[metric.spec.trigger]}"
     )
