@@ -74,7 +74,12 @@ MAX_FILE_BYTES = 1 << 20  # a configuration file is small; a larger one is refus
 MAX_NODES = 100_000  # nodes after alias expansion: a YAML "billion laughs" stops here
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (Debian's and PyPI's wheels are): parsing
+# the sandbox's expectations.yml in pure Python was a tenth of a smoke run's CPU time
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
     """Safe YAML with three differences: dates stay strings (pydantic parses them, so a bad
     date is a validation error naming its key), a key given twice in one mapping is an error,
     and a document whose aliases expand past ``MAX_NODES`` nodes is refused before it is built."""
@@ -93,7 +98,8 @@ class _Loader(yaml.SafeLoader):
             if key in seen:
                 raise _Duplicate(key, seen[key], key_node.start_mark.line + 1)
             seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 class _Duplicate(Exception):

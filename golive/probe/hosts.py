@@ -572,10 +572,13 @@ class HostPool:
         return found
 
     def known_lost(self, lost: dict[str, str]) -> None:
-        """Hosts already found unreachable (host: reason) by this run: not asked again."""
+        """Hosts already found unreachable (host: reason) by this run: not asked again, also
+        where this pool connected them before the run lost them (the session's pool, reused
+        at the end of the run); one already unreachable here keeps its own reason."""
         with self._lock:
             for name, reason in lost.items():
-                self._targets.setdefault(name, HostUnreachable(name, reason))
+                if not isinstance(self._targets.get(name), HostUnreachable):
+                    self._targets[name] = HostUnreachable(name, reason)
 
     def unreachable(self) -> dict[str, str]:
         """Hosts found unreachable so far (at the start or since), with the reason."""

@@ -1,9 +1,10 @@
 """Which machine each inventory host is: its SSH host keys and its ``/etc/machine-id``.
 
-Asked once per host per run, at the run's end, by the gate (golive/judge/identity.py judges
-them): two inventory names that reach one machine (a leftover port forward or NAT rule, a DNS
-name pointing at another host, a copied connection string) would otherwise certify one
-machine twice and the other never.
+Asked once per host per run (:class:`Identities`: in the background as soon as the run
+connects the host, else at its end), judged by the gate (golive/judge/identity.py): two
+inventory names that reach one machine (a leftover port forward or NAT rule, a DNS name
+pointing at another host, a copied connection string) would otherwise certify one machine
+twice and the other never.
 
 - **Host keys** are what ssh itself would be shown: ``ssh -G`` gives the address and port ssh
   connects to for the host (after the user's ssh configuration, aliases included), and
@@ -26,16 +27,20 @@ import base64
 import hashlib
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from golive.judge.identity import IdentityFacts
 from golive.model.environment import Environment
 from golive.model.errors import GoliveError
+from golive.probe import observe
 from golive.probe.hosts import HostPool, SshBackend, Target
 
 MACHINE_ID = "/etc/machine-id"
+CONCURRENCY = 16  # hosts asked at once
 
 
 @dataclass(frozen=True)
@@ -168,11 +173,42 @@ def identify(pool: HostPool, name: str, timeout: float) -> Identity:
     return Identity(name, keys=keys, source=source, machine_id=machine_id)
 
 
+class Identities:
+    """Each host's identity, asked at most once per run, concurrently: in the background
+    from the moment the run knows it will reach the host (:meth:`ask`, while its checks run:
+    the keyscans are off the end of the run), and waited for when the gate judges them
+    (:meth:`of`). Asked quietly: no check's evidence."""
+
+    def __init__(self, env: Environment, pool: HostPool) -> None:
+        self.env, self.pool = env, pool
+        self._asked: dict[str, Future[Identity]] = {}
+        self._lock = threading.Lock()
+        self._workers: ThreadPoolExecutor | None = None
+
+    def _identify(self, name: str) -> Identity:
+        with observe.quiet():
+            return identify(self.pool, name, self.env.inventory.ssh.connect_timeout)
+
+    def ask(self, names: Iterable[str]) -> None:
+        """Start asking each named host not asked yet; returns at once."""
+        with self._lock:
+            for name in dict.fromkeys(names):
+                if name not in self._asked:
+                    if self._workers is None:
+                        self._workers = ThreadPoolExecutor(CONCURRENCY, "golive-identity")
+                    self._asked[name] = self._workers.submit(self._identify, name)
+
+    def of(self, names: list[str]) -> dict[str, Identity]:
+        """The identity of each named host (asked now if it was not yet), once all answered."""
+        self.ask(names)
+        found = {n: self._asked[n].result() for n in names}
+        with self._lock:
+            if self._workers is not None and all(f.done() for f in self._asked.values()):
+                self._workers.shutdown(wait=False)
+                self._workers = None
+        return found
+
+
 def identities(env: Environment, names: list[str], pool: HostPool) -> dict[str, Identity]:
     """The identity of each named host, concurrently (one ask per host)."""
-    if not names:
-        return {}
-    timeout = env.inventory.ssh.connect_timeout
-    with ThreadPoolExecutor(min(16, len(names)), "golive-identity") as workers:
-        found = list(workers.map(lambda n: identify(pool, n, timeout), names))
-    return dict(zip(names, found, strict=True))
+    return Identities(env, pool).of(names)

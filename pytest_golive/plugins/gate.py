@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import shlex
 import sys
 import time
 from collections.abc import Generator
@@ -52,7 +52,7 @@ from golive.report.provenance import golive_build
 from golive.report.redact import Redactor
 from golive.report.runlock import RunLock
 from pytest_golive.plugins.environment import setup_knowing_options
-from pytest_golive.plugins.keys import ENVIRONMENT, check_id
+from pytest_golive.plugins.keys import ENVIRONMENT, IDENTITIES, POOL, check_id
 from pytest_golive.plugins.safety import REFUSED, drill_records, terminated_by
 
 _RANK: dict[Outcome, int] = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -523,6 +523,8 @@ class Gate:
         self.down: dict[str, tuple[str, Cause]] = {}
         """Hosts whose service a blocking check found hung: (that check, the cause)."""
         self._needs: Needs | None = None
+        self.gating = False
+        """The session ends with the gate's lines (pytest's summary leaves the checks to them)."""
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -632,7 +634,9 @@ class Gate:
             return verdict, {"hosts": {}, "notes": ["not asked: the run was interrupted"]}
         reached = {h for c in self.checks.values() for h in (*c.touched, *c.ssh)}
         try:
-            return identity.judged(env, verdict, reached, pool)
+            return identity.judged(
+                env, verdict, reached, pool, self.config.stash.get(IDENTITIES, None)
+            )
         except Exception as exc:  # asking crashed: the identity is unknown, never a pass
             line = f"identity of the hosts not known: {type(exc).__name__}: {exc}"
             return verdict.with_blockers([Finding(identity.CHECK, None, line)]), {"error": line}
@@ -667,29 +671,35 @@ class Gate:
         maxfail = getattr(dsession, "maxfail", 0)
         return not (maxfail and getattr(dsession, "countfailures", 0) >= maxfail)
 
-    def _said_once(self) -> None:
-        """Each cause is said once: before pytest's FAILURES section is written, a check
-        failing only as a consequence of another's cause (golive/gate/causes.py) is one line
-        naming the check that reports it; the cause itself is said by that check and in the
-        gate's blocker lines. The files (JUnit, Allure, verdict.json) keep what each saw."""
-        tr = self.config.pluginmanager.get_plugin("terminalreporter")
-        if tr is None:
-            return
-        try:
-            needs = causes.of_environment(self.config.stash[ENVIRONMENT])
-            groups = causes.group(self.results(), needs)
-        except Exception:  # the output is shortened, or not: never a crash of the gate
-            return
-        root_of = {d: g for g in groups for d in g.dependents}
-        for report in tr.stats.get("failed", []):
-            g = root_of.get(check_id(getattr(report, "nodeid", "")))
-            if g is not None and report.when == "call":
-                said = str(report.longrepr).strip().splitlines() or [""]
-                where = said[-1] if re.fullmatch(r"\(\S+:\d+\)", said[-1]) else ""
-                report.longrepr = (
-                    f"{g.host}: a dependent check: it failed on the cause "
-                    f"{g.root.rsplit('::', 1)[-1]} reports (one line in the golive gate below)"
-                ) + (f"\n{where}" if where else "")
+    def _set_aside(self, tr: pytest.TerminalReporter) -> dict[str, list[Any]]:
+        """Each cause is said once, in the gate's lines (golive/gate/verdict.py says every
+        check that did not pass: a blocker, a dependent under its cause, a condition, waived,
+        or its host unreachable): pytest's FAILURES, ERRORS and short test summary leave out
+        the checks the gate decides on, and one line says where they are. Their counts stay
+        (the lists are put back before pytest's closing counts). A ``--tb`` on the command
+        line (or in PYTEST_ADDOPTS) asks for pytest's own output of them, as pytest prints
+        it; JUnit and Allure keep what each check saw either way. What is set aside."""
+        if not self.gating or _asks_for_tracebacks(self.config):
+            return {}
+        aside: dict[str, list[Any]] = {}
+        said: set[str] = set()
+        for key in ("failed", "error"):
+            reports = tr.stats.get(key, [])
+            ours = [
+                r
+                for r in reports
+                if isinstance(r, pytest.TestReport) and check_id(r.nodeid) in self.checks
+            ]
+            if ours:
+                aside[key] = reports
+                tr.stats[key] = [r for r in reports if not any(r is o for o in ours)]
+                said.update(check_id(r.nodeid) for r in ours)
+        if said:
+            tr.write_line(
+                f"golive: {len(said)} check(s) did not pass: each cause is said once, in the "
+                "golive gate below (pytest's own output of them: --tb=short)"
+            )
+        return aside
 
     def _active(self, session: pytest.Session) -> bool:
         return (
@@ -699,13 +709,21 @@ class Gate:
             and session.exitstatus != pytest.ExitCode.USAGE_ERROR
         )
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_terminal_summary(self) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter
+    ) -> Generator[None, None, None]:
         """pytest has written the JUnit XML golive owns (aside): give it its name now, so that
-        pytest's "generated xml file" line names it."""
+        pytest's "generated xml file" line names it. Around pytest's own summary sections:
+        the checks the gate says are left out of them (:meth:`_set_aside`)."""
         layout = self.config.stash.get(LAYOUT, None)
         if layout is not None:
             self.junit_problems = self._commit_junit(layout)
+        aside = self._set_aside(terminalreporter)
+        try:
+            return (yield)
+        finally:
+            terminalreporter.stats.update(aside)  # pytest's closing counts count them
 
     def _commit_junit(self, layout: Layout) -> list[str]:
         """Rename golive's JUnit XML once whole (once); what went wrong."""
@@ -743,8 +761,7 @@ class Gate:
         config = self.config
         root = reports_dir(config)
         layout = config.stash.get(LAYOUT, Layout(root, root / "allure-results", None))
-        if self._active(session):
-            self._said_once()
+        self.gating = self._active(session)  # the gate will say every check's outcome
         yield
         early: list[str] = config.stash.get(PROBLEMS, [])
         problems = list(early)
@@ -756,7 +773,9 @@ class Gate:
         except GoliveError as exc:
             raise pytest.UsageError(f"golive: {exc}") from None
         lost = {c.host: c.unreachable for c in verdict.checks if c.host and c.unreachable}
-        pool = HostPool(env)  # the end of run's questions: hosts the run lost are not asked
+        # the end of run's questions, through the session's connections (a new pool under
+        # xdist's controller): hosts the run lost are not asked
+        pool = config.stash.get(POOL, None) or HostPool(env)
         pool.known_lost(lost)
         verdict, who = self._identity(env, verdict, pool, session)
         code = exit_code(verdict.decision, env.inventory.policy.conditional_exit_code)
@@ -790,6 +809,13 @@ class Gate:
         about += [f"golive: {note}" for note in who.get("notes", [])]
         _print(config, done.verdict, layout, redactor, about)
         return None
+
+
+def _asks_for_tracebacks(config: pytest.Config) -> bool:
+    """The command line (or PYTEST_ADDOPTS) names ``--tb``: pytest's own failure output is
+    wanted (the ini file's addopts are the project's, not a request)."""
+    args = [*config.invocation_params.args, *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))]
+    return any(a == "--tb" or a.startswith("--tb=") for a in map(str, args))
 
 
 def _print_unwritten(config: pytest.Config, problems: list[str]) -> None:

@@ -3,8 +3,15 @@
 import pytest
 
 from golive.model.environment import Environment
+from golive.probe.hosts import HostPool
+from golive.probe.identity import Identities
 
 ENVIRONMENT = pytest.StashKey[Environment]()
+POOL = pytest.StashKey[HostPool]()
+"""The session's host pool (its connections), once a check needed one: the end of the run
+asks its questions through it."""
+IDENTITIES = pytest.StashKey[Identities]()
+"""The hosts' identities, asked in the background as the session's pool connects them."""
 
 
 def check_id(nodeid: str) -> str:

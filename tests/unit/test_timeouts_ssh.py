@@ -219,6 +219,20 @@ def test_a_host_the_run_already_lost_is_not_asked_again(fake_ssh: Path, tmp_path
     assert pool.get("app1").run("true").rc == 0
 
 
+def test_a_host_lost_after_the_pool_connected_it_is_not_asked_again(
+    fake_ssh: Path, tmp_path: Path
+) -> None:
+    """The end of the run asks through the session's pool: a host its checks lost is not
+    asked again there, though the pool had connected it."""
+    pool = HostPool(_environment(tmp_path))
+    pool.get("app2")
+    before = invocations(fake_ssh)
+    pool.known_lost({"app2": "ssh://golive@127.0.2.12: Connection timed out"})
+    with pytest.raises(HostUnreachable, match=r"^host app2 unreachable: .*timed out$"):
+        pool.get("app2")
+    assert invocations(fake_ssh) == before
+
+
 def test_a_host_without_coreutils_timeout_is_unreachable_saying_so(
     fake_ssh: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
