@@ -251,6 +251,9 @@ def test_hosts_only_for_promql_and_the_role_must_be_declared(golive: Golive) -> 
         WatchMetric.model_validate(
             {"kind": "alerts", "trigger": "critical", "hosts": {"role": "app", "series": "x"}}
         )
+    with pytest.raises(ValidationError, match=r"hosts\.series: a series the query reads; x_total"):
+        metric(query="sum(rate(x_total_2[1m]))", hosts={"role": "app", "series": "x_total"})
+    assert metric(query="sum(rate(x_total{a='b'}[1m]))", hosts={"role": "a", "series": "x_total"})
     watch = {"metrics": {"m": {**BLIND_WATCH["metrics"]["order_error_rate"],
                                "hosts": {"role": "ap", "series": "x"}}}}  # fmt: skip
     golive.write("expectations.yml", {**EXPECTATIONS, "watch": watch})

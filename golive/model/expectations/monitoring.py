@@ -4,6 +4,7 @@ evidence of the plan's process items, and what ``golive watch`` polls after go-l
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -281,6 +282,11 @@ class WatchMetric(Strict):
             raise ValueError("smoke_samples: only an error rate (a promql metric with max)")
         if self.hosts is not None and self.kind != "promql":
             raise ValueError("hosts: only a promql metric reads series from hosts")
+        if self.hosts is not None and self.query is not None:
+            # the hosts are asked for the series the query reads, not for another one
+            name = self.hosts.series.split("{", 1)[0].strip()
+            if name and not re.search(rf"(?<![\w:]){re.escape(name)}(?![\w:])", self.query):
+                raise ValueError(f"hosts.series: a series the query reads; {name} is not in it")
         return self
 
 
