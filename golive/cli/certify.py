@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,10 @@ ORDER = (
     "rollback",
 )
 NO_GO_EXIT = 1
+NOT_RUN = "not run: golive certify --no-load leaves the load checks out"
+COLLECT_TIMEOUT_S = 300
+NO_CHECK_SELECTED = 5  # pytest's exit status when no test is collected
+"""How long listing the load checks --no-load leaves out may take (a collection, no check)."""
 SUITES_LABEL = "suites verdict"
 """The suites' own verdict line (not the final one: the plan and the reports may change it)."""
 
@@ -47,12 +53,42 @@ def suite_paths() -> list[str]:
     return [str(SUITES / name) for name in ORDER if (SUITES / name).is_dir()]
 
 
-def prove_plan(root: Path) -> tuple[list[str], list[str]]:
+def left_out(env: str | None, pytest_args: Sequence[str] = ()) -> tuple[list[str], str]:
+    """The load checks ``--no-load`` leaves out of the run (``pytest_args``: the run's own, a
+    ``-k`` narrows both), as verdict.json names checks (collected, not run), and what went
+    wrong listing them ("" when nothing did)."""
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--collect-only",
+           "-m", "performance", *(["--env", env] if env else []), *pytest_args,
+           *suite_paths()]  # fmt: skip
+    try:
+        out = subprocess.run(
+            cmd, cwd=REPO, capture_output=True, text=True, timeout=COLLECT_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [], f"not listed: {exc}"
+    ids = [line.strip() for line in out.stdout.splitlines() if "::" in line]
+    if out.returncode == NO_CHECK_SELECTED:
+        return [], ""
+    if out.returncode != 0 or not ids:
+        return [], f"not listed: collecting them exited {out.returncode}"
+    # named as verdict.json names golive's checks: suites/..., wherever the package is
+    return [i.split("pytest_golive/", 1)[-1] for i in ids], ""
+
+
+def prove_plan(root: Path, not_run: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """Amend the run's verdict.json with the plan items it leaves unproven: required ones
-    become blockers (NO-GO), the others ``plan_open``. Returns (required, open)."""
+    become blockers (NO-GO), the others ``plan_open``; the checks certify left out of the run
+    (``not_run``: ``--no-load``'s load checks) are missing evidence. Returns (required, open)."""
     doc: dict[str, Any] = read_verdict(root)
     required, opened = unproven(load_plan(), doc.get("checks") or [], doc.get("signoffs") or [])
     doc["plan_open"] = opened
+    if not_run:
+        doc["missing"] = [
+            *(doc.get("missing") or []),
+            *({"check": check, "host": None, "message": NOT_RUN, "severity": None,
+               "waiver": None} for check in not_run),
+        ]  # fmt: skip
+        doc["counts"] = {**(doc.get("counts") or {}), "missing": len(doc["missing"])}
     if required:
         doc["verdict"] = "NO-GO"
         doc["exit_code"] = NO_GO_EXIT
@@ -85,7 +121,12 @@ def run(args: argparse.Namespace) -> int:
         # interrupted, crashed, misconfigured, or its files could not be written: the run's
         # own verdict stands (what is on disk may not even be this run's); always a NO-GO
         return _final("NO-GO", code, started)
-    required, opened = prove_plan(root)
+    not_run, unlisted = left_out(args.env, args.pytest_args) if args.no_load else ([], "")
+    if unlisted:
+        print(f"golive certify: the load checks --no-load left out are {unlisted}")
+    required, opened = prove_plan(root, not_run)
+    if not_run:
+        print(f"golive certify: missing evidence: {len(not_run)} load checks --no-load left out")
     verdict = read_verdict(root)["verdict"]
     for line in required:
         print(f"golive certify: NO-GO: {line}")

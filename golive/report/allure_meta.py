@@ -318,9 +318,10 @@ def verdict_result(doc: dict[str, Any], start: int, stop: int) -> dict[str, Any]
     }
 
 
-def _starts(results: Path) -> tuple[int, int]:
-    """The first start and last stop of the run's results (ms), for the verdict's own."""
-    starts, stops = [], []
+def _starts(results: Path) -> tuple[int, int, set[str]]:
+    """The first start and last stop of the run's results (ms), for the verdict's own, and
+    the checks that have a result."""
+    starts, stops, checks = [], [], set[str]()
     for path in results.glob("*-result.json"):
         if path.name.startswith(OWN_PREFIX):
             continue
@@ -328,8 +329,11 @@ def _starts(results: Path) -> tuple[int, int]:
         if isinstance(data.get("start"), int) and isinstance(data.get("stop"), int):
             starts.append(data["start"])
             stops.append(data["stop"])
+        checks.update(
+            lb.get("value") for lb in data.get("labels", []) if lb.get("name") == CHECK_LABEL
+        )
     now = int(datetime.now(UTC).timestamp() * 1000)
-    return (min(starts, default=now), max(stops, default=now))
+    return (min(starts, default=now), max(stops, default=now), checks)
 
 
 def read_properties(path: Path) -> dict[str, str]:
@@ -387,6 +391,43 @@ def plan_results(doc: dict[str, Any], start: int, stop: int) -> list[dict[str, A
     return out
 
 
+def missing_results(
+    doc: dict[str, Any], have: set[str], start: int, stop: int
+) -> list[dict[str, Any]]:
+    """The checks verdict.json counts as missing evidence that have no result of their own
+    (left out of the run, as ``golive certify --no-load``'s load checks, or never reached
+    before the run stopped): each a skipped result in golive's "Missing evidence", so the
+    overview shows them as what they are, never as absent or passed."""
+    env = str((doc.get("scope") or {}).get("env", ""))
+    out = []
+    for finding in doc.get("missing") or []:
+        check = str(finding.get("check", ""))
+        if not check or check in have:
+            continue
+        have = have | {check}  # a check listed twice is one result
+        message = str(finding.get("message", ""))
+        out.append(
+            {
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-missing:{check}")),
+                "historyId": f"golive-missing-{check}",
+                "name": check.rsplit("::", 1)[-1],
+                "fullName": check,
+                "status": "skipped",
+                "statusDetails": {"message": f"{TAGS['missing']} {message}"},
+                "start": start,
+                "stop": stop,
+                "labels": [
+                    {"name": "parentSuite", "value": "golive verdict"},
+                    {"name": "suite", "value": "missing evidence"},
+                    {"name": "severity", "value": str(finding.get("severity") or "critical")},
+                    {"name": "host", "value": str(finding.get("host") or env)},
+                    {"name": CHECK_LABEL, "value": check},
+                ],
+            }
+        )
+    return out
+
+
 def overview_counts(doc: dict[str, Any]) -> dict[str, int]:
     """What the overview counts: blockers, open plan items, dependent checks."""
     return {
@@ -420,13 +461,18 @@ def write_verdict(results: Path, doc: dict[str, Any], files: Sequence[Path] = ()
     verdict.json and certificate written: copies of their bytes); one result per plan item
     left unproven; and the verdict first in the environment and executor widgets
     (environment.properties, executor.json), with the overview's counts."""
-    start, stop = _starts(results)
+    start, stop, have = _starts(results)
     result = verdict_result(doc, start, stop)
     result["attachments"] = _attach(results, files)
-    for old in results.glob(f"{OWN_PREFIX}plan-*-result.json"):
+    for old in [
+        *results.glob(f"{OWN_PREFIX}plan-*-result.json"),
+        *results.glob(f"{OWN_PREFIX}missing-*-result.json"),
+    ]:
         old.unlink(missing_ok=True)
     for plan in plan_results(doc, start, stop):
         write_atomic(results / f"{OWN_PREFIX}plan-{plan['uuid']}-result.json", json.dumps(plan))
+    for lost in missing_results(doc, have, start, stop):
+        write_atomic(results / f"{OWN_PREFIX}missing-{lost['uuid']}-result.json", json.dumps(lost))
     write_atomic(results / VERDICT_RESULT, json.dumps(result))
     decision = str(doc.get("verdict"))
     scope = _scope_line(doc.get("scope") or {})

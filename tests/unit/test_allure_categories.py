@@ -153,3 +153,42 @@ def test_certificate_command_rewrites_the_verdict_result_as_certify_amends_it(
     )
     [plan] = [r for r in _results(results) if r["fullName"].startswith("plan ")]
     assert plan["name"] == "plan item post.uat.execution: sign-off uat is not recorded"
+
+
+LOAD = """
+import pytest
+
+@pytest.mark.smoke
+def test_health():
+    pass
+
+@pytest.mark.performance
+def test_load():
+    pass
+"""
+
+
+def test_checks_certify_leaves_out_are_missing_evidence_on_the_overview(golive: Golive) -> None:
+    """`golive certify --no-load` (issue 23): the load checks it leaves out (deselected, so no
+    result of their own) are missing evidence in verdict.json, and each is a skipped result in
+    golive's "Missing evidence" on the Allure overview: never absent, never passed."""
+    from golive import cli
+    from golive.cli.certify import NOT_RUN, prove_plan
+
+    golive.run(LOAD, "-m", "not performance", "-p", "no:randomly")
+    required, _ = prove_plan(golive.reports, ["test_checks.py::test_load"])
+    assert required  # the plan items no check of this run proves: NO-GO
+    doc = golive.verdict()
+    assert doc["verdict"] == "NO-GO" and doc["counts"]["missing"] == 1
+    assert doc["missing"][-1]["check"] == "test_checks.py::test_load"
+    assert cli.main(["certificate", "--reports", str(golive.reports)]) == 0
+    results = _results(golive.reports / "allure-results")
+    [left] = [r for r in results if r["fullName"] == "test_checks.py::test_load"]
+    assert left["status"] == "skipped" and _categories(left) == ["Missing evidence"]
+    assert left["statusDetails"]["message"] == f"[MISSING EVIDENCE] {NOT_RUN}"
+    assert [r["status"] for r in results].count("passed") == 1  # test_health alone
+    assert "missing 1" in (golive.reports / "certificate.md").read_text()
+    # written again (golive report after golive certificate): still one result per check
+    assert cli.main(["certificate", "--reports", str(golive.reports)]) == 0
+    again = _results(golive.reports / "allure-results")
+    assert [r["fullName"] for r in again].count("test_checks.py::test_load") == 1
