@@ -387,7 +387,7 @@ def test_leaks():
     print("connecting with {SECRET}")
     assert "{SECRET}" == "x", "password {SECRET} rejected"
 """
-    result = golive.run(source, "-rA")
+    result = golive.run(source, "-rA", "--tb=short")  # pytest's own output of it, masked
     out = result.stdout.str() + result.stderr.str()
     assert SECRET not in out
     assert "password" in out

@@ -70,10 +70,11 @@ def test_dependents_are_one_line_under_their_cause_and_output_is_short(golive: G
     # findings as their own lines: no traceback, no object reprs, no pytest introspection
     for noise in ("Traceback", "raise ConnectionFailure", "Node object", "where ", "range(50)"):
         assert noise not in text, noise
-    # each cause said once: a dependent check is one line in FAILURES naming its cause's check
+    # each cause said once, in the gate's lines: not in pytest's FAILURES or short summary
     assert "app2: connection to 127.0.2.12:8080 refused" not in text
-    assert text.count("app2: a dependent check: it failed on the cause test_listens[app2]") == 2
-    assert "(test_checks.py:20)" in text  # where the check met it
+    before = "\n".join(r.outlines[: r.outlines.index("golive verdict: NO-GO")])
+    for cause in ("nothing listens on 8080", "backup is 6 days old"):
+        assert cause not in before, cause
     assert len(r.outlines) < 60
     v = golive.verdict()
     checks = {c["id"]: c for c in v["checks"]}
@@ -161,3 +162,47 @@ def test_slow():
     assert props["verdict"] == "CONDITIONAL"
     out = case.find("system-out")
     assert out is not None and "app1: p95 is 900 ms" in (out.text or "")
+
+
+MINOR = """
+@pytest.mark.smoke
+@pytest.mark.severity("minor")
+def test_slow():
+    assert False, "app1: p95 is 900 ms"
+"""
+
+
+def test_each_cause_is_said_once_on_the_terminal_of_pytest_run_as_a_command(
+    golive: Golive, monkeypatch: pytest.MonkeyPatch
+):
+    """pytest as a subprocess, as QA runs it (issue 23): each cause once, in the gate's lines
+    (blockers after the verdict, a condition in the notes); pytest's FAILURES and short
+    summary leave the checks to the gate, and its closing counts still count them. A --tb
+    on the command line brings pytest's own output back; exit code and verdict.json are the
+    same either way."""
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    checks = golive.pytester.makepyfile(test_checks=DEPENDENTS + MINOR)
+
+    def run(*extra: str) -> tuple[int, list[str], dict[str, object]]:
+        args = ["--env", "fake", f"--golive-reports={golive.reports}", "-m", "smoke", *extra]
+        r = golive.pytester.runpytest_subprocess(str(checks), *args)
+        v = golive.verdict()
+        kept = {k: v[k] for k in ("verdict", "counts", "blockers", "conditions", "exit_code")}
+        return int(r.ret), r.outlines + r.errlines, kept
+
+    code, out, verdict = run()
+    text = "\n".join(out)
+    assert code == 1 and verdict["verdict"] == "NO-GO"
+    assert "FAILURES" not in text and "short test summary info" not in text, text
+    assert "5 failed, 2 passed" in text  # pytest's counts count every check
+    assert "golive: 5 check(s) did not pass: each cause is said once" in text
+    gate = out.index("golive verdict: NO-GO")
+    for cause in ("app2: nothing listens on 8080", "db1: backup is 6 days old"):
+        assert cause not in "\n".join(out[:gate]), cause
+        assert text.count(f"AssertionError: {cause}") == 1, cause  # its blocker line
+    assert text.count("app1: p95 is 900 ms") == 1  # the condition, in the gate's notes
+    assert any(line.startswith("condition: ") and "p95" in line for line in out[:gate])
+
+    code_tb, out_tb, verdict_tb = run("--tb=short")
+    assert "FAILURES" in "\n".join(out_tb) and "short test summary info" in "\n".join(out_tb)
+    assert (code_tb, verdict_tb) == (code, verdict)
