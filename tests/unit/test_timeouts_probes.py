@@ -18,6 +18,7 @@ from golive.probe import db as database
 from golive.probe import http
 from golive.probe.nmap import arguments
 from golive.probe.sshauth import offered_methods
+from pytest_golive.fixtures.http import Api
 
 
 def environment(tmp_path: Path, **database_changes: object) -> Environment:
@@ -111,3 +112,24 @@ def test_dns_lookups_wait_the_public_timeout(tmp_path: Path) -> None:
 )
 def test_every_port_scan_has_a_host_timeout(options: str, expected: str) -> None:
     assert arguments(options, "127.0.2.200", 300.0) == expected
+
+
+class _Recorder:
+    """A requests session stand-in that keeps each request's timeout."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[object] = []
+
+    def request(self, method: str, url: str, **kw: object) -> str:
+        self.timeouts.append(kw["timeout"])
+        return "answer"
+
+
+def test_smokes_probes_wait_their_budget_and_the_rest_the_public_timeout(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    client = _Recorder()
+    api = Api(env, client)  # type: ignore[arg-type]
+    api.within(2.0).request("GET", "/health")
+    api.request("GET", "/version")
+    assert client.timeouts == [2.0, env.inventory.public.timeout]
+    assert api.timeout == env.inventory.public.timeout  # the budget is the copy's alone
