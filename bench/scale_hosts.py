@@ -9,11 +9,11 @@ the largest size of them, writes one environment per size (the sandbox's plus th
 light hosts), and times whole-process runs of ``pytest -m "predeploy or smoke"`` restricted
 to the light hosts (``-k``) and to the host-level checks that can apply to a host without
 the application installed; the others are listed in SKIPPED with the reason, and the checks
-that ran are printed. Every run starts cold: the hosts' shared SSH connections are closed
-first, so each run pays its own handshakes. Where the time goes: pytest's own durations of
-every check (setup, call, teardown, summed per check over the hosts; with ``-n 2`` summed
-over both workers), the rest of the wall time being the process's start, collection and the
-gate and reports after the last check.
+that ran are printed. Every run starts cold: a run opens its own shared SSH connections
+(golive.probe.hosts.RUN_ID), so each pays its own handshakes. Where the time goes: pytest's
+own durations of every check (setup, call, teardown, summed per check over the hosts; with
+``-n 2`` summed over both workers), the rest of the wall time being the process's start,
+collection and the gate and reports after the last check.
 
 The environments take the sandbox inventory's ``ssh:`` section, key exchange included
 (``--openssh-defaults`` drops its ``options`` to measure OpenSSH's own default instead).
@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -41,7 +40,6 @@ from scope_run import PYTEST, REPO, expect, run_scope
 
 from golive.model.environment import load_environment
 from golive.probe import netns
-from golive.probe.hosts import HostPool
 from golive.sandbox.context import Sandbox
 from golive.sandbox.services import light
 
@@ -98,10 +96,6 @@ def checks_selected(envdir: Path, name: str, extra: list[str]) -> Counter[str]:
     )
 
 
-def close_connections(envdir: Path, name: str) -> None:
-    HostPool(load_environment(name, directory=envdir)).close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
@@ -152,8 +146,6 @@ def main() -> None:
                 xdist = ["-n", str(workers)] if workers else []
                 label = f"-n {workers}" if workers else "serial"
                 for count, env_name in env_names.items():
-                    close_connections(envdir, env_name)
-                    time.sleep(0.5)
                     result = run_scope(
                         MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir", str(envdir),
                         "--env", env_name, "--durations=0", "--durations-min=0", *xdist,
