@@ -16,9 +16,10 @@ the database on whichever release the runbook had reached (the next run's smoke 
 rollback checks say so: "app1 serves 1.4.0"), a runbook run still under way on its host
 (it ends by its own ``rollback.runbook.timeout_s``), the rehearsal's synthetic orders
 (flagged synthetic), and, when the kill came during the readiness check's scratch copy of
-the schema, that scratch database and its dumps on the database host: the next run of that
-check removes them first, by golive's scratch name only, and its evidence says so
-(pytest_golive/fixtures/rollback.py, ``remove_leftovers``).
+the schema, that scratch database and its dumps on the database host: the first run of that
+check once they are older than a run keeps one (its steps times ``scratch_timeout_s``; a
+younger one may be a concurrent run's) removes them before its own, by golive's scratch name
+only, and its evidence says so (pytest_golive/fixtures/rollback.py, ``remove_leftovers``).
 """
 
 from __future__ import annotations
