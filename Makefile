@@ -26,8 +26,25 @@ lint: setup
 test-unit: setup
 	$(PYTEST) -c tests/unit/pytest.ini -q tests/unit
 
-test-sandbox: up
-	$(PYTEST) -c tests/sandbox/pytest.ini -q tests/sandbox
+# The sandbox tests on SANDBOX_WORKERS sandboxes at once (pytest-xdist: each worker brings up
+# its own, $GOLIVE_SANDBOX_DIR-gwN in namespace $GOLIVE_NETNS-gwN, and takes it down at the end),
+# then the tests marked serial (load tests, watches) alone on one. SANDBOX_WORKERS=1: every
+# test on the one sandbox `make up` brings up, as before. SANDBOX_ARGS narrows both (-k ...).
+SANDBOX_WORKERS ?= 2
+SANDBOX_ARGS ?=
+SANDBOX_PYTEST = $(PYTEST) -c tests/sandbox/pytest.ini -q $(SANDBOX_ARGS)
+
+test-sandbox: setup
+ifeq ($(SANDBOX_WORKERS),1)
+	$(GOLIVE) sandbox up
+	$(SANDBOX_PYTEST) tests/sandbox
+else
+	@$(SANDBOX_PYTEST) -n $(SANDBOX_WORKERS) -m "not serial" tests/sandbox; parallel=$$?; \
+	$(SANDBOX_PYTEST) -n 1 -m serial tests/sandbox; alone=$$?; \
+	echo "sandbox tests: $(SANDBOX_WORKERS) workers exit $$parallel, serial exit $$alone"; \
+	[ $$parallel$$alone != 55 ] || exit 5; \
+	for rc in $$parallel $$alone; do [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc; done
+endif
 
 # Every benchmark once, at its smallest meaningful size (bench/<name>.py --quick), one after the
 # other, on the sandbox GOLIVE_SANDBOX_DIR/GOLIVE_NETNS name: each fails if it errors or gets a

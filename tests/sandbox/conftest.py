@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,40 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+XDIST_VARIABLES = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
+
+
+def _own_sandbox_per_worker() -> str | None:
+    """Under pytest-xdist (``make test-sandbox``) each worker certifies a sandbox of its own:
+    the base sandbox's data directory and namespace with the worker's id appended
+    (``/var/lib/golive/ci-sandbox-gw0``, ``golive-ci-gw0``), set here, before any golive call,
+    so this process and every subprocess it starts use them. The worker's own variables go:
+    a golive run a test starts is a run of its own, never a worker of this one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return None
+    from golive.sandbox.context import Sandbox
+
+    base = Sandbox.load()
+    os.environ["GOLIVE_SANDBOX_DIR"] = f"{base.dir}-{worker}"
+    os.environ["GOLIVE_NETNS"] = f"{base.netns}-{worker}"
+    for name in XDIST_VARIABLES:
+        os.environ.pop(name, None)
+    return worker
+
+
+WORKER = _own_sandbox_per_worker()
+
+# Suites that run a load test or a watch: their tests are marked ``serial`` and run in the
+# second phase of ``make test-sandbox``, alone on the machine (never beside another worker).
+ALONE = frozenset({"performance", "watch"})
+
+
+def alone(suites: Iterable[str]) -> list[pytest.MarkDecorator]:
+    """The marks of a test that certifies ``suites``: ``serial`` if one of them loads the
+    machine or measures time."""
+    return [pytest.mark.serial] if ALONE.intersection(suites) else []
 
 
 def golive(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -50,6 +86,36 @@ class Run:
 def sandbox() -> None:
     """The sandbox is up (idempotent)."""
     golive("sandbox", "up")
+
+
+UP_LOCK_WAIT_S = 600  # two `golive sandbox up` (300 s each at most) before this one
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_sandbox() -> Iterator[None]:
+    """An xdist worker brings its own sandbox up before its first test and down after its last
+    (a real ``golive sandbox down``). Workers bring theirs up one at a time: two first installs
+    would race to create the machine's users."""
+    if WORKER is None:
+        yield
+        return
+    lock = Path(os.environ["GOLIVE_SANDBOX_DIR"]).parent / ".golive-sandbox-up.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:
+        deadline = time.monotonic() + UP_LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as busy:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{lock}: another sandbox's up held it too long") from busy
+                time.sleep(0.5)
+        golive("sandbox", "up")
+    try:
+        yield
+    finally:
+        golive("sandbox", "down")
 
 
 @pytest.fixture

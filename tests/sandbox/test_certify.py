@@ -10,7 +10,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import BIN, REPO
+
+# golive certify runs the load test: alone on the machine (conftest.ALONE)
+pytestmark = pytest.mark.serial
 
 
 def test_certify_healthy_sandbox_is_go_with_every_plan_item_proven(

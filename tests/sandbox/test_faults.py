@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from conftest import XDIST, assert_same_verdict, injected
+from conftest import XDIST, alone, assert_same_verdict, injected
 from golive.sandbox import faults
 
 CATALOG = faults.catalog()
@@ -49,7 +49,9 @@ def test_healthy_sandbox_is_go_serially_and_under_xdist(certify) -> None:
     assert_same_verdict(serial, parallel, "healthy sandbox")
 
 
-@pytest.mark.parametrize("name", sorted(CATALOG))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=alone(CATALOG[n].caught_by)) for n in sorted(CATALOG)]
+)
 def test_fault_is_caught_then_healed(name: str, certify) -> None:
     fault = CATALOG[name]
     markers = " or ".join(fault.caught_by)

@@ -17,9 +17,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import BIN, REPO
 from golive.model.environment import load_environment
 from golive.model.expectations.performance import Performance
+
+# a load test or a watch: alone on the machine (conftest.ALONE)
+pytestmark = pytest.mark.serial
 
 
 def _wait_for(path: Path, deadline: float) -> None:

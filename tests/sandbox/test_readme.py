@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from conftest import REPO, golive
 
 SKIPPED_SECTIONS = {"The two commands"}
@@ -33,6 +35,7 @@ def test_readme_blocks_are_found() -> None:
     assert {"Everyday use", "The sandbox", "Reading the results"} <= sections
 
 
+@pytest.mark.serial  # the README runs a watch: alone on the machine (conftest.ALONE)
 def test_readme_commands_work_as_written(sandbox: None) -> None:
     blocks = runnable_blocks((REPO / "README.md").read_text())
     script = "\n".join(

@@ -13,10 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from conftest import BIN, REPO, golive
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.monitoring import settled
+
+# a load test or a watch: alone on the machine (conftest.ALONE)
+pytestmark = pytest.mark.serial
 
 # Orders through the public endpoint beside the watch's own one per interval, so an error
 # rate of a few percent on one node shows within the rate's window. Bounded: 400 requests,
