@@ -15,7 +15,7 @@ from typing import Any
 
 from golive.gate.verdict import Finding, Verdict
 from golive.model import properties
-from golive.report.files import WriteError, write_atomic
+from golive.report.files import WriteError, sync_directory, write_atomic
 
 CHECK_LABEL = "golive_check"
 """Allure label carrying the pytest node id, so results can be matched to the verdict."""
@@ -225,13 +225,17 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
             changed = True
         if changed:
             try:
-                write_atomic(path, json.dumps(data))
+                write_atomic(path, json.dumps(data), sync_dir=False)
             except WriteError as exc:
                 failed.append(exc)
     try:
-        write_verdict(results, verdict.to_dict())
+        write_verdict(results, verdict.to_dict())  # its name durable, and the others' with it
     except WriteError as exc:
         failed.append(exc)
+        try:
+            sync_directory(results)
+        except WriteError as again:
+            failed.append(again)
     return failed
 
 

@@ -81,8 +81,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` (str as UTF-8) all at once, durably."""
+def sync_directory(directory: Path) -> None:
+    """Make the names given in ``directory`` durable (after writes with ``sync_dir=False``)."""
+    try:
+        _fsync_dir(directory)
+    except OSError as exc:
+        raise WriteError.of(directory, exc) from None
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int = 0o644, sync_dir: bool = True) -> None:
+    """Replace ``path`` with ``data`` (str as UTF-8) all at once, durably; with ``sync_dir``
+    False its new name is durable only once the caller's :func:`sync_directory` (one for many
+    files of a directory) has returned."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -92,7 +102,8 @@ def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        if sync_dir:
+            _fsync_dir(path.parent)
     except OSError as exc:
         with suppress(OSError):  # a read-only file system refuses even that
             tmp.unlink(missing_ok=True)

@@ -68,6 +68,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s\"'\\]+"), rf"\1{MASK}"),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@\\]+:)[^\s@/\\]+@"), rf"\1{MASK}@"),
 )
+# Each pattern above needs one of these in the text: a text with none of them (and none of
+# the secret values) is returned as it is, without running the patterns (the end of a run
+# reads every file it wrote: most of their strings name no credential)
+_SUSPECT = re.compile(rf"(?i)PRIVATE KEY|://|authorization|{_CREDENTIAL}")
 _TEXT_SUFFIXES = frozenset(
     {".json", ".txt", ".xml", ".properties", ".md", ".html", ".csv", ".log", ".yml", ".yaml", ""}
 )
@@ -91,10 +95,17 @@ class Redactor:
             re.compile("|".join(re.escape(f) for f in longest_first)) if longest_first else None
         )
 
+    def suspect(self, text: str) -> bool:
+        """Whether ``text`` may hold something to mask (if not, :meth:`text` leaves it as is)."""
+        found = self._values is not None and self._values.search(text) is not None
+        return found or _SUSPECT.search(text) is not None
+
     def text(self, text: str) -> str:
         """``text`` with every secret value and secret pattern masked."""
         if self._values is not None:
             text = self._values.sub(MASK, text)
+        if _SUSPECT.search(text) is None:
+            return text
         for pattern, repl in _PATTERNS:
             text = pattern.sub(repl, text)
         return text
@@ -137,6 +148,11 @@ class Redactor:
         if path.suffix.lower() not in _TEXT_SUFFIXES and not path.name.endswith("-attachment"):
             return False
         data = path.read_bytes()
+        try:
+            if not self.suspect(data.decode("utf-8")):
+                return False  # nothing to mask anywhere in it: no JSON walk
+        except UnicodeDecodeError:
+            return False  # binary: left as it is (as :meth:`data` leaves it)
         out = self.json(data) if path.suffix.lower() == ".json" else self.data(data)
         if out is data:
             return False

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from golive.report.redact import MASK, Redactor
+from golive.report.redact import _PATTERNS, MASK, Redactor
 
 # text that looks like a credential assignment, a key, a seed or a URL password: excluded from
 # "text without a secret" (the explicit examples below cover the ordinary words)
@@ -131,3 +132,40 @@ def test_sslyze_like_json_attached_as_text_stays_json() -> None:
     raw = b'{"tls_extended_master_secret": {\n  "result": {"supports_ems_extension": true}}}'
     assert json.loads(Redactor().data(raw)) == json.loads(raw)
     assert Redactor().json(raw) == raw
+
+
+PATTERNED = st.lists(
+    st.one_of(
+        TEXT,
+        st.sampled_from(
+            [
+                "password=hunter2x", "API-KEY: abcdef", "Authorization: Bearer abc.def",
+                "https://user:pw1234@host/x", "otpauth://totp/x?secret=ABC",
+                "-----BEGIN EC PRIVATE KEY-----\nMIIE\n-----END EC PRIVATE KEY-----",
+                '"db.Password": "s3cr3t!"', "  totp_seed: JBSWY3DP",
+            ]
+        ),
+    ),
+    max_size=6,
+).map("\n".join)  # fmt: skip
+
+
+@given(PATTERNED)
+@settings(max_examples=300, deadline=None)
+def test_text_skipped_as_unsuspect_is_what_every_pattern_leaves(text: str) -> None:
+    """The shortcut (no pattern run on a text that names no credential, key, seed or URL)
+    masks exactly what running every pattern masks."""
+    full = text
+    for pattern, repl in _PATTERNS:
+        full = pattern.sub(repl, full)
+    assert Redactor().text(text) == full
+
+
+def test_a_file_with_nothing_to_mask_is_not_rewritten(tmp_path: Path) -> None:
+    plain, secret = tmp_path / "plain-result.json", tmp_path / "secret-result.json"
+    plain.write_text(json.dumps({"name": "test_quotes[lb1]", "status": "passed"}))
+    secret.write_text(json.dumps({"name": "login", "params": {"password": "hunter2x"}}))
+    redactor = Redactor()
+    assert redactor.file(plain) is False
+    assert redactor.file(secret) is True
+    assert json.loads(secret.read_text())["params"]["password"] == MASK
