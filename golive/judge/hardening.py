@@ -612,3 +612,42 @@ def pg_catalog_findings(
         if grant.split(":", 1)[0] not in grantors
     ]
     return found
+
+
+# what a key exchange offer names that is no algorithm: extension and strict-kex markers
+_KEX_MARKERS = ("ext-info-", "kex-strict-")
+
+
+def ssh_offer_findings(
+    host: str,
+    banner: str,
+    offer: Mapping[str, Sequence[str]],
+    allowed: Mapping[str, Sequence[str]],
+    banner_forbidden: str | None,
+    controls: Mapping[str, str],
+) -> list[str]:
+    """What sshd offers a client, read from its handshake: every algorithm of a policy's
+    list (kexalgorithms, hostkeyalgorithms, ciphers, macs; each direction) is allowed, and its
+    version string does not match ``banner_forbidden`` (it names the OS: DebianBanner)."""
+    found = []
+    for keyword in ("kexalgorithms", "hostkeyalgorithms", "ciphers", "macs"):
+        if keyword not in allowed:
+            continue
+        ok = {v.lower() for v in allowed[keyword]}
+        names = [*offer.get(keyword, []), *offer.get(f"{keyword}_c2s", [])]
+        extra = [
+            n
+            for n in dict.fromkeys(names)
+            if n.lower() not in ok and not n.startswith(_KEX_MARKERS)
+        ]
+        if extra:
+            found.append(
+                f"{host}: sshd offers {keyword} {','.join(extra)}{control(controls, keyword)} "
+                f"in its handshake; policy allows {', '.join(allowed[keyword])}"
+            )
+    if banner_forbidden and re.search(banner_forbidden, banner):
+        found.append(
+            f"{host}: sshd's version string {banner!r}{control(controls, 'debianbanner')} "
+            "names the operating system's release"
+        )
+    return found

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import struct
+import time
 
 
 def offered_methods(
@@ -37,3 +39,78 @@ def offered_methods(
     finally:
         transport.close()
     return ["none"]
+
+
+# the name-lists of SSH_MSG_KEXINIT (RFC 4253 §7.1), in order
+KEXINIT_LISTS = (
+    "kexalgorithms",
+    "hostkeyalgorithms",
+    "ciphers_c2s",
+    "ciphers",  # server to client
+    "macs_c2s",
+    "macs",  # server to client
+    "compression_c2s",
+    "compression",
+    "languages_c2s",
+    "languages",
+)
+
+
+def offered_algorithms(
+    address: str, port: int, source: str | None, timeout: float
+) -> tuple[str, dict[str, list[str]]]:
+    """The server's version string and the algorithms its key exchange offers (its
+    SSH_MSG_KEXINIT, read before any key is exchanged): name-list -> names. A server that
+    does not connect or send both within ``timeout`` raises ``ConnectionError``."""
+    where = f"{address}:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        sock = socket.create_connection(
+            (address, port), timeout=timeout, source_address=(source, 0) if source else None
+        )
+    except OSError as exc:
+        raise ConnectionError(f"{where}: no SSH connection within {timeout:g} s ({exc})") from None
+    buffer = b""
+
+    def need(count: int) -> None:
+        nonlocal buffer
+        while len(buffer) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            sock.settimeout(left)
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise EOFError("the server closed the connection")
+            buffer += chunk
+
+    try:
+        with sock:
+            sock.sendall(b"SSH-2.0-golive_probe\r\n")
+            banner = ""
+            while not banner.startswith("SSH-"):  # a server may send lines before its version
+                while b"\n" not in buffer:
+                    need(len(buffer) + 1)
+                line, buffer = buffer.split(b"\n", 1)
+                banner = line.rstrip(b"\r").decode("utf-8", "replace")
+            need(5)
+            length, padding = struct.unpack(">IB", buffer[:5])
+            if not 16 <= length <= 256 * 1024:
+                raise ValueError(f"packet length {length}")
+            need(4 + length)
+            payload = buffer[5 : 4 + length - padding]
+    except (OSError, TimeoutError, EOFError, ValueError) as exc:
+        raise ConnectionError(
+            f"{where}: no SSH key exchange offer within {timeout:g} s ({exc or type(exc).__name__})"
+        ) from None
+    if not payload or payload[0] != 20:  # SSH_MSG_KEXINIT
+        raise ConnectionError(f"{where}: the server's first packet is not its key exchange offer")
+    offer, at = {}, 17  # message type and 16-byte cookie
+    for name in KEXINIT_LISTS:
+        if at + 4 > len(payload):
+            raise ConnectionError(f"{where}: a truncated key exchange offer")
+        (size,) = struct.unpack(">I", payload[at : at + 4])
+        text = payload[at + 4 : at + 4 + size].decode("ascii", "replace")
+        offer[name] = [n for n in text.split(",") if n]
+        at += 4 + size
+    return banner, offer

@@ -166,3 +166,24 @@ def test_missing_header_names_its_control() -> None:
         "lb1: https://x/", [("Server", "nginx")], ["X-Frame-Options"], {"X-Frame-Options": "N-8"}
     )
     assert found == ["lb1: https://x/: response lacks the X-Frame-Options header (N-8)"]
+
+
+def test_ssh_offer_findings_read_both_directions_and_the_banner() -> None:
+    offer = {
+        "kexalgorithms": ["curve25519-sha256", "kex-strict-s-v00@openssh.com"],
+        "ciphers": ["aes256-ctr"],
+        "ciphers_c2s": ["aes256-ctr", "aes128-cbc"],
+        "macs": ["hmac-sha2-256"],
+    }
+    allowed = {"kexalgorithms": ["curve25519-sha256"], "ciphers": ["aes256-ctr"]}
+    controls = {"ciphers": "DevSec sshd-01", "debianbanner": "DevSec sshd-47"}
+    found = h.ssh_offer_findings(
+        "mon1", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", offer, allowed, "Debian", controls
+    )
+    assert found == [
+        "mon1: sshd offers ciphers aes128-cbc (DevSec sshd-01) in its handshake; policy "
+        "allows aes256-ctr",
+        "mon1: sshd's version string 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3' "
+        "(DevSec sshd-47) names the operating system's release",
+    ]
+    assert h.ssh_offer_findings("a", "SSH-2.0-OpenSSH_9.2p1", offer, {}, "Debian", {}) == []

@@ -329,6 +329,11 @@ class Sshd(Strict):
     settings: dict[str, list[str]] = Field(
         min_length=1, description="keyword (lower case) -> values allowed"
     )
+    banner_forbidden: str | None = Field(
+        None,
+        description="regex the version string sshd sends must not match (the OS release, "
+        "which DebianBanner no removes)",
+    )
     effective_command: str | None = Field(
         None,
         description="prints sshd's effective configuration on the host (``sshd -T``; "

@@ -27,7 +27,7 @@ from golive.probe import db as db_probe
 from golive.probe import files, listeners, nodes
 from golive.probe.appconfig import read_properties, read_text
 from golive.probe.hosts import HostPool, Target
-from golive.probe.sshauth import offered_methods
+from golive.probe.sshauth import offered_algorithms, offered_methods
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
 
@@ -561,6 +561,41 @@ def test_sshd_effective_configuration(
         for k, values in sshd.settings.items()
     }
     judge(judge_hardening.sshd_effective_findings(scanned_host, seen, allowed, sshd.controls))
+
+
+def test_sshd_offered_algorithms(
+    scanned_host: str, environment: Environment, evidence: Evidence
+) -> None:
+    """Claim: sshd on every host offers a client only the allowed key exchanges, host key
+    algorithms, ciphers and MACs, and its version string does not name the OS release.
+
+    Covers: sshd's own key exchange offer (SSH_MSG_KEXINIT) and version string, read from
+    the QA vantage point (``probe.source``) before any key is exchanged, so whatever set them
+    counts (sshd_config, Include files, options on sshd's command line); each algorithm, in
+    both directions, must be in ``sshd.settings``' list for it; the version string must not
+    match ``sshd.banner_forbidden``. A finding names the control (``sshd.controls``).
+
+    Does not cover: what sshd offers another source address or after a Match block for a
+    user (algorithms are chosen before the user is known); what a client then agrees to.
+    """
+    sshd = environment.expectation(Hardening).sshd
+    address = str(environment.inventory.hosts[scanned_host].address)
+    source = environment.inventory.probe.source
+    banner, offer = offered_algorithms(
+        address,
+        sshd.port,
+        str(source) if source else None,
+        environment.inventory.ssh.connect_timeout,
+    )
+    evidence.text(
+        f"{scanned_host} sshd key exchange offer",
+        "\n".join([banner, *(f"{k}: {','.join(v)}" for k, v in offer.items())]),
+    )
+    judge(
+        judge_hardening.ssh_offer_findings(
+            scanned_host, banner, offer, sshd.settings, sshd.banner_forbidden, sshd.controls
+        )
+    )
 
 
 def test_nginx_effective_configuration(
