@@ -373,26 +373,42 @@ def plan_results(doc: dict[str, Any], start: int, stop: int) -> list[dict[str, A
     out = []
     for line, status, tag in items:
         item = line.split(":", 1)[0]
-        out.append(
-            {
-                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-plan:{status}:{line}")),
-                "historyId": f"golive-plan-{item}",
-                "name": f"plan item {line}",
-                "fullName": f"plan {item}",
-                "status": status,
-                "statusDetails": {"message": f"{tag} {line}"},
-                "start": start,
-                "stop": stop,
-                "labels": [
-                    {"name": "parentSuite", "value": "golive verdict"},
-                    {"name": "suite", "value": "plan items"},
-                    {"name": "severity", "value": "blocker" if status == "failed" else "normal"},
-                    {"name": "host", "value": env},
-                    {"name": CHECK_LABEL, "value": f"plan {item}"},
-                ],
-            }
+        result = _own_result(f"plan {item}", status, f"{tag} {line}", (start, stop))
+        severity = "blocker" if status == "failed" else "normal"
+        result.update(
+            uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-plan:{status}:{line}")),
+            historyId=f"golive-plan-{item}",
+            name=f"plan item {line}",
+            labels=_own_labels("plan items", severity, env, f"plan {item}"),
         )
+        out.append(result)
     return out
+
+
+def _own_result(full_name: str, status: str, message: str, span: tuple[int, int]) -> dict[str, Any]:
+    """A result golive writes itself (not a pytest check's): the fields every one has."""
+    start, stop = span
+    return {
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive:{status}:{full_name}")),
+        "historyId": f"golive-{full_name}",
+        "name": full_name,
+        "fullName": full_name,
+        "status": status,
+        "statusDetails": {"message": message},
+        "start": start,
+        "stop": stop,
+    }
+
+
+def _own_labels(suite: str, severity: str, host: str, check: str) -> list[dict[str, str]]:
+    """The labels of a result golive writes itself, under the "golive verdict" suite."""
+    return [
+        {"name": "parentSuite", "value": "golive verdict"},
+        {"name": "suite", "value": suite},
+        {"name": "severity", "value": severity},
+        {"name": "host", "value": host},
+        {"name": CHECK_LABEL, "value": check},
+    ]
 
 
 def missing_results(
@@ -409,26 +425,16 @@ def missing_results(
         if not check or check in have:
             continue
         have = have | {check}  # a check listed twice is one result
-        message = str(finding.get("message", ""))
-        out.append(
-            {
-                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-missing:{check}")),
-                "historyId": f"golive-missing-{check}",
-                "name": check.rsplit("::", 1)[-1],
-                "fullName": check,
-                "status": "skipped",
-                "statusDetails": {"message": f"{TAGS['missing']} {message}"},
-                "start": start,
-                "stop": stop,
-                "labels": [
-                    {"name": "parentSuite", "value": "golive verdict"},
-                    {"name": "suite", "value": "missing evidence"},
-                    {"name": "severity", "value": str(finding.get("severity") or "critical")},
-                    {"name": "host", "value": str(finding.get("host") or env)},
-                    {"name": CHECK_LABEL, "value": check},
-                ],
-            }
+        message = f"{TAGS['missing']} {finding.get('message', '')}"
+        result = _own_result(check, "skipped", message, (start, stop))
+        severity = str(finding.get("severity") or "critical")
+        result.update(
+            name=check.rsplit("::", 1)[-1],
+            labels=_own_labels(
+                "missing evidence", severity, str(finding.get("host") or env), check
+            ),
         )
+        out.append(result)
     return out
 
 
