@@ -68,10 +68,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(authorization:\s*(?:bearer|basic)\s+)[^\s\"'\\]+"), rf"\1{MASK}"),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@\\]+:)[^\s@/\\]+@"), rf"\1{MASK}@"),
 )
-# Each pattern above needs one of these in the text: a text with none of them (and none of
-# the secret values) is returned as it is, without running the patterns (the end of a run
-# reads every file it wrote: most of their strings name no credential)
-_SUSPECT = re.compile(rf"(?i)PRIVATE KEY|://|authorization|{_CREDENTIAL}")
+# Each pattern above needs one of these in its text (case folded): a text with none of them
+# (and none of the secret values) is returned as it is, without running the patterns; the end
+# of a run reads every file it wrote, and most of their strings name no credential. Plain
+# substring tests: a regular expression of them was slower than the patterns on long texts.
+_SUSPECT = (
+    "private key", "://", "authorization", "password", "passwd", "pwd", "secret", "token",
+    "apikey", "api_key", "api-key", "totpseed", "totp_seed", "totp-seed",
+    "privatekey", "private_key", "private-key",
+)  # fmt: skip
 _TEXT_SUFFIXES = frozenset(
     {".json", ".txt", ".xml", ".properties", ".md", ".html", ".csv", ".log", ".yml", ".yaml", ""}
 )
@@ -80,6 +85,11 @@ _TEXT_SUFFIXES = frozenset(
 def credential_key(key: str) -> bool:
     """Whether ``key`` names a credential (``password``, ``db.password``, ``api_key``, ...)."""
     return _KEY.fullmatch(key) is not None
+
+
+def _suspect(text: str) -> bool:
+    folded = text.casefold()
+    return any(word in folded for word in _SUSPECT)
 
 
 class Redactor:
@@ -91,20 +101,20 @@ class Redactor:
             if len(s) >= 4:
                 forms.update({s, json.dumps(s)[1:-1], html.escape(s), html.escape(s, quote=False)})
         longest_first = sorted(forms, key=len, reverse=True)
+        self._forms = tuple(longest_first)
         self._values = (
             re.compile("|".join(re.escape(f) for f in longest_first)) if longest_first else None
         )
 
     def suspect(self, text: str) -> bool:
         """Whether ``text`` may hold something to mask (if not, :meth:`text` leaves it as is)."""
-        found = self._values is not None and self._values.search(text) is not None
-        return found or _SUSPECT.search(text) is not None
+        return any(f in text for f in self._forms) or _suspect(text)
 
     def text(self, text: str) -> str:
         """``text`` with every secret value and secret pattern masked."""
         if self._values is not None:
             text = self._values.sub(MASK, text)
-        if _SUSPECT.search(text) is None:
+        if not _suspect(text):
             return text
         for pattern, repl in _PATTERNS:
             text = pattern.sub(repl, text)

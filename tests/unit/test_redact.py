@@ -140,7 +140,7 @@ PATTERNED = st.lists(
         st.sampled_from(
             [
                 "password=hunter2x", "API-KEY: abcdef", "Authorization: Bearer abc.def",
-                "https://user:pw1234@host/x", "otpauth://totp/x?secret=ABC",
+                "https://user:pw1234@host/x", "otpauth://totp/x?secret=ABC", "PAſſWORD=x1234",
                 "-----BEGIN EC PRIVATE KEY-----\nMIIE\n-----END EC PRIVATE KEY-----",
                 '"db.Password": "s3cr3t!"', "  totp_seed: JBSWY3DP",
             ]
