@@ -154,6 +154,11 @@ def settings_for_app(conn: Connection, names: list[str], role: str, database: st
     )
 
 
+def _column(conn: Connection, query: str, params: tuple[str, ...]) -> list[str]:
+    """The first column of a query's rows, as text."""
+    return [str(row[0]) for row in conn.execute(query, params).fetchall()]
+
+
 def catalog(conn: Connection, app_role: str) -> PgCatalog:
     """What the catalog holds that a hardening baseline asks about, readable by any role:
     the server's version, languages, roles with administrative attributes, SECURITY DEFINER
@@ -170,23 +175,20 @@ def catalog(conn: Connection, app_role: str) -> PgCatalog:
             "WHERE rolsuper OR rolcreaterole OR rolcreatedb"
         ).fetchall()
     }
-    definers = [
-        str(fn)
-        for (fn,) in conn.execute(
-            "SELECT n.nspname || '.' || p.proname || '(' "
-            "|| pg_get_function_identity_arguments(p.oid) || ')' "
-            "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE p.prosecdef AND has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
-            (app_role,),
-        ).fetchall()
-    ]
-    readers = [
-        str(role)
-        for (role,) in conn.execute(
-            "SELECT rolname FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%' "
-            "AND has_table_privilege(oid, 'pg_catalog.pg_authid', 'SELECT') ORDER BY 1"
-        ).fetchall()
-    ]
+    definers = _column(
+        conn,
+        "SELECT n.nspname || '.' || p.proname || '(' "
+        "|| pg_get_function_identity_arguments(p.oid) || ')' "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE p.prosecdef AND has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
+        (app_role,),
+    )
+    readers = _column(
+        conn,
+        "SELECT rolname FROM pg_roles WHERE rolname NOT LIKE 'pg\\_%%' "
+        "AND has_table_privilege(oid, 'pg_catalog.pg_authid', 'SELECT') ORDER BY 1",
+        (),
+    )
     grants = conn.execute(
         "SELECT a.grantee, coalesce(r.rolname, 'PUBLIC'), a.privilege_type, a.is_grantable, "
         "c.oid::regclass::text FROM pg_class c "
