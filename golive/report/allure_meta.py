@@ -15,7 +15,7 @@ from typing import Any
 
 from golive.gate.verdict import Finding, Verdict
 from golive.model import properties
-from golive.report.files import WriteError, sync_directory, write_atomic
+from golive.report.files import WriteError, write_all, write_atomic
 
 CHECK_LABEL = "golive_check"
 """Allure label carrying the pytest node id, so results can be matched to the verdict."""
@@ -203,7 +203,7 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
     tags = _tags(verdict)
     hosts = {c.id: c.host for c in verdict.checks}
     outcomes: dict[str, str] = {c.id: c.outcome for c in verdict.checks}
-    failed: list[WriteError] = []
+    rewritten: list[tuple[Path, str]] = []
     for path in results.glob("*-result.json"):
         data = read_result(path)
         if data is None or path.name.startswith(OWN_PREFIX):
@@ -224,18 +224,12 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
             data["status"], details["message"] = status, message
             changed = True
         if changed:
-            try:
-                write_atomic(path, json.dumps(data), sync_dir=False)
-            except WriteError as exc:
-                failed.append(exc)
+            rewritten.append((path, json.dumps(data)))
+    failed = write_all(rewritten)
     try:
-        write_verdict(results, verdict.to_dict())  # its name durable, and the others' with it
+        write_verdict(results, verdict.to_dict())
     except WriteError as exc:
         failed.append(exc)
-        try:
-            sync_directory(results)
-        except WriteError as again:
-            failed.append(again)
     return failed
 
 

@@ -112,10 +112,10 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` with every secret value and secret pattern masked."""
+        if not self.suspect(text):
+            return text
         if self._values is not None:
             text = self._values.sub(MASK, text)
-        if not _suspect(text):
-            return text
         for pattern, repl in _PATTERNS:
             text = pattern.sub(repl, text)
         return text
