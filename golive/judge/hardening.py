@@ -489,6 +489,24 @@ def sshd_effective_findings(
     return found
 
 
+def moduli_findings(
+    host: str, path: str, listing: str, min_bits: int, controls: Mapping[str, str]
+) -> list[str]:
+    """sshd's ModuliFile holds no Diffie-Hellman group smaller than ``min_bits`` (``listing``:
+    the group sizes in bits, one a line; an empty listing is an empty or unreadable file)."""
+    sizes = sorted({int(w) for w in listing.split() if w.isdigit()})
+    ref = control(controls, "modulifile")
+    if not sizes:
+        return [f"{host}: sshd's ModuliFile {path}{ref} lists no Diffie-Hellman group"]
+    small = [n for n in sizes if n < min_bits]
+    if not small:
+        return []
+    return [
+        f"{host}: sshd's ModuliFile {path}{ref} holds Diffie-Hellman groups of "
+        f"{', '.join(map(str, small))} bits; at least {min_bits} allowed"
+    ]
+
+
 # --- nginx's effective configuration (nginx -T) ----------------------------------------------
 
 

@@ -187,3 +187,15 @@ def test_ssh_offer_findings_read_both_directions_and_the_banner() -> None:
         "(DevSec sshd-47) names the operating system's release",
     ]
     assert h.ssh_offer_findings("a", "SSH-2.0-OpenSSH_9.2p1", offer, {}, "Debian", {}) == []
+
+
+def test_moduli_smaller_than_the_policy_fail() -> None:
+    controls = {"modulifile": "DevSec sshd-48"}
+    assert h.moduli_findings("a", "/etc/ssh/moduli", "2048\n3072\n", 2048, controls) == []
+    assert h.moduli_findings("a", "/m", "1536\n1024\n2048\n", 2048, controls) == [
+        "a: sshd's ModuliFile /m (DevSec sshd-48) holds Diffie-Hellman groups of 1024, 1536 "
+        "bits; at least 2048 allowed"
+    ]
+    assert h.moduli_findings("a", "/m", "", 2048, {}) == [
+        "a: sshd's ModuliFile /m lists no Diffie-Hellman group"
+    ]

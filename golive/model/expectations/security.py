@@ -329,6 +329,9 @@ class Sshd(Strict):
     settings: dict[str, list[str]] = Field(
         min_length=1, description="keyword (lower case) -> values allowed"
     )
+    min_moduli_bits: int | None = Field(
+        None, ge=1024, le=16384, description="the smallest DH group sshd's ModuliFile may hold"
+    )
     banner_forbidden: str | None = Field(
         None,
         description="regex the version string sshd sends must not match (the OS release, "

@@ -525,7 +525,9 @@ def test_sshd_effective_configuration(
     ``-C``, for each declared user connecting from the QA vantage point (``probe.source``)
     to the host's address and sshd's port, so a Match block for them counts. Each keyword of
     ``sshd.settings`` must have an allowed value in each; a finding names the baseline
-    control the environment ties the keyword to (``sshd.controls``).
+    control the environment ties the keyword to (``sshd.controls``). With
+    ``sshd.min_moduli_bits``, the Diffie-Hellman groups of the ModuliFile sshd -T names (what
+    diffie-hellman-group-exchange draws from) are at least that large.
 
     Does not cover: Match blocks for other users or addresses (the file check,
     test_sshd_offers_key_authentication_only, judges every Match block of the file);
@@ -560,7 +562,15 @@ def test_sshd_effective_configuration(
         k: [v.replace("{address}", target.address) for v in values]
         for k, values in sshd.settings.items()
     }
-    judge(judge_hardening.sshd_effective_findings(scanned_host, seen, allowed, sshd.controls))
+    findings = judge_hardening.sshd_effective_findings(scanned_host, seen, allowed, sshd.controls)
+    moduli = seen["global"].get("modulifile", [""])[0]
+    if sshd.min_moduli_bits and moduli:
+        sizes = _printed(target, f"awk '$5 ~ /^[0-9]+$/ {{print $5 + 1}}' {moduli}")
+        evidence.text(f"{scanned_host} DH group sizes in {moduli}", sizes)
+        findings += judge_hardening.moduli_findings(
+            scanned_host, moduli, sizes, sshd.min_moduli_bits, sshd.controls
+        )
+    judge(findings)
 
 
 def test_sshd_offered_algorithms(
