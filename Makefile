@@ -23,8 +23,11 @@ lint: setup
 	.venv/bin/lint-imports
 	.venv/bin/mypy
 
+# The unit tests on UNIT_WORKERS pytest-xdist workers (0: in one process).
+UNIT_WORKERS ?= 2
+
 test-unit: setup
-	$(PYTEST) -c tests/unit/pytest.ini -q tests/unit
+	$(PYTEST) -c tests/unit/pytest.ini -q -n $(UNIT_WORKERS) tests/unit
 
 # The sandbox tests on SANDBOX_WORKERS sandboxes at once (pytest-xdist: each worker brings up
 # its own, $GOLIVE_SANDBOX_DIR-gwN in namespace $GOLIVE_NETNS-gwN, and takes it down at the end),
