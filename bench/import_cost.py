@@ -1,7 +1,11 @@
-"""What a smoke run pays before its first check: whole-process wall time of
+"""Time to verdict and what a run pays besides its checks: whole-process wall time of
 `pytest -m smoke --collect-only`, of a real `pytest -m smoke`, and of bare pytest running one
 trivial test without golive's plugin (the floor), interleaved in one run so a busy machine
 weighs on all three alike; medians and the ratio of each to the floor, with the load average.
+With ``--union``, also the union `predeploy or smoke or integration or security` without the
+drills. Each real run is split (a small timing plugin, wall and the process's own CPU) into
+before its first check (interpreter, plugins, environment, collection), its checks, and after
+its last check (gate, identity, versions, Allure marks, redaction, reports, exit).
 
 Also lists which heavy modules (sslyze, psycopg, locust, matplotlib, ...) a smoke collection
 imported. Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR,
@@ -10,12 +14,14 @@ GOLIVE_NETNS), which must be up. `--root DIR` (repeatable) measures other checko
 floor is pytest alone: no golive plugin, no hypothesis plugin. Measure with bytecode caching on
 (unset PYTHONDONTWRITEBYTECODE; PYTHONPYCACHEPREFIX keeps the caches out of the checkouts).
 
-Run: .venv/bin/python bench/import_cost.py [--runs 5] [--root DIR ...]; --quick: one run each.
+Run: .venv/bin/python bench/import_cost.py [--runs 5] [--union] [--root DIR ...]; --quick:
+one run each (every real run must be GO, or the benchmark fails).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -34,6 +40,28 @@ def pytest_collection_finish(session):
     with open(os.environ["IMPORT_COST_DUMP"], "w") as f:
         f.write("\\n".join(sorted(sys.modules)))
 """
+UNION = "(predeploy or smoke or integration or security) and not drill"
+# the phases of a run: wall since the process started (/proc) and the process's own CPU time
+PHASES = """import atexit, json, os, time
+def _age():
+    with open("/proc/self/stat") as f:
+        started = float(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+    with open("/proc/uptime") as f:
+        return float(f.read().split()[0]) - started
+_T0, _AGE0 = time.perf_counter(), _age()
+_marks = {}
+def _mark(name):
+    _marks[name] = (_AGE0 + time.perf_counter() - _T0, time.process_time())
+def pytest_runtest_logstart(nodeid, location):
+    _marks.setdefault("first", (_AGE0 + time.perf_counter() - _T0, time.process_time()))
+def pytest_runtest_logfinish(nodeid, location):
+    _mark("last")
+@atexit.register
+def _write():
+    _mark("exit")
+    with open(os.environ["IMPORT_COST_PHASES"], "a") as f:
+        f.write(json.dumps(_marks) + "\\n")
+"""
 
 
 def _cpu() -> float:
@@ -42,16 +70,31 @@ def _cpu() -> float:
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall time and CPU time (user + system, less sensitive to a busy machine) of a run."""
+    """Wall time and CPU time (user + system, less sensitive to a busy machine) of a run; a
+    real run (with --golive-reports) must end GO."""
     started, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
     elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
-    if proc.returncode not in (0, 5):
+    real = any(a.startswith("--golive-reports") for a in args)
+    if proc.returncode not in (0, 5) or (real and "golive verdict: GO" not in proc.stdout):
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-5:])
         raise SystemExit(f"{' '.join(args[1:])} exited {proc.returncode}:\n{tail}")
     return elapsed, cpu
+
+
+def phases(path: Path) -> list[tuple[float, float, float, float, float, float]]:
+    """Each run's (before the first check, checks, after the last check): wall, own CPU."""
+    out = []
+    for line in path.read_text().splitlines() if path.exists() else []:
+        m = json.loads(line)
+        first, last, end = m["first"], m["last"], m["exit"]
+        out.append(
+            (first[0], last[0] - first[0], end[0] - last[0],
+             first[1], last[1] - first[1], end[1] - last[1])
+        )  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -59,6 +102,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one run of each")
     parser.add_argument("--root", type=Path, action="append", help="a checkout to measure")
+    parser.add_argument("--union", action="store_true", help="also the union, no drills")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     roots = [r.resolve() for r in args.root or [REPO]]
@@ -67,20 +111,30 @@ def main() -> None:
         work = Path(tmp)
         (work / "test_trivial.py").write_text("def test_trivial():\n    pass\n")
         (work / "import_cost_dump.py").write_text(DUMP)
+        (work / "import_cost_phases.py").write_text(PHASES)
         envs = {r: {**os.environ, "PYTHONPATH": f"{r}{os.pathsep}{work}"} for r in roots}
         for root, env in envs.items():
             env["IMPORT_COST_DUMP"] = str(work / f"modules-{roots.index(root)}.txt")
         bare = ["-p", "no:golive", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
         floor = [PYTEST, "-q", *bare, "test_trivial.py"]
         collect = [PYTEST, "-q", "-m", "smoke", "--collect-only", "-p", "import_cost_dump"]
-        smoke = [PYTEST, "-q", "-m", "smoke", "-p", "no:randomly", f"--golive-reports={work}/r"]
+        real = ["-q", "-p", "no:randomly", "-p", "import_cost_phases", f"--golive-reports={work}/r"]
+        scopes = {"smoke": "smoke", **({"union": UNION} if args.union else {})}
         times: dict[str, list[tuple[float, float]]] = {"floor": []}
         for _ in range(runs):
             times["floor"].append(timed(floor, work, os.environ.copy()))
             for i, root in enumerate(roots):
                 times.setdefault(f"{i} collect", []).append(timed(collect, root, envs[root]))
-                times.setdefault(f"{i} smoke", []).append(timed(smoke, root, envs[root]))
+                for name, markers in scopes.items():
+                    envs[root]["IMPORT_COST_PHASES"] = str(work / f"phases-{i}-{name}.jsonl")
+                    run = [PYTEST, "-m", markers, *real]
+                    times.setdefault(f"{i} {name}", []).append(timed(run, root, envs[root]))
             loads.append(os.getloadavg()[0])
+        split = {
+            f"{i} {name}": phases(work / f"phases-{i}-{name}.jsonl")
+            for i in range(len(roots))
+            for name in scopes
+        }
         imported = [set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(roots))]
     base = statistics.median(w for w, _ in times["floor"])
     base_cpu = statistics.median(c for _, c in times["floor"])
@@ -99,6 +153,13 @@ def main() -> None:
             f"{name:10} wall median {wall:.2f} s ({wall / base:.1f}x floor), CPU median "
             f"{cpu:.2f} s ({cpu / base_cpu:.1f}x floor); wall runs {runs_text}"
         )
+        if split.get(name):
+            med = [statistics.median(p[k] for p in split[name]) for k in range(6)]
+            print(
+                f"{'':10} before the first check {med[0]:.2f} s (CPU {med[3]:.2f}), checks "
+                f"{med[1]:.2f} s (CPU {med[4]:.2f}), after the last check {med[2]:.2f} s "
+                f"(CPU {med[5]:.2f}); this process's CPU, ssh and other children aside"
+            )
 
 
 if __name__ == "__main__":
