@@ -1,5 +1,9 @@
 """golive's pytest plugin (the ``pytest11`` entry point): loads the plugins and fixtures and
-registers golive's markers, so a project that installs golive needs no copied ``pytest.ini``."""
+registers golive's markers, so a project that installs golive needs no copied ``pytest.ini``.
+
+What plugins/, fixtures/ and suites/ hold: docs/architecture.md#layers; every place a new
+suite is registered (``MARKERS`` and ``pytest_plugins`` here among them):
+docs/architecture.md#registering-a-suite."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Go/No-Go decision (DESIGN §4): pure logic over check results, waivers and sign-offs.
+"""The Go/No-Go decision (docs/architecture.md#verdict): pure logic over check results,
+waivers and sign-offs.
 
 Fail closed: NO-GO on any unwaived blocker/critical failure or error, any skipped required
 (blocker/critical) check, an unreachable host, no check executed, a missing or invalid
@@ -257,8 +258,9 @@ def decide(
     refused: Sequence[Refusal] = (),
     needs: Needs | None = None,
 ) -> Verdict:
-    """Apply DESIGN §4 to one run; ``refused`` drills are recorded, not weighed; ``needs``
-    (who needs whom, golive/gate/causes.py) groups the failures a down service caused."""
+    """Apply docs/architecture.md#verdict to one run; ``refused`` drills are recorded, not
+    weighed; ``needs`` (who needs whom, golive/gate/causes.py) groups the failures a down
+    service caused."""
     blockers: list[Finding] = []
     conditions: list[Finding] = []
     waived: list[Finding] = []

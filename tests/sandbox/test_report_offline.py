@@ -1,4 +1,5 @@
-"""The HTML report makes no outbound request when opened (DESIGN §5).
+"""The HTML report makes no outbound request when opened
+(docs/architecture.md#fail-closed-and-evidence-rules).
 
 Headless Chromium opens the report folder (served by a local http.server, as Allure's
 JavaScript needs) and the single-file report (file://), with its network log on. Every

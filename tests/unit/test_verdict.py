@@ -1,4 +1,5 @@
-"""Every verdict rule of DESIGN §4, each with a failing and a passing case (pure logic)."""
+"""Every verdict rule of docs/architecture.md#verdict, each with a failing and a passing case
+(pure logic)."""
 
 from __future__ import annotations
 
