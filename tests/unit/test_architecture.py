@@ -1,6 +1,6 @@
 """docs/architecture.md is in the repository and is what code cites (issue 20): no citation of
-the design card outside the repository, every cited section exists, and the layers the page
-lists are the import-linter contract's, in its order."""
+the design card outside the repository (code, tests, environments, catalog), every cited
+section exists, and the layers the page lists are the import-linter contract's, in order."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "architecture.md"
-CODE = ("golive", "pytest_golive", "tests")
-TEXT = {".py", ".yml", ".yaml", ".ini", ".md", ".txt", ".cfg", ".toml", ".j2", ".sh"}
+CODE = ("golive", "pytest_golive", "tests", "environments", "examples", "load", "scripts", "bench")
+TEXT = {".py", ".yml", ".yaml", ".ini", ".md", ".txt", ".toml", ".j2", ".sh", ".nft", ".conf"}
+ROOT = ("README.md", "Makefile", "pyproject.toml", "conftest.py", "pytest.ini")
 OUTSIDE = "DESIGN" + " §"  # the design card's section signs (not written here as one string)
 CITATION = re.compile(r"docs/architecture\.md#([A-Za-z0-9_-]+)")
 LAYER_ROW = re.compile(r"^\| `(golive\.[a-z_]+)` \|", re.MULTILINE)
@@ -36,6 +37,7 @@ def section(markdown: str, heading: str) -> str:
 
 def sources() -> list[Path]:
     files = [p for top in CODE for p in (REPO / top).rglob("*") if p.suffix in TEXT]
+    files += [REPO / name for name in ROOT]
     return [p for p in files if p.is_file() and "__pycache__" not in p.parts]
 
 
@@ -55,7 +57,7 @@ def test_every_section_cited_exists() -> None:
     known = anchors(DOC.read_text())
     cited = {
         (str(p.relative_to(REPO)), anchor)
-        for p in [*sources(), REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+        for p in [*sources(), *sorted((REPO / "docs").glob("*.md"))]
         for anchor in CITATION.findall(p.read_text(errors="replace"))
     }
     cited |= {("docs/architecture.md", a) for a in re.findall(r"\]\(#([^)]+)\)", DOC.read_text())}

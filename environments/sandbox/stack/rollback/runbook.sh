@@ -1,5 +1,5 @@
 #!/bin/sh
-# The sandbox's rollback runbook (DESIGN §6), run as root; the deploy user runs it with sudo.
+# The sandbox's rollback runbook (docs/architecture.md#sandbox), run as root; the deploy user runs it with sudo.
 #   rollback back      every app node to the previous release and the configuration kept
 #                      beside it, then the database down-migrated to the previous schema
 #   rollback forward   the database migrated up to the candidate's schema, then every app
