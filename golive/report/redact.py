@@ -19,6 +19,7 @@ structurally (values, never keys), so every JSON file stays JSON.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -153,8 +154,11 @@ class Redactor:
             return data
         return json.dumps(out, indent=2, ensure_ascii=False).encode("utf-8")
 
-    def file(self, path: Path) -> bool:
-        """Redact a text file in place (JSON value by value, so it stays JSON); True if changed."""
+    def file(self, path: Path, memo: dict[tuple[bool, bytes], bytes] | None = None) -> bool:
+        """Redact a text file in place (JSON value by value, so it stays JSON); True if changed.
+        ``memo`` (of :meth:`tree`) holds what files of the same content were redacted to: one
+        evidence attached by several checks (an sslyze scan: 190 kB, a dozen times in the
+        union) is redacted once."""
         if path.suffix.lower() not in _TEXT_SUFFIXES and not path.name.endswith("-attachment"):
             return False
         data = path.read_bytes()
@@ -163,8 +167,14 @@ class Redactor:
                 return False  # nothing to mask anywhere in it: no JSON walk
         except UnicodeDecodeError:
             return False  # binary: left as it is (as :meth:`data` leaves it)
-        out = self.json(data) if path.suffix.lower() == ".json" else self.data(data)
-        if out is data:
+        as_json = path.suffix.lower() == ".json"
+        key = (as_json, hashlib.sha256(data).digest())
+        out = memo.get(key) if memo is not None else None
+        if out is None:
+            out = self.json(data) if as_json else self.data(data)
+            if memo is not None:
+                memo[key] = out
+        if out == data:
             return False
         try:
             write_atomic(path, out)
@@ -179,6 +189,7 @@ class Redactor:
         the ones that could not be rewritten (removed rather than left unredacted)."""
         changed: list[Path] = []
         failed: list[WriteError] = []
+        memo: dict[tuple[bool, bytes], bytes] = {}
         for path in sorted(root.rglob("*")):
             try:
                 if not path.is_file() or path.is_symlink() or path.stat().st_mtime < since:
@@ -186,7 +197,7 @@ class Redactor:
             except FileNotFoundError:  # another writer's temporary file, renamed meanwhile
                 continue
             try:
-                if self.file(path):
+                if self.file(path, memo):
                     changed.append(path)
             except WriteError as exc:
                 failed.append(exc)

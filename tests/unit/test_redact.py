@@ -169,3 +169,20 @@ def test_a_file_with_nothing_to_mask_is_not_rewritten(tmp_path: Path) -> None:
     assert redactor.file(plain) is False
     assert redactor.file(secret) is True
     assert json.loads(secret.read_text())["params"]["password"] == MASK
+
+
+def test_files_of_one_content_are_redacted_alike_once(tmp_path: Path) -> None:
+    """One evidence attached by several checks is walked once, each copy redacted."""
+    doc = json.dumps({"tls_extended_master_secret": {"ok": True}, "password": "hunter2x"})
+    copies = [tmp_path / f"{n}-attachment.json" for n in range(3)]
+    for copy in copies:
+        copy.write_text(doc)
+    (tmp_path / "other.txt").write_text("the secret sauce")
+    redactor, walked = Redactor(), []
+    walk = redactor.json
+    redactor.json = lambda data: walked.append(data) or walk(data)  # type: ignore[method-assign]
+    changed, failed = redactor.tree(tmp_path)
+    assert sorted(changed) == copies and not failed
+    assert len(walked) == 1
+    for copy in copies:
+        assert json.loads(copy.read_text())["password"] == MASK
