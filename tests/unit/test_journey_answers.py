@@ -6,12 +6,9 @@ a child Python (as Locust runs it), on fake responses: no load, no network."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-LOAD = Path(__file__).resolve().parents[2] / "load"
+from load_child import run_in_load_child
 
 CASES = r"""
 import json
@@ -51,18 +48,7 @@ print(json.dumps(out))
 
 
 def test_every_answer_is_checked_and_an_error_with_http_200_fails(tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps({"resolve": {}, "progress": "", "summary": ""}))
-    run = subprocess.run(
-        [sys.executable, "-c", CASES],
-        cwd=LOAD,
-        env={"GOLIVE_LOAD_CONFIG": str(config), "PYTHONPATH": str(LOAD)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    out = run_in_load_child(tmp_path, CASES)
     assert out == {
         "ok": ["ok", True],
         "error_as_200": ["HTTP 200 with an error body: 'unavailable'", False],

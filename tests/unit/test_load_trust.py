@@ -6,12 +6,10 @@ runs the plugin (gevent patches the standard library); no network."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from pathlib import Path
 
-LOAD = Path(__file__).resolve().parents[2] / "load"
+from load_child import run_in_load_child
 
 CHILD = r"""
 import json
@@ -39,20 +37,7 @@ def test_generator_trusts_only_the_environments_ca(tmp_path: Path) -> None:
          "-subj", "/CN=golive test CA"],
         check=True, capture_output=True, timeout=30,
     )  # fmt: skip
-    config = tmp_path / "config.json"
-    config.write_text(
-        json.dumps({"resolve": {}, "progress": "", "summary": "", "ca_bundle": str(ca)})
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        cwd=LOAD,
-        env={"GOLIVE_LOAD_CONFIG": str(config), "PYTHONPATH": str(LOAD)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    out = run_in_load_child(tmp_path, CHILD, ca_bundle=str(ca))
     assert out["trusted"] == [[[["commonName", "golive test CA"]]]]
     assert out["contexts"] == 1  # one context for every user: the bundle is loaded once
     assert out["verify_mode"] == 2 and out["check_hostname"] is True  # CERT_REQUIRED
