@@ -99,7 +99,7 @@ def _java(tmp_path: Path, args: list[str]) -> dict[str, dict[str, str] | str]:
     """What Java's Properties loads from each ``mode:path`` (or "error: ...")."""
     javac, java = shutil.which("javac"), shutil.which("java")
     if javac is None or java is None:
-        pytest.skip("no JDK here (javac/java come from scripts/apt-packages.txt)")
+        pytest.fail("no JDK here: javac/java come from scripts/apt-packages.txt (make setup)")
     (tmp_path / "LoadProps.java").write_text(JAVA)
     subprocess.run([javac, "LoadProps.java"], cwd=tmp_path, check=True, timeout=60)
     run = subprocess.run(
