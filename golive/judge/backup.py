@@ -481,6 +481,25 @@ def point_in_time_findings(
     return found
 
 
+def archived_past(last_archived: str, segment: str) -> bool:
+    """PostgreSQL's archiver has archived ``segment`` (the archiver works in order: its
+    ``last_archived_wal`` is that segment or a later one). A ``.history`` file or nothing
+    archived says nothing about it: not yet."""
+    last, wanted = wal_segment(last_archived.strip()), wal_segment(segment)
+    return last is not None and wanted is not None and last[1] >= wanted[1]
+
+
+def archive_wait_finding(host: str, segment: str, last_archived: str, wait_s: float) -> str:
+    """The WAL segment holding the drill's recovery target not archived within the drill's
+    wait: the archive lags behind the database, and no restore can reach that point."""
+    newest = last_archived.strip()
+    return (
+        f"{host}: the WAL segment {segment} holding the drill's recovery target was not "
+        f"archived within {span(wait_s)} (drill.archive_wait_s; newest archived: "
+        f"{newest or 'none'}): the archive lags, no restore reaches that point"
+    )
+
+
 # -- the cluster a backup is of ---------------------------------------------------------------
 
 

@@ -300,7 +300,9 @@ def write_markers(target: Target, spec: Backup, run_id: str, steps: list[Ran]) -
     """On the database host: commit the marker row ``<run_id>-before``, read the time after
     its commit (the recovery target), commit ``<run_id>-after``, complete the WAL segment
     (each its own transaction, in this order), and wait at most ``drill.archive_wait_s``
-    until that segment is archived. CheckFailed naming the host when a step fails."""
+    until that segment is archived. CheckFailed naming the host when a step fails, and the
+    newest archived segment when the target's is not archived in time (the archive lags: no
+    restore can reach the target)."""
     table = spec.drill.marker_table  # a validated identifier
     before, after = f"{run_id}-before", f"{run_id}-after"
     _one(target, spec, f"INSERT INTO \"{table}\" (id) VALUES ('{before}')", steps)
@@ -311,10 +313,14 @@ def write_markers(target: Target, spec: Backup, run_id: str, steps: list[Ran]) -
     )  # fmt: skip
     _one(target, spec, f"INSERT INTO \"{table}\" (id) VALUES ('{after}')", steps)
     segment = _one(target, spec, "SELECT pg_walfile_name(pg_switch_wal())", steps)
-    check = f"SELECT last_archived_wal >= '{segment}' FROM pg_stat_archiver"
-    what = f"{target.name}: archiving WAL segment {segment} holding the drill's markers"
-    wait_until(lambda: _one(target, spec, check, steps) == "t", spec.drill.archive_wait_s, 0.2,
-               what=what)  # fmt: skip
+    check = "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"
+    wait = spec.drill.archive_wait_s
+    try:
+        wait_until(lambda: _one(target, spec, check, steps), wait, 0.2,
+                   until=lambda last: judge.archived_past(last, segment))  # fmt: skip
+    except WaitTimeout as exc:
+        lag = judge.archive_wait_finding(target.name, segment, exc.last, wait)
+        raise CheckFailed(lag) from None
     return Markers(before, after, f"{moment}+00", segment)
 
 

@@ -426,6 +426,29 @@ def test_point_in_time_restore_holds_the_marker_before_and_not_after() -> None:
     assert "cannot be read" in bj.point_in_time_findings("dr1", target, "b", "a", None)[0]
 
 
+def test_the_targets_segment_is_archived_only_once_the_archiver_reached_it() -> None:
+    segment = "000000010000000100000007"
+    assert bj.archived_past("000000010000000100000007\n", segment)
+    assert bj.archived_past("000000010000000200000000", segment)  # a later log id
+    assert bj.archived_past("000000020000000100000008.partial", segment)
+    assert not bj.archived_past("000000010000000100000006", segment)  # lagging
+    # a .history file or nothing archived says nothing (a text comparison said "t" for
+    # "00000002.history")
+    assert not bj.archived_past("00000002.history", segment)
+    assert not bj.archived_past("", segment)
+
+
+def test_an_archive_lagging_behind_the_drills_target_is_said_with_the_newest_archived() -> None:
+    segment, newest = "000000010000000000000007", "000000010000000000000005\n"
+    said = bj.archive_wait_finding("db1", segment, newest, 30)
+    assert said == (
+        "db1: the WAL segment 000000010000000000000007 holding the drill's recovery target was "
+        "not archived within 30 s (drill.archive_wait_s; newest archived: "
+        "000000010000000000000005): the archive lags, no restore reaches that point"
+    )
+    assert "newest archived: none)" in bj.archive_wait_finding("db1", "00", "", 30)
+
+
 def test_drill_restored_past_its_target_is_a_finding() -> None:
     target = NOW - dt.timedelta(minutes=1)
     taken = NOW - dt.timedelta(hours=3)

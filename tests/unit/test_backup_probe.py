@@ -112,7 +112,7 @@ def test_markers_are_committed_in_order_around_the_target_and_archived() -> None
     host, fake = target(
         ("clock_timestamp", (0, "2026-11-27 06:00:00.000001\n", "")),
         ("pg_switch_wal", (0, "000000010000000000000007\n", "")),
-        ("pg_stat_archiver", (0, "t\n", "")),
+        ("pg_stat_archiver", (0, "000000010000000000000007\n", "")),
     )
     steps: list[pgbackup.Ran] = []
     markers = pgbackup.write_markers(host, SPEC, "golive_drill_1_2", steps)
@@ -133,11 +133,13 @@ def test_markers_never_archived_fail_naming_the_host() -> None:
     host, _ = target(
         ("clock_timestamp", (0, "2026-11-27 06:00:00\n", "")),
         ("pg_switch_wal", (0, "000000010000000000000007\n", "")),
-        ("pg_stat_archiver", (0, "f\n", "")),
+        ("pg_stat_archiver", (0, "000000010000000000000006\n", "")),
     )
     with pytest.raises(
         CheckFailed,
-        match=r"db1: archiving WAL segment 000000010000000000000007 .* did not happen within 1 s",
+        match=r"db1: the WAL segment 000000010000000000000007 holding the drill's recovery "
+        r"target was not archived within 1 s \(drill.archive_wait_s; newest archived: "
+        r"000000010000000000000006\): the archive lags",
     ):
         pgbackup.write_markers(host, SPEC, "golive_drill_1_2", [])
 

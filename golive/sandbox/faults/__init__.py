@@ -65,6 +65,8 @@ Action = Annotated[
     | backup.DumpWithoutRows
     | backup.ArchiveFailing
     | backup.ArchiveGap
+    | backup.ArchiveLagging
+    | backup.ArchiveElsewhere
     | monitoring.StopScraped
     | monitoring.ReloadEdit
     | watch.SeriesEdit,

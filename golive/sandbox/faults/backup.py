@@ -1,7 +1,8 @@
 """Fault actions on backups: age the job's backups, damage a backup file (one byte flipped,
 or cut short), keep more backups than retention allows, replace the dump with one missing a
 table's rows. Each keeps what it changed under the sandbox's ``fault-state`` directory, so
-healing puts back exactly the original bytes (same inode, owner and mode)."""
+healing puts back exactly the original bytes (same inode, owner and mode). WAL archiving:
+failing, a segment lost from the archive, lagging, or going where no restore looks."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import datetime as dt
 import hashlib
 import json
 import re
+import shlex
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
+
+from pydantic import Field
 
 from golive.model.errors import SandboxError
 from golive.probe.wait import WaitTimeout, wait_until
@@ -19,6 +24,7 @@ from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import FaultAction
 from golive.sandbox.process import run
+from golive.sandbox.render import write
 from golive.sandbox.services import db
 
 
@@ -244,3 +250,109 @@ class ArchiveGap(FaultAction):
             raise SandboxError(f"{host}: {first} is not (once) in {sbx.path(self.repo)}")
         state.write_text(str(found[0]))
         found[0].rename(state.with_suffix(".wal"))
+
+
+def _set_archive_command(sbx: Sandbox, host: str, command: str | None) -> None:
+    """``ALTER SYSTEM`` the host's ``archive_command`` (None: reset to the sandbox's own, from
+    golive.conf) and reload; it survives a restart, as a real misconfiguration does."""
+    if command is None:
+        db.psql(sbx, host, "ALTER SYSTEM RESET archive_command")
+    else:
+        quoted = command.replace("'", "''")
+        db.psql(sbx, host, f"ALTER SYSTEM SET archive_command = '{quoted}'")
+    db.psql(sbx, host, "SELECT pg_reload_conf()")
+
+
+def _until(sbx: Sandbox, host: str, holds: Callable[[], bool], what: str) -> None:
+    """Complete a WAL segment before each look (the archiver wakes for it, and reads a
+    reloaded configuration) until ``holds``; SandboxError naming ``what`` if it never does."""
+
+    def look() -> bool:
+        _switch_wal(sbx, host)
+        return holds()
+
+    try:
+        wait_until(look, 75, 1.0, what=f"{host}: {what}")
+    except WaitTimeout as exc:
+        raise SandboxError(str(exc)) from None
+
+
+def _drain(sbx: Sandbox, host: str) -> str:
+    """Complete a segment and wait until it is archived: everything before it was too."""
+    segment = _switch_wal(sbx, host)
+    _archived(sbx, host, f"last_archived_wal >= '{segment}'", f"{segment} archived")
+    return segment
+
+
+class ArchiveLagging(FaultAction):
+    """Make the host's WAL archiving lag: ``archive_command`` (by ``ALTER SYSTEM``, reloaded)
+    becomes a wrapper that holds each completed segment ``delay_s`` seconds before pushing it
+    into pgBackRest's repository, as a throttled or saturated link to the archive does.
+    Nothing fails; every segment arrives, late. Injected once the archiver is seen holding a
+    segment. Healing removes the fault's flag (a segment being held is pushed at once),
+    resets the command and waits until the backlog is archived."""
+
+    kind: Literal["archive_lagging"]
+    delay_s: float = Field(gt=0, le=600)
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        where = sbx.path(host, "archive-lag")
+        flag, holding, wrapper = where / "lagging", where / "holding", where / "archive-push.sh"
+        if not inject:
+            flag.unlink(missing_ok=True)
+            _set_archive_command(sbx, host, None)
+            _drain(sbx, host)
+            shutil.rmtree(where, ignore_errors=True)
+            return
+        if flag.exists():
+            return  # already injected
+        where.mkdir(mode=0o755, exist_ok=True)
+        shutil.chown(where, db.USER, db.USER)  # the wrapper (PostgreSQL's user) says it holds
+        push = " ".join(shlex.quote(a) for a in pgbackrest.command(sbx, host, "archive-push"))
+        ticks = max(1, round(self.delay_s / 0.5))
+        write(
+            wrapper,
+            "#!/bin/sh\n"
+            "# golive fault archive_lagging: hold each WAL segment before pushing it\n"
+            f'echo "$1" > {shlex.quote(str(holding))}\n'
+            "i=0\n"
+            f'while [ "$i" -lt {ticks} ] && [ -e {shlex.quote(str(flag))} ]; do\n'
+            "  sleep 0.5; i=$((i + 1))\n"
+            "done\n"
+            f'exec {push} "$1"\n',
+            mode=0o755,
+        )
+        flag.touch()
+        _set_archive_command(sbx, host, f"{shlex.quote(str(wrapper))} %p")
+        _until(sbx, host, holding.exists, "the archiver holding a segment")
+
+
+class ArchiveElsewhere(FaultAction):
+    """Archive the host's WAL where no restore looks: ``archive_command`` (by ``ALTER
+    SYSTEM``, reloaded) copies each completed segment into ``directory`` (under the host's
+    sandbox directory: a leftover local archive) instead of pushing it into pgBackRest's
+    repository. The archiver succeeds (pg_stat_archiver counts every segment archived, none
+    failed); the repository stops growing. Injected once a segment is seen there. Healing
+    resets the command, waits until segments reach the repository again, pushes every
+    segment copied aside into it (the archive has no gap) and removes the directory."""
+
+    kind: Literal["archive_elsewhere"]
+    directory: str = Field(pattern=r"^[a-z0-9_-]+$")
+
+    def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
+        where = sbx.path(host, self.directory)
+        if not inject:
+            _set_archive_command(sbx, host, None)
+            _until(
+                sbx, host, lambda: not (where / _drain(sbx, host)).exists(),
+                "WAL segments reaching pgBackRest's repository again",
+            )  # fmt: skip
+            for aside in sorted(where.glob("*")) if where.is_dir() else []:
+                run(pgbackrest.command(sbx, host, "archive-push", str(aside)), user=db.USER)
+            shutil.rmtree(where, ignore_errors=True)
+            return
+        where.mkdir(mode=0o750, exist_ok=True)
+        shutil.chown(where, db.USER, db.USER)
+        local = shlex.quote(str(where))
+        _set_archive_command(sbx, host, f"test ! -f {local}/%f && cp %p {local}/%f")
+        _until(sbx, host, lambda: any(where.iterdir()), f"WAL segments copied into {where}")

@@ -41,9 +41,12 @@ def test_restore_drill_meets_rto_and_rpo(
     Covers: the drill host unreachable; no complete backup; the copy, the recovery to the
     backup's end or the start failing or timing out; a key table missing or its count at the
     backup's end differing from the manifest (recovery paused there, read-only); the
-    markers' WAL not archived within ``drill.archive_wait_s``; the archived WAL not
-    fetchable on the drill host (``drill.restore_command``) or broken between the backup and
-    the target (recovery ends before the target: not promoted); the target not honoured
+    markers' WAL not archived within ``drill.archive_wait_s``, also where nothing fails and
+    the archive only lags (the newest archived segment named: fault wal_archive_lagging);
+    the archived WAL not fetchable on the drill host (``drill.restore_command``), archived
+    where it does not look though pg_stat_archiver counts it archived, none failed (fault
+    wal_archived_elsewhere), or broken between the backup and the target (fault
+    wal_segment_damaged; recovery ends before the target: not promoted); the target not honoured
     (the second marker there, or a commit after the target); the first marker missing (the
     restore stopped short); the time from the drill's start to the markers read above the
     RTO; the restored data older than the RPO or its newest commit unknown; the instance not
