@@ -1,9 +1,9 @@
 """golive's pytest plugin (the ``pytest11`` entry point): loads the plugins and fixtures and
 registers golive's markers, so a project that installs golive needs no copied ``pytest.ini``.
 
-What plugins/, fixtures/ and suites/ hold: docs/architecture.md#layers; every place a new
-suite is registered (``MARKERS`` and ``pytest_plugins`` here among them):
-docs/architecture.md#registering-a-suite."""
+What plugins/, fixtures/ and suites/ hold: docs/architecture.md#layers. ``MARKERS`` and the
+suites' part of ``pytest_plugins`` are derived from the registry of suites, gate/suites.yml
+(docs/architecture.md#registering-a-suite)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,25 @@ from pathlib import Path
 
 import pytest
 
-try:  # the model, with the dependencies every golive plugin imports
+from golive.model.errors import ConfigError
+
+try:  # the model, with the dependencies every golive plugin imports, and the registry of
+    # suites (golive/gate/suites.yml), which the model reads as it is imported
     import golive.model.environment  # noqa: F401
+    from golive.model.registry import load_registry
+
+    REGISTRY = load_registry()
 except ImportError as exc:  # a Python that finds the checkout's golive but not its dependencies
     raise pytest.UsageError(
         f"golive's plugin cannot load in {sys.executable} ({exc}): run `. .venv/bin/activate` "
         "(or .venv/bin/pytest; `make setup` makes .venv)"
     ) from None
+except ConfigError as exc:  # a typo in the registry: one line, exit 4
+    raise pytest.UsageError(f"golive: {exc}") from None
 
 SUITES = Path(__file__).with_name("suites")
 
-pytest_plugins = [
+PLUGINS = [
     "pytest_golive.plugins.environment",
     # before gate, which imports it (a plugin imported before its turn is not assert-rewritten)
     "pytest_golive.plugins.safety",
@@ -32,33 +40,27 @@ pytest_plugins = [
     "pytest_golive.fixtures.hosts",
     "pytest_golive.fixtures.http",
     "pytest_golive.fixtures.db",
-    "pytest_golive.fixtures.security",
-    "pytest_golive.fixtures.rollback",
-    "pytest_golive.fixtures.monitoring",
-    "pytest_golive.fixtures.performance",
-    "pytest_golive.fixtures.backup",
+]
+"""The plugins and the fixtures every suite shares; each suite's own fixtures are the
+registry's (``fixtures:`` in gate/suites.yml)."""
+
+pytest_plugins = [
+    *PLUGINS,
+    *(f"pytest_golive.fixtures.{name}" for name in REGISTRY.fixtures_modules()),
 ]
 
-MARKERS = {
-    "predeploy": "pre-deployment preparations (plan: Pre-Deployment Preparations)",
-    "smoke": "fast post-deploy smoke checks, safe on production",
-    "integration": "components working together",
-    "performance": "load tests against SLOs",
-    "security": "security testing",
-    "tls": "TLS policy (security)",
-    "firewall": "firewall exposure and reachability (security)",
-    "auth": "authentication, MFA and access control (security)",
-    "hardening": "configuration hardening (security)",
-    "monitoring": "monitoring, logging and alerting",
-    "watch": "golive watch: metrics polled after go-live (run through `golive watch`)",
-    "backup": "backup validation",
-    "rollback": "rollback readiness",
+PROPERTIES = {
     "drill": "destructive drill; only where the environment allows it, after every other check",
     "severity(level)": "blocker | critical | normal | minor; overrides the suite default",
     "plan(*items)": "the deployment-plan item(s) this check proves (golive/gate/plan.yml); "
     "overrides the suite default",
     "roles(*roles)": "run the check once per inventory host having any of these roles",
 }
+"""The markers that are properties of a check, not suites (golive/gate/metadata.py)."""
+
+MARKERS = {**{name: s.marker for name, s in REGISTRY.suites.items()}, **PROPERTIES}
+"""Every marker golive registers: each suite's (its text in the registry), then the
+properties."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -67,7 +67,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:  # the commands' modules read golive's registry of suites as they are imported
+        args = parser().parse_args(argv)
+    except GoliveError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return exc.exit_code
     if not args.envdir:
         return _run(args)
     # the command and the pytest runs it starts find the environments through GOLIVE_ENVDIR;

@@ -21,6 +21,7 @@ from typing import Any
 
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
+from golive.gate.severity import load_suite_defaults
 from golive.gate.verdict import FINAL_LABEL, WRITE_FAILED
 from golive.model.errors import GoliveError
 from golive.probe import children
@@ -29,16 +30,8 @@ from golive.report.output import read_verdict
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "pytest_golive" / "suites"
-ORDER = (
-    "predeploy",
-    "smoke",
-    "integration",
-    "performance",
-    "security",
-    "monitoring",
-    "backup",
-    "rollback",
-)
+ORDER = load_suite_defaults().certify_order()
+"""The suites certify runs, in their order: each suite's ``certify`` place in gate/suites.yml."""
 NO_GO_EXIT = 1
 NOT_RUN = "not run: golive certify --no-load leaves the load checks out"
 COLLECT_TIMEOUT_S = 300

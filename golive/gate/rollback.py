@@ -24,15 +24,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from golive.gate.severity import load_suite_defaults
 from golive.gate.verdict import CheckResult, Finding, Verdict, subject
 
 CRITICAL = "rollback.triggers.critical"
 PERFORMANCE = "rollback.triggers.performance"
 TITLES = {CRITICAL: "Critical Failures", PERFORMANCE: "Performance Issues"}
-BEFORE_DEPLOY = frozenset({"predeploy"})
-NOT_EVIDENCE = frozenset({"rollback"})
-FUNCTIONAL = frozenset({"smoke"})
-PERFORMANCE_SUITES = frozenset({"performance"})
+# the suites of each kind, as the registry (gate/suites.yml) names them: `rollback: KIND`
+BEFORE_DEPLOY = load_suite_defaults().of_kind("before-deploy")
+NOT_EVIDENCE = load_suite_defaults().of_kind("not-evidence")
+FUNCTIONAL = load_suite_defaults().of_kind("functional")
+PERFORMANCE_SUITES = load_suite_defaults().of_kind("performance")
 SHOWN = 5
 """Findings named per trigger in the terminal and the certificate (verdict.json has all)."""
 

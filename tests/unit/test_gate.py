@@ -596,7 +596,7 @@ def test_suite_defaults_name_plan_items_and_suites():
 
 def test_suite_defaults_refuse_an_unknown_parent(tmp_path):
     bad = tmp_path / "suites.yml"
-    bad.write_text("suites:\n  tls: {severity: blocker, within: sekurity}\n")
+    bad.write_text("suites:\n  tls: {marker: TLS, severity: blocker, within: sekurity}\n")
     with pytest.raises(ConfigError, match="'sekurity' is not a suite"):
         load_suite_defaults(bad)
 

@@ -1,46 +1,41 @@
 """``expectations.yml``, assembled from one module per suite.
 
 Each suite's module (``smoke``, ``predeploy``, ...) defines its sections; every section model
-declares its own YAML key (:mod:`golive.model.expectations.section`). :data:`SUITES` is the one
-registry: a new suite adds its module there, and its sections become keys of the file. Read a
-section with ``Environment.expectation(TlsPolicy)`` (fails the check naming the missing
-section) or ``Expectations.get(TlsPolicy)`` (``None`` when absent).
+declares its own YAML key (:mod:`golive.model.expectations.section`). :data:`SUITES` is derived
+from the registry of suites (``golive/gate/suites.yml``: each suite's ``expectations`` module,
+after the ``shared_expectations``): a new suite names its module there, and its sections become
+keys of the file. Read a section with ``Environment.expectation(TlsPolicy)`` (fails the check
+naming the missing section) or ``Expectations.get(TlsPolicy)`` (``None`` when absent).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 from typing import Any, TypeVar
 
 from pydantic import create_model
 
 from golive.model.config import Strict
-from golive.model.expectations import (
-    backup,
-    integration,
-    monitoring,
-    performance,
-    predeploy,
-    roles,
-    rollback,
-    security,
-    smoke,
-)
+from golive.model.errors import ConfigError
 from golive.model.expectations.section import ByRole, Keyed, Section
+from golive.model.registry import REGISTRY_FILE, load_registry
 
 __all__ = ["SCHEMA", "SECTIONS", "SUITES", "ByRole", "Expectations", "K", "Keyed", "Section"]
 
-SUITES: tuple[ModuleType, ...] = (
-    roles,
-    smoke,
-    predeploy,
-    integration,
-    security,
-    performance,
-    backup,
-    rollback,
-    monitoring,
-)
+
+def _module(name: str) -> ModuleType:
+    try:
+        return import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise ConfigError(
+            REGISTRY_FILE, "expectations", f"a module of golive/model/expectations, not {name!r}"
+        ) from None
+
+
+SUITES: tuple[ModuleType, ...] = tuple(map(_module, load_registry().expectations_modules()))
 
 K = TypeVar("K", bound=Keyed)
 
