@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,50 @@ def runtime_version(target: Target, command: str, pattern: str) -> str | None:
     out = target.run(command)
     match = re.search(pattern, out.stdout + out.stderr)
     return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class HardwareSeen:
+    """What a host shows of its hardware: CPU cores it may use (``nproc``, so a cgroup or
+    affinity limit counts), total memory, and free space on each mount asked (0 where the
+    mount could not be read); 0 cores or memory where the host did not say."""
+
+    cores: int
+    memory_mib: int
+    free_mib: dict[str, int]
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def hardware(target: Target, mounts: list[str]) -> HardwareSeen:
+    """The host's cores, memory and the free space on ``mounts``, in one remote command.
+
+    The one reader of the hardware fact. Each answer is a line of its own, named, so one that
+    is missing (a command that failed, a mount that cannot be read) reads as 0, never as the
+    next one's value.
+    """
+    # awk's print needs the parentheses: a bare ``>`` there would redirect to a file
+    free = 'END {{print "free_mib_{i}", (NR > 1 ? $4 : 0)}}'
+    parts = [
+        "echo cores $(nproc)",
+        "awk '/^MemTotal:/ {print \"memory_kib\", $2}' /proc/meminfo",
+        *(
+            f"df -Pm -- {shlex.quote(mount)} | awk '{free.format(i=i)}'"
+            for i, mount in enumerate(mounts)
+        ),
+    ]
+    out = target.run("; ".join(parts))
+    said: dict[str, str] = {}
+    for line in str(out.stdout).splitlines():
+        key, _, value = line.strip().partition(" ")
+        said.setdefault(key, value.strip())
+    return HardwareSeen(
+        cores=_number(said.get("cores", "")),
+        memory_mib=_number(said.get("memory_kib", "")) // 1024,
+        free_mib={mount: _number(said.get(f"free_mib_{i}", "")) for i, mount in enumerate(mounts)},
+    )
 
 
 def config_path(target: Target, entry: str) -> str:

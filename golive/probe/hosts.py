@@ -67,6 +67,86 @@ from golive.probe.wait import WaitTimeout, wait_until
 OPEN_CONCURRENCY = 16  # SSH handshakes in flight at once when opening many hosts
 
 
+FIRST_QUESTIONS = (
+    'echo "system $(uname -s)"; echo "arch $(uname -m)"; '
+    'command -v command >/dev/null 2>&1 && echo "command_v yes"; '
+    'echo "ss $(command -v ss 2>/dev/null)"; '
+    'echo "machine_id $(cat /etc/machine-id 2>/dev/null)"; '
+    "if [ -r /etc/os-release ]; then echo os_release; cat /etc/os-release; fi; true"
+)
+"""The one command the pool sends a host it connects, in place of Testinfra's first questions
+(``uname -s``, ``/etc/os-release``, ``uname -m``, ``command -v command``, asked one command each
+by its modules), ``command -v ss`` (its socket module's) and the identity's ``/etc/machine-id``:
+one round trip per host instead of six. Its exit status is the reachability probe's: 0 when
+the host runs commands at all (``timeout`` there, the login shell)."""
+
+_OS_RELEASE = (
+    ("ID=", "distribution"),
+    ("VERSION_ID=", "release"),
+    ("VERSION_CODENAME=", "codename"),
+)
+
+
+@dataclass(frozen=True)
+class FirstAnswers:
+    """What :data:`FIRST_QUESTIONS` learnt of a host. ``sysinfo`` is Testinfra's
+    ``system_info`` answer, None where the host is not a Linux host with an os-release file
+    (Testinfra then asks its own questions, as it would have); ``commands`` the paths found."""
+
+    sysinfo: dict[str, str | None] | None
+    command_v: bool
+    commands: dict[str, str]
+    machine_id: str | None
+
+    @classmethod
+    def parse(cls, stdout: str) -> FirstAnswers:
+        said: dict[str, str] = {}
+        lines = stdout.splitlines()
+        release: list[str] | None = None
+        for i, line in enumerate(lines):
+            if line == "os_release":
+                release = lines[i + 1 :]
+                break
+            key, _, value = line.partition(" ")
+            said.setdefault(key, value.strip())
+        sysinfo: dict[str, str | None] | None = None
+        if said.get("system", "").lower() == "linux" and release is not None and said.get("arch"):
+            # as Testinfra's SystemInfo reads it (testinfra/modules/systeminfo.py)
+            sysinfo = {"type": "linux", "distribution": None, "codename": None,
+                       "release": None, "arch": said["arch"]}  # fmt: skip
+            for entry in release:
+                for key, name in _OS_RELEASE:
+                    if entry.startswith(key):
+                        sysinfo[name] = entry[len(key) :].replace('"', "").replace("'", "").strip()
+            if sysinfo["distribution"] == "arch":
+                sysinfo["release"] = "rolling"
+        commands = {"ss": said["ss"]} if said.get("ss", "").startswith("/") else {}
+        return cls(
+            sysinfo, said.get("command_v") == "yes", commands, said.get("machine_id") or None
+        )
+
+    def teach(self, remote: Any) -> None:
+        """Give Testinfra's handle these answers, so that its modules do not ask them again."""
+        if isinstance(remote, KnownHost):
+            remote.known_commands.update(self.commands)
+        remote.__dict__["has_command_v"] = self.command_v  # Host.has_command_v's cache
+        if self.sysinfo is not None:
+            remote.system_info.__dict__["sysinfo"] = dict(self.sysinfo)  # SystemInfo's cache
+
+
+class KnownHost(TestinfraHost):  # type: ignore[misc]
+    """Testinfra's host, which finds a command the pool's first command found already
+    (:data:`FIRST_QUESTIONS`) without asking the host again."""
+
+    def __init__(self, backend: Any) -> None:
+        super().__init__(backend)
+        self.known_commands: dict[str, str] = {}
+
+    def find_command(self, command: str, extrapaths: Iterable[str] = ("/sbin", "/usr/sbin")) -> str:
+        known = self.known_commands.get(command)
+        return known if known is not None else str(super().find_command(command, extrapaths))
+
+
 @dataclass(frozen=True)
 class Target:
     """One host of the environment and its Testinfra handle."""
@@ -74,6 +154,7 @@ class Target:
     name: str
     spec: Host
     remote: Any  # testinfra.host.Host
+    first: FirstAnswers | None = None  # what the pool's first command learnt of the host
 
     @property
     def address(self) -> str:
@@ -230,6 +311,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         self._control: str | None = None
         self._control_base: str | None = None
         self._control_known = False
+        self._config: dict[str, str] | None = None
 
     def _destination(self) -> list[str]:
         user = ["-o", f"User={self.host.user}"] if self.host.user else []
@@ -257,19 +339,26 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 f"{self.label}: `ssh {argv[0]}` timed out after {self.command_timeout:g} s"
             ) from None
 
+    def resolved_config(self) -> dict[str, str]:
+        """ssh's resolved configuration for the host (``ssh -G``, the first value of each
+        key), asked once per backend: the control path and the identity's host keys read it."""
+        if self._config is None:
+            out = self._ssh("-G", *self._destination())
+            config: dict[str, str] = {}
+            for line in out.stdout.decode(errors="replace").splitlines():
+                key, _, value = line.partition(" ")
+                config.setdefault(key.lower(), value)
+            self._config = config
+        return self._config
+
     def control_path(self) -> str | None:
         """The ControlPath of this run's shared connection to the host: the one ssh's
         configuration gives (``ssh -G``, tokens expanded) with the run's id appended, so that
         no master opened before the run (by an earlier run, or before the host changed) is
         ever used for a check; every ssh of this backend is then given it."""
         if not self._control_known:
-            out = self._ssh("-G", *self._destination())
-            paths = [
-                line.split(" ", 1)[1]
-                for line in out.stdout.decode(errors="replace").splitlines()
-                if line.startswith("controlpath ")
-            ]
-            found = paths[0] if paths and paths[0] != "none" else None
+            path = self.resolved_config().get("controlpath")
+            found = path if path and path != "none" else None
             self._control_base = found
             self._control = f"{found}-{self.run_id}" if found and self.run_id else found
             self._control_known = True
@@ -459,7 +548,7 @@ def remote_host(name: str, spec: Host, ssh: SshSpec, run_id: str = RUN_ID) -> An
         controlpersist=ssh.control_persist,
         **kwargs,
     )
-    host = TestinfraHost(backend)
+    host = KnownHost(backend)
     backend.set_host(host)
     observe.observed_backend(backend, name)  # each command is the check's evidence
     return host
@@ -484,7 +573,7 @@ class HostPool:
         spec = self.env.inventory.hosts[name]
         remote = remote_host(name, spec, self.env.inventory.ssh, self.run_id)
         try:
-            probe = remote.run("true")
+            probe = remote.run(FIRST_QUESTIONS)
         except HostUnreachable as exc:
             return exc
         except (RuntimeError, OSError) as exc:  # other backends; a first command timed out
@@ -496,14 +585,17 @@ class HostPool:
             said = _last_line(probe.stderr)
             reason = f"probe command exited {probe.rc}" + (f": {said}" if said else "")
             return HostUnreachable(name, f"{spec.connection}: {reason}")
+        first = FirstAnswers.parse(str(probe.stdout))
+        first.teach(remote)
         self._warm(remote)
-        return Target(name, spec, remote)
+        return Target(name, spec, remote, first)
 
     @staticmethod
     def _warm(remote: Any) -> None:
         """Learn what Testinfra's modules ask every host first (its system: ``uname``,
-        os-release), here, where hosts connect concurrently, rather than in the first check;
-        a failure is left for that check to report."""
+        os-release), here, where hosts connect concurrently, rather than in the first check,
+        where the first command did not tell it already (not a Linux host); a failure is
+        left for that check to report."""
         with contextlib.suppress(Exception):
             _ = remote.system_info.type, remote.has_command_v
 

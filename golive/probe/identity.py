@@ -13,9 +13,10 @@ twice and the other never.
   ``ProxyJump`` (which ``ssh-keyscan`` cannot follow), the keys are those the known_hosts
   file holds for the host: with ``StrictHostKeyChecking=yes`` (golive's when the inventory
   names a known_hosts file) the connection was only made if the host showed one of them.
-- **machine-id** is read over the host's own connection (``cat /etc/machine-id``), where
-  readable. It is evidence, and a weaker signal (cloned machines share one; so do hosts that
-  share one filesystem, as the sandbox's do): see the judge.
+- **machine-id** is read over the host's own connection (``cat /etc/machine-id``, in the
+  pool's first command to the host: golive.probe.hosts.FIRST_QUESTIONS), where readable.
+  It is evidence, and a weaker signal (cloned machines share one; so do hosts that share one
+  filesystem, as the sandbox's do): see the judge.
 
 Hosts that golive does not reach over SSH itself (``local://``, ``docker://``, ``ansible://``
 ...) have no host key it saw: their identity is recorded as not applicable, never guessed.
@@ -93,23 +94,19 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str] | 
         return f"`{argv[0]}` could not run: {exc.strerror or exc}"
 
 
-def _ssh_config(backend: SshBackend, timeout: float) -> dict[str, str]:
-    """ssh's resolved configuration for the host (``ssh -G``): first value of each key."""
-    done = _run(["ssh", "-G", *backend._destination()], timeout)
-    if isinstance(done, str):
-        raise GoliveError(done)
-    config: dict[str, str] = {}
-    for line in done.stdout.splitlines():
-        key, _, value = line.partition(" ")
-        config.setdefault(key.lower(), value)
-    return config
+def _ssh_config(backend: SshBackend) -> dict[str, str]:
+    """ssh's resolved configuration for the host (``ssh -G``: the backend's, asked once)."""
+    try:
+        return backend.resolved_config()
+    except RuntimeError as exc:  # `ssh -G` timed out
+        raise GoliveError(str(exc)) from None
 
 
 def host_keys(backend: Any, timeout: float) -> tuple[tuple[str, ...], str]:
     """The host keys ssh is shown for the backend's host, and where they were read (golive's
     ssh backend: as ``ssh -G`` resolves it; Testinfra's paramiko one: its host and port)."""
     if isinstance(backend, SshBackend):
-        config = _ssh_config(backend, timeout)
+        config = _ssh_config(backend)
     else:
         config = {"hostname": backend.host.name, "port": str(backend.host.port or 22)}
     address, port = config.get("hostname", backend.host.name), config.get("port", "22")
@@ -136,6 +133,8 @@ def host_keys(backend: Any, timeout: float) -> tuple[tuple[str, ...], str]:
 
 
 def _machine_id(target: Target) -> str | None:
+    if target.first is not None:  # read by the pool's first command (hosts.FIRST_QUESTIONS)
+        return target.first.machine_id
     try:
         out = target.run(f"cat {MACHINE_ID}")
     except Exception:  # unreadable: evidence missing, never a crash (keys are the identity)

@@ -88,21 +88,22 @@ def test_hardware_minimums(target: Target, environment: Environment) -> None:
         f"{target.name}: no hardware minimums declared for its roles "
         f"({', '.join(target.spec.roles)}); declare hardware.<role> in expectations.yml"
     )
+    mounts = list(dict.fromkeys(m for role in sized for m in hardware[role].free_disk_mib))
+    seen = host_facts.hardware(target, mounts)  # one command, whatever the roles and mounts
+    wrong = []
     for role in sized:
         want = hardware[role]
-        cores = int(target.run("nproc").stdout.strip() or 0)
-        mem_kib = int(target.run("awk '/^MemTotal:/ {print $2}' /proc/meminfo").stdout.strip() or 0)
         short = []
-        if cores < want.cores:
-            short.append(f"{cores} cores < {want.cores}")
-        if mem_kib // 1024 < want.memory_mib:
-            short.append(f"{mem_kib // 1024} MiB memory < {want.memory_mib}")
+        if seen.cores < want.cores:
+            short.append(f"{seen.cores} cores < {want.cores}")
+        if seen.memory_mib < want.memory_mib:
+            short.append(f"{seen.memory_mib} MiB memory < {want.memory_mib}")
         for mount, mib in want.free_disk_mib.items():
-            out = target.run("df -Pm %s", mount)
-            free = int(out.stdout.splitlines()[-1].split()[3]) if out.rc == 0 else 0
-            if free < mib:
-                short.append(f"{free} MiB free on {mount} < {mib}")
-        assert not short, f"{target.name} ({role}): " + "; ".join(short)
+            if seen.free_mib[mount] < mib:
+                short.append(f"{seen.free_mib[mount]} MiB free on {mount} < {mib}")
+        if short:
+            wrong.append(f"{target.name} ({role}): " + "; ".join(short))
+    assert not wrong, "; ".join(wrong)
 
 
 @pytest.mark.plan("pre.env.production")
