@@ -19,9 +19,14 @@ The environments take the sandbox inventory's ``ssh:`` section, key exchange inc
 (``--openssh-defaults`` drops its ``options`` to measure OpenSSH's own default instead).
 
 Run: .venv/bin/python bench/scale_hosts.py [--runs 1] [--sizes 5 50 200] [--workers 0 2]
-     [--openssh-defaults | --ssh-option KEY=VALUE ...] [--quick] [-- PYTEST ARGS]
+     [--openssh-defaults | --ssh-option KEY=VALUE ...] [--root DIR ...] [--quick] [-- PYTEST ARGS]
 (``--workers 0 2``: serial and ``-n 2``; extra pytest arguments go to every run). ``--quick``:
-5 and 20 hosts, serial, one run. Every run must be GO, or the benchmark fails.
+5 and 20 hosts, serial, one run. Every run must be GO, or the benchmark fails. Each run's CPU
+time (the pytest process and the children it waited for: ssh clients, not sshd nor the SSH
+masters left in the background) is printed beside its wall time: on a shared, loaded machine
+it is the steadier measure of golive's own cost.
+``--root DIR`` (repeatable) runs other checkouts (a ``git archive`` of an older commit) with
+this venv, each size with each checkout in turn.
 """
 
 from __future__ import annotations
@@ -116,11 +121,25 @@ def main() -> None:
         help="no ssh.options at all (e.g. OpenSSH's own, post-quantum, key exchange)",
     )
     parser.add_argument("--quick", action="store_true", help="5 and 20 hosts, serial, one run")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        action="append",
+        help="a checkout to measure (repeatable: each size runs each checkout in turn)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.workers, args.runs = [5, 20], [0], 1
     sizes = sorted(set(args.sizes))
+    roots = [r.resolve() for r in args.root or [REPO]]
+
+    def run_env(root: Path) -> dict[str, str] | None:
+        return None if root == REPO else {**os.environ, "PYTHONPATH": str(root)}
+
+    def root_label(i: int) -> str:
+        return f" [{i}]" if len(roots) > 1 else ""
+
     small = sizes[0]
     ssh_options = [] if args.openssh_defaults else args.ssh_option
     sbx = Sandbox.load()
@@ -140,37 +159,54 @@ def main() -> None:
         env = load_environment(env_names[sizes[-1]], directory=envdir)
         print(f"ssh.options: {env.inventory.ssh.options}")
         print("not run on light hosts: " + "; ".join(f"{k} ({v})" for k, v in SKIPPED.items()))
-        times: dict[tuple[int, int], list[float]] = {}
+        times: dict[tuple[int, int, int], list[float]] = {}
+        cpu: dict[tuple[int, int, int], list[float]] = {}
         for run in range(1, args.runs + 1):
             for workers in args.workers:
                 xdist = ["-n", str(workers)] if workers else []
                 label = f"-n {workers}" if workers else "serial"
                 for count, env_name in env_names.items():
-                    result = run_scope(
-                        MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir", str(envdir),
-                        "--env", env_name, "--durations=0", "--durations-min=0", *xdist,
-                        *args.pytest_args,
-                    )  # fmt: skip
-                    if result.verdict != "GO":
-                        print(result.stdout[-3000:])
-                    expect(f"{count} hosts, {label}", result.verdict, "GO")
-                    times.setdefault((workers, count), []).append(result.elapsed)
-                    print(
-                        f"run {run}, {label}, {count} hosts: {result.elapsed:.2f} s; "
-                        f"{where_it_goes(result.stdout, result.elapsed)}"
-                    )
+                    for i, root in enumerate(roots):
+                        before = os.times()
+                        result = run_scope(
+                            MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir",
+                            str(envdir), "--env", env_name, "--durations=0", "--durations-min=0",
+                            *xdist, *args.pytest_args, root=root, env=run_env(root),
+                        )  # fmt: skip
+                        after = os.times()
+                        used = sum(after[2:4]) - sum(before[2:4])  # the run and its children
+                        if result.verdict != "GO":
+                            print(result.stdout[-3000:])
+                        expect(f"{count} hosts, {label}", result.verdict, "GO")
+                        times.setdefault((i, workers, count), []).append(result.elapsed)
+                        cpu.setdefault((i, workers, count), []).append(used)
+                        print(
+                            f"run {run}, {label}, {count} hosts{root_label(i)}: "
+                            f"{result.elapsed:.2f} s, CPU {used:.2f} s; "
+                            f"{where_it_goes(result.stdout, result.elapsed)}"
+                        )
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
-    for workers in args.workers:
-        label = f"-n {workers}" if workers else "serial"
-        base = statistics.median(times[(workers, small)])
-        for count in sizes[1:]:
-            med = statistics.median(times[(workers, count)])
-            target = " (target <= 4)" if count == 50 else " (target <= 12)" if count == 200 else ""
-            print(
-                f"{label}: {small} hosts {base:.2f} s, {count} hosts {med:.2f} s, ratio "
-                f"{med / base:.2f}{target}; {1000 * (med - base) / (count - small):.0f} ms per "
-                f"added host (medians of {args.runs})"
-            )
+    for i, root in enumerate(roots):
+        if len(roots) > 1:
+            print(f"{i}: {root}")
+        for workers in args.workers:
+            label = f"-n {workers}" if workers else "serial"
+            base = statistics.median(times[(i, workers, small)])
+            base_cpu = statistics.median(cpu[(i, workers, small)])
+            for count in sizes[1:]:
+                med = statistics.median(times[(i, workers, count)])
+                med_cpu = statistics.median(cpu[(i, workers, count)])
+                target = (
+                    " (target <= 4)" if count == 50 else " (target <= 12)" if count == 200 else ""
+                )
+                print(
+                    f"{label}{root_label(i)}: {small} hosts {base:.2f} s, {count} hosts "
+                    f"{med:.2f} s, ratio {med / base:.2f}{target}; "
+                    f"{1000 * (med - base) / (count - small):.0f} ms per added host; CPU "
+                    f"{base_cpu:.2f} s / {med_cpu:.2f} s, "
+                    f"{1000 * (med_cpu - base_cpu) / (count - small):.0f} ms per added host "
+                    f"(medians of {args.runs})"
+                )
 
 
 if __name__ == "__main__":

@@ -23,13 +23,21 @@ class ScopeRun:
     stdout: str
 
 
-def run_scope(markers: str, reports: str, *extra: str, timeout: float = TIMEOUT_S) -> ScopeRun:
+def run_scope(
+    markers: str,
+    reports: str,
+    *extra: str,
+    timeout: float = TIMEOUT_S,
+    root: Path = REPO,
+    env: dict[str, str] | None = None,
+) -> ScopeRun:
+    """``root``: the checkout to run (another one needs ``env`` with it first on PYTHONPATH)."""
     started = time.perf_counter()
     try:
         proc = subprocess.run(
             [PYTEST, "-m", markers, "-q", "-p", "no:randomly", f"--golive-reports={reports}",
              *extra],
-            cwd=REPO, capture_output=True, text=True, check=False, timeout=timeout,
+            cwd=root, env=env, capture_output=True, text=True, check=False, timeout=timeout,
         )  # fmt: skip
     except subprocess.TimeoutExpired as hung:
         got = hung.stdout or b""
