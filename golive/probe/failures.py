@@ -13,8 +13,10 @@ to it.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -98,12 +100,29 @@ class ConnectionFailure(requests.exceptions.ConnectionError):
 
 _seen: list[Cause] = []
 _hung: dict[tuple[str, str], Cause] = {}
+_local = threading.local()
 
 
 def note(cause: Cause) -> Cause:
-    """Remember a connection failure a probe met during the current check."""
-    _seen.append(cause)
+    """Remember a connection failure a probe met during the current check (in a thread
+    :func:`apart`: for the check that will read that thread's answer)."""
+    own: list[Cause] | None = getattr(_local, "seen", None)
+    (own if own is not None else _seen).append(cause)
     return cause
+
+
+@contextlib.contextmanager
+def apart() -> Iterator[list[Cause]]:
+    """The connection failures this thread notes while the block runs, kept apart from the
+    current check's: a probe run ahead, in the background, for a check that reads its answer
+    later (golive/probe/ahead.py), which notes them again then."""
+    previous = getattr(_local, "seen", None)
+    mine: list[Cause] = []
+    _local.seen = mine
+    try:
+        yield mine
+    finally:
+        _local.seen = previous
 
 
 def found_hung(cause: Cause) -> None:

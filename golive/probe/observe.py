@@ -116,16 +116,33 @@ def quiet() -> Iterator[None]:
         _local.quiet = depth
 
 
+@contextlib.contextmanager
+def apart() -> Iterator[Frame]:
+    """Record what this thread does into a frame of its own only, never into the frames
+    watched by the current check: a probe run ahead, in the background, for a check that
+    reads its answer later (golive/probe/ahead.py) and replays this frame then."""
+    previous = getattr(_local, "apart", None)
+    _local.apart = frame = Frame()
+    try:
+        yield frame
+    finally:
+        _local.apart = previous
+
+
 def watched() -> bool:
-    return bool(_frames) and not getattr(_local, "quiet", 0)
+    if getattr(_local, "quiet", 0):
+        return False
+    return bool(_frames) or getattr(_local, "apart", None) is not None
 
 
 def record(kind: str, text: str) -> None:
-    """Add ``text`` to every frame being watched (no-op outside a check)."""
+    """Add ``text`` to every frame being watched (no-op outside a check), or to this
+    thread's own frame only when it records :func:`apart`."""
     if not watched():
         return
+    own: Frame | None = getattr(_local, "apart", None)
     with _lock:
-        for frame in _frames:
+        for frame in [own] if own is not None else _frames:
             frame.add(kind, text)
 
 

@@ -1,0 +1,133 @@
+"""Probes asked ahead: a scope's independent network probes start together, in a small
+bounded pool of background threads, and each check reads its own probe's answer when it runs.
+
+A hung service then costs about one probe budget beside the rest of the run, not one budget
+after another. What a check sees stays its own:
+
+- **its answer or its exception**: what the probe returned, or raised (a connection failure,
+  a finding), is returned or raised again in the check, as if the check had asked itself;
+- **its evidence**: the probe's commands, requests and queries are recorded apart from the
+  check running meanwhile (:func:`golive.probe.observe.apart`) and replayed into the check
+  that reads the answer;
+- **its causes**: the connection failures the probe met are noted apart too
+  (:func:`golive.probe.failures.apart`) and noted again for the check that reads it, so the
+  gate attributes them to that check (and, where it is a blocking check's own host, finds
+  the service down for the checks after it).
+
+Every probe has a bound (``within`` seconds, from its own declared timeouts): a check waits
+for a started probe at most that long past the probe's start, then fails naming the host.
+A probe its check asks for before a thread took it up is not waited for: the check asks
+itself, at once (so no check waits in the queue behind others). A probe no check reads (a
+check stopped before it asked: a host found down) is abandoned: its threads are daemons and
+its own timeouts end it; the process never waits for it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from golive.probe import failures, observe
+
+GRACE = 2.0
+"""Seconds a check waits past a started probe's bound (thread scheduling on a loaded machine)."""
+
+
+@dataclass
+class _Job:
+    what: str
+    host: str | None
+    ask: Callable[[], Any]
+    within: float
+    state: str = "queued"  # queued -> running -> done; queued -> taken (the check asks itself)
+    started: float = 0.0
+    value: Any = None
+    error: BaseException | None = None
+    frame: observe.Frame = field(default_factory=observe.Frame)
+    causes: list[failures.Cause] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class Ahead:
+    """Probes started ahead of the checks that read them, by key (one per check)."""
+
+    def __init__(self, workers: int, name: str = "golive-ahead") -> None:
+        self.workers = max(1, workers)
+        self.name = name
+        self._jobs: dict[str, _Job] = {}
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(
+        self, key: str, ask: Callable[[], Any], *, what: str, host: str | None, within: float
+    ) -> None:
+        """Queue ``ask`` (a probe, every call in it with a timeout) for the check ``key``;
+        ``within``: the seconds it may take once started; ``what`` and ``host`` name it when
+        it does not answer in that time."""
+        job = _Job(what, host, ask, within)
+        with self._lock:
+            if key in self._jobs:
+                raise ValueError(f"a probe is already started for {key}")
+            self._jobs[key] = job
+            if len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._work, name=self.name, daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        self._queue.put(job)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._jobs
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            with self._lock:
+                if job.state != "queued":
+                    continue  # its check asked itself
+                job.state, job.started = "running", time.monotonic()
+            with observe.apart() as frame, failures.apart() as causes:
+                try:
+                    job.value = job.ask()
+                except BaseException as exc:  # the check raises it again
+                    job.error = exc
+            job.frame, job.causes = frame, causes
+            job.state = "done"
+            job.done.set()
+
+    def take(self, key: str, ask: Callable[[], Any]) -> Any:
+        """The answer of the probe started for ``key`` (its exception raised again, its
+        evidence and causes the current check's); ``ask`` itself, now, when none was
+        started for it or none has started it yet."""
+        with self._lock:
+            job = self._jobs.pop(key, None)
+            if job is not None and job.state == "queued":
+                job.state = "taken"
+                job = None
+        if job is None:
+            return ask()
+        if not job.done.wait(max(0.0, job.started + job.within + GRACE - time.monotonic())):
+            where = f"{job.host}: " if job.host else ""
+            raise TimeoutError(
+                f"{where}{job.what} gave no answer within {job.within:g} s (asked ahead)"
+            )
+        observe.replay(job.frame, f"{job.what}, asked ahead")
+        for cause in job.causes:
+            failures.note(cause)
+        if job.error is not None:
+            raise job.error
+        return job.value
+
+    def close(self) -> None:
+        """Start nothing more: queued probes are dropped, running ones abandoned (their own
+        timeouts end them)."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.state == "queued":
+                    job.state = "taken"
+            self._jobs.clear()
+            for _ in self._threads:
+                self._queue.put(None)

@@ -1,0 +1,138 @@
+"""Probes asked ahead (golive/probe/ahead.py): started together, each check reads its own
+answer, exception, evidence and causes; bounded waits; a probe not yet started is asked by its
+check itself. Fakes stand for the network: plain functions that sleep, return or raise."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+
+import pytest
+
+from golive.probe import ahead as ahead_module
+from golive.probe import failures, observe
+from golive.probe.ahead import Ahead
+
+
+@pytest.fixture(autouse=True)
+def _clean() -> None:
+    failures.forget()
+
+
+def started(probes: Ahead, *keys: str) -> None:
+    """Wait until a thread has taken up each probe (a check that asks earlier asks itself)."""
+    deadline = time.monotonic() + 5
+    while any(probes._jobs[k].state == "queued" for k in keys):
+        assert time.monotonic() < deadline, "no thread took the probes up"
+        time.sleep(0.005)
+
+
+def test_probes_run_side_by_side_not_one_after_another() -> None:
+    probes = Ahead(4)
+
+    def slow(n: int) -> int:
+        time.sleep(0.3)
+        return n
+
+    for n in range(4):
+        probes.start(f"c{n}", functools.partial(slow, n), what="p", host=None, within=5)
+    started(probes, "c0", "c1", "c2", "c3")
+    begun = time.monotonic()
+    answers = [probes.take(f"c{n}", lambda: pytest.fail("asked again")) for n in range(4)]
+    took = time.monotonic() - begun
+    assert answers == [0, 1, 2, 3]
+    assert took < 1.0, f"four 0.3 s probes took {took:.2f} s: not side by side"
+    probes.close()
+
+
+def test_an_exception_is_the_checks_raised_again() -> None:
+    probes = Ahead(2)
+    cause = failures.Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s")
+
+    def hung() -> None:
+        failures.note(cause)
+        raise failures.ConnectionFailure(cause, "GET /health")
+
+    probes.start("c", hung, what="health", host="app2", within=5)
+    started(probes, "c")
+    time.sleep(0.1)
+    assert failures.take() == []  # not noted for whatever check runs meanwhile
+    with pytest.raises(failures.ConnectionFailure, match=r"app2: 10\.0\.0\.2:8080 did not answer"):
+        probes.take("c", lambda: None)
+    assert failures.take() == [cause]  # noted for the check that read it
+    probes.close()
+
+
+def test_evidence_goes_to_the_check_that_reads_it_not_the_one_running_meanwhile() -> None:
+    probes = Ahead(1)
+    asked = threading.Event()
+
+    def probe() -> str:
+        observe.record("command", "[app1] $ curl http://app1/health")
+        asked.set()
+        return "UP"
+
+    with observe.watching() as other:
+        probes.start("c", probe, what="health", host="app1", within=5)
+        assert asked.wait(5)
+        time.sleep(0.05)
+    assert not other, "a probe asked ahead recorded into another check's evidence"
+    with observe.watching() as mine:
+        assert probes.take("c", lambda: "asked again") == "UP"
+    assert "curl http://app1/health" in mine.text()
+    assert "asked ahead" in mine.text()
+    probes.close()
+
+
+def test_a_probe_past_its_bound_fails_naming_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead_module, "GRACE", 0.0)
+    probes = Ahead(1)
+    release = threading.Event()
+    probes.start("c", release.wait, what="app2's health", host="app2", within=0.2)
+    started(probes, "c")
+    begun = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"^app2: app2's health gave no answer within 0.2 s"):
+        probes.take("c", lambda: None)
+    assert time.monotonic() - begun < 2
+    release.set()
+    probes.close()
+
+
+def test_a_probe_no_thread_took_up_yet_is_asked_by_its_check_at_once() -> None:
+    probes = Ahead(1)
+    release = threading.Event()
+    probes.start("busy", release.wait, what="slow", host=None, within=10)
+    started(probes, "busy")
+    ran: list[str] = []
+
+    def queued() -> str:
+        ran.append("thread")
+        return "thread"
+
+    probes.start("queued", queued, what="q", host=None, within=10)
+    assert probes.take("queued", lambda: "check") == "check"
+    release.set()
+    assert probes.take("busy", lambda: None) is True
+    time.sleep(0.1)
+    assert ran == [], "the check asked itself: the thread must not ask again"
+    probes.close()
+
+
+def test_a_check_with_no_probe_started_asks_itself() -> None:
+    probes = Ahead(1)
+    assert probes.take("never", lambda: 42) == 42
+    probes.start("once", lambda: 1, what="p", host=None, within=5)
+    started(probes, "once")
+    assert probes.take("once", lambda: 2) == 1
+    assert probes.take("once", lambda: 2) == 2  # an answer is read once
+    probes.close()
+
+
+def test_an_unread_hung_probe_never_holds_the_process() -> None:
+    probes = Ahead(1)
+    never = threading.Event()
+    probes.start("c", never.wait, what="p", host=None, within=60)
+    time.sleep(0.05)
+    probes.close()
+    assert all(t.daemon for t in probes._threads)
