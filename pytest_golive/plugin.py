@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +18,7 @@ try:  # the model, with the dependencies every golive plugin imports, and the re
     # suites (golive/gate/suites.yml), which the model reads as it is imported
     import golive.model.environment  # noqa: F401
     from golive.model.registry import load_registry
+    from golive.model.resources import resource
 
     REGISTRY = load_registry()
 except ImportError as exc:  # a Python that finds the checkout's golive but not its dependencies
@@ -29,7 +29,7 @@ except ImportError as exc:  # a Python that finds the checkout's golive but not 
 except ConfigError as exc:  # a typo in the registry: one line, exit 4
     raise pytest.UsageError(f"golive: {exc}") from None
 
-SUITES = Path(__file__).with_name("suites")
+SUITES = resource("pytest_golive", "suites")
 
 PLUGINS = [
     "pytest_golive.plugins.environment",

@@ -24,12 +24,13 @@ from golive.gate.plan import load_plan
 from golive.gate.severity import load_suite_defaults
 from golive.gate.verdict import FINAL_LABEL, WRITE_FAILED
 from golive.model.errors import GoliveError
+from golive.model.resources import resource
 from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
 
-REPO = Path(__file__).resolve().parents[2]
-SUITES = REPO / "pytest_golive" / "suites"
+SUITES = resource("pytest_golive", "suites")
+"""golive's suites, wherever golive is installed (package data of pytest_golive)."""
 ORDER = load_suite_defaults().certify_order()
 """The suites certify runs, in their order: each suite's ``certify`` place in gate/suites.yml."""
 NO_GO_EXIT = 1
@@ -54,9 +55,7 @@ def left_out(env: str | None, pytest_args: Sequence[str] = ()) -> tuple[list[str
            "-m", "performance", *(["--env", env] if env else []), *pytest_args,
            *suite_paths()]  # fmt: skip
     try:
-        out = subprocess.run(
-            cmd, cwd=REPO, capture_output=True, text=True, timeout=COLLECT_TIMEOUT_S
-        )
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=COLLECT_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [], f"not listed: {exc}"
     ids = [line.strip() for line in out.stdout.splitlines() if "::" in line]
@@ -109,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"golive certify: {' '.join(ORDER)} (drills last){' without load' if args.no_load else ''}"
     )
-    code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
+    # run where golive is run (./environments is the caller's); pytest finds its rootdir and
+    # ini file from the suites' paths: the checkout's pytest.ini, or none in site-packages
+    code = children.foreground(cmd)  # Ctrl-C: passed on, the run ends interrupted
     if not (root / "verdict.json").is_file() or code in (2, 3, 4, WRITE_FAILED):
         # interrupted, crashed, misconfigured, or its files could not be written: the run's
         # own verdict stands (what is on disk may not even be this run's); always a NO-GO

@@ -19,6 +19,7 @@ from golive.gate.coverage import coverage, render
 from golive.gate.plan import load_plan
 from golive.model.environment import load_environment
 from golive.model.errors import UsageError
+from golive.model.resources import resource
 from golive.report import bundle
 from golive.report.allure_meta import scope_key, write_verdict
 from golive.report.files import WriteError, write_atomic, writing
@@ -32,6 +33,8 @@ from golive.report.output import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
+"""A checkout's root: where scripts/install-allure.sh installs the Allure CLI (a tool, not
+golive's data)."""
 ALLURE_TIMEOUT = 300.0
 ALLURE_BINS = (REPO / "tools/allure/node_modules/.bin/allure", REPO / "node_modules/.bin/allure")
 _TRACKING = re.compile(
@@ -47,7 +50,12 @@ def _allure() -> Path:
     for path in ALLURE_BINS:
         if path.is_file():
             return path
-    raise UsageError("the Allure CLI is not installed: run scripts/install-allure.sh (make setup)")
+    if found := shutil.which("allure"):  # golive installed from its wheel: the CLI on PATH
+        return Path(found)
+    raise UsageError(
+        "the Allure CLI is not installed: run scripts/install-allure.sh (make setup), "
+        "or put `allure` on PATH"
+    )
 
 
 def _generate(allure: Path, results: Path, out: Path, *extra: str) -> None:
@@ -198,7 +206,7 @@ def cmd_plan_coverage(args: argparse.Namespace) -> int:
         cmd = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                "--golive-plan-coverage", str(out), *(["--env", args.env] if args.env else []),
                *args.paths]  # fmt: skip
-        run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+        run = subprocess.run(cmd, capture_output=True, text=True)
         if not out.is_file():
             raise UsageError(f"collection failed: {(run.stderr or run.stdout).strip()[-800:]}")
         checks: dict[str, list[str]] = json.loads(out.read_text(encoding="utf-8"))
@@ -238,7 +246,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "paths",
         nargs="*",
-        default=[str(REPO / "pytest_golive" / "suites")],
+        default=[str(resource("pytest_golive", "suites"))],
         help="paths to collect (default: every suite, pytest_golive/suites)",
     )
     p.set_defaults(func=cmd_plan_coverage)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from golive.model.environment import envdir, load_environment
 from golive.model.errors import UsageError
+from golive.model.resources import resource
 from golive.probe import children
 from golive.report.files import discard
 
-REPO = Path(__file__).resolve().parents[2]
-WATCH_SUITE = REPO / "pytest_golive" / "suites" / "watch"
-ENVDIR = REPO / "environments"
+WATCH_SUITE = resource("pytest_golive", "suites", "watch")
+"""The watch checks, wherever golive is installed (package data of pytest_golive)."""
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 # The bounds of the watch (README, `golive watch --help`): an interval shorter than a second
 # floods Prometheus and the app with measurements; one longer than an hour is not a watch;
@@ -71,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
     duration, every = bounded(args.duration, args.every)
     # the environment (its watch thresholds, limits and the rest) is valid before the watch
     # starts: a configuration error is one line and exit 4, never a watch that cannot judge
-    # (where the watch's pytest, run in the checkout, looks for it)
+    # (where the watch's pytest, run where golive is, looks for it)
     name = args.env or os.environ.get("GOLIVE_ENV") or "sandbox"
-    env = load_environment(name, directory=envdir() if "GOLIVE_ENVDIR" in os.environ else ENVDIR)
+    env = load_environment(name, directory=envdir())
     # a metric that cannot see a whole interval is refused before the watch polls
     from golive.judge.watch import interval_blind_spots
     from golive.model.expectations.monitoring import Watch
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
            f"--golive-watch-every={every:g}", *(["--env", args.env] if args.env else []),
            str(WATCH_SUITE)]  # fmt: skip
     print(f"golive watch: every {every:g} s for {duration:g} s")
-    code = children.foreground(cmd, cwd=REPO)  # Ctrl-C: passed on, the run ends interrupted
+    code = children.foreground(cmd)  # Ctrl-C: passed on, the run ends interrupted
     said = _summary(summary, started)
     if said is not None:
         print(said)

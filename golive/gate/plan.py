@@ -9,8 +9,9 @@ from pathlib import Path
 from pydantic import Field
 
 from golive.model.config import Strict, load_model
+from golive.model.resources import resource
 
-PLAN_FILE = Path(__file__).with_name("plan.yml")
+PLAN_FILE = resource("golive.gate", "plan.yml")
 _SLUG = r"^[a-z][a-z0-9_]*$"
 
 

@@ -33,10 +33,12 @@ from typing import Any
 from golive.model.documents import Refused, read_file
 from golive.model.errors import CheckFailed
 from golive.model.expectations.performance import Generator, Profile
+from golive.model.resources import resource
 from golive.probe import children
 from golive.probe.wait import WaitTimeout, wait_until
 
-LOAD_DIR = Path(__file__).resolve().parents[2] / "load"
+LOAD_DIR = resource("golive.load")
+"""The Locust journeys (the repository's ``load/``, shipped as package data)."""
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 

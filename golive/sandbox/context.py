@@ -7,8 +7,11 @@ from pathlib import Path
 
 from golive.model.environment import Environment, Host, load_environment
 from golive.model.errors import SandboxError
+from golive.model.resources import resource
 
-STACK = Path(__file__).parents[2] / "environments" / "sandbox" / "stack"
+STACK = resource("golive.sandbox.stack")
+"""The files that stand the sandbox up (the repository's ``environments/sandbox/stack/``,
+shipped as package data)."""
 
 
 @dataclass(frozen=True)

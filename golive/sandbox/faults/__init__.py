@@ -18,6 +18,7 @@ from pydantic import Field, RootModel
 
 from golive.model.config import Strict, load_model
 from golive.model.errors import UsageError
+from golive.model.resources import resource
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults import (
@@ -32,7 +33,7 @@ from golive.sandbox.faults import (
     watch,
 )
 
-CATALOG = Path(__file__).with_name("faults.yml")
+CATALOG = resource("golive.sandbox.faults", "faults.yml")
 
 Action = Annotated[
     actions.StopService
