@@ -143,6 +143,7 @@ PATTERNED = st.lists(
                 "https://user:pw1234@host/x", "otpauth://totp/x?secret=ABC", "PAſſWORD=x1234",
                 "-----BEGIN EC PRIVATE KEY-----\nMIIE\n-----END EC PRIVATE KEY-----",
                 '"db.Password": "s3cr3t!"', "  totp_seed: JBSWY3DP",
+                "cat /etc/passwd", "token = self.token(order)", "AUTHOR\u0130ZATION: Basic x1y2",
             ]
         ),
     ),
@@ -186,3 +187,18 @@ def test_files_of_one_content_are_redacted_alike_once(tmp_path: Path) -> None:
     assert len(walked) == 1
     for copy in copies:
         assert json.loads(copy.read_text())["password"] == MASK
+
+
+def test_a_url_alone_runs_no_pattern_but_user_info_and_folded_letters_are_masked() -> None:
+    """The patterns run only on a text holding their words: a URL without user info (most
+    evidence) runs none; the words are folded as the patterns' ``(?i)`` folds them (a dotted
+    or dotless i is an i there too)."""
+    redactor = Redactor()
+    plain = "$ curl -sS http://127.10.0.11:8080/health\n200"
+    assert redactor.text(plain) == plain and not redactor.suspect(plain)
+    assert redactor.text("see https://user:pw1234@host/x") == f"see https://user:{MASK}@host/x"
+    for text in ("AUTHOR\u0130ZATION: Bearer abcdef", "AUTHOR\u0131ZAT\u0131ON: Bearer abcdef"):
+        full = text
+        for pattern, repl in _PATTERNS:
+            full = pattern.sub(repl, full)
+        assert MASK in full and redactor.text(text) == full
