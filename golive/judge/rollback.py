@@ -265,12 +265,15 @@ SCRATCH_TAG = "rollback"
 SCRATCH_FILES = (".schema.sql", ".versions.sql")
 
 
-def scratch_name(prefix: str, created_s: float, pid: int, token: str) -> str:
+def scratch_name(
+    prefix: str, created_s: float, pid: int, token: str, tag: str = SCRATCH_TAG
+) -> str:
     """golive's name for a scratch copy of the schema: the environment's scratch prefix,
     ``rollback``, when it was made (unix seconds), the controller's pid and a random part
     (8 hex digits), e.g. ``golive_restore_check_rollback_1765051200_4242_1a2b3c4d``. Its dump
-    files are the name plus :data:`SCRATCH_FILES`."""
-    return f"{prefix}_{SCRATCH_TAG}_{int(created_s)}_{pid}_{token}"
+    files are the name plus :data:`SCRATCH_FILES`. Another ``tag`` names another kind of
+    scratch database alike (the backup suite's restore: ``restore``)."""
+    return f"{prefix}_{tag}_{int(created_s)}_{pid}_{token}"
 
 
 @dataclass(frozen=True)
@@ -303,14 +306,16 @@ def scratch_leftovers(
     files: Iterable[str],
     now_s: float,
     lifetime_s: float,
+    tag: str = SCRATCH_TAG,
 ) -> Leftovers:
     """Which of the host's ``databases`` and ``files`` (names in the scratch directory) are
     golive's scratch copies of the schema (:func:`scratch_name` of ``prefix``, exactly) older
     than ``lifetime_s``, the longest a run keeps one (its steps times their timeout): those
     a run that ended without its cleanup left. A younger one (or one dated ahead of this
-    clock) may be a concurrent run's and is only named."""
+    clock) may be a concurrent run's and is only named. ``tag``: the kind of scratch copy
+    (:func:`scratch_name`)."""
     pattern = re.compile(
-        rf"{re.escape(prefix)}_{SCRATCH_TAG}_(?P<created>[0-9]{{1,12}})_[0-9]{{1,10}}_[0-9a-f]{{8}}"
+        rf"{re.escape(prefix)}_{re.escape(tag)}_(?P<created>[0-9]{{1,12}})_[0-9]{{1,10}}_[0-9a-f]{{8}}"
     )
     suffix = "|".join(re.escape(s) for s in SCRATCH_FILES)
     dump = re.compile(rf"(?P<name>.+)(?:{suffix})")

@@ -305,6 +305,17 @@ def test_only_golives_own_scratch_copies_older_than_a_run_keeps_one_are_leftover
     ]
 
 
+def test_the_backup_restores_scratch_databases_are_told_apart_by_their_tag() -> None:
+    old = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff", "restore")
+    live = judge.scratch_name(PREFIX, NOW - 30, 18, "abcdef01", "restore")
+    rollbacks = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
+    assert old == f"{PREFIX}_restore_{NOW - 3600}_17_00ff00ff"
+    databases = [old, live, rollbacks, f"{PREFIX}_4242", f"{PREFIX}_restore_1_2"]
+    found = judge.scratch_leftovers(PREFIX, databases, [], NOW, 600, tag="restore")
+    assert (found.databases, found.young) == ((old,), (live,))
+    assert judge.scratch_leftovers(PREFIX, databases, [], NOW, 600).databases == (rollbacks,)
+
+
 def test_a_scratch_copy_exactly_as_old_as_a_run_keeps_one_is_left_alone() -> None:
     at = judge.scratch_name(PREFIX, NOW - 600, 1, "0" * 8)
     assert judge.scratch_leftovers(PREFIX, [at], [], NOW, 600).young == (at,)
