@@ -500,6 +500,34 @@ def archive_wait_finding(host: str, segment: str, last_archived: str, wait_s: fl
     )
 
 
+_TOOL_ERROR = re.compile(r"(?:P\d+\s+)?ERROR: \[\d+\]: (.*)")  # pgBackRest's
+_SERVER_STOP = re.compile(r"\b(?:FATAL|PANIC):\s+(.*)")
+_LAST_REPLAYED = re.compile(r"\bLOG:\s+(last completed transaction was at log time .*)")
+_CLIENT_REFUSED = ("the database system is ", "terminating connection ")
+
+
+def recovery_stop_reason(log: str) -> str | None:
+    """Why a restored instance stopped during recovery, from its server log (the lines since
+    its last start): the restore_command's first error (pgBackRest's ``ERROR: [nnn]: ...``
+    and its indented continuation), the server's first FATAL or PANIC that is not a refused
+    or ended client connection, and the last transaction it replayed; None when the log says
+    none of these."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if "starting PostgreSQL" in line]
+    lines = lines[starts[-1] :] if starts else lines
+    error = stop = last = None
+    for i, line in enumerate(lines):
+        if error is None and (match := _TOOL_ERROR.match(line)):
+            more = itertools.takewhile(lambda x: x[:1] in (" ", "\t"), lines[i + 1 :])
+            error = " ".join([match[1].strip(), *(x.strip() for x in more)])
+        elif (match := _SERVER_STOP.search(line)) and not match[1].startswith(_CLIENT_REFUSED):
+            stop = stop or match[1].strip()
+        elif match := _LAST_REPLAYED.search(line):
+            last = match[1].strip()
+    said = [f"restore_command: {error}" if error else None, stop, last]
+    return "; ".join(part for part in said if part) or None
+
+
 # -- the cluster a backup is of ---------------------------------------------------------------
 
 

@@ -206,10 +206,11 @@ def drill_phase(
 
 
 def drill_restore(target: Target, spec: Backup, run_: DrillRun, base: str) -> Ran:
-    """Clear the drill's data directory and copy the base backup into it (the backup's
-    location must be readable from the drill host)."""
+    """Clear the drill's data directory and its server log (which then holds this drill's
+    lines only: what a stopped recovery said is read from it) and copy the base backup into
+    it (the backup's location must be readable from the drill host)."""
     d = spec.drill
-    drill_phase(target, spec, run_, "clear", "rm", "-rf", "--", d.datadir)
+    drill_phase(target, spec, run_, "clear", "rm", "-rf", "--", d.datadir, d.log)
     drill_phase(target, spec, run_, "socket directory", "mkdir", "-p", "--", d.socket_dir)
     return drill_phase(target, spec, run_, "restore", "cp", "-a", "--", base, d.datadir)
 
@@ -251,7 +252,8 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
     """Wait, at most ``drill.start_timeout_s``, until the restored instance has ended its
     recovery (reached its target and promoted): ``pg_is_in_recovery()`` is false. Its last
     answer is logged as a phase (rc 0 and ``f``: promoted); an instance that stopped (a
-    target never reached ends recovery with FATAL) ends the wait at once."""
+    target never reached ends recovery with FATAL) ends the wait at once, and its log's
+    reason is said (:func:`golive.judge.backup.recovery_stop_reason`)."""
     d = spec.drill
     started, polls = time.monotonic(), [0]
 
@@ -269,9 +271,11 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
         ran, stopped = wait_until(observe, d.start_timeout_s, 0.2, until=done, what="promotion")
     except WaitTimeout as exc:
         ran, stopped = exc.last
-    if stopped:  # say what happened, not the socket psql did not find
+    if stopped:  # say what happened, not the socket psql did not find; its log says why
         why = "the restored instance stopped during recovery, before reaching its target"
-        ran = Ran(ran.command, 3, "", why)
+        log = run(target, spec, "cat", "--", d.log)  # this drill's own (drill_restore)
+        said = judge.recovery_stop_reason(log.stdout) if log.rc == 0 else None
+        ran = Ran(ran.command, 3, "", f"{why} ({said})" if said else why)
     run_.phases.append((f"promoted ({polls[0]} polls)", time.monotonic() - started, ran))
     return ran
 

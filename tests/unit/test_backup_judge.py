@@ -449,6 +449,45 @@ def test_an_archive_lagging_behind_the_drills_target_is_said_with_the_newest_arc
     assert "newest archived: none)" in bj.archive_wait_finding("db1", "00", "", 30)
 
 
+RESTORE_LOG = """\
+23:19:40.001 UTC [21100] @  LOG:  database system is shut down
+23:19:40.500 UTC [21100] [local] FATAL:  terminating connection due to administrator command
+23:19:53.100 UTC [21192] @  LOG:  starting PostgreSQL 15.10 on x86_64-pc-linux-gnu
+23:19:58.297 UTC [21196] @  LOG:  restored log file "000000010000000000000020" from archive
+ERROR: [042]: unable to get 000000010000000000000021:
+       repo1: 15-1/000000010000000000000021-a08f.gz [FormatError] unexpected eof
+ERROR: [042]: unable to get 000000010000000000000021:
+       repo1: 15-1/000000010000000000000021-a08f.gz [FormatError] unexpected eof
+23:19:58.583 UTC [21196] @  LOG:  redo done at 0/20000068 system usage: CPU: user: 0.00 s
+23:19:58.583 UTC [21196] @  LOG:  last completed transaction was at log time 23:18:13+00
+23:19:58.583 UTC [21196] @  FATAL:  recovery ended before configured recovery target was reached
+23:19:58.585 UTC [21192] @  LOG:  startup process (PID 21196) exited with exit code 1
+23:19:58.590 UTC [21729] postgres@trading [local] FATAL:  the database system is in recovery mode
+23:19:58.596 UTC [21192] @  LOG:  database system is shut down
+"""
+
+
+def test_a_recovery_that_stopped_is_said_with_its_logs_reason() -> None:
+    """The tool's error (a damaged segment), the server's own FATAL (not a client refused
+    while it stopped, nor one before its last start) and the last transaction replayed."""
+    assert bj.recovery_stop_reason(RESTORE_LOG) == (
+        "restore_command: unable to get 000000010000000000000021: repo1: "
+        "15-1/000000010000000000000021-a08f.gz [FormatError] unexpected eof; recovery ended "
+        "before configured recovery target was reached; last completed transaction was at log "
+        "time 23:18:13+00"
+    )
+    # a segment the archive does not hold: the tool says nothing at its console level
+    missing = "\n".join(
+        line for line in RESTORE_LOG.splitlines() if "repo1" not in line and "ERROR" not in line
+    )
+    assert bj.recovery_stop_reason(missing) == (
+        "recovery ended before configured recovery target was reached; last completed "
+        "transaction was at log time 23:18:13+00"
+    )
+    assert bj.recovery_stop_reason("") is None
+    assert bj.recovery_stop_reason(RESTORE_LOG.splitlines()[1]) is None  # a client's FATAL
+
+
 def test_drill_restored_past_its_target_is_a_finding() -> None:
     target = NOW - dt.timedelta(minutes=1)
     taken = NOW - dt.timedelta(hours=3)

@@ -149,3 +149,37 @@ def test_drill_start_passes_recovery_settings_quoted_for_the_shell() -> None:
     run = pgbackup.DrillRun("dr1", [])
     pgbackup.drill_start(host, SPEC, run, "recover", "recovery_target_time=2026-11-27 06:00:00+00")
     assert "'\"'\"'recovery_target_time=2026-11-27 06:00:00+00'\"'\"'" in fake.commands[0]
+
+
+def test_a_drill_instance_that_stopped_in_recovery_says_why_from_its_log() -> None:
+    log = (
+        "2026-12-06 23:09:44.768 UTC [9429] @  LOG:  last completed transaction was at log "
+        "time 2026-12-06 23:09:13.654229+00\n"
+        "2026-12-06 23:09:44.768 UTC [9429] @  FATAL:  recovery ended before configured "
+        "recovery target was reached\n"
+    )
+    host, fake = target(
+        ("/pg/bin/psql", (2, "", "psql: error: connection to server on socket failed")),
+        ("status", (3, "pg_ctl: no server running", "")),
+        ("cat -- /dr/log", (0, log, "")),
+    )
+    run = pgbackup.DrillRun("dr1", [])
+    ran = pgbackup.drill_promoted(host, SPEC, run)
+    assert (ran.rc, ran.stdout) == (3, "")
+    assert ran.stderr == (
+        "the restored instance stopped during recovery, before reaching its target (recovery "
+        "ended before configured recovery target was reached; last completed transaction was "
+        "at log time 2026-12-06 23:09:13.654229+00)"
+    )
+    assert any(c.endswith("cat -- /dr/log") for c in fake.commands)
+    unread, _ = target(("/pg/bin/psql", (2, "", "")), ("status", (3, "", "")), ("cat", (1, "", "")))
+    said = pgbackup.drill_promoted(unread, SPEC, pgbackup.DrillRun("dr1", [])).stderr
+    assert said == "the restored instance stopped during recovery, before reaching its target"
+
+
+def test_a_drill_clears_its_data_directory_and_server_log_before_copying() -> None:
+    """The log then holds this drill's lines only: a stopped recovery's reason is its own."""
+    host, fake = target()
+    pgbackup.drill_restore(host, SPEC, pgbackup.DrillRun("dr1", []), "/bk/1/base")
+    assert fake.commands[0].endswith("rm -rf -- /dr/data /dr/log")
+    assert fake.commands[-1].endswith("cp -a -- /bk/1/base /dr/data")

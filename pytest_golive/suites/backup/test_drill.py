@@ -46,7 +46,8 @@ def test_restore_drill_meets_rto_and_rpo(
     the archived WAL not fetchable on the drill host (``drill.restore_command``), archived
     where it does not look though pg_stat_archiver counts it archived, none failed (fault
     wal_archived_elsewhere), or broken between the backup and the target (fault
-    wal_segment_damaged; recovery ends before the target: not promoted); the target not honoured
+    wal_segment_damaged; recovery ends before the target: not promoted, the reason its server
+    log gives said); the target not honoured
     (the second marker there, or a commit after the target); the first marker missing (the
     restore stopped short); the time from the drill's start to the markers read above the
     RTO; the restored data older than the RPO or its newest commit unknown; the instance not
@@ -113,7 +114,7 @@ def test_restore_drill_meets_rto_and_rpo(
                 step = pgbackup.drill_promoted(drill_host, backup_spec, run)
             assert step.rc == 0 and step.stdout.strip() == "f", (
                 f"{name}: point-in-time recovery to {markers.target} did not complete (exit "
-                f"{step.rc}): {(step.stderr or step.stdout).strip()[:300]}; see {d.log}"
+                f"{step.rc}): {(step.stderr or step.stdout).strip()[:600]}; see {d.log}"
             )
             marked = pgbackup.drill_query(
                 drill_host, backup_spec, run, "markers", pgbackup.marker_sql(backup_spec, run_id)
