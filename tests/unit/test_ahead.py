@@ -7,12 +7,17 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from golive.model.errors import ConfigError
 from golive.probe import ahead as ahead_module
 from golive.probe import failures, observe
 from golive.probe.ahead import Ahead
+from golive.probe.hosts import HostPool, Target
+from pytest_golive.fixtures.hosts import asked_ahead, start_ahead
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +141,71 @@ def test_an_unread_hung_probe_never_holds_the_process() -> None:
     time.sleep(0.05)
     probes.close()
     assert all(t.daemon for t in probes._threads)
+
+
+# -- which probes a run starts (pytest_golive/fixtures/hosts.py) -----------------------------
+
+
+def _node_probe(target: Target, environment: Any) -> str:
+    return f"{target.name} asked"
+
+
+def _db_probe(environment: Any) -> str:
+    return "db asked"
+
+
+def _missing(environment: Any) -> float:
+    raise ConfigError("expectations.yml", "app", "a section (missing)")
+
+
+def _item(nodeid: str, check: Any, **params: str) -> Any:
+    return SimpleNamespace(nodeid=nodeid, function=check, callspec=SimpleNamespace(params=params))
+
+
+def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
+    @asked_ahead(_node_probe, lambda env: 5.0, "the node's health answer")
+    def health() -> None: ...
+
+    @asked_ahead(_db_probe, lambda env: 5.0, "the database's answer")
+    def database() -> None: ...
+
+    @asked_ahead(_db_probe, _missing, "a probe with no bound")
+    def unbound() -> None: ...
+
+    def plain() -> None: ...
+
+    env = SimpleNamespace(inventory=SimpleNamespace(hosts={"app1": None, "db1": None}))
+    pool = HostPool(env)  # type: ignore[arg-type]
+    remote = SimpleNamespace(backend=SimpleNamespace(lost=None))
+    pool._targets["app1"] = Target("app1", None, remote)  # type: ignore[arg-type]
+    # while a check runs, the gate records the hosts it reaches through the instance's get
+    pool.get = lambda name: pytest.fail("a probe asked ahead counted as the running check's")  # type: ignore[method-assign]
+    items = [
+        _item("s.py::test_db[db1:5432]", database, database_endpoint="db1:5432"),
+        _item("s.py::test_health[app1]", health, target="app1"),
+        _item("s.py::test_plain[app1]", plain, target="app1"),
+        _item("s.py::test_unbound", unbound),
+    ]
+    asked: list[str] = []
+
+    def fixture(name: str) -> Any:
+        asked.append(name)
+        return pool
+
+    probes = Ahead(2)
+    started_ids = start_ahead(probes, items, env, fixture)  # type: ignore[arg-type]
+    assert started_ids == ["s.py::test_db[db1:5432]", "s.py::test_health[app1]"]
+    assert asked == ["host_pool"]  # no `api`: no probe names it
+    assert "s.py::test_unbound" not in probes  # its check asks itself, and meets the error
+    started(probes, *started_ids)
+    assert probes.take("s.py::test_health[app1]", lambda: "again") == "app1 asked"
+    assert probes.take("s.py::test_db[db1:5432]", lambda: "again") == "db asked"
+    assert probes._jobs == {}
+    probes.close()
+
+
+def test_a_probe_may_name_only_the_fixtures_a_run_can_give_it() -> None:
+    def wants(target: Any, evidence: Any) -> None: ...
+
+    with pytest.raises(TypeError, match="names \\['evidence'\\]"):
+        asked_ahead(wants, lambda env: 1.0, "a probe")
