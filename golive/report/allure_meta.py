@@ -181,6 +181,19 @@ def read_result(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+Results = dict[Path, dict[str, Any] | None]
+"""Every result file of a results directory, read once, by path (None: not whole JSON): the
+end of a run marks, checks and indexes them from this one read, and adds the results it
+writes itself, instead of reading the directory again for each."""
+
+
+def read_results(results: Path) -> Results:
+    """Every ``*-result.json`` under ``results``, read once, sorted by path."""
+    if not results.is_dir():
+        return {}
+    return {path: read_result(path) for path in sorted(results.glob("*-result.json"))}
+
+
 def _host_label(data: dict[str, Any], host: str) -> bool:
     """Make the result's ``host`` label the target host (allure-pytest puts the machine golive
     ran on there); True if it changed."""
@@ -193,19 +206,20 @@ def _host_label(data: dict[str, Any], host: str) -> bool:
     return True
 
 
-def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
+def mark_results(results: Path, verdict: Verdict, read: Results | None = None) -> list[WriteError]:
     """Each result's host label is the host its check was about (the environment's name for a
     check about the service as a whole), each non-passing result's message starts with its
     verdict class, for categories, and the verdict is written in (:func:`write_verdict`), so
     an Allure report made from these results by any tool shows it; the files that could not
     be written are returned. An unreadable result is left for the evidence check
-    (golive/report/output.py) to report."""
+    (golive/report/output.py) to report. ``read``: the results as read already (kept up to
+    date with what is written here)."""
+    read = read_results(results) if read is None else read
     tags = _tags(verdict)
     hosts = {c.id: c.host for c in verdict.checks}
     outcomes: dict[str, str] = {c.id: c.outcome for c in verdict.checks}
     rewritten: list[tuple[Path, str]] = []
-    for path in results.glob("*-result.json"):
-        data = read_result(path)
+    for path, data in list(read.items()):
         if data is None or path.name.startswith(OWN_PREFIX):
             continue
         check = next(
@@ -227,7 +241,7 @@ def mark_results(results: Path, verdict: Verdict) -> list[WriteError]:
             rewritten.append((path, json.dumps(data)))
     failed = write_all(rewritten)
     try:
-        write_verdict(results, verdict.to_dict())
+        write_verdict(results, verdict.to_dict(), read=read)
     except WriteError as exc:
         failed.append(exc)
     return failed
@@ -316,14 +330,15 @@ def verdict_result(doc: dict[str, Any], start: int, stop: int) -> dict[str, Any]
     }
 
 
-def _starts(results: Path) -> tuple[int, int, set[str]]:
+def _starts(results: Path, read: Results | None = None) -> tuple[int, int, set[str]]:
     """The first start and last stop of the run's results (ms), for the verdict's own, and
     the checks that have a result."""
     starts, stops, checks = [], [], set[str]()
-    for path in results.glob("*-result.json"):
+    found = read.items() if read is not None else read_results(results).items()
+    for path, found_data in found:
         if path.name.startswith(OWN_PREFIX):
             continue
-        data = read_result(path) or {}
+        data = found_data or {}
         if isinstance(data.get("start"), int) and isinstance(data.get("stop"), int):
             starts.append(data["start"])
             stops.append(data["stop"])
@@ -459,25 +474,35 @@ def _attach(results: Path, files: Sequence[Path]) -> list[dict[str, str]]:
     return out
 
 
-def write_verdict(results: Path, doc: dict[str, Any], files: Sequence[Path] = ()) -> None:
+def write_verdict(
+    results: Path, doc: dict[str, Any], files: Sequence[Path] = (), read: Results | None = None
+) -> None:
     """The verdict (verdict.json's document) into the Allure results: its own result, on top
     of the overview, whose steps are the blockers and whose attachments are ``files`` (the
     verdict.json and certificate written: copies of their bytes); one result per plan item
     left unproven; and the verdict first in the environment and executor widgets
-    (environment.properties, executor.json), with the overview's counts."""
-    start, stop, have = _starts(results)
+    (environment.properties, executor.json), with the overview's counts. ``read``: the
+    results as read already, given the ones written here."""
+    start, stop, have = _starts(results, read)
     result = verdict_result(doc, start, stop)
     result["attachments"] = _attach(results, files)
+    written: dict[Path, dict[str, Any]] = {}
     for old in [
         *results.glob(f"{OWN_PREFIX}plan-*-result.json"),
         *results.glob(f"{OWN_PREFIX}missing-*-result.json"),
     ]:
         old.unlink(missing_ok=True)
+        if read is not None:
+            read.pop(old, None)
     for plan in plan_results(doc, start, stop):
-        write_atomic(results / f"{OWN_PREFIX}plan-{plan['uuid']}-result.json", json.dumps(plan))
+        written[results / f"{OWN_PREFIX}plan-{plan['uuid']}-result.json"] = plan
     for lost in missing_results(doc, have, start, stop):
-        write_atomic(results / f"{OWN_PREFIX}missing-{lost['uuid']}-result.json", json.dumps(lost))
-    write_atomic(results / VERDICT_RESULT, json.dumps(result))
+        written[results / f"{OWN_PREFIX}missing-{lost['uuid']}-result.json"] = lost
+    written[results / VERDICT_RESULT] = result
+    for where, content in written.items():
+        write_atomic(where, json.dumps(content))
+        if read is not None:
+            read[where] = content
     decision = str(doc.get("verdict"))
     scope = _scope_line(doc.get("scope") or {})
     blockers = [_short(f) for f in doc.get("blockers") or []]

@@ -17,7 +17,7 @@ from typing import Any
 from golive.gate.plan import load_plan
 from golive.gate.verdict import SCHEMA, WRITE_FAILED, Finding, Verdict
 from golive.model.errors import UsageError
-from golive.report.allure_meta import CHECK_LABEL, mark_results, read_result
+from golive.report.allure_meta import CHECK_LABEL, Results, mark_results, read_result, read_results
 from golive.report.certificate import html_page, markdown
 from golive.report.files import WriteError, discard, shown, write_atomic
 from golive.report.hashing import sha256_file
@@ -190,7 +190,12 @@ def _attachments(step: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _attachments(sub)
 
 
-def _results(allure: Path) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+def _results(
+    allure: Path, read: Results | None = None
+) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    if read is not None:  # read once already (finish)
+        yield from sorted(read.items())
+        return
     for path in sorted(allure.glob("*-result.json")) if allure.is_dir() else []:
         yield path, read_result(path)
 
@@ -200,10 +205,12 @@ def _check(data: dict[str, Any]) -> str:
     return str(labels.get(CHECK_LABEL) or data.get("fullName", ""))
 
 
-def evidence_files(allure: Path, records: list[dict[str, str]]) -> list[dict[str, Any]]:
+def evidence_files(
+    allure: Path, records: list[dict[str, str]], read: Results | None = None
+) -> list[dict[str, Any]]:
     """Every Allure attachment with its check and sha256, plus records with no attachment file."""
     out: list[dict[str, Any]] = []
-    for _, data in _results(allure):
+    for _, data in _results(allure, read):
         if data is None:
             continue
         check = _check(data)
@@ -224,7 +231,7 @@ def evidence_files(allure: Path, records: list[dict[str, str]]) -> list[dict[str
     return out
 
 
-def allure_gaps(allure: Path, expected: Collection[str]) -> list[str]:
+def allure_gaps(allure: Path, expected: Collection[str], read: Results | None = None) -> list[str]:
     """What is missing from the Allure results: a result per check in ``expected`` (each check
     that ran to its end), whole result files, and the attachments they name. One line each
     kind. Allure's own temporary files left by a failed write are removed."""
@@ -233,7 +240,7 @@ def allure_gaps(allure: Path, expected: Collection[str]) -> list[str]:
     have: set[str] = set()
     broken: list[Path] = []
     lost: list[str] = []
-    for path, data in _results(allure):
+    for path, data in _results(allure, read):
         if data is None:
             broken.append(path)
             continue
@@ -301,22 +308,30 @@ def finish(
     When verdict.json itself cannot be written, the run's "not complete" verdict stays, and
     that is the last problem."""
     found = list(problems)
+    read = read_results(layout.allure)  # once: marked, checked and indexed from this read
     if layout.allure.is_dir():
-        found += [str(e) for e in mark_results(layout.allure, verdict)]
-    found += [str(e) for e in redactor.tree(layout.root, since)[1]]
+        found += [str(e) for e in mark_results(layout.allure, verdict, read)]
+    changed, failed = redactor.tree(layout.root, since)
+    found += [str(e) for e in failed]
+    for path in [*changed, *(e.path for e in failed)]:
+        if path in read:  # rewritten by the redaction (or removed: it could not be)
+            if path.exists():
+                read[path] = read_result(path)
+            else:
+                del read[path]
     if expected is not None:
-        found += allure_gaps(layout.allure, expected)
+        found += allure_gaps(layout.allure, expected, read)
     done = Finished(verdict, {}, [])
-    done = _with(done, found, layout, redactor, records, extra)
+    done = _with(done, found, layout, redactor, records, extra, read)
     if layout.junit is not None:
         try:
             add_verdict(layout.junit, done.verdict, redactor)
         except WriteError as exc:
-            done = _with(done, [str(exc)], layout, redactor, records, extra)
+            done = _with(done, [str(exc)], layout, redactor, records, extra, read)
     try:
         write_certificate(layout.root, done.doc)
     except WriteError as exc:
-        done = _with(done, [str(exc)], layout, redactor, records, extra)
+        done = _with(done, [str(exc)], layout, redactor, records, extra, read)
     try:
         write_atomic(layout.verdict, json.dumps(done.doc, indent=2) + "\n")
     except WriteError as exc:
@@ -335,6 +350,7 @@ def _with(
     redactor: Redactor,
     records: list[dict[str, str]],
     extra: dict[str, Any],
+    read: Results | None = None,
 ) -> Finished:
     """``done`` with more problems among the verdict's blockers, and its document again."""
     verdict = done.verdict.with_blockers([Finding("evidence", None, p) for p in problems])
@@ -345,7 +361,7 @@ def _with(
     doc.update(extra)
     if found:
         doc["exit_code"] = WRITE_FAILED
-    doc["evidence"] = evidence_files(layout.allure, records)
+    doc["evidence"] = evidence_files(layout.allure, records, read)
     doc["files"] = {
         "allure_results": _rel(layout.allure, layout.root),
         "junit": _rel(layout.junit, layout.root) if layout.junit else None,
