@@ -4,6 +4,7 @@ status, the response headers and the body, with curl on the node."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,6 +90,18 @@ def fetch(
     return NodeAnswer(url, int(code), parsed, headers=_headers(block))
 
 
+_LAST: dict[tuple[str, str], NodeAnswer] = {}
+_LAST_LOCK = threading.Lock()
+
+
+def last_answer(host: str, url: str) -> NodeAnswer | None:
+    """The last answer this process got from ``url`` asked on inventory host ``host`` with
+    :func:`get_json` (None if it never asked): the end of a run's provenance reads the version
+    answer a check already asked for instead of asking every node again."""
+    with _LAST_LOCK:
+        return _LAST.get((host, url))
+
+
 def get_json(
     target: Target,
     port: int,
@@ -100,7 +113,11 @@ def get_json(
     """GET http://<node address>:<port><path> with curl on the node (optional headers),
     within ``timeout`` seconds; the answer keeps its status, headers and (JSON) body."""
     url = f"http://{target.address}:{port}{path}"
-    return fetch(target, url, headers=headers, timeout=timeout)
+    answer = fetch(target, url, headers=headers, timeout=timeout)
+    if not headers:  # an answer to no particular request headers: what the node serves anyone
+        with _LAST_LOCK:
+            _LAST[(target.name, url)] = answer
+    return answer
 
 
 def http_server(

@@ -1,7 +1,10 @@
 """The application build under certification, as the app nodes serve it: each node's
 ``/version`` (version and build sha256), asked once per run from the node itself, within the
-environment's timeout. An unreachable node is recorded as such, and nodes that disagree are
-shown; this is provenance for the verdict, never a check (the smoke suite judges it)."""
+environment's timeout: a node whose version answer the run already got (its smoke check
+asked it, in this process) is not asked again; its last answer is the one recorded, if it
+was a version, and a node that did not give one is asked again at the end. An unreachable
+node is recorded as such, and nodes that disagree are shown; this is provenance for the
+verdict, never a check (the smoke suite judges it)."""
 
 from __future__ import annotations
 
@@ -12,14 +15,23 @@ from golive.model.environment import Environment
 from golive.model.errors import GoliveError
 from golive.model.expectations.smoke import App
 from golive.probe.hosts import HostPool
-from golive.probe.nodes import get_json
+from golive.probe.nodes import NodeAnswer, get_json, last_answer
 
 APP_ROLE = "app"
 
 
+def _served(answer: NodeAnswer) -> bool:
+    return (
+        answer.status == 200 and isinstance(answer.body, dict) and bool(answer.body.get("version"))
+    )
+
+
 def _node(pool: HostPool, name: str, app: App, timeout: float) -> dict[str, Any]:
     try:
-        answer = get_json(pool.get(name), app.port, app.version_path, timeout=timeout)
+        target = pool.get(name)  # a host the run lost is not asked, nor its answer taken
+        answer = last_answer(name, f"http://{target.address}:{app.port}{app.version_path}")
+        if answer is None or not _served(answer):
+            answer = get_json(target, app.port, app.version_path, timeout=timeout)
     except GoliveError as exc:  # HostUnreachable: its one line
         return {"version": None, "sha256": None, "error": str(exc)}
     except Exception as exc:  # provenance never crashes the gate (a timeout, a bad answer)
