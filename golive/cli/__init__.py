@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import NoReturn
 
 from golive.model.errors import GoliveError
-from golive.report.files import WriteError
 
 USAGE_EXIT = 4  # README's exit-code table: a usage or configuration error
 WRITES_REPORTS = ("certify", "watch", "report", "certificate", "bundle")
@@ -89,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # imported here, as the commands are (parser()): what it imports reads golive's registry
+    # of suites, whose typo main() says in one line
+    from golive.report.files import WriteError
+
     try:
         code: int = args.func(args)
         sys.stdout.flush()

@@ -253,3 +253,16 @@ def test_a_toy_suite_added_through_the_registry_is_collected_registered_ordered_
     assert order.stdout.split() == ["toy", str(suite)]
     assert yaml.safe_load(registry.read_text())["suites"]["toy"]["certify"] == 9
     assert json.loads((golive.reports / "verdict.json").read_text())["verdict"] == "GO"
+
+    # a typo in the registry: one line naming file and key, exit 4, from pytest and the CLI
+    registry.write_text(registry.read_text().replace("    certify: 9\n", "    certfy: 9\n"))
+    typo = golive.pytester.runpytest_subprocess("--markers", "--env", "fake")
+    assert typo.ret == 4
+    (line,) = [x for x in typo.stderr.lines if x.strip()]
+    assert "suites.yml" in line and "suites.toy.certfy" in line, line
+    cli = subprocess.run(
+        [sys.executable, "-c", "import sys, golive.cli; sys.exit(golive.cli.main(['certify']))"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert cli.returncode == 4 and cli.stderr.count("\n") == 1, cli.stderr
+    assert "suites.toy.certfy" in cli.stderr
