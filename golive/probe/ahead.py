@@ -17,7 +17,9 @@ after another. What a check sees stays its own:
 Every probe has a bound (``within`` seconds, from its own declared timeouts): a check waits
 for a started probe at most that long past the probe's start, then fails naming the host.
 A probe its check asks for before a thread took it up is not waited for: the check asks
-itself, at once (so no check waits in the queue behind others). A probe no check reads (a
+itself, at once (so no check waits in the queue behind others); nor is one whose host a failed
+check found hung meanwhile (:func:`golive.probe.failures.hung_on`): the check asks itself and
+meets that at once, as it would have had nothing been asked ahead. A probe no check reads (a
 check stopped before it asked: a host found down) is abandoned: its threads are daemons and
 its own timeouts end it; the process never waits for it.
 """
@@ -35,6 +37,8 @@ from golive.probe import failures, observe
 
 GRACE = 2.0
 """Seconds a check waits past a started probe's bound (thread scheduling on a loaded machine)."""
+POLL_S = 0.05
+"""How often a waiting check looks whether its probe's host was found hung meanwhile."""
 
 
 @dataclass
@@ -109,11 +113,18 @@ class Ahead:
                 job = None
         if job is None:
             return ask()
-        if not job.done.wait(max(0.0, job.started + job.within + GRACE - time.monotonic())):
-            where = f"{job.host}: " if job.host else ""
-            raise TimeoutError(
-                f"{where}{job.what} gave no answer within {job.within:g} s (asked ahead)"
-            )
+        deadline = job.started + job.within + GRACE
+        while not job.done.wait(max(0.0, min(POLL_S, deadline - time.monotonic()))):
+            if job.host is not None and failures.hung_on(job.host) is not None:
+                # its host was found hung while it waited (a check failed on a timeout
+                # there): asked now, it meets that at once (failures.hung), as it would have
+                # had it not been asked ahead
+                return ask()
+            if time.monotonic() >= deadline:
+                where = f"{job.host}: " if job.host else ""
+                raise TimeoutError(
+                    f"{where}{job.what} gave no answer within {job.within:g} s (asked ahead)"
+                )
         observe.replay(job.frame, f"{job.what}, asked ahead")
         for cause in job.causes:
             failures.note(cause)

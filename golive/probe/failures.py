@@ -143,6 +143,13 @@ def hung(host: str | None, endpoint: str) -> Cause | None:
     return _hung.get((host, endpoint))
 
 
+def hung_on(host: str) -> Cause | None:
+    """A timeout a failed check met earlier in this run asking any endpoint of ``host`` (as
+    that host itself or any other saw it): a probe asked ahead on the host, still waiting, is
+    no longer waited for (golive/probe/ahead.py)."""
+    return next((c for (h, _), c in list(_hung.items()) if h == host or c.host == host), None)
+
+
 def again(cause: Cause) -> Cause:
     """A remembered timeout, said for a later request that was not sent."""
     detail = f"{cause.detail} earlier in this run; not asked again".strip()

@@ -104,6 +104,22 @@ def test_a_probe_past_its_bound_fails_naming_the_host(monkeypatch: pytest.Monkey
     probes.close()
 
 
+def test_a_probe_whose_host_was_found_hung_meanwhile_is_not_waited_for() -> None:
+    probes = Ahead(1)
+    release = threading.Event()
+    probes.start("version", release.wait, what="app2's version", host="app2", within=60)
+    started(probes, "version")
+    # app2's health check failed on a timeout: its Tomcat is hung for the rest of the run
+    failures.found_hung(failures.Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s"))
+    begun = time.monotonic()
+    assert probes.take("version", lambda: "asked now: not asked again") == (
+        "asked now: not asked again"
+    )
+    assert time.monotonic() - begun < 2
+    release.set()
+    probes.close()
+
+
 def test_a_probe_no_thread_took_up_yet_is_asked_by_its_check_at_once() -> None:
     probes = Ahead(1)
     release = threading.Event()
