@@ -26,8 +26,8 @@ from golive.report.files import WriteError, shown
 from golive.report.hashing import sha256_file
 from golive.report.output import Layout
 from golive.report.redact import Redactor
-from pytest_golive.plugins.gate import LAYOUT, META, NO_RUN, PROBLEMS, reports_dir
-from pytest_golive.plugins.keys import ENVIRONMENT, check_id
+from pytest_golive.plugins.keys import ENVIRONMENT, LAYOUT, META, PROBLEMS, check_id
+from pytest_golive.plugins.runlock import NO_RUN, reports_dir
 
 REDACTOR = pytest.StashKey[Redactor]()
 SEEN = pytest.StashKey[observe.Frame]()

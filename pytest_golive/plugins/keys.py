@@ -2,9 +2,11 @@
 
 import pytest
 
+from golive.gate.metadata import CheckMeta
 from golive.model.environment import Environment
 from golive.probe.hosts import HostPool
 from golive.probe.identity import Identities
+from golive.report.output import Layout
 
 ENVIRONMENT = pytest.StashKey[Environment]()
 POOL = pytest.StashKey[HostPool]()
@@ -12,6 +14,12 @@ POOL = pytest.StashKey[HostPool]()
 asks its questions through it."""
 IDENTITIES = pytest.StashKey[Identities]()
 """The hosts' identities, asked in the background as the session's pool connects them."""
+META = pytest.StashKey[CheckMeta]()
+"""A check's metadata (item stash), resolved once at collection (plugins/metadata.py)."""
+LAYOUT = pytest.StashKey[Layout]()
+"""Where the run's files go (plugins/evidence.py sets it)."""
+PROBLEMS = pytest.StashKey[list[str]]()
+"""Files of the run that could not be written before its end (one line each): NO-GO."""
 
 
 def check_id(nodeid: str) -> str:

@@ -385,7 +385,7 @@ def test_the_host_found_not_restored_outranks_the_one_the_failure_named() -> Non
     """The rehearsal failed through the load balancer (lb1), and its restore then found app1
     serving the previous release: the blocker is about app1."""
     from golive.gate.verdict import CheckResult
-    from pytest_golive.plugins.gate import _drilled
+    from pytest_golive.plugins.aggregate import drilled as _drilled
 
     failed = CheckResult("rehearsal", "failed", "blocker", host="lb1", message="HTTP 502")
     message = "drill interrupted (SIGINT); app1, app2, db1 NOT restored: app1 serves 1.4.0"

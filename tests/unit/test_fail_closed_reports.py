@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
+import pytest_golive.plugins.runlock  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import Golive
 from golive.cli.report import bundle_name
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from subruns import WAITING, finish, start, wait_for
 
-import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
+import pytest_golive.plugins.runlock  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import Golive
 from golive.cli import main
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest_golive.plugins.gate  # noqa: F401  (kept across pytester's in-process runs)
+import pytest_golive.plugins.runlock  # noqa: F401  (kept across pytester's in-process runs)
 from conftest import EXPECTATIONS, Golive
 from golive.gate.verdict import Finding
 from golive.model.environment import load_environment
