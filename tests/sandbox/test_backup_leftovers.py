@@ -6,14 +6,13 @@ the one check."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from one_check import run_one
 
-from conftest import BIN, REPO
 from golive.judge.rollback import scratch_name
 from golive.model.expectations.backup import Backup
 from golive.sandbox.context import Sandbox
@@ -52,11 +51,7 @@ def left(sandbox: None) -> Iterator[dict[str, str]]:
 def test_the_next_run_drops_an_interrupted_runs_scratch_database_and_nothing_else(
     left: dict[str, str], tmp_path: Path
 ) -> None:
-    reports = tmp_path / "reports"
-    run = subprocess.run(
-        [str(BIN / "pytest"), CHECK, "-q", "-p", "no:randomly", f"--golive-reports={reports}"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    run, said = run_one(CHECK, tmp_path)
     sbx = Sandbox.load()
     found = databases(sbx)
     assert left["stale"] not in found, run.stdout
@@ -64,9 +59,6 @@ def test_the_next_run_drops_an_interrupted_runs_scratch_database_and_nothing_els
     prefix = sbx.env.expectation(Backup).scratch_database
     mine = {d for d in found if d.startswith(f"{prefix}_{RESTORE_TAG}_")} - set(left.values())
     assert not mine, f"the run left its own scratch database: {mine}"
-    said = "\n".join(
-        p.read_text(errors="replace") for p in (reports / "allure-results").glob("*.txt")
-    )
     assert f"db1: dropped {left['stale']}, a scratch database left by an interrupted run" in said
     assert f"db1: left {left['young']} alone: it may be a run still under way" in said
     assert f"dropped {left['other']}" not in said and f"left {left['other']}" not in said

@@ -7,14 +7,13 @@ db1's PostgreSQL, real files in its /tmp; one run of the one check."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from one_check import run_one
 
-from conftest import BIN, REPO
 from golive.judge.rollback import SCRATCH_FILES, scratch_name
 from golive.model.expectations.backup import Backup
 from golive.sandbox.context import Sandbox
@@ -58,11 +57,7 @@ def left(sandbox: None) -> Iterator[dict[str, str]]:
 def test_the_next_run_removes_an_interrupted_runs_scratch_copy_and_nothing_else(
     left: dict[str, str], tmp_path: Path
 ) -> None:
-    reports = tmp_path / "reports"
-    run = subprocess.run(
-        [str(BIN / "pytest"), CHECK, "-q", "-p", "no:randomly", f"--golive-reports={reports}"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    run, said = run_one(CHECK, tmp_path)
     sbx = Sandbox.load()
     found = databases(sbx)
     assert left["stale"] not in found, run.stdout
@@ -70,9 +65,6 @@ def test_the_next_run_removes_an_interrupted_runs_scratch_copy_and_nothing_else(
     for name, gone in ((left["stale"], True), (left["young"], False), (left["other"], False)):
         for suffix in SCRATCH_FILES:
             assert (TMP / f"{name}{suffix}").exists() is not gone, (name, suffix)
-    said = "\n".join(
-        p.read_text(errors="replace") for p in (reports / "allure-results").glob("*.txt")
-    )
     assert f"db1: dropped {left['stale']}, a scratch database left by an interrupted run" in said
     assert f"db1: removed {left['stale']}.schema.sql, a schema dump left" in said
     assert f"db1: left {left['young']} alone: it may be a run still under way" in said
