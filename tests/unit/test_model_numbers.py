@@ -221,14 +221,17 @@ def test_watch_every_and_for_are_bounded(
 def test_watch_looks_for_the_environment_where_its_run_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The watch's pytest runs in the checkout: from any other directory, golive watch
-    validates the environment of the checkout's environments/, not of the current one."""
+    """The watch's pytest runs where golive watch is run (golive installed from its wheel has
+    no checkout): golive watch validates the environment of the current directory's
+    environments/, as its run reads it, not the checkout's."""
     monkeypatch.delenv("GOLIVE_ENVDIR", raising=False)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "environments" / "mine").mkdir(parents=True)
+    (tmp_path / "environments" / "mine" / "inventory.yml").write_text("{}\n")
     code = main(["watch", "--env", "nosuch", "--for", "2s", "--every", "1s"])
     err = capsys.readouterr().err
     assert code == 4
-    assert f"under {REPO / 'environments'}; known: " in err and "sandbox" in err
+    assert f"under {tmp_path / 'environments'}; known: mine" in err, err
 
 
 def test_watch_bounds_are_inclusive() -> None:
