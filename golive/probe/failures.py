@@ -6,9 +6,10 @@ asked: :class:`Cause` holds it as data (host, endpoint, kind, detail) so that th
 group every check that failed for the same reason under it, and says it as one sentence.
 A raw exception repr (``requests.exceptions.SSLError(...)``) is never the message.
 
-Probes note each connection failure they meet (:func:`note`); the gate takes them per check
-(:func:`take`) and attributes a failure whose message says one of them (:meth:`Cause.what`)
-to it.
+Probes note each connection failure they meet (:func:`note`) into the current check's own list
+(:func:`noting`: pytest_golive/plugins/records.py keeps one per check, in its stash, so it
+travels with the check's report from an xdist worker too); the gate attributes a failure whose
+message says one of them (:meth:`Cause.what`) to it.
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ class ConnectionFailure(requests.exceptions.ConnectionError):
         return str(self.args[0])
 
 
-_seen: list[Cause] = []
+_lock = threading.Lock()
+_current: list[Cause] | None = None
+"""The connection failures of the check running now (:func:`noting`), noted from any thread but
+one kept :func:`apart`; None between checks (a failure then is no check's)."""
 _hung: dict[tuple[str, str], Cause] = {}
 _local = threading.local()
 
@@ -107,8 +111,25 @@ def note(cause: Cause) -> Cause:
     """Remember a connection failure a probe met during the current check (in a thread
     :func:`apart`: for the check that will read that thread's answer)."""
     own: list[Cause] | None = getattr(_local, "seen", None)
-    (own if own is not None else _seen).append(cause)
+    with _lock:
+        into = own if own is not None else _current
+        if into is not None:
+            into.append(cause)
     return cause
+
+
+@contextlib.contextmanager
+def noting(into: list[Cause]) -> Iterator[list[Cause]]:
+    """The connection failures noted while the block runs (one check, by any of its threads)
+    go to ``into``."""
+    global _current
+    with _lock:
+        previous, _current = _current, into
+    try:
+        yield into
+    finally:
+        with _lock:
+            _current = previous
 
 
 @contextlib.contextmanager
@@ -157,16 +178,8 @@ def again(cause: Cause) -> Cause:
 
 
 def forget() -> None:
-    """A new run: no failure is remembered."""
-    _seen.clear()
+    """A new run: no hung endpoint is remembered."""
     _hung.clear()
-
-
-def take() -> list[Cause]:
-    """The connection failures noted since the last call (the current check's)."""
-    out = list(_seen)
-    _seen.clear()
-    return out
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -554,6 +554,23 @@ def remote_host(name: str, spec: Host, ssh: SshSpec, run_id: str = RUN_ID) -> An
     return host
 
 
+_reach = threading.local()
+
+
+@contextlib.contextmanager
+def reaching(into: set[str]) -> Iterator[set[str]]:
+    """The inventory hosts this thread asks any pool for (:meth:`HostPool.get`) while the block
+    runs go to ``into``: the hosts a check reaches, for the verdict's scope (a check about the
+    service may still touch hosts; pytest_golive/plugins/records.py keeps them per check). A
+    thread of the check's own, or one asking ahead for another check, records nothing."""
+    previous = getattr(_reach, "into", None)
+    _reach.into = into
+    try:
+        yield into
+    finally:
+        _reach.into = previous
+
+
 class HostPool:
     """Testinfra handles for the environment's hosts; one reachability probe per host."""
 
@@ -654,7 +671,11 @@ class HostPool:
 
     def get(self, name: str) -> Target:
         """The host's Target, or HostUnreachable raised with the cached reason (also when the
-        host stopped answering since it was reached)."""
+        host stopped answering since it was reached). Asked in a block :func:`reaching`, the
+        host is recorded as reached."""
+        into: set[str] | None = getattr(_reach, "into", None)
+        if into is not None:
+            into.add(name)
         found = self._resolve(name)
         if isinstance(found, Target) and (lost := _lost(found)) is not None:
             with self._lock:

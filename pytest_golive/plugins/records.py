@@ -17,7 +17,7 @@ from golive.gate.verdict import CheckResult, Outcome
 from golive.model.errors import CheckFailed, HostUnreachable
 from golive.probe import failures
 from golive.probe.failures import Cause, ConnectionFailure
-from golive.probe.hosts import Target
+from golive.probe.hosts import Target, reaching
 from pytest_golive.plugins import hung
 from pytest_golive.plugins.keys import check_id
 from pytest_golive.plugins.metadata import about
@@ -26,6 +26,8 @@ RECORD = "golive"
 """The test report attribute holding golive's record of a phase: {message, unreachable}."""
 TOUCHED = pytest.StashKey[set[str]]()
 """The inventory hosts a check reached through the host pool while it ran."""
+MET = pytest.StashKey[list[Cause]]()
+"""The connection failures a check's probes met, not yet taken by its phase's report."""
 RECORDS = pytest.StashKey["Records"]()
 
 _RANK: dict[Outcome, int] = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -41,24 +43,17 @@ def pytest_sessionstart() -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    """The connection failures the check's probes meet (any of its threads) are its own."""
+    with failures.noting(item.stash.setdefault(MET, [])):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """The inventory hosts a check reaches through the host pool (``host_pool.get``) while it
-    runs, for the verdict's scope: a check about the service may still touch hosts."""
-    pool = getattr(item, "funcargs", {}).get("host_pool")
-    get = getattr(pool, "get", None)
-    if pool is None or get is None:
+    """The inventory hosts a check reaches through a host pool while it runs."""
+    with reaching(item.stash.setdefault(TOUCHED, set())):
         return (yield)
-    touched = item.stash.setdefault(TOUCHED, set())
-
-    def recording(name: str) -> object:
-        touched.add(name)
-        return get(name)
-
-    pool.get = recording
-    try:
-        return (yield)
-    finally:
-        del pool.get  # the pool's own method again
 
 
 @pytest.hookimpl(wrapper=True)
@@ -76,7 +71,8 @@ def pytest_runtest_makereport(
         record["touched"] = sorted(touched)
     if ssh := _ssh_hosts(item):
         record["ssh"] = ssh  # hosts reached over their connection: their identity is asked
-    met = failures.take()  # the connection failures its probes met in this phase
+    met = item.stash.get(MET, [])  # the connection failures its probes met in this phase
+    taken, met[:] = list(met), []
     if call.excinfo is not None and isinstance(call.excinfo.value, HostUnreachable):
         exc = call.excinfo.value
         record["unreachable"] = exc.reason
@@ -93,7 +89,7 @@ def pytest_runtest_makereport(
         record["message"] = str(raised)
         record["cause"] = raised.cause.record()
     elif report.failed and "unreachable" not in record:
-        said = next((c for c in met if c.what() in record.get("message", "")), None)
+        said = next((c for c in taken if c.what() in record.get("message", "")), None)
         if said is not None:
             record["cause"] = said.record()
     if report.failed and isinstance(raised, ConnectionFailure | AssertionError):

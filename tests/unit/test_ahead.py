@@ -16,7 +16,7 @@ from golive.model.errors import ConfigError
 from golive.probe import ahead as ahead_module
 from golive.probe import failures, observe
 from golive.probe.ahead import Ahead
-from golive.probe.hosts import HostPool, Target
+from golive.probe.hosts import HostPool, Target, reaching
 from pytest_golive.fixtures.hosts import asked_ahead, start_ahead
 
 
@@ -59,13 +59,14 @@ def test_an_exception_is_the_checks_raised_again() -> None:
         failures.note(cause)
         raise failures.ConnectionFailure(cause, "GET /health")
 
-    probes.start("c", hung, what="health", host="app2", within=5)
-    started(probes, "c")
-    time.sleep(0.1)
-    assert failures.take() == []  # not noted for whatever check runs meanwhile
-    with pytest.raises(failures.ConnectionFailure, match=r"app2: 10\.0\.0\.2:8080 did not answer"):
-        probes.take("c", lambda: None)
-    assert failures.take() == [cause]  # noted for the check that read it
+    with failures.noting([]) as met:
+        probes.start("c", hung, what="health", host="app2", within=5)
+        started(probes, "c")
+        time.sleep(0.1)
+        assert met == []  # not noted for whatever check runs meanwhile
+        with pytest.raises(failures.ConnectionFailure, match=r"app2: 10\.0\.0\.2:8080 did not"):
+            probes.take("c", lambda: None)
+        assert met == [cause]  # noted for the check that read it
     probes.close()
 
 
@@ -194,8 +195,6 @@ def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
     pool = HostPool(env)  # type: ignore[arg-type]
     remote = SimpleNamespace(backend=SimpleNamespace(lost=None))
     pool._targets["app1"] = Target("app1", None, remote)  # type: ignore[arg-type]
-    # while a check runs, the gate records the hosts it reaches through the instance's get
-    pool.get = lambda name: pytest.fail("a probe asked ahead counted as the running check's")  # type: ignore[method-assign]
     items = [
         _item("s.py::test_db[db1:5432]", database, database_endpoint="db1:5432"),
         _item("s.py::test_health[app1]", health, target="app1"),
@@ -209,11 +208,14 @@ def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
         return pool
 
     probes = Ahead(2)
-    started_ids = start_ahead(probes, items, env, fixture)  # type: ignore[arg-type]
+    # while a check runs, the hosts its own thread reaches are its; a probe asked ahead's not
+    with reaching(set()) as touched:
+        started_ids = start_ahead(probes, items, env, fixture)  # type: ignore[arg-type]
+        started(probes, *started_ids)
+    assert touched == set(), "a probe asked ahead counted as the running check's"
     assert started_ids == ["s.py::test_db[db1:5432]", "s.py::test_health[app1]"]
     assert asked == ["host_pool"]  # no `api`: no probe names it
     assert "s.py::test_unbound" not in probes  # its check asks itself, and meets the error
-    started(probes, *started_ids)
     assert probes.take("s.py::test_health[app1]", lambda: "again") == "app1 asked"
     assert probes.take("s.py::test_db[db1:5432]", lambda: "again") == "db asked"
     assert probes._jobs == {}

@@ -148,15 +148,12 @@ def test_the_http_adapter_raises_one_sentence_naming_the_inventory_host(monkeypa
         raise _verify(10, "certificate has expired")
 
     monkeypatch.setattr(HTTPAdapter, "send", send)
-    failures.take()
     session = requests.Session()
     session.mount("https://", EnvironmentAdapter(_Resolver(), None, {"127.0.2.1": "lb1"}))  # type: ignore[arg-type]
-    with pytest.raises(ConnectionFailure) as caught:
+    with failures.noting([]) as met, pytest.raises(ConnectionFailure) as caught:
         session.get("https://trading.example.test/health", timeout=4)
     assert str(caught.value) == (
         "lb1: TLS handshake with trading.example.test:443 failed: certificate expired (GET /health)"
     )
     assert isinstance(caught.value, requests.ConnectionError)  # callers' handlers still apply
-    assert failures.take() == [
-        Cause("lb1", "trading.example.test:443", "tls", "certificate expired")
-    ]
+    assert met == [Cause("lb1", "trading.example.test:443", "tls", "certificate expired")]
