@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from golive.cli import report
 from golive.gate.coverage import unproven
 from golive.gate.plan import load_plan
 from golive.gate.severity import load_suite_defaults
@@ -126,11 +127,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"golive certify: NO-GO: {line}")
     for line in opened:
         print(f"golive certify: open: {line}")
-    from golive import cli  # the report commands, as `golive certificate|report|bundle`
-
     failed: dict[str, int] = {}
     for command in ("certificate", *(() if args.no_report else ("report",)), "bundle"):
-        if (step := _step(cli.parser().parse_args([command, "--reports", str(root)]))) != 0:
+        if (step := _step(_report_args(command, root))) != 0:
             failed[command] = step
     if failed:  # a certification without its certificate, report or bundle is not one
         verdict = "NO-GO"
@@ -140,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
     elif required and code == 0:
         code = NO_GO_EXIT
     return _final(verdict, code, started)
+
+
+def _report_args(command: str, root: Path) -> argparse.Namespace:
+    """A report command's arguments, as ``golive COMMAND --reports ROOT`` parses them."""
+    top = argparse.ArgumentParser(prog="golive")
+    report.add_commands(top.add_subparsers(dest="command", required=True))
+    return top.parse_args([command, "--reports", str(root)])
 
 
 def _step(args: argparse.Namespace) -> int:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
+from collections.abc import Callable
 
-from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import pgbackrest
 from golive.sandbox.context import Sandbox
-from golive.sandbox.process import read_pid, run, stop
+from golive.sandbox.process import run
 from golive.sandbox.render import write
 from golive.sandbox.services import db
 
@@ -28,8 +25,9 @@ def job(sbx: Sandbox, host: str) -> list[str]:
     ]
 
 
-def install(sbx: Sandbox, host: str) -> None:
-    """Install the cron entry; take a first backup if there is none yet."""
+def install(sbx: Sandbox, host: str, restart: Callable[[Sandbox, str], None]) -> None:
+    """Install the cron entry; take a first backup if there is none yet. ``restart`` restarts
+    the host's PostgreSQL (lifecycle's: services are the lifecycle's to start)."""
     backups = sbx.var(host, "backups")
     backups.mkdir(parents=True, exist_ok=True)
     shutil.chown(backups, db.USER, db.USER)
@@ -42,7 +40,7 @@ def install(sbx: Sandbox, host: str) -> None:
     if archiving != ["on", "1h"]:
         # a cluster started before WAL archiving (or its timeout) was configured: its
         # configuration rewritten and read on restart
-        _restart_fast(sbx, host)
+        restart(sbx, host)
     # the stanza exists before the job's first base backup switches WAL segments: archiving
     # then succeeds at once (a failed push makes PostgreSQL's archiver wait a minute)
     fresh = pgbackrest.prepare(sbx, host)
@@ -64,21 +62,3 @@ def install(sbx: Sandbox, host: str) -> None:
 
 def take(sbx: Sandbox, host: str) -> None:
     run(job(sbx, host), user=db.USER, env={"PATH": f"{db.PG_BIN}:/usr/bin:/bin"})
-
-
-def _restart_fast(sbx: Sandbox, host: str) -> None:
-    """Restart the host's PostgreSQL with a fast shutdown (SIGINT: a smart one would wait for
-    the app's pooled connections to close)."""
-    from golive.sandbox import lifecycle  # here: lifecycle imports this module
-
-    svc = lifecycle.service(sbx, host, "postgres")
-    pid = read_pid(svc.pidfile(sbx))
-    if pid is not None:
-        os.kill(pid, signal.SIGINT)
-        with contextlib.suppress(WaitTimeout):  # then stop() ends it
-            wait_until(
-                lambda: read_pid(svc.pidfile(sbx)) is None, svc.start_timeout, 0.1,
-                what=f"{svc.label} stopped",
-            )  # fmt: skip
-    stop(svc.pidfile(sbx))
-    lifecycle.start(sbx, [svc], "conffile")  # part of `up`: its configuration as `up` writes it

@@ -104,7 +104,7 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = Fal
     netns.enter(sbx.netns)
     start(sbx, services(sbx), "always" if reprovision else "conffile")
     for host in sbx.env.hosts_with_role("db"):
-        backup.install(sbx, host)
+        backup.install(sbx, host, restart_postgres)
     scale(sbx, extra_app_hosts)
 
 
@@ -293,3 +293,19 @@ def status(sbx: Sandbox) -> list[ServiceStatus]:
         )
         for (owner, svc), reason in zip(every, why, strict=True)
     ]
+
+
+def restart_postgres(sbx: Sandbox, host: str) -> None:
+    """Restart the host's PostgreSQL with a fast shutdown (SIGINT: a smart one would wait for
+    the app's pooled connections to close)."""
+    svc = service(sbx, host, "postgres")
+    pid = read_pid(svc.pidfile(sbx))
+    if pid is not None:
+        os.kill(pid, signal.SIGINT)
+        with contextlib.suppress(WaitTimeout):  # then stop() ends it
+            wait_until(
+                lambda: read_pid(svc.pidfile(sbx)) is None, svc.start_timeout, 0.1,
+                what=f"{svc.label} stopped",
+            )  # fmt: skip
+    stop(svc.pidfile(sbx))
+    start(sbx, [svc], "conffile")  # part of `up`: its configuration as `up` writes it

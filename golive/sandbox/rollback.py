@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 from golive.model.errors import SandboxError
-from golive.model.expectations.predeploy import DatabasePrep
 from golive.model.expectations.rollback import Rollback
 from golive.sandbox import releases, sudo_access
 from golive.sandbox.context import Sandbox
 from golive.sandbox.render import write
+from golive.sandbox.restore_points import schemas
 from golive.sandbox.services import db
 
 APP_USER = "trading"
@@ -57,15 +57,6 @@ def keep_configs(sbx: Sandbox, host: str, candidate: str) -> str:
     return configs.get(running or "", candidate)
 
 
-def _schemas(sbx: Sandbox) -> tuple[int, int]:
-    prep = sbx.env.expectations.get(DatabasePrep)
-    release = sbx.env.inventory.release
-    if prep is None or release.previous not in prep.migrations.by_release:
-        raise SandboxError("expectations.yml database_prep.migrations.by_release names no schema")
-    by_release = prep.migrations.by_release
-    return by_release[release.previous or ""], by_release[release.version]
-
-
 def install(sbx: Sandbox) -> None:
     """The migrations (up, down, grants) on the db host, the runbook and its settings."""
     host = spec(sbx).database.host
@@ -74,7 +65,7 @@ def install(sbx: Sandbox) -> None:
     shutil.copyfile(sbx.stack / "db" / "grants.sql", migrations / "grants.sql")
     for path in (migrations, *migrations.rglob("*")):
         path.chmod(0o755 if path.is_dir() else 0o644)
-    previous, candidate = _schemas(sbx)
+    previous, candidate = schemas(sbx)
     release = sbx.env.inventory.release
     apps = sbx.env.hosts_with_role("app")
     lines = [
@@ -97,22 +88,3 @@ def install(sbx: Sandbox) -> None:
     write(conf(sbx), "# settings of the rollback runbook\n" + "\n".join(lines) + "\n")
     script = (sbx.stack / "rollback" / "runbook.sh").read_text()
     write(sudo_access.rollback_runbook(sbx), script.replace("@CONF@", str(conf(sbx))), mode=0o755)
-
-
-def restore_point(sbx: Sandbox, host: str) -> Path:
-    """Where the deploy's restore point of the candidate release is kept on the db host."""
-    version = sbx.env.inventory.release.version
-    return sbx.path(host, "restore-points", f"trading-before-{version}.dump")
-
-
-def restore_point_due(sbx: Sandbox, host: str, number: int) -> Path | None:
-    """Before migration ``number``: where to take the deploy's restore point, if this is the
-    candidate release's first migration and none was taken (a deployment dumps the database
-    just before it migrates); else None."""
-    previous, _ = _schemas(sbx)
-    path = restore_point(sbx, host)
-    if number != previous + 1 or path.exists():
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.chown(path.parent, "postgres", "postgres")
-    return path

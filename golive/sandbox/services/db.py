@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from golive.sandbox import credentials, pgbackrest, pki
+from golive.sandbox import credentials, pgbackrest, pki, restore_points
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import postgres_answers, run
 from golive.sandbox.render import chown_tree, copy, render
@@ -128,12 +128,10 @@ def provision(sbx: Sandbox, host: str) -> None:
         f"\\set app_password '{secrets['db_app_password']}'\n"
         f"\\set qa_password '{secrets['db_qa_password']}'\n" + (stack / "roles.sql").read_text(),
     )
-    from golive.sandbox import rollback  # here: rollback imports modules that import this one
-
     applied = schema_version(sbx, host)
     for number, migration in migrations(sbx):
         if number > applied:
-            dump = rollback.restore_point_due(sbx, host, number)
+            dump = restore_points.restore_point_due(sbx, host, number)
             if dump is not None:  # the deploy's restore point, just before its migration
                 run([str(PG_BIN / "pg_dump"), "-h", str(socket_dir(sbx, host)), "-p", str(PORT),
                      "-Fc", "-f", str(dump), "trading"], user=USER)  # fmt: skip
