@@ -22,9 +22,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from golive.model.cause import Cause
 from golive.model.environment import Environment
 from golive.model.expectations.security import Firewall
-from golive.probe.failures import Cause
 
 
 class Outcome(Protocol):

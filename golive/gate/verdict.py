@@ -21,7 +21,7 @@ from golive.gate.causes import Group, Needs, group
 from golive.gate.severity import BLOCKING, LEVELS, Severity
 from golive.gate.signoffs import SignoffStatus
 from golive.gate.waivers import Waiver, WaiverFile
-from golive.probe.failures import Cause
+from golive.model.cause import Cause
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Decision = Literal["GO", "CONDITIONAL", "NO-GO"]

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from golive.model.cause import Cause
 from golive.probe import failures, observe
 
 GRACE = 2.0
@@ -52,7 +53,7 @@ class _Job:
     value: Any = None
     error: BaseException | None = None
     frame: observe.Frame = field(default_factory=observe.Frame)
-    causes: list[failures.Cause] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
 
 

@@ -21,6 +21,7 @@ import math
 from typing import TYPE_CHECKING
 
 from golive.judge.hardening import PgCatalog, PgSettings
+from golive.model.cause import Cause
 from golive.model.environment import Environment
 from golive.probe import failures
 
@@ -78,7 +79,7 @@ def connect(env: Environment, *, read_only: bool = True) -> Connection:
         reason = first_line(exc)
         if "timeout" in reason:
             within = f"within {connect_seconds(env)} s"
-            failures.note(failures.Cause(db.host, endpoint, "timeout", within))
+            failures.note(Cause(db.host, endpoint, "timeout", within))
             raise ConnectionError(
                 f"{where(env)} did not answer {within} (connecting as {db.user}: {reason})"
             ) from None

@@ -19,15 +19,13 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
 
 import dns.exception
 import dns.resolver
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, ReadTimeoutError
 
-Kind = Literal["tls", "refused", "timeout", "dns", "closed", "connection"]
+from golive.model.cause import Cause, Kind
 
 # OpenSSL's X509_V_ERR_* codes a client meets, said as a change board reads them
 _VERIFY = {
@@ -52,39 +50,6 @@ _CURL: dict[int, tuple[Kind, str]] = {
     56: ("closed", ""),
     60: ("tls", "certificate not trusted (expired, unknown CA or wrong host name)"),
 }
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Why a request got no answer: ``host`` is the inventory host (or the address or name
-    when none matches), ``endpoint`` what was dialled (``name:port``)."""
-
-    host: str
-    endpoint: str
-    kind: Kind
-    detail: str = ""
-
-    def sentence(self) -> str:
-        """The cause in one sentence, naming the host."""
-        return f"{self.host}: {self.what()}"
-
-    def what(self) -> str:
-        """The cause without the host (for a message that names the host already)."""
-        return {
-            "tls": f"TLS handshake with {self.endpoint} failed: {self.detail}",
-            "refused": f"connection to {self.endpoint} refused",
-            "timeout": f"{self.endpoint} did not answer {self.detail or 'in time'}",
-            "dns": f"DNS lookup for {self.endpoint} failed: {self.detail}",
-            "closed": f"{self.endpoint} closed the connection without an answer",
-            "connection": f"connection to {self.endpoint} failed: {self.detail}",
-        }[self.kind]
-
-    def record(self) -> dict[str, str]:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> Cause:
-        return cls(str(data["host"]), str(data["endpoint"]), data["kind"], str(data["detail"]))
 
 
 class ConnectionFailure(requests.exceptions.ConnectionError):

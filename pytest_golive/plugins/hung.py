@@ -11,8 +11,9 @@ import pytest
 from golive.gate import causes
 from golive.gate.causes import Needs
 from golive.gate.severity import BLOCKING
+from golive.model.cause import Cause
 from golive.probe import failures
-from golive.probe.failures import Cause, ConnectionFailure
+from golive.probe.failures import ConnectionFailure
 from pytest_golive.plugins.keys import ENVIRONMENT, META, check_id
 from pytest_golive.plugins.metadata import about
 

@@ -14,9 +14,10 @@ import pytest
 
 from golive.gate.metadata import CheckMeta
 from golive.gate.verdict import CheckResult, Outcome
+from golive.model.cause import Cause
 from golive.model.errors import CheckFailed, HostUnreachable
 from golive.probe import failures
-from golive.probe.failures import Cause, ConnectionFailure
+from golive.probe.failures import ConnectionFailure
 from golive.probe.hosts import Target, reaching
 from pytest_golive.plugins import hung
 from pytest_golive.plugins.keys import check_id

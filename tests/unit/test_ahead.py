@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from golive.model.cause import Cause
 from golive.model.errors import ConfigError
 from golive.probe import ahead as ahead_module
 from golive.probe import failures, observe
@@ -53,7 +54,7 @@ def test_probes_run_side_by_side_not_one_after_another() -> None:
 
 def test_an_exception_is_the_checks_raised_again() -> None:
     probes = Ahead(2)
-    cause = failures.Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s")
+    cause = Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s")
 
     def hung() -> None:
         failures.note(cause)
@@ -111,7 +112,7 @@ def test_a_probe_whose_host_was_found_hung_meanwhile_is_not_waited_for() -> None
     probes.start("version", release.wait, what="app2's version", host="app2", within=60)
     started(probes, "version")
     # app2's health check failed on a timeout: its Tomcat is hung for the rest of the run
-    failures.found_hung(failures.Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s"))
+    failures.found_hung(Cause("app2", "10.0.0.2:8080", "timeout", "within 2 s"))
     begun = time.monotonic()
     assert probes.take("version", lambda: "asked now: not asked again") == (
         "asked now: not asked again"

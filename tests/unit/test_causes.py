@@ -9,7 +9,7 @@ from golive.gate.causes import blocked_by, group, needs
 from golive.gate.signoffs import check_signoffs
 from golive.gate.verdict import CheckResult, Scope, decide
 from golive.gate.waivers import WaiverFile
-from golive.probe.failures import Cause
+from golive.model.cause import Cause
 
 TODAY = date(2025, 6, 1)
 SCOPE = Scope("fake", "2.0.0", "security", ("lb1", "app2"))

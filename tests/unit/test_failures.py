@@ -20,8 +20,9 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from golive.model.cause import Cause
 from golive.probe import failures
-from golive.probe.failures import Cause, ConnectionFailure, classify, from_curl
+from golive.probe.failures import ConnectionFailure, classify, from_curl
 from golive.probe.http import EnvironmentAdapter
 
 

@@ -12,7 +12,8 @@ from conftest import Golive
 
 DEPENDENTS = """
 import pytest
-from golive.probe.failures import Cause, ConnectionFailure, note
+from golive.model.cause import Cause
+from golive.probe.failures import ConnectionFailure, note
 
 REFUSED = Cause("app2", "127.0.2.12:8080", "refused")
 

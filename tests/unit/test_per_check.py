@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
+from golive.model.cause import Cause
 from golive.model.errors import HostUnreachable
 from golive.probe import failures
 from golive.probe.hosts import HostPool, reaching
 
-CAUSE = failures.Cause("app1", "app1:8080", "refused")
+CAUSE = Cause("app1", "app1:8080", "refused")
 
 
 def in_thread(run: object) -> None:
