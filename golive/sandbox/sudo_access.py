@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from golive.sandbox import releases
+from golive.sandbox import hostns, releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import write
@@ -52,7 +52,9 @@ def install(sbx: Sandbox, user: str) -> None:
     wrapper(sbx).chmod(0o755)
     wrapper(sbx).parent.chmod(0o755)
     configs = ", ".join(
-        f"/usr/bin/cat {sbx.var(h, 'app_config')}" for h in sbx.env.hosts_with_role("app")
+        [f"/usr/bin/cat {sbx.var(h, 'app_config')}" for h in sbx.env.hosts_with_role("app")]
+        # where each app host sees its own (golive/sandbox/hostns.py), as a Debian host keeps it
+        + [f"/usr/bin/cat {hostns.APP_CONFIG_DIR / 'application.properties'}"]
     )
     # rollback: the configuration each node keeps beside every release, and the runbook
     kept = ", ".join(

@@ -1,0 +1,201 @@
+"""Each sandbox host's own mount, UTS and PID namespaces (issue 25).
+
+A host's namespaces are held by a tiny init (the *holder*: ``/bin/sh`` as pid 1 of the
+host's PID namespace, reaping orphans) that a short-lived launcher creates: it unshares the
+namespaces, and the child it forks (pid 1) mounts a fresh ``/proc``, sets the hostname and
+bind-mounts the host's own files over the machine's (``/etc/hostname``, ``/etc/machine-id``,
+``/etc/hosts``, and for an app host its configuration directory on ``/etc/trading``), from
+the host's folder under the sandbox's data dir. Every other path (``/usr``, the sandbox's own
+paths) is the machine's, so the existing sandbox paths stay valid. The network namespace is
+the sandbox's: each host keeps its own address.
+
+Every service of the host starts inside (:func:`golive.sandbox.process.spawn` with
+``within``): a launcher enters the holder's namespaces and forks the daemon, whose pid *as
+the controller sees it* goes to the pid file, so stopping, freezing and killing a service
+from outside works as before. golive stays outside, reaching hosts through SSH and the
+network. It is not a security boundary: root on a host can leave it (one kernel, no user
+namespace).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from golive.model.errors import SandboxError
+from golive.sandbox.context import Sandbox
+from golive.sandbox.process import LIBC, _start_time, read_pid, reported_pid, spawn, stop
+from golive.sandbox.render import write
+
+NAMESPACES = ("mnt", "uts", "pid")
+APP_CONFIG_DIR = Path("/etc/trading")  # where a Debian app host keeps application.properties
+
+# pid 1 of a host: exits on TERM (the kernel then ends every process of the host), reaps
+# every orphan of the host (the shell's wait reaps any child that ends, not only its own)
+_INIT = "trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $!; done"
+
+# argv: status fd, host name, then (source, target) pairs to bind-mount
+_HOLDER = (
+    LIBC
+    + """
+fd, name, binds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+NEWNS, NEWUTS, NEWPID = 0x20000, 0x04000000, 0x20000000
+BIND, REC, PRIVATE = 4096, 16384, 1 << 18
+check(libc.unshare(NEWNS | NEWUTS | NEWPID), "unshare")
+check(libc.mount(b"none", b"/", None, REC | PRIVATE, None), "mount --make-rprivate /")
+ready_r, ready_w = os.pipe()
+child = os.fork()
+if child:
+    os.close(ready_w)
+    ok = os.read(ready_r, 1) == b"1"
+    if ok:
+        os.write(fd, f"{child}\\n".encode())
+    os._exit(0 if ok else 1)
+os.close(ready_r)
+try:
+    check(libc.mount(b"proc", b"/proc", b"proc", 2 | 4 | 8, None), "mount /proc")
+    check(libc.sethostname(name.encode(), len(name.encode())), "sethostname")
+    for source, target in zip(binds[::2], binds[1::2]):
+        check(libc.mount(source.encode(), target.encode(), None, BIND, None), f"bind {target}")
+except OSError as exc:
+    print(f"host {name}: {exc}", file=sys.stderr)
+    os._exit(1)
+os.write(ready_w, b"1")
+os.close(ready_w)
+os.close(fd)
+os.execv("/bin/sh", ["golive-host-init", "-c", INIT])
+""".replace("INIT", repr(_INIT))
+)
+
+
+def folder(sbx: Sandbox, host: str) -> Path:
+    """The host's own files that its namespaces show in the machine's place."""
+    return sbx.path(host, "etc")
+
+
+def pidfile(sbx: Sandbox, host: str) -> Path:
+    return sbx.pidfile(host, "ns")
+
+
+def binds(sbx: Sandbox, host: str) -> list[tuple[Path, Path]]:
+    """(the host's own file, where the host sees it) of every bind mount of its namespaces."""
+    own = folder(sbx, host)
+    out = [(own / name, Path("/etc", name)) for name in ("hostname", "machine-id", "hosts")]
+    if "app_config" in sbx.host(host).vars:
+        out.append((sbx.var(host, "app_config").parent, APP_CONFIG_DIR))
+    return out
+
+
+def prepare(sbx: Sandbox, host: str) -> None:
+    """The host's identity files (its machine-id is made once and kept) and mount points."""
+    own = folder(sbx, host)
+    own.mkdir(parents=True, exist_ok=True)
+    own.chmod(0o755)
+    write(own / "hostname", f"{host}\n", mode=0o644)
+    machine_id = own / "machine-id"
+    if not machine_id.is_file():
+        write(machine_id, f"{uuid.uuid4().hex}\n", mode=0o444)
+    machine = Path("/etc/hosts").read_text()
+    names = f"{sbx.address(host)}\t{host}.sandbox.test {host}\n"
+    write(own / "hosts", machine if machine.endswith(names) else machine + names, mode=0o644)
+    if "app_config" in sbx.host(host).vars:
+        sbx.var(host, "app_config").parent.mkdir(parents=True, exist_ok=True)
+        # an empty mount point on the machine; each app host sees its own directory there
+        APP_CONFIG_DIR.mkdir(mode=0o755, exist_ok=True)
+
+
+def holder(sbx: Sandbox, host: str) -> int | None:
+    """The pid (as the controller sees it) of the host's namespace holder, if it runs."""
+    return read_pid(pidfile(sbx, host))
+
+
+def ensure(sbx: Sandbox, host: str) -> int:
+    """The host's namespaces: the running holder's pid, or a new holder's."""
+    if (pid := holder(sbx, host)) is not None:
+        return pid
+    prepare(sbx, host)
+    log = sbx.log(host, "ns")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    args = [host, *(str(p) for pair in binds(sbx, host) for p in pair)]
+    pid = reported_pid(_HOLDER, args, log)
+    if pid is None:
+        raise SandboxError(f"{host}: its namespaces could not be made (see {log})")
+    pidfile(sbx, host).parent.mkdir(parents=True, exist_ok=True)
+    pidfile(sbx, host).write_text(f"{pid} {_start_time(pid)}\n")
+    return pid
+
+
+def release(sbx: Sandbox, host: str) -> bool:
+    """End the host's namespaces (the kernel ends every process still in them)."""
+    return stop(pidfile(sbx, host), timeout=5.0)
+
+
+def ids(pid: int) -> dict[str, str]:
+    """Each namespace of a process by its inode (``mnt:[4026532301]``), as ``lsns`` shows."""
+    out = {}
+    for ns in (*NAMESPACES, "net"):
+        try:
+            out[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
+        except OSError:
+            out[ns] = "?"
+    return out
+
+
+def inside(sbx: Sandbox, host: str, pid: int) -> bool:
+    """True if the process runs in the host's mount and PID namespaces."""
+    keeper = holder(sbx, host)
+    if keeper is None:
+        return False
+    theirs, mine = ids(keeper), ids(pid)
+    return all(theirs[ns] == mine[ns] != "?" for ns in ("mnt", "pid"))
+
+
+@dataclass(frozen=True)
+class HostNamespaces:
+    host: str
+    holder: int | None
+    ids: dict[str, str]
+
+
+def status(sbx: Sandbox) -> list[HostNamespaces]:
+    """Each host's holder and namespace ids (empty ids when it holds none)."""
+    out = []
+    for host in sbx.env.inventory.hosts:
+        pid = holder(sbx, host)
+        out.append(HostNamespaces(host, pid, ids(pid) if pid is not None else {}))
+    return out
+
+
+def manager_socket(sbx: Sandbox) -> Path:
+    """Where the sandbox's service manager listens (golive/sandbox/service_ctl.py)."""
+    return sbx.path("run", "service-ctl.sock")
+
+
+def controller_marker(sbx: Sandbox) -> Path:
+    """The controller's PID namespace, as ``golive sandbox up`` saw it."""
+    return sbx.path("run", "controller.pidns")
+
+
+def ensure_manager(sbx: Sandbox) -> None:
+    """The service manager, in the controller's namespaces: a host's ``sudo service stop|start``
+    reaches the services of every host through it."""
+    write(controller_marker(sbx), os.readlink("/proc/self/ns/pid") + "\n", mode=0o644)
+    pidfile = sbx.path("run", "service-ctl.pid")
+    if read_pid(pidfile) is not None and manager_socket(sbx).is_socket():
+        return
+    stop(pidfile)
+    env = {
+        "GOLIVE_SANDBOX_DIR": str(sbx.dir),
+        "GOLIVE_NETNS": sbx.netns,
+        "GOLIVE_ENVDIR": str(sbx.env.path.resolve().parent),
+    }
+    cmd = [sys.executable, "-m", "golive.sandbox.service_ctl", "serve"]
+    spawn(cmd, pidfile, sbx.log("sandbox", "service-ctl"), env=env, cwd=Path("/"))
+
+
+def release_manager(sbx: Sandbox) -> None:
+    stop(sbx.path("run", "service-ctl.pid"), timeout=5.0)
+    manager_socket(sbx).unlink(missing_ok=True)
