@@ -1,13 +1,13 @@
-"""Each sandbox host's own mount, UTS and PID namespaces (issue 25).
+"""Each sandbox host's own mount, UTS, IPC and PID namespaces (issue 25).
 
 A host's namespaces are held by a tiny init (the *holder*: ``/bin/sh`` as pid 1 of the
 host's PID namespace, reaping orphans) that a short-lived launcher creates: it unshares the
-namespaces, and the child it forks (pid 1) mounts a fresh ``/proc``, sets the hostname and
-bind-mounts the host's own files over the machine's (``/etc/hostname``, ``/etc/machine-id``,
-``/etc/hosts``, and for an app host its configuration directory on ``/etc/trading``), from
-the host's folder under the sandbox's data dir. Every other path (``/usr``, the sandbox's own
-paths) is the machine's, so the existing sandbox paths stay valid. The network namespace is
-the sandbox's: each host keeps its own address.
+namespaces, and the child it forks (pid 1) mounts a fresh ``/proc`` and ``/dev/shm``, sets
+the hostname and bind-mounts the host's own files over the machine's (``/etc/hostname``,
+``/etc/machine-id``, ``/etc/hosts``, ``/tmp``, and for an app host its configuration
+directory on ``/etc/trading``), from the host's folder under the sandbox's data dir. Every
+other path (``/usr``, the sandbox's own paths) is the machine's, so the existing sandbox
+paths stay valid. The network namespace is the sandbox's: each host keeps its own address.
 
 Every service of the host starts inside (:func:`golive.sandbox.process.spawn` with
 ``within``): a launcher enters the holder's namespaces and forks the daemon, whose pid *as
@@ -30,7 +30,7 @@ from golive.sandbox.context import Sandbox
 from golive.sandbox.process import LIBC, _start_time, read_pid, reported_pid, spawn, stop
 from golive.sandbox.render import write
 
-NAMESPACES = ("mnt", "uts", "pid")
+NAMESPACES = ("mnt", "uts", "ipc", "pid")
 APP_CONFIG_DIR = Path("/etc/trading")  # where a Debian app host keeps application.properties
 
 # pid 1 of a host: exits on TERM (the kernel then ends every process of the host), reaps
@@ -42,9 +42,9 @@ _HOLDER = (
     LIBC
     + """
 fd, name, binds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-NEWNS, NEWUTS, NEWPID = 0x20000, 0x04000000, 0x20000000
+NEWNS, NEWUTS, NEWIPC, NEWPID = 0x20000, 0x04000000, 0x08000000, 0x20000000
 BIND, REC, PRIVATE = 4096, 16384, 1 << 18
-check(libc.unshare(NEWNS | NEWUTS | NEWPID), "unshare")
+check(libc.unshare(NEWNS | NEWUTS | NEWIPC | NEWPID), "unshare")
 check(libc.mount(b"none", b"/", None, REC | PRIVATE, None), "mount --make-rprivate /")
 ready_r, ready_w = os.pipe()
 child = os.fork()
@@ -55,8 +55,11 @@ if child:
         os.write(fd, f"{child}\\n".encode())
     os._exit(0 if ok else 1)
 os.close(ready_r)
+os.setsid()  # a process group of its own: stopped by its pid file like any daemon
 try:
     check(libc.mount(b"proc", b"/proc", b"proc", 2 | 4 | 8, None), "mount /proc")
+    # POSIX shared memory and semaphores of its own (their names often hold a pid)
+    check(libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", 2 | 4, b"mode=1777"), "mount /dev/shm")
     check(libc.sethostname(name.encode(), len(name.encode())), "sethostname")
     for source, target in zip(binds[::2], binds[1::2]):
         check(libc.mount(source.encode(), target.encode(), None, BIND, None), f"bind {target}")
@@ -84,9 +87,15 @@ def binds(sbx: Sandbox, host: str) -> list[tuple[Path, Path]]:
     """(the host's own file, where the host sees it) of every bind mount of its namespaces."""
     own = folder(sbx, host)
     out = [(own / name, Path("/etc", name)) for name in ("hostname", "machine-id", "hosts")]
+    out.append((tmp(sbx, host), Path("/tmp")))
     if "app_config" in sbx.host(host).vars:
         out.append((sbx.var(host, "app_config").parent, APP_CONFIG_DIR))
     return out
+
+
+def tmp(sbx: Sandbox, host: str) -> Path:
+    """The host's own /tmp (two JVMs of one local pid would share /tmp/hsperfdata_USER/PID)."""
+    return sbx.path(host, "tmp")
 
 
 def prepare(sbx: Sandbox, host: str) -> None:
@@ -95,6 +104,8 @@ def prepare(sbx: Sandbox, host: str) -> None:
     own.mkdir(parents=True, exist_ok=True)
     own.chmod(0o755)
     write(own / "hostname", f"{host}\n", mode=0o644)
+    tmp(sbx, host).mkdir(exist_ok=True)
+    tmp(sbx, host).chmod(0o1777)
     machine_id = own / "machine-id"
     if not machine_id.is_file():
         write(machine_id, f"{uuid.uuid4().hex}\n", mode=0o444)

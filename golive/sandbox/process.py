@@ -35,7 +35,8 @@ _LAUNCHER = (
     + """
 import pwd
 fd, holder, user, cwd, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-fds = [os.open(f"/proc/{holder}/ns/{ns}", os.O_RDONLY) for ns in ("net", "uts", "pid", "mnt")]
+names = ("net", "uts", "ipc", "pid", "mnt")
+fds = [os.open(f"/proc/{holder}/ns/{ns}", os.O_RDONLY) for ns in names]
 for one in fds:
     check(libc.setns(one, 0), f"setns {one}")
 uid = pwd.getpwnam(user).pw_uid if user else None
