@@ -24,6 +24,12 @@ def env(sandbox: None) -> Environment:
     return load_environment("sandbox")
 
 
+@pytest.fixture(autouse=True)
+def _inside(sandbox: None) -> None:
+    """SSH starts from the QA vantage point, inside the sandbox's network namespace."""
+    lifecycle.enter(Sandbox.load())
+
+
 @pytest.fixture(scope="module")
 def pool(env: Environment) -> HostPool:
     return HostPool(env)
