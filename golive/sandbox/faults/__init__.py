@@ -23,6 +23,7 @@ from golive.sandbox.context import Sandbox
 from golive.sandbox.faults import (
     actions,
     backup,
+    clock,
     identity,
     load,
     monitoring,
@@ -57,6 +58,7 @@ Action = Annotated[
     | tlsfw.UdpService
     | tlsfw.TcpForward
     | identity.SshAlias
+    | clock.ClockOffset
     | load.GeneratorCpu
     | rollback.MoveAside
     | backup.CorruptFile

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from golive.sandbox import clock
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import render, write
@@ -50,6 +51,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
         hostkey=sbx.path("ssh", "hostkeys", host),
         authorized_keys=sbx.path("ssh", "authorized_keys"),
         user=user(sbx),
+        clock=clock.sshd_setenv(sbx, host),
     )
 
 

@@ -114,7 +114,8 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
     ``clock.max_skew_ms``), so one host's drift names that host.
 
     Does not cover: whether the hosts' time synchronisation keeps them so (an NTP daemon's
-    state); time zones (epoch seconds are compared).
+    state); time zones (epoch seconds are compared); a clock a service's process sees other
+    than a login session's (`date` in the session is what is read).
     """
     bound = environment.expectation(Clock).max_skew_ms
     skews = {}
@@ -123,11 +124,17 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
         remote = float(target.run("date +%s.%N").stdout.strip())
         after = time.time()
         offset_ms = (remote - (before + after) / 2) * 1000
-        skews[name] = max(0.0, abs(offset_ms) - (after - before) * 500)  # minus half the RTT
-    late = {n: round(s) for n, s in skews.items() if s > bound}
+        skew = max(0.0, abs(offset_ms) - (after - before) * 500)  # minus half the RTT
+        skews[name] = skew if offset_ms >= 0 else -skew
+    late = {n: s for n, s in skews.items() if abs(s) > bound}
     assert not late, f"clock skew beyond {bound} ms: " + ", ".join(
-        f"{n} off by {ms} ms" for n, ms in late.items()
+        f"{n} is {_span(abs(ms))} {'ahead' if ms > 0 else 'behind'}" for n, ms in late.items()
     )
+
+
+def _span(ms: float) -> str:
+    """A clock's offset as one reads it: whole seconds from 10 s on, else milliseconds."""
+    return f"{ms / 1000:.0f} s" if ms >= 10_000 else f"{ms:.0f} ms"
 
 
 @pytest.mark.plan("pre.env.production")

@@ -1,0 +1,93 @@
+"""A clock per sandbox host (issue 25): libfaketime preloaded into its sshd's sessions and its
+services, reading the host's own control file, so a fault moves one host's clock at run time.
+
+Every service of a host starts with :func:`environment` (``LD_PRELOAD`` of Debian's
+libfaketime, ``FAKETIME_TIMESTAMP_FILE`` naming the host's control file), and the host's sshd
+sets the same in every session it opens (``SetEnv`` in its configuration: sshd builds a
+session's environment afresh, it does not pass its own on). The control file holds an offset
+(``+0``: the machine's clock; ``+90``: 90 s ahead); a program re-reads it at most every
+:data:`CACHE_S` seconds, so a change reaches running services without a restart.
+
+What it does not fake (docs/architecture.md#sandbox): Java programs (Tomcat, ``java
+-version``), left on the machine's clock on purpose (:data:`SKIP`: preloaded, the JVM used
+7x the CPU); static binaries and programs that read the time without libc (Go's: Prometheus,
+node_exporter, Alertmanager); setuid programs (``sudo``) and whatever ``sudo`` starts (it
+drops ``LD_PRELOAD``); the kernel's own timestamps (file times, /proc, packets'), and so file
+times as programs read them (``NO_FAKE_STAT``); CLOCK_MONOTONIC (a JVM hangs on a faked one).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from golive.model.errors import SandboxError
+from golive.sandbox.context import Sandbox
+
+# the build for programs that run threads (Python's, Go's)
+LIBRARY_GLOB = "/usr/lib/*/faketime/libfaketimeMT.so.1"
+CACHE_S = 1  # seconds a program keeps the offset it read before reading the file again
+HEALTHY = "+0"
+SKIP = "java,javac,jcmd,jstack,keytool"  # programs libfaketime leaves on the machine's clock
+
+
+def library() -> str:
+    """Debian's libfaketime (package faketime, scripts/apt-packages.txt), or a SandboxError."""
+    found = sorted(glob.glob(LIBRARY_GLOB))
+    if not found:
+        raise SandboxError(
+            f"libfaketime is not installed (no {LIBRARY_GLOB}): apt-get install faketime"
+        )
+    return found[0]
+
+
+def control(sbx: Sandbox, host: str) -> Path:
+    """The host's clock control file: one line, libfaketime's offset (``+0``, ``+90``)."""
+    return sbx.path(host, "clock")
+
+
+def ensure(sbx: Sandbox, host: str) -> None:
+    """Create the host's control file at the machine's time unless it exists (a skew a fault
+    set survives ``sandbox up``, as any injected change does)."""
+    if not control(sbx, host).exists():
+        set_offset(sbx, host, 0)
+
+
+def set_offset(sbx: Sandbox, host: str, seconds: int) -> None:
+    """Move the host's clock ``seconds`` ahead of the machine's (negative: behind; 0: back).
+    The file is replaced whole (never seen half-written); every user of the host reads it."""
+    path = control(sbx, host)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(f"{seconds:+d}\n" if seconds else f"{HEALTHY}\n")
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+def offset(sbx: Sandbox, host: str) -> str:
+    """The host's offset as its control file says (``+0`` when it has none)."""
+    path = control(sbx, host)
+    return path.read_text().strip() if path.exists() else HEALTHY
+
+
+def environment(sbx: Sandbox, host: str) -> dict[str, str]:
+    """The variables that give a process the host's clock (its control file made if need be)."""
+    ensure(sbx, host)
+    return {
+        "LD_PRELOAD": library(),
+        "FAKETIME_TIMESTAMP_FILE": str(control(sbx, host)),
+        "FAKETIME_CACHE_DURATION": str(CACHE_S),
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        # file times as the kernel set them: faking them would shift every file's mtime,
+        # others' too, and lock a semaphore on every stat() (Tomcat's start took 5x longer)
+        "NO_FAKE_STAT": "1",
+        # a JVM keeps the machine's clock: libfaketime takes a lock and masks signals on each
+        # of its very many clock reads (javac: 1.4 s of CPU alone, 10.5 s preloaded)
+        "FAKETIME_SKIP_CMDS": SKIP,
+    }
+
+
+def sshd_setenv(sbx: Sandbox, host: str) -> str:
+    """sshd_config's ``SetEnv`` value: the host's clock in every session."""
+    return " ".join(f"{k}={v}" for k, v in environment(sbx, host).items())
