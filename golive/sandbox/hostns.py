@@ -164,6 +164,24 @@ def inside(sbx: Sandbox, host: str, pid: int) -> bool:
     return all(theirs[ns] == mine[ns] != "?" for ns in ("mnt", "pid"))
 
 
+def controller_pid(sbx: Sandbox, host: str, pid: int) -> int:
+    """The pid the controller sees of the process ``host`` calls ``pid`` (what a service
+    reports of itself, e.g. PostgreSQL's ``pg_backend_pid()``), read from each process's
+    ``NSpid``; LookupError when the host runs no such process."""
+    keeper = holder(sbx, host)
+    if keeper is None:
+        raise LookupError(f"{host} holds no namespaces of its own")
+    pidns = os.readlink(f"/proc/{keeper}/ns/pid")
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            line = next(x for x in status.read_text().splitlines() if x.startswith("NSpid:"))
+            if line.split()[-1] == str(pid) and os.readlink(status.parent / "ns" / "pid") == pidns:
+                return int(status.parent.name)
+        except (OSError, StopIteration):
+            continue
+    raise LookupError(f"{host} runs no process {pid}")
+
+
 @dataclass(frozen=True)
 class HostNamespaces:
     host: str
