@@ -27,6 +27,7 @@ from golive.sandbox.faults import (
     identity,
     load,
     monitoring,
+    packages,
     rollback,
     security,
     tlsfw,
@@ -59,6 +60,7 @@ Action = Annotated[
     | tlsfw.TcpForward
     | identity.SshAlias
     | clock.ClockOffset
+    | packages.PackageVersion
     | load.GeneratorCpu
     | rollback.MoveAside
     | backup.CorruptFile
