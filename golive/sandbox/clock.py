@@ -18,11 +18,14 @@ times as programs read them (``NO_FAKE_STAT``); CLOCK_MONOTONIC (a JVM hangs on 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import time
 from pathlib import Path
 
 from golive.model.errors import SandboxError
+from golive.sandbox import hostns
 from golive.sandbox.context import Sandbox
 
 # the build for programs that run threads (Python's, Go's)
@@ -91,3 +94,61 @@ def environment(sbx: Sandbox, host: str) -> dict[str, str]:
 def sshd_setenv(sbx: Sandbox, host: str) -> str:
     """sshd_config's ``SetEnv`` value: the host's clock in every session."""
     return " ".join(f"{k}={v}" for k, v in environment(sbx, host).items())
+
+
+# libfaketime's shared memory and semaphore, one pair per process tree, named by the pid of
+# the tree's first process: it removes them when it exits, but not when it execs another
+# program (a login shell running a command) or is killed, so pairs are left behind
+LEFTOVERS = ("faketime_shm_*", "sem.faketime_sem_*")
+LEFTOVER_AGE_S = 60.0  # a pair younger than this may be one a process is setting up
+
+
+def _mapped(dev: int) -> set[int]:
+    """The inodes, on device ``dev``, of libfaketime's files any process maps."""
+    inodes = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            text = maps.read_text()
+        except OSError:
+            continue  # it ended
+        for line in text.splitlines():
+            if "faketime_" not in line:
+                continue
+            fields = line.split(maxsplit=5)
+            major, minor = (int(x, 16) for x in fields[3].split(":"))
+            if os.makedev(major, minor) == dev:
+                inodes.add(int(fields[4]))
+    return inodes
+
+
+def sweep_dir(shm: Path, now: float | None = None) -> int:
+    """Remove libfaketime's pairs left in ``shm`` (a /dev/shm) that no process maps and that
+    are older than :data:`LEFTOVER_AGE_S`; the number removed."""
+    now = time.time() if now is None else now
+    try:
+        dev = shm.stat().st_dev
+        old = {
+            st.st_ino: path
+            for pattern in LEFTOVERS
+            for path in shm.glob(pattern)
+            if now - (st := path.stat()).st_mtime > LEFTOVER_AGE_S
+        }
+    except OSError:
+        return 0  # the host's namespaces ended meanwhile
+    if not old:
+        return 0
+    removed = 0
+    for inode in old.keys() - _mapped(dev):
+        with contextlib.suppress(FileNotFoundError):
+            old[inode].unlink()
+            removed += 1
+    return removed
+
+
+def sweep(sbx: Sandbox) -> int:
+    """:func:`sweep_dir` of the machine's /dev/shm and of each running host's own."""
+    dirs = [Path("/dev/shm")]
+    for host in sbx.env.inventory.hosts:
+        if (holder := hostns.holder(sbx, host)) is not None:
+            dirs.append(Path(f"/proc/{holder}/root/dev/shm"))
+    return sum(sweep_dir(d) for d in dict.fromkeys(dirs))

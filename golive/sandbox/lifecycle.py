@@ -109,6 +109,7 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = Fal
     for host in sbx.env.hosts_with_role("db"):
         backup.install(sbx, host)
     scale(sbx, extra_app_hosts)
+    clock.sweep(sbx)  # what libfaketime's killed and exec'd processes left in /dev/shm
 
 
 def scale(sbx: Sandbox, count: int | None) -> list[str]:
@@ -281,6 +282,7 @@ def down(sbx: Sandbox) -> None:
     network.delete(sbx)
     sudo_access.remove(sbx)
     shutil.rmtree(light.root(sbx), ignore_errors=True)
+    clock.sweep(sbx)
 
 
 @dataclass(frozen=True)

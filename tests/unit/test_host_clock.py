@@ -4,6 +4,8 @@ machine's clock back, and other hosts keep theirs. Real libfaketime, no sandbox.
 
 from __future__ import annotations
 
+import mmap
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -82,3 +84,18 @@ def test_sshd_setenv_names_every_variable_without_spaces(sbx: Sandbox) -> None:
     words = clock.sshd_setenv(sbx, "app1").split()
     assert dict(w.split("=", 1) for w in words) == clock.environment(sbx, "app1")
     assert Path(clock.library()).is_file()
+
+
+def test_sweep_removes_old_unmapped_leftovers_only(tmp_path: Path) -> None:
+    """libfaketime's pairs nobody maps and older than a minute go; one a process maps, one
+    just made (a process may be setting it up) and any other file stay."""
+    names = ["faketime_shm_11", "sem.faketime_sem_11", "faketime_shm_12", "faketime_shm_13"]
+    for name in [*names, "PostgreSQL.1234"]:
+        (tmp_path / name).write_bytes(b"\0" * 32)
+    old = time.time() - 3600
+    for name in [*names[:3], "PostgreSQL.1234"]:
+        os.utime(tmp_path / name, (old, old))
+    with (tmp_path / "faketime_shm_12").open("r+b") as f, mmap.mmap(f.fileno(), 32):
+        assert clock.sweep_dir(tmp_path) == 2
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["PostgreSQL.1234", "faketime_shm_12", "faketime_shm_13"]
