@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from golive.probe.listeners import PORT_HOLDERS
 from golive.sandbox import hostns, releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
@@ -79,6 +80,7 @@ def install(sbx: Sandbox, user: str) -> None:
         f"{user} ALL=({APP_USER}) NOPASSWD: {kept}\n"
         f"{user} ALL=(root) NOPASSWD: {rollback_runbook(sbx)}\n"
         f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
+        f"{user} ALL=(root) NOPASSWD: {PORT_HOLDERS.removeprefix('sudo -n ')}\n"
         f"{user} ALL=(root) NOPASSWD: {sshd}\n"
         f"{user} ALL=(root) NOPASSWD: {nginx}\n"
         f"{user} ALL=({db.USER}) NOPASSWD: {', '.join(BACKUP_TOOLS)}\n"

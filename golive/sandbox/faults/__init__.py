@@ -59,6 +59,8 @@ Action = Annotated[
     | tlsfw.UdpService
     | tlsfw.TcpForward
     | identity.SshAlias
+    | identity.Hostname
+    | identity.PortTaken
     | clock.ClockOffset
     | packages.PackageVersion
     | load.GeneratorCpu
