@@ -152,9 +152,10 @@ def _launch(
     env: Mapping[str, str] | None,
     cwd: Path | None,
 ) -> int:
-    """Fork ``cmd`` inside the namespaces of ``holder`` (a session leader, as ``user``) and
-    return its pid as this process sees it."""
-    args = [str(holder), user or "", str(cwd or Path.cwd()), *cmd]
+    """Fork ``cmd`` inside the namespaces of ``holder`` (a session leader, as ``user``, in
+    ``cwd`` or else ``/``, as systemd starts a daemon: the caller's directory may not exist
+    in the host's mount namespace) and return its pid as this process sees it."""
+    args = [str(holder), user or "", str(cwd or "/"), *cmd]
     pid = reported_pid(_LAUNCHER, args, log, env=env)
     if pid is None:
         raise SandboxError(f"{cmd[0]} could not start in host namespaces {holder} (see {log})")
