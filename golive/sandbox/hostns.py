@@ -4,10 +4,12 @@ A host's namespaces are held by a tiny init (the *holder*: ``/bin/sh`` as pid 1 
 host's PID namespace, reaping orphans) that a short-lived launcher creates: it unshares the
 namespaces, and the child it forks (pid 1) mounts a fresh ``/proc`` and ``/dev/shm``, sets
 the hostname and bind-mounts the host's own files over the machine's (``/etc/hostname``,
-``/etc/machine-id``, ``/etc/hosts``, ``/tmp``, and for an app host its configuration
-directory on ``/etc/trading``), from the host's folder under the sandbox's data dir. Every
-other path (``/usr``, the sandbox's own paths) is the machine's, so the existing sandbox
-paths stay valid. The network namespace is the sandbox's: each host keeps its own address.
+``/etc/machine-id``, ``/etc/hosts``, ``/tmp``, and the Debian directories of its role's
+files, :data:`golive.sandbox.context.HOST_DIRS`: ``/etc/ssh``, an app host's
+``/etc/trading``, ``/opt/trading/releases``, ...), from the host's folder under the
+sandbox's data dir. Every other path (``/usr``, the sandbox's own paths) is the machine's,
+so the sandbox paths stay valid: the controller edits a host's files there. The network
+namespace is the sandbox's: each host keeps its own address.
 
 Every service of the host starts inside (:func:`golive.sandbox.process.spawn` with
 ``within``): a launcher enters the holder's namespaces and forks the daemon, whose pid *as
@@ -20,6 +22,7 @@ namespace).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ from golive.sandbox.process import LIBC, _start_time, read_pid, reported_pid, sp
 from golive.sandbox.render import write
 
 NAMESPACES = ("mnt", "uts", "ipc", "pid")
-APP_CONFIG_DIR = Path("/etc/trading")  # where a Debian app host keeps application.properties
+MODULI = Path("/etc/ssh/moduli")
 
 # pid 1 of a host: exits on TERM (the kernel then ends every process of the host), reaps
 # every orphan of the host (the shell's wait reaps any child that ends, not only its own)
@@ -88,8 +91,9 @@ def binds(sbx: Sandbox, host: str) -> list[tuple[Path, Path]]:
     own = folder(sbx, host)
     out = [(own / name, Path("/etc", name)) for name in ("hostname", "machine-id", "hosts")]
     out.append((tmp(sbx, host), Path("/tmp")))
-    if "app_config" in sbx.host(host).vars:
-        out.append((sbx.var(host, "app_config").parent, APP_CONFIG_DIR))
+    # the Debian paths of its role's files (golive.sandbox.context.HOST_DIRS), shallowest first
+    mounts = sorted(sbx.mounts(host).items(), key=lambda m: len(m[0].parts))
+    out.extend((source, target) for target, source in mounts)
     return out
 
 
@@ -112,10 +116,14 @@ def prepare(sbx: Sandbox, host: str) -> None:
     machine = Path("/etc/hosts").read_text()
     names = f"{sbx.address(host)}\t{host}.sandbox.test {host}\n"
     write(own / "hosts", machine if machine.endswith(names) else machine + names, mode=0o644)
-    if "app_config" in sbx.host(host).vars:
-        sbx.var(host, "app_config").parent.mkdir(parents=True, exist_ok=True)
-        # an empty mount point on the machine; each app host sees its own directory there
-        APP_CONFIG_DIR.mkdir(mode=0o755, exist_ok=True)
+    for target, source in sbx.mounts(host).items():
+        source.mkdir(parents=True, exist_ok=True)
+        # an empty mount point on the machine where it has none; each host sees its own there
+        target.mkdir(mode=0o755, parents=True, exist_ok=True)
+    ssh = sbx.path(host, "ssh")
+    ssh.chmod(0o755)  # as /etc/ssh (DevSec sshd-04)
+    if MODULI.is_file() and not (ssh / MODULI.name).is_file():
+        shutil.copyfile(MODULI, ssh / MODULI.name)  # sshd's Diffie-Hellman groups
 
 
 def holder(sbx: Sandbox, host: str) -> int | None:

@@ -390,7 +390,7 @@ class ConfigOverride(FaultAction):
         copy.chmod(0o600)
         if svc.user:
             shutil.chown(copy, svc.user, svc.user)
-        declared = f"{self.option}{config}"
+        declared = f"{self.option}{sbx.host_var(host, 'app_config')}"
 
         def command(s: Sandbox, name: str) -> list[str]:
             args = svc.command(s, name)

@@ -11,6 +11,9 @@ from golive.sandbox.render import render, write
 from golive.sandbox.services import Service
 
 PORT = 22
+HOST_CONFIG = Path(
+    "/etc/ssh/sshd_config"
+)  # where each host sees its own (golive/sandbox/hostns.py)
 
 
 def user(sbx: Sandbox) -> str:
@@ -44,7 +47,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     render(
         sbx.stack / "sshd_config",
-        sbx.path("ssh", f"sshd_{host}.conf"),
+        config(sbx, host),
         mode=0o644,  # as /etc/ssh/sshd_config: anyone may read it (the hardening suite does)
         host=host,
         address=sbx.address(host),
@@ -56,7 +59,12 @@ def prepare(sbx: Sandbox, host: str) -> None:
 
 
 def command(sbx: Sandbox, host: str) -> list[str]:
-    return ["/usr/sbin/sshd", "-D", "-e", "-f", str(sbx.path("ssh", f"sshd_{host}.conf"))]
+    return ["/usr/sbin/sshd", "-D", "-e", "-f", str(config(sbx, host))]
+
+
+def config(sbx: Sandbox, host: str) -> Path:
+    """The host's sshd_config as the controller finds it (the host sees it at HOST_CONFIG)."""
+    return sbx.local(host, HOST_CONFIG)
 
 
 def services(sbx: Sandbox) -> list[Service]:
