@@ -1,8 +1,8 @@
 """A clock per sandbox host (issue 25): libfaketime preloaded into its sshd's sessions and its
 services, reading the host's own control file, so a fault moves one host's clock at run time.
 
-Every service of a host starts with :func:`environment` (``LD_PRELOAD`` of Debian's
-libfaketime, ``FAKETIME_TIMESTAMP_FILE`` naming the host's control file), and the host's sshd
+Every service of a host starts under :func:`command` (``LD_PRELOAD`` of Debian's libfaketime,
+``FAKETIME_TIMESTAMP_FILE`` naming the host's control file: :func:`environment`), and its sshd
 sets the same in every session it opens (``SetEnv`` in its configuration: sshd builds a
 session's environment afresh, it does not pass its own on). The control file holds an offset
 (``+0``: the machine's clock; ``+90``: 90 s ahead); a program re-reads it at most every
@@ -89,6 +89,14 @@ def environment(sbx: Sandbox, host: str) -> dict[str, str]:
         # of its very many clock reads (javac: 1.4 s of CPU alone, 10.5 s preloaded)
         "FAKETIME_SKIP_CMDS": SKIP,
     }
+
+
+def command(sbx: Sandbox, host: str, cmd: list[str]) -> list[str]:
+    """``cmd`` on the host's clock: ``env`` sets the variables for the program alone, so the
+    service's program, as its own user, is the first process libfaketime starts in: it makes
+    its shared-memory pair itself. (A pair a launcher running as root made is one a service
+    that runs as another user cannot open, and libfaketime then ends the service: exit 1.)"""
+    return ["/usr/bin/env", *(f"{k}={v}" for k, v in environment(sbx, host).items()), *cmd]
 
 
 def sshd_setenv(sbx: Sandbox, host: str) -> str:

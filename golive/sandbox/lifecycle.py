@@ -210,11 +210,11 @@ def start(
             with configuring(config, sbx.path("run", "rendered")):
                 svc.prepare(sbx, svc.host)
             spawn(
-                svc.command(sbx, svc.host),
+                clock.command(sbx, svc.host, svc.command(sbx, svc.host)),
                 svc.pidfile(sbx),
                 svc.log(sbx),
                 user=svc.user,
-                env={**clock.environment(sbx, svc.host), **svc.env},
+                env=svc.env,
                 within=hostns.ensure(sbx, svc.host) if isolate else None,
             )
             started.append(svc)
