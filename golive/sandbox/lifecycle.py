@@ -109,7 +109,7 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = Fal
     for host in sbx.env.hosts_with_role("db"):
         backup.install(sbx, host)
     scale(sbx, extra_app_hosts)
-    clock.sweep(sbx)  # what libfaketime's killed and exec'd processes left in /dev/shm
+    clock.sweep(sbx, force=False)  # what libfaketime's killed and exec'd processes left
 
 
 def scale(sbx: Sandbox, count: int | None) -> list[str]:
