@@ -130,3 +130,33 @@ def test_the_walk_finds_each_difference(
     assert not unexplained([(".a.b", "x")], [{"path": ".a.*", "reason": "r"}])
     assert unexplained([(".a.b", "x")], [{"path": ".c.*", "reason": "r"}])
     assert matches("a[1].b", "a[*].b") and not matches("a1.b", "a[1].b")
+
+
+def test_every_host_path_is_a_folder_of_the_host() -> None:
+    """Each host var naming a Debian path is bound in its host's namespaces from a folder of
+    that host under the sandbox dir (golive.sandbox.context.HOST_DIRS): the host sees it, the
+    controller edits it there."""
+    from golive.sandbox.context import Sandbox
+
+    sbx = Sandbox.load()
+    unbound = []
+    for name, host in sbx.env.inventory.hosts.items():
+        for key, value in host.vars.items():
+            if not str(value).startswith("/"):
+                continue  # a command (service_stop, service_start)
+            local = sbx.var(name, key)
+            if (
+                sbx.dir not in sbx.host_var(name, key).parents
+                and sbx.path(name) not in local.parents
+            ):
+                unbound.append(f"{name}.{key}: {value} -> {local}")
+    assert not unbound, unbound
+    assert sbx.local("app1", "/etc/trading/application.properties") == sbx.path(
+        "app1", "conf", "application.properties"
+    )
+    assert sbx.local("dr1", "/var/backups/postgresql/latest") == sbx.path(
+        "db1", "backups", "latest"
+    )
+    assert sbx.local("lb1", "/etc/trading/application.properties") == Path(
+        "/etc/trading/application.properties"
+    )  # not an app host: the machine's path
