@@ -276,4 +276,4 @@ def forget(scale: Sandbox, hosts: list[str]) -> None:
     """Files of hosts that are gone (host keys are kept: they cost a key generation)."""
     for host in hosts:
         shutil.rmtree(root(scale) / "hosts" / host, ignore_errors=True)
-        scale.path("ssh", f"sshd_{host}.conf").unlink(missing_ok=True)
+        shutil.rmtree(ssh.config(scale, host).parent, ignore_errors=True)  # its sshd_config
