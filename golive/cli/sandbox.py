@@ -6,7 +6,7 @@ import argparse
 import time
 
 from golive.model.errors import SandboxError
-from golive.sandbox import faults, lifecycle
+from golive.sandbox import faults, hostns, lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.services import light
 
@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         rows = lifecycle.status(sbx)
         for row in rows:
             print(f"{row.label:<24} {row.endpoint:<20} {'up' if row.up else 'DOWN'}")
+        for held in hostns.status(sbx):
+            label, holder = f"{held.host}/namespaces", f"holder {held.holder}"
+            ids = " ".join(held.ids[ns] for ns in hostns.NAMESPACES)
+            print(f"{label:<24} {holder:<20} {ids}" if held.ids else f"{label:<24} none")
         for name in faults.active(sbx):
             print(f"fault injected: {name}")
         return 0 if all(r.up for r in rows) else 1

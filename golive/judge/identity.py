@@ -11,7 +11,7 @@ Pure: each host's identity facts (golive/probe/identity.py) in, findings out.
 - **machine-id is evidence, and a weaker finding.** Hosts with different host keys but one
   ``/etc/machine-id`` are either cloned machines (a clone keeps the id unless it is reset:
   DHCP client ids, journald and systemd units key on it) or hosts sharing one root
-  filesystem, as the sandbox's do until they are separated (issue 25). golive cannot tell
+  filesystem (the sandbox's hosts did until each got its own, issue 25). golive cannot tell
   these apart, so it is a note in the verdict, never the decision: a machine-id is not
   the identity.
 """

@@ -3,7 +3,9 @@ finding lines out (empty when the host complies)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 def missing_listeners(
@@ -13,6 +15,73 @@ def missing_listeners(
     return [
         f"{host}: nothing listens on {address}:{port}" for port in sorted(set(required) - listening)
     ]
+
+
+def hostname_findings(host: str, hostname: str) -> list[str]:
+    """The host's hostname (``uname -n``) is its inventory name, exactly."""
+    name = hostname.strip()
+    if name == host:
+        return []
+    if not name:
+        return [f"{host}: reports no hostname"]
+    return [f"{host}: hostname is {name}, not its inventory name {host}"]
+
+
+ANY_ADDRESS = {"0.0.0.0", "::", "*"}
+
+
+@dataclass(frozen=True)
+class PortHolder:
+    """A listening TCP socket and the processes holding it, as ``ss -Htlnp`` shows them to
+    root on the host: (name, pid) pairs, none when no process the host sees holds it."""
+
+    address: str
+    port: int
+    processes: tuple[tuple[str, int], ...]
+
+
+_PROCESS = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+)')
+
+
+def port_holders(ss_output: str) -> list[PortHolder]:
+    """Parse ``ss -Htlnp`` (state, queues, local address:port, peer, ``users:((...))``)."""
+    out = []
+    for line in ss_output.splitlines():
+        fields = line.split(None, 5)
+        if len(fields) < 5 or fields[0] != "LISTEN":
+            continue
+        address, _, port = fields[3].rpartition(":")
+        if not port.isdigit():
+            continue
+        address = address.strip("[]").split("%", 1)[0].removeprefix("::ffff:")
+        users = fields[5] if len(fields) > 5 else ""
+        found = tuple((name, int(pid)) for name, pid in _PROCESS.findall(users))
+        out.append(PortHolder(address, int(port), found))
+    return out
+
+
+def port_holder_findings(
+    host: str, address: str, holders: Iterable[PortHolder], expected: Mapping[int, str]
+) -> list[str]:
+    """One line per expected port held by none of its expected process: a port answered by
+    another process (a leftover listener, a relay), or by no process of the host. A port
+    nothing listens on (on the host's address or on all) is not judged here (see
+    :func:`missing_listeners`)."""
+    out = []
+    holders = list(holders)
+    for port, want in sorted(expected.items()):
+        mine = [h for h in holders if h.port == port and h.address in ANY_ADDRESS | {address}]
+        if not mine:
+            continue
+        names = sorted({p for h in mine for p in h.processes})
+        if any(name == want for name, _ in names):
+            continue
+        if not names:
+            out.append(f"{host}: {address}:{port} is held by no process of this host, not {want}")
+        else:
+            held = ", ".join(f"{name} (pid {pid})" for name, pid in names)
+            out.append(f"{host}: {address}:{port} is held by {held}, not {want}")
+    return out
 
 
 def artifact_findings(

@@ -54,3 +54,18 @@ def listening(target: Target) -> Listening:
     sockets = target.remote.socket.get_listening_sockets()
     found = tuple(sorted(s for s in sockets if s.startswith(("tcp://", "udp://"))))
     return Listening(target.name, target.address, found)
+
+
+# root's view of the host's listening TCP sockets with the processes holding them (the check
+# user may run exactly this through sudo: a process's sockets are its owner's to read)
+PORT_HOLDERS = "sudo -n /usr/bin/ss -Htlnp"
+
+
+def port_holders(target: Target) -> str:
+    """``ss -Htlnp`` as root on the host (golive/judge/predeploy.py parses it); an error
+    naming the host when it cannot be read (no sudo rule: the check fails, never passes)."""
+    result = target.run(PORT_HOLDERS)
+    if result.rc != 0:
+        detail = (result.stderr or result.stdout).strip()[:300]
+        raise RuntimeError(f"{target.name}: `{PORT_HOLDERS}` exited {result.rc}: {detail}")
+    return str(result.stdout)

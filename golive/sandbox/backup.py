@@ -32,7 +32,7 @@ def install(sbx: Sandbox, host: str, restart: Callable[[Sandbox, str], None]) ->
     backups.mkdir(parents=True, exist_ok=True)
     shutil.chown(backups, db.USER, db.USER)
     write(
-        sbx.path(host, "cron.d", "golive-backup"),
+        sbx.var(host, "backup_cron"),
         "# nightly backup of the trading database\n"
         f"{SCHEDULE} {db.USER} {' '.join(job(sbx, host))}\n",
     )

@@ -13,6 +13,30 @@ STACK = resource("golive.sandbox.stack")
 """The files that stand the sandbox up (the repository's ``environments/sandbox/stack/``,
 shipped as package data)."""
 
+# Where a host of each role keeps its files, as a Debian host does (the paths the inventory's
+# host vars and the expectations name, as staging.example names them), and the folder under
+# the host's own directory that its mount namespace shows there (golive/sandbox/hostns.py).
+# The controller edits the folders; the host, and every check over SSH, sees the Debian path.
+HOST_DIRS: dict[str, dict[str, str]] = {
+    "*": {"/etc/ssh": "ssh"},
+    "app": {
+        "/etc/trading": "conf",
+        "/opt/trading/releases": "releases",
+        "/var/log/trading": "logs",
+        "/var/lib/tomcat10": "tomcat",
+        "/etc/logrotate.d": "logrotate",
+    },
+    "lb": {"/etc/nginx": "nginx"},
+    "db": {
+        "/var/lib/postgresql/15/main": "pgdata",
+        "/var/backups/postgresql": "backups",
+        "/etc/cron.d": "cron.d",
+    },
+    "monitoring": {"/etc/prometheus": "."},
+}
+# the drill host reads the database host's backups where a Debian host mounts them
+DRILL_BACKUPS = Path("/var/backups/postgresql")
+
 
 @dataclass(frozen=True)
 class Sandbox:
@@ -56,7 +80,30 @@ class Sandbox:
         return str(self.host(name).address)
 
     def var(self, host: str, key: str) -> Path:
+        """A host var as the controller finds the file (see :meth:`local`)."""
+        return self.local(host, self.host_var(host, key))
+
+    def host_var(self, host: str, key: str) -> Path:
+        """A host var as the host itself sees it (the inventory's value)."""
         return Path(self.host(host).vars[key])
+
+    def mounts(self, host: str) -> dict[Path, Path]:
+        """{where the host sees a directory: the controller's folder behind it}."""
+        out = {Path(t): self.path(host, s) for t, s in HOST_DIRS["*"].items()}
+        for role in self.host(host).roles:
+            out.update({Path(t): self.path(host, s) for t, s in HOST_DIRS.get(role, {}).items()})
+        if "drill" in self.host(host).roles:
+            out[DRILL_BACKUPS] = self.local(self.env.inventory.database.host, DRILL_BACKUPS)
+        return out
+
+    def local(self, host: str, path: str | Path) -> Path:
+        """Where the controller finds a file ``host`` sees at ``path`` (a path under none of
+        the host's own directories is the machine's, the same for both)."""
+        path = Path(path)
+        for target, source in sorted(self.mounts(host).items(), key=lambda m: -len(m[0].parts)):
+            if path == target or target in path.parents:
+                return source / path.relative_to(target)
+        return path
 
     def path(self, *parts: str) -> Path:
         return self.dir.joinpath(*parts)

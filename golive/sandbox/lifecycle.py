@@ -16,8 +16,10 @@ from golive.probe import netns
 from golive.probe.wait import WaitTimeout, wait_until
 from golive.sandbox import (
     backup,
+    clock,
     credentials,
     documents,
+    hostns,
     network,
     pki,
     releases,
@@ -103,9 +105,11 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = Fal
     network.create(sbx)
     netns.enter(sbx.netns)
     start(sbx, services(sbx), "always" if reprovision else "conffile")
+    hostns.ensure_manager(sbx)
     for host in sbx.env.hosts_with_role("db"):
         backup.install(sbx, host, restart_postgres)
     scale(sbx, extra_app_hosts)
+    clock.sweep(sbx, force=False)  # what libfaketime's killed and exec'd processes left
 
 
 def scale(sbx: Sandbox, count: int | None) -> list[str]:
@@ -127,7 +131,7 @@ def scale(sbx: Sandbox, count: int | None) -> list[str]:
     ssh.ensure_keys(extended)
     light.write_environment(sbx, wanted, light.envdir(sbx), light.env_name(sbx))
     light.add_network(extended, wanted)
-    start(extended, light.services(extended, wanted))
+    start(extended, light.services(extended, wanted), isolate=False)
     return wanted
 
 
@@ -176,13 +180,27 @@ def _wait_answering(sbx: Sandbox, svc: Service) -> None:
         ) from None
 
 
-def start(sbx: Sandbox, wanted: list[Service], config: Mode = "missing") -> None:
+def _outside(sbx: Sandbox, svc: Service) -> str | None:
+    """Why a running service is not where it belongs (its host's namespaces), or None."""
+    pid = read_pid(svc.pidfile(sbx))
+    if pid is None or hostns.inside(sbx, svc.host, pid):
+        return None
+    return "runs outside its host's namespaces"
+
+
+def start(
+    sbx: Sandbox, wanted: list[Service], config: Mode = "missing", isolate: bool = True
+) -> None:
     """Start the services among ``wanted`` that do not answer (restarting one that runs but
     does not: a stopped or wedged process), wait until each answers, and run every one's
     (idempotent) post-start step. A start keeps the configuration on disk, as systemd does
-    (``config``: what a service's preparation may rewrite, see golive/sandbox/render.py)."""
+    (``config``: what a service's preparation may rewrite, see golive/sandbox/render.py).
+    ``isolate``: each service runs in its host's own namespaces (golive/sandbox/hostns.py),
+    made first if need be; a service running outside them is restarted inside (light hosts,
+    made by the hundred for scale runs, share the machine's: False)."""
     running = [svc for svc in wanted if read_pid(svc.pidfile(sbx)) is not None]
     for svc, why in zip(running, _silent([(sbx, svc) for svc in running]), strict=True):
+        why = why or (_outside(sbx, svc) if isolate else None)
         if why is not None:
             print(f"{svc.label}: {why}; restarting it", file=sys.stderr)
             stop(svc.pidfile(sbx))
@@ -192,11 +210,12 @@ def start(sbx: Sandbox, wanted: list[Service], config: Mode = "missing") -> None
             with configuring(config, sbx.path("run", "rendered")):
                 svc.prepare(sbx, svc.host)
             spawn(
-                svc.command(sbx, svc.host),
+                clock.command(sbx, svc.host, svc.command(sbx, svc.host)),
                 svc.pidfile(sbx),
                 svc.log(sbx),
                 user=svc.user,
                 env=svc.env,
+                within=hostns.ensure(sbx, svc.host) if isolate else None,
             )
             started.append(svc)
     for svc in started:
@@ -252,6 +271,9 @@ def down(sbx: Sandbox) -> None:
         _stop_all(extended, light.services(extended, names))
     for svc in reversed(services(sbx)):
         stop(svc.pidfile(sbx))
+    for host in sbx.env.inventory.hosts:
+        hostns.release(sbx, host)
+    hostns.release_manager(sbx)
     spare = _ancestry()
     for pid in network.pids(sbx):
         if pid not in spare:
@@ -260,6 +282,7 @@ def down(sbx: Sandbox) -> None:
     network.delete(sbx)
     sudo_access.remove(sbx)
     shutil.rmtree(light.root(sbx), ignore_errors=True)
+    clock.sweep(sbx)
 
 
 @dataclass(frozen=True)

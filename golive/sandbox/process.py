@@ -16,6 +16,49 @@ from pathlib import Path
 from golive.model.errors import SandboxError
 from golive.probe.wait import WaitTimeout, wait_until
 
+PYTHON = "/usr/bin/python3"  # the system's, for the namespace launcher (no venv, no site)
+
+# ctypes access to the namespace system calls (Python 3.11 has no os.setns/os.unshare)
+LIBC = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+"""
+
+# Start a daemon inside a sandbox host's namespaces (golive/sandbox/hostns.py) and report its
+# pid as the controller sees it; argv: status fd, holder pid, user ("" for root), cwd, command...
+_LAUNCHER = (
+    LIBC
+    + """
+import pwd
+fd, holder, user, cwd, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+names = ("net", "uts", "ipc", "pid", "mnt")
+fds = [os.open(f"/proc/{holder}/ns/{ns}", os.O_RDONLY) for ns in names]
+for one in fds:
+    check(libc.setns(one, 0), f"setns {one}")
+uid = pwd.getpwnam(user).pw_uid if user else None
+child = os.fork()
+if child == 0:
+    os.close(fd)
+    for one in fds:
+        os.close(one)
+    os.setsid()
+    os.chdir(cwd)
+    if uid is not None:
+        os.setreuid(uid, uid)
+    try:
+        os.execvp(cmd[0], cmd)
+    except OSError as exc:
+        print(f"{cmd[0]}: {exc}", file=sys.stderr)
+        os._exit(127)
+os.write(fd, f"{child}\\n".encode())
+os._exit(0)
+"""
+)
+
 
 def run(
     cmd: Sequence[str],
@@ -71,25 +114,84 @@ def spawn(
     user: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    within: int | None = None,
 ) -> int:
-    """Start a foreground-mode daemon detached from us and record its pid and start time."""
+    """Start a foreground-mode daemon detached from us and record its pid and start time.
+
+    ``within``: the pid of a sandbox host's namespace holder (golive/sandbox/hostns.py); the
+    daemon then runs in that host's namespaces, and its pid file still holds the pid the
+    controller sees (not the one the host sees), so it is stopped and signalled as any."""
     if (pid := read_pid(pidfile)) is not None:
         return pid
     log.parent.mkdir(parents=True, exist_ok=True)
     pidfile.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            list(cmd),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            user=user,
-            env={**os.environ, **env} if env else None,
-            cwd=cwd,
-            start_new_session=True,
-        )
-    pidfile.write_text(f"{proc.pid} {_start_time(proc.pid)}\n")
-    return proc.pid
+    if within is not None:
+        pid = _launch(cmd, log, within, user=user, env=env, cwd=cwd)
+    else:
+        with log.open("ab") as out:
+            pid = subprocess.Popen(
+                list(cmd),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                user=user,
+                env={**os.environ, **env} if env else None,
+                cwd=cwd,
+                start_new_session=True,
+            ).pid
+    pidfile.write_text(f"{pid} {_start_time(pid)}\n")
+    return pid
+
+
+def _launch(
+    cmd: Sequence[str],
+    log: Path,
+    holder: int,
+    *,
+    user: str | None,
+    env: Mapping[str, str] | None,
+    cwd: Path | None,
+) -> int:
+    """Fork ``cmd`` inside the namespaces of ``holder`` (a session leader, as ``user``, in
+    ``cwd`` or else ``/``, as systemd starts a daemon: the caller's directory may not exist
+    in the host's mount namespace) and return its pid as this process sees it."""
+    args = [str(holder), user or "", str(cwd or "/"), *cmd]
+    pid = reported_pid(_LAUNCHER, args, log, env=env)
+    if pid is None:
+        raise SandboxError(f"{cmd[0]} could not start in host namespaces {holder} (see {log})")
+    return pid
+
+
+def reported_pid(
+    script: str, args: Sequence[str], log: Path, *, env: Mapping[str, str] | None = None
+) -> int | None:
+    """Run the system Python's ``script`` with a pipe's write end as its first argument and
+    ``args`` after it (its output to ``log``); the pid it writes there, None if it wrote
+    none or failed. A launcher that forks a daemon and exits reports the daemon this way."""
+    read, send = os.pipe()
+    try:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [PYTHON, "-I", "-S", "-c", script, str(send), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **env} if env else None,
+                pass_fds=(send,),
+                start_new_session=True,
+                cwd="/",
+            )
+        os.close(send)
+        send = -1
+        with os.fdopen(read, "rb") as answer:
+            read = -1
+            text = answer.read().decode().strip()
+        proc.wait()
+    finally:
+        for fd in (read, send):
+            if fd >= 0:
+                os.close(fd)
+    return int(text) if proc.returncode == 0 and text.isdigit() else None
 
 
 def stop(pidfile: Path, timeout: float = 15.0) -> bool:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from golive.probe.listeners import PORT_HOLDERS
 from golive.sandbox import releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import write
-from golive.sandbox.services import db
+from golive.sandbox.services import db, ssh
 
 SUDOERS = Path("/etc/sudoers.d")
 APP_USER = "trading"
@@ -51,24 +52,46 @@ def install(sbx: Sandbox, user: str) -> None:
     )
     wrapper(sbx).chmod(0o755)
     wrapper(sbx).parent.chmod(0o755)
+    # each host's files as the host sees them (the inventory's Debian paths, bound over the
+    # machine's in its namespaces: golive/sandbox/hostns.py) and as the sandbox keeps them
+    app_hosts = sbx.env.hosts_with_role("app")
     configs = ", ".join(
-        f"/usr/bin/cat {sbx.var(h, 'app_config')}" for h in sbx.env.hosts_with_role("app")
+        sorted(
+            {
+                f"/usr/bin/cat {f(h, 'app_config')}"
+                for h in app_hosts
+                for f in (sbx.var, sbx.host_var)
+            }
+        )
     )
     # rollback: the configuration each node keeps beside every release, and the runbook
     kept = ", ".join(
-        f"/usr/bin/cat {sbx.var(h, 'releases') / v / 'application.properties'}"
-        for h in sbx.env.hosts_with_role("app")
-        for v in releases.versions(sbx)
+        sorted(
+            {
+                f"/usr/bin/cat {f(h, 'releases') / v / 'application.properties'}"
+                for h in app_hosts
+                for f in (sbx.var, sbx.host_var)
+                for v in releases.versions(sbx)
+            }
+        )
     )
     # the hardening suite's reads of sshd's and nginx's effective configuration (sshd -T with
     # -C per connection, nginx -T): both need root to load host keys / TLS keys
     sshd = ", ".join(
         f"/usr/sbin/sshd -T -f {c}, /usr/sbin/sshd -T -f {c} -C *"
         for h in sbx.env.inventory.hosts
-        for c in [sbx.path("ssh", f"sshd_{h}.conf")]
+        for c in sorted(
+            {str(ssh.HOST_CONFIG), *(str(ssh.config(sbx, h)) for h in sbx.env.inventory.hosts)}
+        )
     )
     nginx = ", ".join(
-        f"/usr/sbin/nginx -T -c {sbx.var(h, 'nginx_conf')}" for h in sbx.env.hosts_with_role("lb")
+        sorted(
+            {
+                f"/usr/sbin/nginx -T -c {f(h, 'nginx_conf')}"
+                for h in sbx.env.hosts_with_role("lb")
+                for f in (sbx.var, sbx.host_var)
+            }
+        )
     )
     rules = (
         f"# golive sandbox {sbx.dir}: drills and config reads by the check user\n"
@@ -77,6 +100,7 @@ def install(sbx: Sandbox, user: str) -> None:
         f"{user} ALL=({APP_USER}) NOPASSWD: {kept}\n"
         f"{user} ALL=(root) NOPASSWD: {rollback_runbook(sbx)}\n"
         f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
+        f"{user} ALL=(root) NOPASSWD: {PORT_HOLDERS.removeprefix('sudo -n ')}\n"
         f"{user} ALL=(root) NOPASSWD: {sshd}\n"
         f"{user} ALL=(root) NOPASSWD: {nginx}\n"
         f"{user} ALL=({db.USER}) NOPASSWD: {', '.join(BACKUP_TOOLS)}\n"

@@ -11,7 +11,7 @@ from hung import blocker_lines, certify_timed, pid_of, stopped, tree
 
 from golive.model.environment import Environment, load_environment
 from golive.probe import db as database
-from golive.sandbox import lifecycle
+from golive.sandbox import hostns, lifecycle
 from golive.sandbox.context import Sandbox
 
 
@@ -88,8 +88,10 @@ def test_a_query_the_server_never_answers_ends_at_golives_deadline(sbx: Sandbox)
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()
         assert backend is not None
         started = time.monotonic()
-        # this session's server process, stopped: it answers nothing
-        with stopped([int(backend[0])]), pytest.raises(TimeoutError) as caught:
+        # this session's server process, stopped: it answers nothing (PostgreSQL names it
+        # by its pid on db1, which has a PID namespace of its own)
+        server = hostns.controller_pid(sbx, "db1", int(backend[0]))
+        with stopped([server]), pytest.raises(TimeoutError) as caught:
             conn.execute("SELECT 1")
         took = time.monotonic() - started
         assert str(caught.value) == f"db1: `SELECT 1` timed out after {limit:g} s (no answer)"

@@ -21,7 +21,7 @@ from golive.sandbox.services import db
 
 SUITE = "pytest_golive/suites/rollback/test_readiness.py"
 CHECK = f"{SUITE}::test_database_rollback_runs_on_a_scratch_copy"
-TMP = Path("/tmp")  # db1's scratch directory (the sandbox's hosts share this machine's)
+TMP = Sandbox.load().path("db1", "tmp")  # db1's /tmp: its own (golive/sandbox/hostns.py)
 
 
 def databases(sbx: Sandbox) -> set[str]:

@@ -58,15 +58,25 @@ class Clock(Section):
 
 class Facts(Section):
     """What a facts snapshot holds per role beyond packages: config files (host vars naming
-    them) to hash, and the TCP ports that must be listening."""
+    them) to hash, and the TCP ports that must be listening; what each host must show of
+    itself: its hostname, and which process holds each port it serves."""
 
     key: ClassVar[str] = "facts"
 
     config_files: dict[str, list[str]]
     listening: dict[str, list[Port]]
+    hostname_is_inventory_name: bool = Field(
+        False,
+        description="every host's hostname (the kernel's, `uname -n`) is its inventory name",
+    )
+    listening_processes: dict[str, dict[Port, str]] = Field(
+        default_factory=dict,
+        description="per role, the process (its name as `ps -o comm` shows it) that must hold "
+        "each TCP port the role serves: a port held by another process fails",
+    )
 
     def roles_named(self) -> set[str]:
-        return set(self.config_files) | set(self.listening)
+        return set(self.config_files) | set(self.listening) | set(self.listening_processes)
 
 
 class Parity(Section):

@@ -24,9 +24,11 @@ from golive.sandbox.context import Sandbox
 from golive.sandbox.faults import (
     actions,
     backup,
+    clock,
     identity,
     load,
     monitoring,
+    packages,
     rollback,
     security,
     tlsfw,
@@ -58,6 +60,10 @@ Action = Annotated[
     | tlsfw.UdpService
     | tlsfw.TcpForward
     | identity.SshAlias
+    | identity.Hostname
+    | identity.PortTaken
+    | clock.ClockOffset
+    | packages.PackageVersion
     | load.GeneratorCpu
     | rollback.MoveAside
     | backup.CorruptFile

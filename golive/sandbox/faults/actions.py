@@ -44,6 +44,14 @@ def _lb_fail_timeout(sbx: Sandbox) -> int:
     return max(found)
 
 
+def file_path(sbx: Sandbox, host: str, file: str) -> Path:
+    """Where the controller finds a fault's ``file``: a host var, a path as the host sees it
+    (absolute: ``/etc/ssh/sshd_config``), or a path under the sandbox dir."""
+    if file in sbx.host(host).vars:
+        return sbx.var(host, file)
+    return sbx.local(host, file) if file.startswith("/") else sbx.path(file)
+
+
 class StopService(FaultAction):
     """Stop one of the host's services; healing starts it again."""
 
@@ -135,8 +143,7 @@ class ReplaceInFile(FaultAction):
     sighup: str | None = None
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
-        host_vars = sbx.host(host).vars
-        path = Path(host_vars[self.file]) if self.file in host_vars else sbx.path(self.file)
+        path = file_path(sbx, host, self.file)
         old, new = (self.old, self.new) if inject else (self.new, self.old)
         replace_in_place(path, old, new)
         if self.sighup:
@@ -205,8 +212,7 @@ class FileMode(FaultAction):
     healthy: str
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
-        host_vars = sbx.host(host).vars
-        path = Path(host_vars[self.file]) if self.file in host_vars else sbx.path(self.file)
+        path = file_path(sbx, host, self.file)
         path.chmod(int(self.mode if inject else self.healthy, 8))
 
 
@@ -390,7 +396,7 @@ class ConfigOverride(FaultAction):
         copy.chmod(0o600)
         if svc.user:
             shutil.chown(copy, svc.user, svc.user)
-        declared = f"{self.option}{config}"
+        declared = f"{self.option}{sbx.host_var(host, 'app_config')}"
 
         def command(s: Sandbox, name: str) -> list[str]:
             args = svc.command(s, name)

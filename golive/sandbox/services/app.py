@@ -51,7 +51,7 @@ def prepare(sbx: Sandbox, host: str) -> None:
         ca=sbx.path("pki", "ca.crt"),
         db_password=secrets["db_app_password"],
         session_secret=secrets["session_secret"],
-        audit_log=sbx.var(host, "audit_log"),
+        audit_log=sbx.host_var(host, "audit_log"),  # as the app, inside the host, sees it
     )
     # each release's configuration kept beside it, derived from the template (never from the
     # file on disk, which a start keeps as it is); the node runs with its `current` one's
@@ -70,13 +70,15 @@ def prepare(sbx: Sandbox, host: str) -> None:
 
 def command(sbx: Sandbox, host: str) -> list[str]:
     base = sbx.var(host, "catalina_base")
+    # Tomcat runs inside the host: its base and configuration named as the host sees them
+    # (the inventory's Debian paths, which the checks look for on its command line)
     return [
         "java",
         *JAVA_OPTS,
         f"-Dcatalina.home={CATALINA_HOME}",
-        f"-Dcatalina.base={base}",
+        f"-Dcatalina.base={sbx.host_var(host, 'catalina_base')}",
         f"-Djava.io.tmpdir={base / 'temp'}",
-        f"-Dtrading.config={sbx.var(host, 'app_config')}",
+        f"-Dtrading.config={sbx.host_var(host, 'app_config')}",
         "-Djava.util.logging.manager=org.apache.juli.ClassLoaderLogManager",
         f"-Djava.util.logging.config.file={base / 'conf' / 'logging.properties'}",
         "-cp",

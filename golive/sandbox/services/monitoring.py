@@ -25,8 +25,9 @@ def prepare_node(sbx: Sandbox, host: str) -> None:
         sbx.stack / "logrotate" / "trading.conf",
         sbx.var(host, "logrotate_conf"),
         host=host,
-        access_log=sbx.var(host, "catalina_base") / "logs" / "access.log",
-        audit_log=sbx.var(host, "audit_log"),
+        # logrotate runs on the host: the logs as the host sees them
+        access_log=sbx.host_var(host, "catalina_base") / "logs" / "access.log",
+        audit_log=sbx.host_var(host, "audit_log"),
     )
 
 

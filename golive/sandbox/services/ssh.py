@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from golive.sandbox import clock
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import render, write
 from golive.sandbox.services import Service
 
 PORT = 22
+HOST_CONFIG = Path(
+    "/etc/ssh/sshd_config"
+)  # where each host sees its own (golive/sandbox/hostns.py)
 
 
 def user(sbx: Sandbox) -> str:
@@ -43,18 +47,24 @@ def prepare(sbx: Sandbox, host: str) -> None:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     render(
         sbx.stack / "sshd_config",
-        sbx.path("ssh", f"sshd_{host}.conf"),
+        config(sbx, host),
         mode=0o644,  # as /etc/ssh/sshd_config: anyone may read it (the hardening suite does)
         host=host,
         address=sbx.address(host),
         hostkey=sbx.path("ssh", "hostkeys", host),
         authorized_keys=sbx.path("ssh", "authorized_keys"),
         user=user(sbx),
+        clock=clock.sshd_setenv(sbx, host),
     )
 
 
 def command(sbx: Sandbox, host: str) -> list[str]:
-    return ["/usr/sbin/sshd", "-D", "-e", "-f", str(sbx.path("ssh", f"sshd_{host}.conf"))]
+    return ["/usr/sbin/sshd", "-D", "-e", "-f", str(config(sbx, host))]
+
+
+def config(sbx: Sandbox, host: str) -> Path:
+    """The host's sshd_config as the controller finds it (the host sees it at HOST_CONFIG)."""
+    return sbx.local(host, HOST_CONFIG)
 
 
 def services(sbx: Sandbox) -> list[Service]:

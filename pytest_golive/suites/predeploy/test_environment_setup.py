@@ -11,12 +11,18 @@ import time
 import pytest
 
 from golive.judge import parity
-from golive.judge.predeploy import missing_listeners
+from golive.judge.predeploy import (
+    hostname_findings,
+    missing_listeners,
+    port_holder_findings,
+)
+from golive.judge.predeploy import port_holders as parse_holders
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Clock, Facts, Hardware, Parity, Software
 from golive.model.versions import satisfies
 from golive.probe import facts as host_facts
 from golive.probe.hosts import Target
+from golive.probe.listeners import port_holders
 from pytest_golive.fixtures.findings import judge
 
 pytestmark = pytest.mark.predeploy
@@ -115,7 +121,8 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
     ``clock.max_skew_ms``), so one host's drift names that host.
 
     Does not cover: whether the hosts' time synchronisation keeps them so (an NTP daemon's
-    state); time zones (epoch seconds are compared).
+    state); time zones (epoch seconds are compared); a clock a service's process sees other
+    than a login session's (`date` in the session is what is read).
     """
     bound = environment.expectation(Clock).max_skew_ms
     skews = {}
@@ -124,11 +131,17 @@ def test_clocks_agree(targets: dict[str, Target], environment: Environment) -> N
         remote = float(target.run("date +%s.%N").stdout.strip())
         after = time.time()
         offset_ms = (remote - (before + after) / 2) * 1000
-        skews[name] = max(0.0, abs(offset_ms) - (after - before) * 500)  # minus half the RTT
-    late = {n: round(s) for n, s in skews.items() if s > bound}
+        skew = max(0.0, abs(offset_ms) - (after - before) * 500)  # minus half the RTT
+        skews[name] = skew if offset_ms >= 0 else -skew
+    late = {n: s for n, s in skews.items() if abs(s) > bound}
     assert not late, f"clock skew beyond {bound} ms: " + ", ".join(
-        f"{n} off by {ms} ms" for n, ms in late.items()
+        f"{n} is {_span(abs(ms))} {'ahead' if ms > 0 else 'behind'}" for n, ms in late.items()
     )
+
+
+def _span(ms: float) -> str:
+    """A clock's offset as one reads it: whole seconds from 10 s on, else milliseconds."""
+    return f"{ms / 1000:.0f} s" if ms >= 10_000 else f"{ms:.0f} ms"
 
 
 @pytest.mark.plan("pre.env.production")
@@ -150,6 +163,51 @@ def test_facts_snapshot_and_listening_ports(
     evidence.json(f"facts {target.name}", snap.as_dict())
     required = {p for r in target.spec.roles for p in want.listening.get(r, [])}
     judge(missing_listeners(target.name, target.address, set(snap.listening), required))
+
+
+@pytest.mark.plan("pre.env.production")
+def test_hostname_is_inventory_name(target: Target, environment: Environment, evidence) -> None:
+    """Claim: the host's hostname is its inventory name, where the expectations require it
+    (``facts.hostname_is_inventory_name``).
+
+    Covers: every host, its hostname as its kernel reports it to a login session
+    (``uname -n``, attached as evidence), compared exactly with its inventory name: a host
+    renamed, or built from an image that kept another machine's name, fails naming both.
+    Nothing is required where the expectations do not ask it.
+
+    Does not cover: what /etc/hostname holds for the next boot; whether the name resolves (the
+    DNS checks); a fully qualified name (the short name is compared, as the inventory names it).
+    """
+    hostname = target.run("uname -n").stdout
+    evidence.text(f"hostname {target.name}", hostname)
+    if environment.expectation(Facts).hostname_is_inventory_name:  # else nothing is required
+        judge(hostname_findings(target.name, hostname))
+
+
+@pytest.mark.plan("pre.env.production")
+def test_listening_ports_are_held_by_their_services(
+    target: Target, environment: Environment, evidence
+) -> None:
+    """Claim: each TCP port the host's roles serve is held by the process that serves it.
+
+    Covers: every host, each port of its roles' ``facts.listening_processes`` that something
+    listens on (on the host's address or on all), from root's view of the host's sockets
+    (``sudo ss -tlnp``, attached as evidence): a port answered by another process (a leftover
+    listener, a relay, a service stopped and its port taken) or by no process of the host fails,
+    naming what holds it.
+
+    Does not cover: a port nothing listens on (``test_facts_snapshot_and_listening_ports``);
+    whether the process answers or runs the right release (the smoke suite); a process of the
+    same name that is not the service (a name is what is compared); UDP.
+    """
+    want = environment.expectation(Facts).listening_processes
+    expected = {p: n for r in target.spec.roles for p, n in want.get(r, {}).items()}
+    if not expected:  # nothing to hold: no port of its roles is declared
+        evidence.text(f"port holders {target.name}", "facts.listening_processes: none declared")
+        return
+    text = port_holders(target)
+    evidence.text(f"port holders {target.name}", text)
+    judge(port_holder_findings(target.name, target.address, parse_holders(text), expected))
 
 
 @pytest.mark.plan("pre.env.production")

@@ -1,0 +1,100 @@
+"""Every sandbox host is a host of its own (issue 25): over SSH, each host shows its own
+application configuration at Debian's path, its own processes only, its own hostname and
+machine-id; its services run in its namespaces, and `golive sandbox status` shows them."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from conftest import golive
+from golive.model.environment import Environment, load_environment
+from golive.probe.hosts import HostPool
+from golive.sandbox import hostns, lifecycle
+from golive.sandbox.context import Sandbox
+from golive.sandbox.process import read_pid
+
+APPS = ("app1", "app2")
+
+
+@pytest.fixture(scope="module")
+def env(sandbox: None) -> Environment:
+    return load_environment("sandbox")
+
+
+@pytest.fixture(autouse=True)
+def _inside(sandbox: None) -> None:
+    """SSH starts from the QA vantage point, inside the sandbox's network namespace."""
+    lifecycle.enter(Sandbox.load())
+
+
+@pytest.fixture(scope="module")
+def pool(env: Environment) -> HostPool:
+    return HostPool(env)
+
+
+def out(pool: HostPool, host: str, command: str) -> str:
+    result = pool.get(host).run(command)
+    assert result.rc == 0, f"{host}: {command}: {result.stderr}"
+    return result.stdout
+
+
+def test_each_app_host_reads_its_own_config_at_debians_path(
+    env: Environment, pool: HostPool
+) -> None:
+    seen = {}
+    for host in APPS:
+        text = out(pool, host, "sudo -n -u trading cat /etc/trading/application.properties")
+        assert f"localSocketAddress={env.inventory.hosts[host].address}" in text, text
+        # the same file as the sandbox's own path to it (which stays valid)
+        path = env.inventory.hosts[host].vars["app_config"]
+        assert out(pool, host, f"sudo -n -u trading cat {path}") == text
+        seen[host] = text
+    assert seen["app1"] != seen["app2"]
+
+
+def test_a_host_sees_its_own_processes_only(pool: HostPool) -> None:
+    for host, other in (("app1", "app2"), ("app2", "app1")):
+        listing = out(pool, host, "ps -eo pid,args")
+        assert f"/{host}/tomcat" in listing, listing  # its own Tomcat (catalina.base)
+        assert f"/{other}/tomcat" not in listing, f"{host} lists {other}'s Tomcat:\n{listing}"
+        first = listing.splitlines()[1].split()
+        assert first[0] == "1" and first[1] == "golive-host-init", listing
+
+
+def test_hostname_and_machine_id_differ_per_host(env: Environment, pool: HostPool) -> None:
+    ids = {}
+    for host in env.inventory.hosts:
+        assert out(pool, host, "hostname").strip() == host
+        assert out(pool, host, "cat /etc/hostname").strip() == host
+        ids[host] = out(pool, host, "cat /etc/machine-id").strip()
+        assert re.fullmatch(r"[0-9a-f]{32}", ids[host]), ids[host]
+    assert len(set(ids.values())) == len(ids), ids
+    with open("/etc/machine-id") as machine:
+        assert machine.read().strip() not in ids.values()  # the machine's own is not shown
+
+
+def test_every_service_runs_in_its_hosts_namespaces_and_status_shows_them(
+    sandbox: None,
+) -> None:
+    sbx = Sandbox.load()
+    for svc in lifecycle.services(sbx):
+        pid = read_pid(svc.pidfile(sbx))
+        assert pid is not None and hostns.inside(sbx, svc.host, pid), svc.label
+    status = golive("sandbox", "status").stdout
+    rows = {
+        line.split()[0].removesuffix("/namespaces"): line
+        for line in status.splitlines()
+        if line.split()[0].endswith("/namespaces")
+    }
+    assert set(rows) == set(sbx.env.inventory.hosts), status
+    mounts = set()
+    for host, line in rows.items():
+        holder = hostns.holder(sbx, host)
+        assert holder is not None and f"holder {holder} " in line, line
+        mnt = os.readlink(f"/proc/{holder}/ns/mnt")
+        assert mnt in line and mnt != os.readlink("/proc/self/ns/mnt"), line
+        mounts.add(mnt)
+    assert len(mounts) == len(rows), status
