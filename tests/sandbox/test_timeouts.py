@@ -60,7 +60,8 @@ def test_a_command_that_never_returns_is_a_timeout_finding_on_its_host(
     for b in timed_out:
         assert b["host"] == "app2", lines
         assert b["message"].startswith("failed: TimeoutError: app2: `"), lines
-        assert str(config_fifo) in b["message"], lines
+        # the file as app2 sees it (its own /etc/trading: issue 25), not the controller's path
+        assert str(Sandbox.load().host_var("app2", "app_config")) in b["message"], lines
     assert not [b for b in run.verdict["blockers"] if b["check"] == "connection"], (
         f"app2 still answers: only its command was slow, the host is not unreachable: {lines}"
     )

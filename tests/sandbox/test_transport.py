@@ -111,7 +111,8 @@ def test_an_unreachable_host_is_reported_within_the_connect_timeout(env: Environ
 def fifo() -> Iterator[str]:
     """A FIFO no one writes to: reading it blocks (a path that names only this test, so a
     leftover reader is told apart from any other run's processes on the shared host)."""
-    where = tempfile.mkdtemp(prefix="golive-blocks-")
+    # under the sandbox's data directory, which db1 sees too (a host has a /tmp of its own)
+    where = tempfile.mkdtemp(prefix="golive-blocks-", dir=Sandbox.load().dir)
     os.chmod(where, 0o755)
     path = os.path.join(where, "never-written")
     os.mkfifo(path, 0o644)
