@@ -13,6 +13,8 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,8 +51,21 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """Where the venv and the team's directory go: not under /tmp, which each sandbox host has
+    of its own (issue 25), so that the sandbox's bin/service, run on a host, finds the venv's
+    Python (under /tmp it did not: the node-loss drill could not restart app2)."""
+    where = Path(tempfile.mkdtemp(prefix="golive-wheel-", dir="/var/tmp"))
+    where.chmod(0o755)
+    try:
+        yield where
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
 def test_wheel_in_fresh_venv_runs_the_sandbox_the_load_and_certify_outside_the_checkout(
-    tmp_path: Path,
+    tmp_path: Path, outside_tmp: Path
 ) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
@@ -59,7 +74,7 @@ def test_wheel_in_fresh_venv_runs_the_sandbox_the_load_and_certify_outside_the_c
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     (wheel,) = dist.glob("golive-*.whl")
-    venv = tmp_path / "venv"
+    venv = outside_tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = subprocess.run(
         [str(venv / "bin/pip"), "install", "-q", str(wheel)],
@@ -67,7 +82,7 @@ def test_wheel_in_fresh_venv_runs_the_sandbox_the_load_and_certify_outside_the_c
     )  # fmt: skip
     assert install.returncode == 0, install.stderr[-3000:]
 
-    team = tmp_path / "team-repo"  # outside the checkout: no conftest, no pytest.ini
+    team = outside_tmp / "team-repo"  # outside the checkout: no conftest, no pytest.ini
     shutil.copytree(REPO / "environments", team / "envs")
     shutil.rmtree(team / "envs" / "sandbox" / "stack")  # the stack is the wheel's
     golive = [str(venv / "bin/golive"), "--envdir", "envs"]
