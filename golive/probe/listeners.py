@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from golive.model.errors import CheckFailed
 from golive.probe.hosts import Target
 
 WILDCARDS = {"0.0.0.0", "::", "*"}
@@ -67,5 +68,5 @@ def port_holders(target: Target) -> str:
     result = target.run(PORT_HOLDERS)
     if result.rc != 0:
         detail = (result.stderr or result.stdout).strip()[:300]
-        raise RuntimeError(f"{target.name}: `{PORT_HOLDERS}` exited {result.rc}: {detail}")
+        raise CheckFailed(f"{target.name}: `{PORT_HOLDERS}` exited {result.rc}: {detail}")
     return str(result.stdout)
