@@ -18,9 +18,12 @@ down:
 demo: up
 	@$(PYTEST) -m smoke -q; rc=$$?; $(GOLIVE) report; exit $$rc
 
+# mypy and import-linter find packages on disk and do not follow setup.py's package_dir: they
+# read pytest_golive laid out as its wheel is, in build/layout (scripts/layout_tree.py)
 lint: setup
-	.venv/bin/ruff check golive pytest_golive tests bench
-	.venv/bin/lint-imports
+	.venv/bin/ruff check golive pytest_golive suites fixtures plugins tests bench scripts
+	$(PY) scripts/layout_tree.py
+	cd build/layout && ../../.venv/bin/lint-imports --config ../../pyproject.toml
 	.venv/bin/mypy
 
 # The unit tests on UNIT_WORKERS pytest-xdist workers (0: in one process).

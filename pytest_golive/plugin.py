@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,9 @@ except ImportError as exc:  # a Python that finds the checkout's golive but not 
 except ConfigError as exc:  # a typo in the registry: one line, exit 4
     raise pytest.UsageError(f"golive: {exc}") from None
 
-SUITES = resource("pytest_golive", "suites")
+SUITES = resource("pytest_golive.suites")
+BARE = pytest.StashKey[bool]()
+"""Whether the run is bare: no test paths, no pytest configuration file (pytest_configure)."""
 
 PLUGINS = [
     "pytest_golive.plugins.environment",
@@ -72,9 +75,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # project that installs golive certifies with golive's own suites, wherever installed; a
     # project with its own pytest configuration collects what that configuration says
     if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR and config.inipath is None:
-        # collected from the package's directory, the checks' ids read `suites/X/...` as in
-        # a checkout (conftest-free: plugin.py, plugins/ and fixtures/ hold no tests)
+        # collected from the suites' parent (the package installed, the checkout's root in an
+        # editable install), the checks' ids read `suites/X/...` in both; pytest_ignore_collect
+        # keeps the collection to suites/
         config.args = [str(SUITES.parent)]
+        config.stash[BARE] = True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A bare run (above) collects only suites/ of the suites' parent: not the package's
+    plugin modules, nor a checkout's own tests (tests/, bench/)."""
+    if config.stash.get(BARE, False) and collection_path.parent == SUITES.parent:
+        return collection_path != SUITES or None
+    return None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

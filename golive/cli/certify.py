@@ -30,7 +30,7 @@ from golive.probe import children
 from golive.report.files import write_atomic
 from golive.report.output import read_verdict
 
-SUITES = resource("pytest_golive", "suites")
+SUITES = resource("pytest_golive.suites")
 """golive's suites, wherever golive is installed (package data of pytest_golive)."""
 ORDER = load_suite_defaults().certify_order()
 """The suites certify runs, in their order: each suite's ``certify`` place in gate/suites.yml."""

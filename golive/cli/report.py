@@ -246,7 +246,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument(
         "paths",
         nargs="*",
-        default=[str(resource("pytest_golive", "suites"))],
-        help="paths to collect (default: every suite, pytest_golive/suites)",
+        default=[str(resource("pytest_golive.suites"))],
+        help="paths to collect (default: every suite, suites)",
     )
     p.set_defaults(func=cmd_plan_coverage)

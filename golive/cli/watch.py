@@ -25,7 +25,7 @@ from golive.model.resources import resource
 from golive.probe import children
 from golive.report.files import discard
 
-WATCH_SUITE = resource("pytest_golive", "suites", "watch")
+WATCH_SUITE = resource("pytest_golive.suites", "watch")
 """The watch checks, wherever golive is installed (package data of pytest_golive)."""
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
 # The bounds of the watch (README, `golive watch --help`): an interval shorter than a second

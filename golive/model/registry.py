@@ -3,7 +3,7 @@
 
 Each suite names its marker text, default severity and plan item, its place in
 ``golive certify``, the module of ``golive/model/expectations/`` holding its sections, its judge
-(``golive/judge/``), its fixtures (``pytest_golive/fixtures/``) and, for the rollback
+(``golive/judge/``), its fixtures (``fixtures/``) and, for the rollback
 recommendation, what kind of suite it is. Everything else that lists suites is derived from it:
 the markers pytest registers, certify's ``ORDER``, the expectations sections, the fixture
 plugins and rollback's suite sets. Loaded once, validated; a typo is a ``ConfigError``."""
@@ -44,7 +44,7 @@ class Suite(Strict):
     judge: Module | None = None
     """Its judge, a module of ``golive/judge/``."""
     fixtures: Module | None = None
-    """Its fixtures, a module of ``pytest_golive/fixtures/`` (loaded as a pytest plugin)."""
+    """Its fixtures, a module of ``fixtures/`` (loaded as a pytest plugin)."""
     rollback: Kind | None = None
 
 
@@ -100,7 +100,7 @@ class Registry(Strict):
         return [name for name in self.suites if name in present - general]
 
     def top(self) -> list[str]:
-        """The suites (each a folder of ``pytest_golive/suites/``), not the sub-suites."""
+        """The suites (each a folder of ``suites/``), not the sub-suites."""
         return [name for name, s in self.suites.items() if s.within is None]
 
     def certify_order(self) -> tuple[str, ...]:

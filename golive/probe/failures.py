@@ -7,7 +7,7 @@ group every check that failed for the same reason under it, and says it as one s
 A raw exception repr (``requests.exceptions.SSLError(...)``) is never the message.
 
 Probes note each connection failure they meet (:func:`note`) into the current check's own list
-(:func:`noting`: pytest_golive/plugins/records.py keeps one per check, in its stash, so it
+(:func:`noting`: plugins/records.py keeps one per check, in its stash, so it
 travels with the check's report from an xdist worker too); the gate attributes a failure whose
 message says one of them (:meth:`Cause.what`) to it.
 """

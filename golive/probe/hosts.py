@@ -561,7 +561,7 @@ _reach = threading.local()
 def reaching(into: set[str]) -> Iterator[set[str]]:
     """The inventory hosts this thread asks any pool for (:meth:`HostPool.get`) while the block
     runs go to ``into``: the hosts a check reaches, for the verdict's scope (a check about the
-    service may still touch hosts; pytest_golive/plugins/records.py keeps them per check). A
+    service may still touch hosts; plugins/records.py keeps them per check). A
     thread of the check's own, or one asking ahead for another check, records nothing."""
     previous = getattr(_reach, "into", None)
     _reach.into = into

@@ -19,7 +19,7 @@ from golive.sandbox.context import Sandbox
 from golive.sandbox.services import db
 from pytest_golive.fixtures.backup import RESTORE_TAG
 
-SUITE = "pytest_golive/suites/backup/test_backup.py"
+SUITE = "suites/backup/test_backup.py"
 CHECK = f"{SUITE}::test_logical_dump_restores_cleanly"
 
 

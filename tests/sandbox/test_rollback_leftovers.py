@@ -19,7 +19,7 @@ from golive.model.expectations.backup import Backup
 from golive.sandbox.context import Sandbox
 from golive.sandbox.services import db
 
-SUITE = "pytest_golive/suites/rollback/test_readiness.py"
+SUITE = "suites/rollback/test_readiness.py"
 CHECK = f"{SUITE}::test_database_rollback_runs_on_a_scratch_copy"
 TMP = Sandbox.load().path("db1", "tmp")  # db1's /tmp: its own (golive/sandbox/hostns.py)
 

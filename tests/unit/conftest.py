@@ -57,7 +57,7 @@ class Golive:
         self.write("inventory.yml", {**INVENTORY, "secrets_file": str(secrets)})
         self.write("expectations.yml", EXPECTATIONS)
         self.write("signoffs.yml", {"change_board": SIGNOFF})
-        ini = (REPO / "pytest.ini").read_text().replace("testpaths = pytest_golive/suites\n", "")
+        ini = (REPO / "pytest.ini").read_text().replace("testpaths = suites\n", "")
         pytester.makefile(".ini", pytest=ini)
 
     def read(self, name: str) -> Any:

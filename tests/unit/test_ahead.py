@@ -161,7 +161,7 @@ def test_an_unread_hung_probe_never_holds_the_process() -> None:
     assert all(t.daemon for t in probes._threads)
 
 
-# -- which probes a run starts (pytest_golive/fixtures/hosts.py) -----------------------------
+# -- which probes a run starts (fixtures/hosts.py) -----------------------------
 
 
 def _node_probe(target: Target, environment: Any) -> str:

@@ -10,7 +10,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "architecture.md"
-CODE = ("golive", "pytest_golive", "tests", "environments", "examples", "load", "scripts", "bench")
+CODE = (
+    "golive", "pytest_golive", "suites", "fixtures", "plugins",
+    "tests", "environments", "examples", "load", "scripts", "bench",
+)  # fmt: skip
 TEXT = {".py", ".yml", ".yaml", ".ini", ".md", ".txt", ".toml", ".j2", ".sh", ".nft", ".conf"}
 ROOT = ("README.md", "Makefile", "pyproject.toml", "conftest.py", "pytest.ini")
 OUTSIDE = "DESIGN" + " §"  # the design card's section signs (not written here as one string)

@@ -19,7 +19,7 @@ SPEC.loader.exec_module(baselines)
 PINNED = yaml.safe_load(baselines.CONTROLS.read_text())
 CHECKS = {
     m
-    for path in (ROOT / "pytest_golive" / "suites").rglob("test_*.py")
+    for path in (ROOT / "suites").rglob("test_*.py")
     for m in re.findall(r"^def (test_\w+)\(", path.read_text(), re.M)
 }
 

@@ -11,20 +11,19 @@ The format, read with ``ast`` (no suite is imported, so no fixture or plugin run
 - a paragraph without a label continues the part above it; a label is never written
   inside a paragraph (``... Covers: ...`` mid-text reads as one part to a reviewer).
 
-A check is every ``test_*`` function in ``pytest_golive/suites/**/test_*.py``.
+A check is every ``test_*`` function in ``suites/**/test_*.py``.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
 
-import pytest_golive
+from golive.model.resources import resource
 
-SUITES = Path(pytest_golive.__file__).parent / "suites"
+SUITES = resource("pytest_golive.suites")
 
 CLAIM = re.compile(r"Claim( \([^)]+\))?: \S")
 COVERS = re.compile(r"Covers( \([^)]+\))?: \S")

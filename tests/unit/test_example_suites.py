@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-SUITES = sorted(p.name for p in (REPO / "pytest_golive" / "suites").iterdir() if p.is_dir())
+SUITES = sorted(p.name for p in (REPO / "suites").iterdir() if p.is_dir())
 SUITES = [s for s in SUITES if not s.startswith("_")]
 SECURITY = ["tls", "firewall", "auth", "hardening"]
 
@@ -57,7 +57,7 @@ def test_example_validates_and_every_suite_selects_checks(example: str, tmp_path
     assert not [i for i in ids if "missing-section" in i], "a check lacks its section"
     per_suite: dict[str, int] = {}
     for node in ids:
-        found = re.match(r"pytest_golive/suites/(\w+)/(?:test_(\w+)\.py)?", node)
+        found = re.match(r"suites/(\w+)/(?:test_(\w+)\.py)?", node)
         assert found, node
         suite, module = found.groups()
         key = module if suite == "security" and module in SECURITY else suite

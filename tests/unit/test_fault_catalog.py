@@ -23,7 +23,7 @@ MODULES = [
     importlib.import_module(f"golive.sandbox.faults.{m.name}")
     for m in pkgutil.iter_modules(faults.__path__)
 ]
-SUITES = Path(__file__).resolve().parents[2] / "pytest_golive" / "suites"
+SUITES = Path(__file__).resolve().parents[2] / "suites"
 CHECKS = {
     m.group(1)
     for path in SUITES.rglob("test_*.py")

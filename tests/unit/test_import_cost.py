@@ -35,7 +35,7 @@ def test_a_smoke_collection_imports_no_heavy_dependency(golive: Golive) -> None:
         "GOLIVE_TEST_MODULES": str(dump),
         "PYTHONPATH": os.pathsep.join([str(golive.pytester.path), str(REPO)]),
     }
-    suites = REPO / "pytest_golive" / "suites"
+    suites = REPO / "suites"
     out = subprocess.run(
         [sys.executable, "-m", "pytest", str(suites), "--collect-only", "-q", "-m", "smoke",
          "-p", "dump_modules", "--env", "fake", f"--golive-reports={golive.reports}"],
@@ -44,7 +44,7 @@ def test_a_smoke_collection_imports_no_heavy_dependency(golive: Golive) -> None:
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "deselected" in out.stdout, out.stdout[-3000:]  # the suites were collected
     modules = set(dump.read_text().split())
-    assert "pytest_golive.suites.smoke.test_smoke" in modules  # the dump is of this run
-    assert "pytest_golive.suites.security.test_tls" in modules  # every suite was imported
+    assert "suites.smoke.test_smoke" in modules  # the dump is of this run
+    assert "suites.security.test_tls" in modules  # every suite was imported
     imported = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
     assert not imported, f"a smoke collection imported {imported}"

@@ -8,15 +8,23 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("golive", "pytest_golive")
+from golive.model.resources import resource
+
+MAPPED = ("pytest_golive.suites", "pytest_golive.fixtures", "pytest_golive.plugins")
+
+PACKAGES = ("golive", "pytest_golive", *MAPPED)
+"""The packages, each read from its own folder (pytest_golive's subpackages are top-level
+folders: setup.py's ``MAPPED``)."""
 
 
 def _modules() -> dict[str, Path]:
     found = {}
     for package in PACKAGES:
-        for path in (REPO / package).rglob("*.py"):
-            parts = list(path.relative_to(REPO).with_suffix("").parts)
+        root = resource(package)
+        for path in root.rglob("*.py"):
+            parts = [*package.split("."), *path.relative_to(root).with_suffix("").parts]
+            if package == "pytest_golive" and parts[1] in ("suites", "fixtures", "plugins"):
+                continue  # not there in a checkout; read from its own folder
             found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
 

@@ -3,7 +3,7 @@ what it names exists, what lists suites is derived from it, and nothing is a sui
 entry there (issue 20: "Nothing checks they agree"; a suite certify silently skipped, or whose
 checks silently became "critical" with no plan item).
 
-The suites are the folders of pytest_golive/suites/; the sub-suites (``within``) are markers of
+The suites are the folders of suites/; the sub-suites (``within``) are markers of
 a suite's checks. Exceptions are named here with their reason, not inferred. The last test adds
 a toy suite through the registry alone (its folder, judge, expectations model, fixtures and one
 entry) in a temporary copy of the packages, and sees it collected, registered, ordered by
@@ -30,6 +30,7 @@ from golive.gate.plan import load_plan
 from golive.model import expectations
 from golive.model.errors import ConfigError
 from golive.model.registry import REGISTRY_FILE, load_registry
+from golive.model.resources import resource
 from golive.sandbox import faults
 from pytest_golive import plugin
 
@@ -107,7 +108,8 @@ def test_every_judge_the_registry_names_is_there_and_every_judge_a_suite_s() -> 
 
 
 def _defines_fixtures_or_hooks(module: str) -> bool:
-    source = (REPO / (module.replace(".", "/") + ".py")).read_text()
+    package, name = module.rsplit(".", 1)
+    source = resource(package, f"{name}.py").read_text()
     return "@pytest.fixture" in source or re.search(r"^def pytest_", source, re.M) is not None
 
 
@@ -119,7 +121,7 @@ def test_every_fixtures_and_plugins_module_is_loaded_and_back() -> None:
     present = {
         f"pytest_golive.{folder}.{name}"
         for folder in ("fixtures", "plugins")
-        for name in modules(REPO / "pytest_golive" / folder)
+        for name in modules(REPO / folder)
     }
     loadable = {m for m in present if _defines_fixtures_or_hooks(m)}
     # with the modules a listed one lists in turn (plugins/gate.py: one module per concern)
@@ -227,10 +229,10 @@ def test_a_toy_suite_added_through_the_registry_is_collected_registered_ordered_
     golive: Golive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tree = golive.pytester.path / "tree"
-    for package in ("golive", "pytest_golive"):
-        shutil.copytree(
-            REPO / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
-        )
+    # laid out as an installed wheel is: suites/, fixtures/ and plugins/ inside pytest_golive
+    for package, into in (("golive", "golive"), ("pytest_golive", "pytest_golive"),
+                          *((f, f"pytest_golive/{f}") for f in ("suites", "fixtures", "plugins"))):
+        shutil.copytree(REPO / package, tree / into, ignore=shutil.ignore_patterns("__pycache__"))
     for path, text in TOY_FILES.items():
         (tree / path).parent.mkdir(exist_ok=True)
         (tree / path).write_text(text.lstrip())

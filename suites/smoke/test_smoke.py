@@ -4,7 +4,7 @@ Plan: Deployment Process › Validation and Testing › Smoke Testing. Safe on p
 its only write is one synthetic order, flagged as such.
 
 Asked ahead: each check's network probe is declared beside it (``@ahead``) and every selected
-check's probe starts at once when the first smoke check runs (pytest_golive/fixtures/hosts.py,
+check's probe starts at once when the first smoke check runs (fixtures/hosts.py,
 golive/probe/ahead.py); each check reads its own answer (``probed()``), so a hung service
 costs about one probe budget beside the rest of the run, not one budget after another.
 

@@ -2,7 +2,7 @@
 the previous release and forward again, each phase timed and validated with the smoke
 suite's probes. A destructive drill: only where the environment allows drills, after every
 other check, never beside one; the candidate is restored in a finally (also on SIGINT and
-SIGTERM) by the drill machinery (pytest_golive/plugins/safety.py).
+SIGTERM) by the drill machinery (plugins/safety.py).
 
 An interrupted rehearsal says only the truth: its cleanup first waits for the runbook run it
 started to end on its host (each run records its pid there; a signal ends golive's side of the
@@ -19,7 +19,7 @@ rollback checks say so: "app1 serves 1.4.0"), a runbook run still under way on i
 the schema, that scratch database and its dumps on the database host: the first run of that
 check once they are older than a run keeps one (its steps times ``scratch_timeout_s``; a
 younger one may be a concurrent run's) removes them before its own, by golive's scratch name
-only, and its evidence says so (pytest_golive/fixtures/rollback.py, ``remove_leftovers``).
+only, and its evidence says so (fixtures/rollback.py, ``remove_leftovers``).
 """
 
 from __future__ import annotations
