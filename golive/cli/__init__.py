@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 import signal
@@ -42,22 +43,47 @@ def version() -> str:
         return "unknown"
 
 
-def parser() -> argparse.ArgumentParser:
+GROUPS: dict[str, tuple[str, ...]] = {
+    "sandbox": ("sandbox",),
+    "report": ("report", "certificate", "bundle", "plan-coverage"),
+    "parity": ("parity",),
+    "certify": ("certify",),
+    "watch": ("watch",),
+    "validate": ("validate",),
+}
+"""Each command group's module under golive.cli and the commands it registers, in ``--help``'s
+order (tests/unit/test_cli_messages.py checks that they agree)."""
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command ``argv`` names (its first word that is no option nor ``--envdir``'s value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--envdir":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """golive's parser; given the ``argv`` to parse, with only the group of the command it
+    names (a known one): each group's module imports what its commands need (certify and
+    report the gate and Allure's metadata, half a second), which `golive sandbox up` when
+    everything runs, wanted in 2 s (issue 25), would otherwise pay too."""
     top = _Parser(prog="golive", description=__doc__)
     top.add_argument("--version", action="version", version=f"golive {version()}")
     top.add_argument("--envdir", help=ENVDIR_HELP)
     sub: argparse._SubParsersAction[argparse.ArgumentParser] = top.add_subparsers(
         dest="command", required=True, parser_class=_Parser
     )
-    # each command group registers itself; imported here so `golive --help` stays cheap
-    from golive.cli import certify, parity, report, sandbox, validate, watch
-
-    sandbox.add_command(sub)
-    report.add_commands(sub)
-    parity.add_command(sub)
-    certify.add_command(sub)
-    watch.add_command(sub)
-    validate.add_command(sub)
+    wanted = _command(argv) if argv is not None else None
+    groups = [g for g, names in GROUPS.items() if wanted in names] or list(GROUPS)
+    for group in groups:
+        # each command group registers itself; imported here so `golive --help` stays cheap
+        module = importlib.import_module(f"golive.cli.{group}")
+        register = module.add_commands if group == "report" else module.add_command
+        register(sub)
     for command in sub.choices.values():
         # `golive <cmd> --envdir DIR` as well as `golive --envdir DIR <cmd>`: SUPPRESS keeps a
         # command that is not given it from overwriting the one given before the command
@@ -67,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:  # the commands' modules read golive's registry of suites as they are imported
-        args = parser().parse_args(argv)
+        args = parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     except GoliveError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from golive.model.errors import SandboxError
-from golive.sandbox import faults, hostns, lifecycle
+from golive.sandbox import clock, faults, hostns, lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.services import light
 
@@ -39,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"{row.label:<24} {row.endpoint:<20} {'up' if row.up else 'DOWN'}")
         for held in hostns.status(sbx):
+            # the host's clock beside its namespaces: libfaketime's offset (a clock_skew
+            # fault shows as +90 s), "+0 s" when the host's clock is the machine's
             label, holder = f"{held.host}/namespaces", f"holder {held.holder}"
             ids = " ".join(held.ids[ns] for ns in hostns.NAMESPACES)
-            print(f"{label:<24} {holder:<20} {ids}" if held.ids else f"{label:<24} none")
+            shown = f"{holder:<20} {ids} clock {clock.offset(sbx, held.host)} s"
+            print(f"{label:<24} {shown}" if held.ids else f"{label:<24} none")
         for name in faults.active(sbx):
             print(f"fault injected: {name}")
         return 0 if all(r.up for r in rows) else 1

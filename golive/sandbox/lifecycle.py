@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
+import pwd
 import shutil
 import signal
 import sys
@@ -48,7 +50,38 @@ def services(sbx: Sandbox) -> list[Service]:
     ]
 
 
+def _users_ready() -> bool:
+    """True when every system user exists and golive is as ``_ensure_users`` leaves it (read
+    from the user database: a warm ``up`` runs no useradd or usermod, issue 25)."""
+    try:
+        golive = pwd.getpwnam("golive")
+        members = grp.getgrnam("trading").gr_mem
+        for name in SYSTEM_USERS:
+            pwd.getpwnam(name)
+    except KeyError:
+        return False
+    home = Path(HOME, "golive")
+    return (
+        golive.pw_dir == str(home)
+        and "golive" in members
+        and home.is_dir()
+        and home.stat().st_uid == golive.pw_uid
+        and _password_locked("golive")
+    )
+
+
+def _password_locked(name: str) -> bool:
+    """The user's password field is ``*`` (no password login), as usermod -p '*' sets it."""
+    for line in Path("/etc/shadow").read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == name:
+            return fields[1] == "*"
+    return False
+
+
 def _ensure_users() -> None:
+    if _users_ready():
+        return
     for name, shell in SYSTEM_USERS.items():
         if run(["id", "-u", name], check=False).returncode != 0:
             run(

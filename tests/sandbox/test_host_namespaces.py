@@ -12,7 +12,7 @@ import pytest
 from conftest import golive
 from golive.model.environment import Environment, load_environment
 from golive.probe.hosts import HostPool
-from golive.sandbox import hostns, lifecycle
+from golive.sandbox import clock, hostns, lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.process import read_pid
 
@@ -94,6 +94,8 @@ def test_every_service_runs_in_its_hosts_namespaces_and_status_shows_them(
     for host, line in rows.items():
         holder = hostns.holder(sbx, host)
         assert holder is not None and f"holder {holder} " in line, line
+        # its clock beside them: libfaketime's offset, "+0 s" on a healthy host
+        assert line.endswith(f" clock {clock.offset(sbx, host)} s"), line
         mnt = os.readlink(f"/proc/{holder}/ns/mnt")
         assert mnt in line and mnt != os.readlink("/proc/self/ns/mnt"), line
         mounts.add(mnt)

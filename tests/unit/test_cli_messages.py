@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import EXPECTATIONS, INVENTORY, REPO, SIGNOFF
-from golive.cli import main, parser
+from golive.cli import GROUPS, main, parser
 
 GOLIVE = Path(sys.executable).parent / "golive"
 
@@ -65,3 +65,16 @@ def test_help_shows_no_rst_markup(capsys: pytest.CaptureFixture[str]) -> None:
         helps.append(capsys.readouterr().out)
     for text in helps:
         assert "``" not in text and ":func:`" not in text, text
+
+
+def test_each_command_parses_with_its_group_alone() -> None:
+    """`golive CMD` imports only CMD's group (golive.cli.GROUPS, the warm `sandbox up`'s
+    import time, issue 25): the table names every command each group registers, and no other."""
+    every = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert list(every) == [name for names in GROUPS.values() for name in names]
+    for names in GROUPS.values():
+        for name in names:
+            alone = parser(["--envdir", "x", name])._subparsers._group_actions[0]  # type: ignore[union-attr]
+            assert set(alone.choices) == set(names), name
+    # an unknown command or none: every group, so that argparse names the choices
+    assert set(parser(["nosuch"])._subparsers._group_actions[0].choices) == set(every)  # type: ignore[union-attr]

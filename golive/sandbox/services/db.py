@@ -107,28 +107,39 @@ def migrations(sbx: Sandbox) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def schema_version(sbx: Sandbox, host: str) -> int:
-    """The highest migration applied to the trading database (0 before the first)."""
-    if psql(sbx, host, "SELECT to_regclass('schema_migrations') IS NOT NULL", "trading") != "t":
-        return 0
-    return int(
-        psql(sbx, host, "SELECT coalesce(max(version), 0) FROM schema_migrations", "trading")
-    )
+# the highest migration applied to the trading database (0 before the first), in the session
+# that ran roles.sql (psql's \gset and \if: no second psql for a table that may not exist)
+SCHEMA_VERSION = """
+\\c trading
+SELECT to_regclass('schema_migrations') IS NOT NULL AS migrated \\gset
+\\if :migrated
+SELECT coalesce(max(version), 0) FROM schema_migrations;
+\\else
+SELECT 0;
+\\endif
+"""
 
 
 def provision(sbx: Sandbox, host: str) -> None:
-    """Roles, database, migrations, grants and the application's test accounts."""
+    """Roles, database, migrations, grants and the application's test accounts.
+
+    Every `sandbox up` runs it (idempotent), also when all runs already: two psql sessions
+    besides the migrations due (one psql costs 20-40 ms on a loaded machine; the warm `up`
+    has 2 s, issue 25)."""
     stack = sbx.stack / "db"
     secrets = credentials.ensure(
         sbx.env.inventory.secrets_file or sbx.path("secrets", "credentials.yml")
     )
-    psql(
-        sbx,
-        host,
-        f"\\set app_password '{secrets['db_app_password']}'\n"
-        f"\\set qa_password '{secrets['db_qa_password']}'\n" + (stack / "roles.sql").read_text(),
+    applied = int(
+        psql(
+            sbx,
+            host,
+            f"\\set app_password '{secrets['db_app_password']}'\n"
+            f"\\set qa_password '{secrets['db_qa_password']}'\n"
+            + (stack / "roles.sql").read_text()
+            + SCHEMA_VERSION,
+        )
     )
-    applied = schema_version(sbx, host)
     for number, migration in migrations(sbx):
         if number > applied:
             dump = restore_points.restore_point_due(sbx, host, number)
@@ -136,19 +147,17 @@ def provision(sbx: Sandbox, host: str) -> None:
                 run([str(PG_BIN / "pg_dump"), "-h", str(socket_dir(sbx, host)), "-p", str(PORT),
                      "-Fc", "-f", str(dump), "trading"], user=USER)  # fmt: skip
             psql(sbx, host, migration.read_text(), "trading")
-    psql(sbx, host, (stack / "grants.sql").read_text(), "trading")
+    accounts = []
     for account in sbx.env.inventory.accounts.values():
         pw_hash = credentials.password_hash(secrets[account.password])
         seed = secrets[account.totp] if account.totp else ""
-        psql(
-            sbx,
-            host,
+        accounts.append(
             "INSERT INTO users (username, password_hash, totp_secret, role) "
             f"VALUES ('{account.username}', '{pw_hash}', '{seed}', '{account.role}') "
             "ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash, "
-            "totp_secret = EXCLUDED.totp_secret, role = EXCLUDED.role, locked_until = NULL",
-            "trading",
+            "totp_secret = EXCLUDED.totp_secret, role = EXCLUDED.role, locked_until = NULL;\n"
         )
+    psql(sbx, host, (stack / "grants.sql").read_text() + "\n" + "".join(accounts), "trading")
 
 
 def command(sbx: Sandbox, host: str) -> list[str]:
