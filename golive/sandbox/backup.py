@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Callable
 
 from golive.sandbox import pgbackrest
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import DRILL_DIR, Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import write
 from golive.sandbox.services import db
@@ -54,10 +54,12 @@ def install(sbx: Sandbox, host: str, restart: Callable[[Sandbox, str], None]) ->
     if fresh:
         pgbackrest.full_backup(sbx, host)
     for drill_host in sbx.env.hosts_with_role("drill"):
-        # restore drills run as PostgreSQL's user in this host's directory
-        home = sbx.path(drill_host)
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.chown(home, db.USER, db.USER)
+        # restore drills run as PostgreSQL's user in the folder the drill host sees as
+        # /var/lib/golive-drill (context.HOST_DIRS; the expectations' backup.drill paths)
+        drill = sbx.local(drill_host, DRILL_DIR)
+        for folder in (sbx.path(drill_host), drill):
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.chown(folder, db.USER, db.USER)
 
 
 def take(sbx: Sandbox, host: str) -> None:

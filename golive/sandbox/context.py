@@ -13,15 +13,26 @@ STACK = resource("golive.sandbox.stack")
 """The files that stand the sandbox up (the repository's ``environments/sandbox/stack/``,
 shipped as package data)."""
 
+APP_USER = "tomcat"
+"""The user the app hosts' Tomcat runs as and owns the app's files: Debian's tomcat10 user, as
+staging names it (one user database for every host: docs/architecture.md#sandbox)."""
+
+DRILL_DIR = Path("/var/lib/golive-drill")
+"""Where the drill host keeps the restore drill's data directory, socket and server log."""
+
 # Where a host of each role keeps its files, as a Debian host does (the paths the inventory's
 # host vars and the expectations name, as staging.example names them), and the folder under
 # the host's own directory that its mount namespace shows there (golive/sandbox/hostns.py).
 # The controller edits the folders; the host, and every check over SSH, sees the Debian path.
+# A folder starting ``../`` is the sandbox's own, shared by every host of the role.
 HOST_DIRS: dict[str, dict[str, str]] = {
     "*": {"/etc/ssh": "ssh"},
     "app": {
         "/etc/trading": "conf",
         "/opt/trading/releases": "releases",
+        # the rollback runbook (and the service wrapper it calls): one for the sandbox, as a
+        # deploy installs the same runbook on each node (golive/sandbox/rollback.py)
+        "/opt/trading/bin": "../bin",
         "/var/log/trading": "logs",
         "/var/lib/tomcat10": "tomcat",
         "/etc/logrotate.d": "logrotate",
@@ -31,11 +42,20 @@ HOST_DIRS: dict[str, dict[str, str]] = {
         "/var/lib/postgresql/15/main": "pgdata",
         "/var/backups/postgresql": "backups",
         "/etc/cron.d": "cron.d",
+        # pgBackRest's configuration, where Debian's pgbackrest reads it by default (the folder
+        # holds its repository, log and lock directories too: golive/sandbox/pgbackrest.py)
+        "/etc/pgbackrest": "pgbackrest",
+        # PostgreSQL's socket directory (its unix_socket_directories names the folder, the
+        # same directory)
+        "/var/run/postgresql": "run",
     },
+    # the restore drill's data directory, socket directory and server log
+    "drill": {str(DRILL_DIR): "drill"},
     "monitoring": {"/etc/prometheus": "."},
 }
-# the drill host reads the database host's backups where a Debian host mounts them
-DRILL_BACKUPS = Path("/var/backups/postgresql")
+# the drill host reads the database host's backups, and its pgBackRest repository through the
+# same configuration, where a Debian host mounts them
+DRILL_SHARED = (Path("/var/backups/postgresql"), Path("/etc/pgbackrest"))
 
 
 @dataclass(frozen=True)
@@ -89,12 +109,19 @@ class Sandbox:
 
     def mounts(self, host: str) -> dict[Path, Path]:
         """{where the host sees a directory: the controller's folder behind it}."""
-        out = {Path(t): self.path(host, s) for t, s in HOST_DIRS["*"].items()}
+        out = {Path(t): self._folder(host, s) for t, s in HOST_DIRS["*"].items()}
         for role in self.host(host).roles:
-            out.update({Path(t): self.path(host, s) for t, s in HOST_DIRS.get(role, {}).items()})
+            out.update({Path(t): self._folder(host, s) for t, s in HOST_DIRS.get(role, {}).items()})
         if "drill" in self.host(host).roles:
-            out[DRILL_BACKUPS] = self.local(self.env.inventory.database.host, DRILL_BACKUPS)
+            for shared in DRILL_SHARED:
+                out[shared] = self.local(self.env.inventory.database.host, shared)
         return out
+
+    def _folder(self, host: str, folder: str) -> Path:
+        """A HOST_DIRS folder: the host's own, or the sandbox's (``../``)."""
+        if folder.startswith("../"):
+            return self.path(folder.removeprefix("../"))
+        return self.path(host, folder)
 
     def local(self, host: str, path: str | Path) -> Path:
         """Where the controller finds a file ``host`` sees at ``path`` (a path under none of

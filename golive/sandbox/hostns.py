@@ -126,6 +126,27 @@ def prepare(sbx: Sandbox, host: str) -> None:
         shutil.copyfile(MODULI, ssh / MODULI.name)  # sshd's Diffie-Hellman groups
 
 
+def _record(sbx: Sandbox, host: str) -> Path:
+    """What the running holder was made with (its binds), beside its pid file."""
+    return sbx.path("run", f"{host}-ns.binds")
+
+
+def _made_with(sbx: Sandbox, host: str) -> str:
+    return "".join(f"{source} {target}\n" for source, target in binds(sbx, host))
+
+
+def stale(sbx: Sandbox, host: str) -> bool:
+    """True when the host's running holder binds other paths than this golive would (made by
+    an older golive, before a path moved to staging's, e.g. /etc/pgbackrest): ``up`` then
+    remakes the host, so that every check sees the layout the inventory names."""
+    if holder(sbx, host) is None:
+        return False
+    try:
+        return _record(sbx, host).read_text() != _made_with(sbx, host)
+    except OSError:
+        return True
+
+
 def holder(sbx: Sandbox, host: str) -> int | None:
     """The pid (as the controller sees it) of the host's namespace holder, if it runs."""
     return read_pid(pidfile(sbx, host))
@@ -144,6 +165,7 @@ def ensure(sbx: Sandbox, host: str) -> int:
         raise SandboxError(f"{host}: its namespaces could not be made (see {log})")
     pidfile(sbx, host).parent.mkdir(parents=True, exist_ok=True)
     pidfile(sbx, host).write_text(f"{pid} {_start_time(pid)}\n")
+    write(_record(sbx, host), _made_with(sbx, host), mode=0o644)
     return pid
 
 

@@ -28,12 +28,12 @@ from golive.sandbox import (
     rollback,
     sudo_access,
 )
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import APP_USER, Sandbox
 from golive.sandbox.process import port_open, read_pid, run, spawn, stop, stopped, wait_port
 from golive.sandbox.render import Mode, configuring
 from golive.sandbox.services import Service, app, db, dns, lb, light, monitoring, ssh
 
-SYSTEM_USERS = {"trading": "/usr/sbin/nologin", "golive": "/bin/sh"}
+SYSTEM_USERS = {APP_USER: "/usr/sbin/nologin", "golive": "/bin/sh"}  # tomcat10 makes the first
 ANSWER_TIMEOUT = 5.0  # seconds a service has to answer `up` and `status`
 HOME = "/var/lib/golive/home"
 
@@ -55,7 +55,7 @@ def _users_ready() -> bool:
     from the user database: a warm ``up`` runs no useradd or usermod, issue 25)."""
     try:
         golive = pwd.getpwnam("golive")
-        members = grp.getgrnam("trading").gr_mem
+        members = grp.getgrnam(APP_USER).gr_mem
         for name in SYSTEM_USERS:
             pwd.getpwnam(name)
     except KeyError:
@@ -100,7 +100,7 @@ def _ensure_users() -> None:
     home = Path(HOME, "golive")
     home.mkdir(parents=True, exist_ok=True)
     shutil.chown(home, "golive", "golive")
-    run(["usermod", "-d", str(home), "-p", "*", "-a", "-G", "trading", "golive"])
+    run(["usermod", "-d", str(home), "-p", "*", "-a", "-G", APP_USER, "golive"])
 
 
 def provision(sbx: Sandbox) -> None:
@@ -137,12 +137,25 @@ def up(sbx: Sandbox, extra_app_hosts: int | None = None, reprovision: bool = Fal
     provision(sbx)
     network.create(sbx)
     netns.enter(sbx.netns)
+    _remake_stale(sbx)
     start(sbx, services(sbx), "always" if reprovision else "conffile")
     hostns.ensure_manager(sbx)
     for host in sbx.env.hosts_with_role("db"):
         backup.install(sbx, host, restart_postgres)
     scale(sbx, extra_app_hosts)
     clock.sweep(sbx, force=False)  # what libfaketime's killed and exec'd processes left
+
+
+def _remake_stale(sbx: Sandbox) -> None:
+    """End each host whose namespaces bind other paths than this golive's (hostns.stale): its
+    services stopped, then its holder; start() makes them again, each file where the
+    inventory names it (an app host's files owned by the app user again, app.prepare)."""
+    every = services(sbx)
+    for host in sbx.env.inventory.hosts:
+        if hostns.stale(sbx, host):
+            print(f"{host}: its namespaces bind older paths; remaking them", file=sys.stderr)
+            _stop_all(sbx, [svc for svc in every if svc.host == host])
+            hostns.release(sbx, host)
 
 
 def scale(sbx: Sandbox, count: int | None) -> list[str]:

@@ -11,12 +11,10 @@ from pathlib import Path
 from golive.model.errors import SandboxError
 from golive.model.expectations.rollback import Rollback
 from golive.sandbox import releases, sudo_access
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import APP_USER, Sandbox
 from golive.sandbox.render import write
 from golive.sandbox.restore_points import schemas
 from golive.sandbox.services import db
-
-APP_USER = "trading"
 
 
 def spec(sbx: Sandbox) -> Rollback:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from golive.model.expectations.rollback import Rollback
 from golive.probe.listeners import PORT_HOLDERS
 from golive.sandbox import releases
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import APP_USER, Sandbox
 from golive.sandbox.process import run
 from golive.sandbox.render import write
 from golive.sandbox.services import db, ssh
 
 SUDOERS = Path("/etc/sudoers.d")
-APP_USER = "trading"
 # what the backup checks and the restore drill run as PostgreSQL's user (golive.probe.pgbackup)
 BACKUP_TOOLS = (
     *(
@@ -98,7 +98,7 @@ def install(sbx: Sandbox, user: str) -> None:
         f"{user} ALL=(root) NOPASSWD: {wrapper(sbx)}\n"
         f"{user} ALL=({APP_USER}) NOPASSWD: {configs}\n"
         f"{user} ALL=({APP_USER}) NOPASSWD: {kept}\n"
-        f"{user} ALL=(root) NOPASSWD: {rollback_runbook(sbx)}\n"
+        f"{user} ALL=(root) NOPASSWD: {', '.join(runbook_paths(sbx))}\n"
         f"{user} ALL=(root) NOPASSWD: /usr/sbin/nft -j list ruleset\n"
         f"{user} ALL=(root) NOPASSWD: {PORT_HOLDERS.removeprefix('sudo -n ')}\n"
         f"{user} ALL=(root) NOPASSWD: {sshd}\n"
@@ -112,8 +112,19 @@ def install(sbx: Sandbox, user: str) -> None:
 
 
 def rollback_runbook(sbx: Sandbox) -> Path:
-    """The rollback runbook the deploy user runs with sudo (see :mod:`golive.sandbox.rollback`)."""
+    """The rollback runbook the deploy user runs with sudo (see :mod:`golive.sandbox.rollback`),
+    as the controller finds it; an app host sees it at /opt/trading/bin/rollback (staging's
+    path: context.HOST_DIRS binds the sandbox's bin/ there)."""
     return sbx.path("bin", "rollback")
+
+
+def runbook_paths(sbx: Sandbox) -> list[str]:
+    """The runbook as the controller names it and as the expectations' runbook host sees it."""
+    found = sbx.env.expectations.get(Rollback)
+    seen = {str(rollback_runbook(sbx))}
+    if found is not None:
+        seen.add(str(Path(found.runbook.path)))
+    return sorted(seen)
 
 
 def remove(sbx: Sandbox) -> None:

@@ -23,8 +23,9 @@ DRILL = "suites/backup/test_drill.py::test_restore_drill_meets_rto_and_rpo[dr1]"
 def _left_behind(sbx: Sandbox) -> list[str]:
     """What a drill must not leave: its data directory, a running instance (its socket)."""
     drill = sbx.env.expectation(Backup).drill
-    socket = Path(drill.socket_dir) / f".s.PGSQL.{drill.port}"
-    return [str(p) for p in (Path(drill.datadir), socket) if p.exists()]
+    # the expectations name the drill host's paths (staging's); the controller's are its folders
+    socket = sbx.local("dr1", drill.socket_dir) / f".s.PGSQL.{drill.port}"
+    return [str(p) for p in (sbx.local("dr1", drill.datadir), socket) if p.exists()]
 
 
 def test_backup_suite_is_go_with_the_drill(certify) -> None:
@@ -54,7 +55,7 @@ def test_sigterm_mid_drill_stops_and_removes_the_restored_instance(
     sandbox: None, tmp_path: Path
 ) -> None:
     sbx = Sandbox.load()
-    pid_file = Path(sbx.env.expectation(Backup).drill.datadir) / "postmaster.pid"
+    pid_file = sbx.local("dr1", sbx.env.expectation(Backup).drill.datadir) / "postmaster.pid"
     reports = tmp_path / "reports-drill"
     proc = subprocess.Popen(
         [str(BIN / "pytest"), "-m", "backup and drill", "-q", "-p", "no:randomly",

@@ -69,7 +69,7 @@ def test_sigterm_during_the_node_loss_drill_restores_the_node(
 
 def _processes_on(path: str) -> dict[int, str]:
     """Every process whose command line names ``path`` (a restored PostgreSQL's ``-D``, the
-    copy into it); the sandbox's hosts share the machine's process table."""
+    copy into it); the controller's process table holds every host's processes."""
     found = {}
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -91,8 +91,10 @@ def test_sigint_during_the_restore_drill_leaves_no_instance_and_no_directory(
     says the drill was interrupted and dr1 restored."""
     sbx = Sandbox.load()
     drill = sbx.env.expectation(Backup).drill
-    datadir = Path(drill.datadir.rstrip("/"))
-    assert not datadir.exists() and not _processes_on(str(datadir)), "a drill is left over"
+    # as dr1 sees it (the drill's command lines name it) and as the controller finds it
+    seen = drill.datadir.rstrip("/")
+    datadir = sbx.local("dr1", seen)
+    assert not datadir.exists() and not _processes_on(seen), "a drill is left over"
     reports = tmp_path / "reports-dr"
     proc = subprocess.Popen(
         [str(BIN / "pytest"), "-m", "backup and drill", "-q", "-p", "no:randomly",
@@ -111,9 +113,7 @@ def test_sigint_during_the_restore_drill_leaves_no_instance_and_no_directory(
     assert proc.returncode == 2, out
     for when in ("when the run exited", "3 s later"):
         assert not datadir.exists(), f"{datadir} left {when}:\n{out}"
-        assert not _processes_on(str(datadir)), (
-            f"left running {when}: {_processes_on(str(datadir))}"
-        )
+        assert not _processes_on(seen), f"left running {when}: {_processes_on(seen)}"
         time.sleep(3)
     verdict = json.loads((reports / "verdict.json").read_text())
     (check,) = (c for c in verdict["checks"] if c["id"].endswith("meets_rto_and_rpo[dr1]"))

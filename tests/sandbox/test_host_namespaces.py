@@ -46,11 +46,11 @@ def test_each_app_host_reads_its_own_config_at_debians_path(
 ) -> None:
     seen = {}
     for host in APPS:
-        text = out(pool, host, "sudo -n -u trading cat /etc/trading/application.properties")
+        text = out(pool, host, "sudo -n -u tomcat cat /etc/trading/application.properties")
         assert f"localSocketAddress={env.inventory.hosts[host].address}" in text, text
         # the same file as the sandbox's own path to it (which stays valid)
         path = env.inventory.hosts[host].vars["app_config"]
-        assert out(pool, host, f"sudo -n -u trading cat {path}") == text
+        assert out(pool, host, f"sudo -n -u tomcat cat {path}") == text
         seen[host] = text
     assert seen["app1"] != seen["app2"]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import shutil
 
 from golive.sandbox import credentials, releases, rollback
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import APP_USER, Sandbox
 from golive.sandbox.process import http_answers
 from golive.sandbox.render import chown_tree, copy, filled, render, write
 from golive.sandbox.services import Service
 
 CATALINA_HOME = "/usr/share/tomcat10"
-APP_USER = "trading"
 PORT = 8080
 JAVA_OPTS = ["-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
 

@@ -36,7 +36,7 @@ from golive.model.expectations.roles import Roles
 from golive.model.expectations.smoke import App
 from golive.probe.registry import stamped_build
 from golive.sandbox import releases
-from golive.sandbox.context import Sandbox
+from golive.sandbox.context import APP_USER, Sandbox
 from golive.sandbox.process import http_answers, run
 from golive.sandbox.render import write
 from golive.sandbox.services import Service, ssh
@@ -45,7 +45,7 @@ PREFIX = "xapp"
 FIRST = IPv4Address("127.10.1.1")  # the base sandbox lives in 127.10.0.0/24
 PER_BLOCK = 250  # .1-.250 of each /24 from 127.10.1.0 on
 MAX_HOSTS = 500
-HTTP_USER = "trading"
+HTTP_USER = APP_USER
 PYTHON = Path("/usr/bin/python3")  # the system's: the listener runs as HTTP_USER, not root
 ROLE = "app"
 _NAME = re.compile(rf"{PREFIX}\d{{3}}")
