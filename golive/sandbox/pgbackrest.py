@@ -1,7 +1,10 @@
 """pgBackRest on db1: a stanza, a repository in the sandbox dir, WAL archiving, a full backup.
 
-The configuration is the sandbox's own file (never ``/etc/pgbackrest.conf``); PostgreSQL's
-``archive_command`` names it. At ``up``, :func:`prepare` creates the stanza and
+The configuration is the sandbox's own file, never the machine's; db1 (and the drill host)
+see its folder at ``/etc/pgbackrest``, where Debian's pgbackrest reads it by default
+(golive/sandbox/context.py ``HOST_DIRS``), so a check runs plain ``pgbackrest`` there, as on
+staging. The controller, and PostgreSQL's ``archive_command``, name the file by its sandbox
+path (valid inside every host too). At ``up``, :func:`prepare` creates the stanza and
 :func:`full_backup` takes a full backup when the repository holds none, so a warm ``up``
 costs one ``info`` call.
 """
