@@ -160,3 +160,25 @@ def test_every_host_path_is_a_folder_of_the_host() -> None:
     assert sbx.local("lb1", "/etc/trading/application.properties") == Path(
         "/etc/trading/application.properties"
     )  # not an app host: the machine's path
+
+
+def test_staging_paths_of_the_expectations_are_the_sandboxs_files() -> None:
+    """The paths issue 25 moved to staging's (pgBackRest's configuration, PostgreSQL's socket,
+    the drill's files, the rollback runbook) reach, on their host, the files the sandbox
+    writes."""
+    from golive.model.expectations.backup import Backup
+    from golive.model.expectations.rollback import Rollback
+    from golive.sandbox import pgbackrest, sudo_access
+    from golive.sandbox.context import Sandbox
+    from golive.sandbox.services import db
+
+    sbx = Sandbox.load()
+    backup, rollback = sbx.env.expectation(Backup), sbx.env.expectation(Rollback)
+    conf = Path("/etc/pgbackrest/pgbackrest.conf")
+    assert sbx.local("db1", conf) == sbx.local("dr1", conf) == pgbackrest.config(sbx, "db1")
+    assert sbx.local("db1", backup.socket_dir) == db.socket_dir(sbx, "db1")
+    assert backup.drill is not None
+    for path in (backup.drill.datadir, backup.drill.socket_dir, backup.drill.log):
+        assert sbx.path("dr1") in sbx.local("dr1", path).parents, path
+    for host in sbx.env.hosts_with_role("app"):
+        assert sbx.local(host, rollback.runbook.path) == sudo_access.rollback_runbook(sbx)
