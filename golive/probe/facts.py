@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.judge import parity
 from golive.model.documents import Refused, read_file
 from golive.model.environment import Environment, load_environment
 from golive.model.errors import ConfigError
 from golive.model.expectations.predeploy import Facts, Parity, Software
-from golive.model.facts import HostFacts
+from golive.model.facts import HostFacts, parity
 from golive.probe import netns
 from golive.probe.hosts import HostPool, Target
 from golive.probe.listeners import listening
