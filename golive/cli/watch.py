@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     name = args.env or os.environ.get("GOLIVE_ENV") or "sandbox"
     env = load_environment(name, directory=envdir())
     # a metric that cannot see a whole interval is refused before the watch polls
-    from golive.judge.watch import interval_blind_spots
     from golive.model.expectations.monitoring import Watch
+    from golive.model.promql import interval_blind_spots
 
     spec = env.expectations.get(Watch)
     found = interval_blind_spots(spec, every, env.path / "expectations.yml") if spec else []
