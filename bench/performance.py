@@ -41,6 +41,7 @@ from scope_run import expect, run_scope
 from golive.judge import performance as judge
 from golive.model.environment import Environment, load_environment
 from golive.model.expectations.performance import Performance
+from golive.model.facts import performance as perf_facts
 from golive.probe import http, locust, netns
 
 
@@ -140,7 +141,7 @@ def bench_locust(
     measured = (summary.get("last_request") or 0) - (summary.get("start") or 0)
     warnings = [f"{w['source']}:{w['cpu']}" for w in summary.get("cpu_warnings", [])]
     cpu = run.cgroup
-    facts = judge.RunFacts(
+    facts = perf_facts.RunFacts(
         returncodes=run.returncodes,
         timed_out=run.timed_out,
         deadline_s=0,
