@@ -20,10 +20,10 @@ from golive.model.facts.backup import (
     UTC,
     Archiver,
     parse_lsn,
-    parse_time,
     segments_per_id,
     wal_segment,
 )
+from golive.model.facts.scratch import step_failure
 
 
 def stamp(value: dt.datetime) -> str:
@@ -40,35 +40,6 @@ def span(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
     return f"{seconds / 86400:.1f} days".replace(".0 days", " days")
-
-
-# -- the base-backup job's own manifest -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobManifest:
-    """``manifest.json`` of one backup of the job: when it was taken, the per-table row counts
-    at that time, and the sha256 of each file (relative to the backup's directory)."""
-
-    taken_at: dt.datetime
-    database: str
-    row_counts: dict[str, int]
-    files: dict[str, str]
-
-
-def parse_manifest(where: str, text: str) -> JobManifest:
-    """The job's manifest; ValueError naming ``where`` and what is wrong with it."""
-    try:
-        data = json.loads(text)
-        taken = parse_time(str(data["taken_at"]))
-        counts = {str(k): int(v) for k, v in dict(data["row_counts"]).items()}
-        files = {str(k): str(v).lower() for k, v in dict(data["files"]).items()}
-        database = str(data["database"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{where} is not a valid backup manifest ({exc})"[:300]) from None
-    if not files:
-        raise ValueError(f"{where} lists no file checksums")
-    return JobManifest(taken, database, counts, files)
 
 
 # -- schedule ---------------------------------------------------------------------------------
@@ -247,20 +218,6 @@ def checksum_findings(
                 f"{want[:12]}…"
             )
     return found
-
-
-def restore_finding(host: str, what: str, rc: int, stderr: str) -> str | None:
-    """A restore (``pg_restore --exit-on-error``, ``psql -v ON_ERROR_STOP=1``) succeeded: exit 0
-    and no error line (some tools print errors and still exit 0)."""
-    errors = [
-        line.strip()
-        for line in stderr.splitlines()
-        if re.search(r"\berror:|\bERROR:|\bFATAL:", line)
-    ]
-    if rc == 0 and not errors:
-        return None
-    why = "; ".join(errors[:2]) or f"exit {rc}"
-    return f"{host}: {what} failed: {why}"[:600]
 
 
 def count_findings(
@@ -545,6 +502,7 @@ def cluster_findings(host: str, live: int | None, backups: Mapping[str, int | No
 
 # -- WAL archiving ----------------------------------------------------------------------------
 
+
 def archiver_findings(
     host: str, facts: Archiver, rpo: dt.timedelta, max_waiting: int, need_timeout: bool = True
 ) -> list[str]:
@@ -705,3 +663,7 @@ def base_backup_start(text: str, segment_size: int) -> str | None:
                             segment_size)  # fmt: skip
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
+
+
+# a restore's step: one sentence naming the host when it failed (golive.model.facts.scratch)
+restore_finding = step_failure

@@ -137,13 +137,13 @@ def test_manifest_parses_and_rejects_what_is_not_one() -> None:
         "taken_at": "2026-11-27T06:34:39Z", "database": "trading",
         "row_counts": {"orders": 2, "users": 3}, "files": {"trading.dump": "AB" * 32},
     })  # fmt: skip
-    m = bj.parse_manifest("db1:/m", text)
+    m = bf.parse_manifest("db1:/m", text)
     assert m.taken_at == dt.datetime(2026, 11, 27, 6, 34, 39, tzinfo=UTC)
     assert m.row_counts == {"orders": 2, "users": 3}
     assert m.files == {"trading.dump": "ab" * 32}
     for bad in ("", "{}", '{"taken_at": "x", "database": "t", "row_counts": {}, "files": {}}'):
         with pytest.raises(ValueError, match="db1:/m"):
-            bj.parse_manifest("db1:/m", bad)
+            bf.parse_manifest("db1:/m", bad)
 
 
 def test_checksums_missing_and_altered() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import re
 from dataclasses import dataclass
 
@@ -134,7 +135,6 @@ def parse_archiver(text: str) -> Archiver:
     )
 
 
-
 class ArchiveLag(Exception):
     """The WAL segment holding a drill's recovery target was not archived within the drill's
     wait (``drill.archive_wait_s``): the newest segment archived then. Raised by the probe
@@ -144,3 +144,29 @@ class ArchiveLag(Exception):
         super().__init__(f"{host}: {segment} not archived within {wait_s} s")
         self.host, self.segment = host, segment
         self.last_archived, self.wait_s = last_archived, wait_s
+
+
+@dataclass(frozen=True)
+class JobManifest:
+    """``manifest.json`` of one backup of the job: when it was taken, the per-table row counts
+    at that time, and the sha256 of each file (relative to the backup's directory)."""
+
+    taken_at: dt.datetime
+    database: str
+    row_counts: dict[str, int]
+    files: dict[str, str]
+
+
+def parse_manifest(where: str, text: str) -> JobManifest:
+    """The job's manifest; ValueError naming ``where`` and what is wrong with it."""
+    try:
+        data = json.loads(text)
+        taken = parse_time(str(data["taken_at"]))
+        counts = {str(k): int(v) for k, v in dict(data["row_counts"]).items()}
+        files = {str(k): str(v).lower() for k, v in dict(data["files"]).items()}
+        database = str(data["database"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{where} is not a valid backup manifest ({exc})"[:300]) from None
+    if not files:
+        raise ValueError(f"{where} lists no file checksums")
+    return JobManifest(taken, database, counts, files)
