@@ -54,7 +54,8 @@ pytest_plugins = [
 ]
 
 PROPERTIES = {
-    "drill": "destructive drill; only where the environment allows it, after every other check",
+    "drill": "destructive drill; only where the environment allows it, after every other check "
+    "(or beside the checks whose markers it names: beside=[...])",
     "severity(level)": "blocker | critical | normal | minor; overrides the suite default",
     "plan(*items)": "the deployment-plan item(s) this check proves (golive/gate/plan.yml); "
     "overrides the suite default",

@@ -21,7 +21,20 @@ from golive.probe.hosts import HostPool, Target
 from golive.probe.tracked import Tracked
 from pytest_golive.fixtures.backup import newest_backup, now
 
-pytestmark = [pytest.mark.backup, pytest.mark.drill, pytest.mark.plan("post.backup.drill")]
+BESIDE = ["smoke", "integration", "tls", "auth"]
+"""The checks the drill cannot disturb, during its run or after it (plugins/safety.py: it runs
+beside them under xdist, and first among them serially): it touches the drill host (a copy of
+the base backup, an instance of its own, removed after), reads the backup repository, and
+writes and deletes its own marker rows on the database host (one WAL switch). These checks
+talk to the load balancer, the app nodes and the database's orders and TLS, and read neither
+the drill host's ports, processes or disk (predeploy, firewall, hardening), the backups
+(backup), the database's I/O (performance, the rollback's scratch copy) nor the alerts
+(monitoring)."""
+pytestmark = [
+    pytest.mark.backup,
+    pytest.mark.drill(beside=BESIDE),
+    pytest.mark.plan("post.backup.drill"),
+]
 
 
 def test_restore_drill_meets_rto_and_rpo(
