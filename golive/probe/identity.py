@@ -67,6 +67,10 @@ class Identity(IdentityFacts):
     def record(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Identity:
+        return cls(**{**record, "keys": tuple(record.get("keys", ()))})
+
 
 def fingerprint(key_type: str, blob: str) -> str:
     """OpenSSH's SHA256 fingerprint of a public key (base64 blob), with its type:
@@ -241,6 +245,22 @@ class Identities:
                     if self._workers is None:
                         self._workers = ThreadPoolExecutor(CONCURRENCY, "golive-identity")
                     self._asked[name] = self._workers.submit(self._identify, name)
+
+    def answered(self) -> dict[str, Identity]:
+        """The identities asked so far that have their answer (none is waited for)."""
+        with self._lock:
+            asked = list(self._asked.items())
+        return {n: f.result() for n, f in asked if f.done()}
+
+    def known(self, found: dict[str, Identity]) -> None:
+        """Identities another process of the run asked (a pytest-xdist worker's): taken as
+        answered here, where no host is asked twice; one with an error is asked again."""
+        with self._lock:
+            for name, identity in found.items():
+                if identity.error is None and name not in self._asked:
+                    done: Future[Identity] = Future()
+                    done.set_result(identity)
+                    self._asked[name] = done
 
     def of(self, names: list[str]) -> dict[str, Identity]:
         """The identity of each named host (asked now if it was not yet), once all answered."""

@@ -7,10 +7,12 @@ No network: ssh's output is given, ``ssh -G`` only resolves the control path."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from golive.model.environment import Host, SshSpec
+from golive.model.errors import HostUnreachable
 from golive.probe.hosts import KEY_FILE, SshBackend, Target, remote_host
-from golive.probe.identity import identify, key_kind
+from golive.probe.identity import Identities, Identity, identify, key_kind
 
 FP = "SHA256:23umNbA1wQ3jfx7TgPa2qoLCcIv4kURt6KrZlwwO2Ak"
 LOG = (
@@ -94,3 +96,26 @@ def test_identity_is_the_transport_key_with_no_scan(tmp_path: Path, monkeypatch)
     found = identify(Pool(), "app1", 3)  # type: ignore[arg-type]
     assert found.keys == (f"ED25519 {FP}",) and found.error is None
     assert found.source == "ssh handshake 127.0.2.11"
+
+
+def test_a_workers_identities_are_the_controllers_and_an_unknown_one_is_asked_again() -> None:
+    """pytest-xdist: the identities a worker's pool asked (answered by the end of its run)
+    are handed to the controller, which asks none of those hosts again; one whose identity
+    a worker could not read is asked again, never taken."""
+    asked: list[str] = []
+
+    class Pool:
+        def get(self, name: str) -> Target:
+            asked.append(name)
+            raise HostUnreachable(name, "ssh://127.0.2.12: no answer")
+
+    worker = Identity("app1", keys=(f"ED25519 {FP}",), source="ssh handshake 127.0.2.11")
+    failed = Identity("app2", error="ssh-keyscan 127.0.2.12: no host key within 3 s")
+    env = SimpleNamespace(inventory=SimpleNamespace(ssh=SshSpec()))
+    controller = Identities(env, Pool())  # type: ignore[arg-type]
+    controller.known(
+        {i.host: Identity.from_record(i.record()) for i in (worker, failed)}  # as sent
+    )
+    found = controller.of(["app1", "app2"])
+    assert found["app1"] == worker and asked == ["app2"]
+    assert found["app2"].error is not None and "unreachable" in found["app2"].error
