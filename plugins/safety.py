@@ -12,11 +12,13 @@ pytest-xdist.
   proven): ``@pytest.mark.drill(beside=["smoke", "tls"])``, markers of those checks (the DR
   restore drill touches only the drill host, the backup repository and its own marker rows).
   It is ordered just before the first such check (last, as any drill, when none is selected),
-  and under xdist it runs beside them on another worker; every other check (one it could
-  disturb: the load test, a check of the database's I/O or of the drill host) holds a shared
-  ``flock`` on the drill's own lock file from setup to teardown, and the drill holds it
-  exclusively: it overlaps none of them, and the drills that run alone still wait for it
-  (it holds the common lock shared, as a check does). Serially the order is the schedule.
+  and under xdist it runs beside them on another worker: it waits for the checks it could
+  disturb ordered before it to finish (the load test, a check of the database's I/O or of the
+  drill host), every such check holds a shared ``flock`` on the drill's own lock file from
+  setup to teardown, and the drill holds it exclusively: it overlaps none of them, and the
+  drills that run alone still wait for it (it holds the common lock shared, as a check does).
+  Serially the order is the schedule: one check at a time, and what follows the drill finds
+  restored what it touched.
 - **Exclusive, final.** Under xdist (local worker processes) the workers share a directory the
   controller gives them. Every other check holds a shared ``flock`` on its lock file from setup
   to teardown, and then appends its id to its ``done`` file. A drill waits until every other
@@ -359,12 +361,16 @@ class Phase:
         shared: Path | None,
         wait: float,
         besides: dict[str, frozenset[str]] | None = None,
+        before: dict[str, set[str]] | None = None,
     ) -> None:
         self.others = others
         self.shared = shared
         self.wait = wait
         self.besides = besides or {}
         """The drills that may run beside some checks: their markers, by node id."""
+        self.before = before or {}
+        """The checks each of them could disturb that are ordered before it: it waits for
+        them to finish (a worker blocked on its lock would sit idle beside it)."""
         self.finished: set[str] = set()
         self._lock: IO[str] | None = None
         self._beside: dict[str, IO[str]] = {}
@@ -379,12 +385,13 @@ class Phase:
         assert self.shared is not None
         return self.shared / "done"
 
-    def pending(self) -> set[str]:
+    def pending(self, awaited: set[str] | None = None) -> set[str]:
+        """Which of ``awaited`` (every other check by default) have not finished."""
         if self.shared is not None:
             done = self._done_file()
             if done.exists():
                 self.finished = set(done.read_text(encoding="utf-8").splitlines())
-        return self.others - self.finished
+        return (self.others if awaited is None else awaited) - self.finished
 
     def stopped(self) -> bool:
         return self.shared is not None and (self.shared / "stopped").exists()
@@ -404,9 +411,14 @@ class Phase:
             fcntl.flock(lock, fcntl.LOCK_UN)
         self._held.clear()
 
-    def beside(self, nodeid: str) -> None:
-        """A drill that may run beside some checks starts: the common lock shared (the drills
-        that run alone wait for it), its own exclusively (no check it could disturb runs)."""
+    def beside(self, session: pytest.Session, nodeid: str) -> str | None:
+        """A drill that may run beside some checks starts once the checks it could disturb
+        ordered before it have finished: the common lock shared (the drills that run alone
+        wait for it), its own exclusively (no check it could disturb runs); the reason why
+        not if it must not run."""
+        reason = self._await(session, self.before.get(nodeid, set()), "it could disturb")
+        if reason is not None:
+            return reason
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_SH)
         lock = self._beside.get(nodeid)
@@ -414,6 +426,7 @@ class Phase:
             # blocks while a check it could disturb runs (every check ends: timeouts)
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._held.append(lock)
+        return None
 
     def beside_done(self) -> None:
         self._unshare()
@@ -440,12 +453,22 @@ class Phase:
     def exclusive(self, session: pytest.Session) -> str | None:
         """Wait for every other check to finish, then hold the lock exclusively; the reason
         why not if the drill must not run."""
+        reason = self._await(session, self.others, "")
+        if reason is None and self._lock is not None:
+            # blocks while another drill holds it (every drill ends: its commands have timeouts)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        return reason
+
+    def _await(self, session: pytest.Session, awaited: set[str], which: str) -> str | None:
+        """Wait for ``awaited`` to finish; the reason why the drill must not run if they do
+        not (``which``: how the message names them, empty for every other check)."""
+        named = f"{which} " if which else ""
 
         def still_pending() -> int | None:
-            """How many other checks have not finished (None: the run stopped)."""
+            """How many of them have not finished (None: the run stopped)."""
             if session.shouldstop or session.shouldfail or self.stopped():
                 return None
-            return len(self.pending())
+            return len(self.pending(awaited))
 
         left = still_pending()
         while left:  # each check that finishes gives the rest another ``wait`` seconds
@@ -459,17 +482,19 @@ class Phase:
                     continue
                 except WaitTimeout:
                     pass
-            example = sorted(self.pending())[0]
+            example = sorted(self.pending(awaited))[0]
+            rule = (
+                f"and it runs only after the checks {which} ordered before it"
+                if which
+                else "and a drill runs only after every other check"
+            )
             return (
-                f"drill not run: {left} other check(s) have not finished (e.g. "
-                f"{check_id(example)}), and a drill runs only after every other check"
+                f"drill not run: {left} other check(s) {named}have not finished (e.g. "
+                f"{check_id(example)}), {rule}"
                 + (f"; none finished for {self.wait:g} s" if self.shared else "")
             )
         if left is None:
-            return "drill not run: the run stopped before every other check finished"
-        if self._lock is not None:
-            # blocks while another drill holds it (every drill ends: its commands have timeouts)
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            return f"drill not run: the run stopped before every other check {named}finished"
         return None
 
     def release(self) -> None:
@@ -501,7 +526,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         shared = Path(worker[WORKER_PHASE])
     others = {item.nodeid for item in session.items if not is_drill(item)}
     besides = {i.nodeid: beside(i) for i in session.items if is_drill(i) and beside(i)}
-    config.stash[PHASE] = Phase(others, shared, config.getoption("golive_drill_wait"), besides)
+    before: dict[str, set[str]] = {}
+    for n, item in enumerate(session.items):
+        if item.nodeid in besides:
+            markers = besides[item.nodeid]
+            before[item.nodeid] = {
+                i.nodeid
+                for i in session.items[:n]
+                if not is_drill(i) and not runs_beside(i, markers)
+            }
+    wait = config.getoption("golive_drill_wait")
+    config.stash[PHASE] = Phase(others, shared, wait, besides, before)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -512,7 +547,10 @@ def pytest_runtest_protocol(
     if phase is None:
         return (yield)
     if item.nodeid in phase.besides:
-        phase.beside(item.nodeid)
+        reason = phase.beside(item.session, item.nodeid)
+        if reason is not None:
+            item.stash[BLOCKED] = reason
+            return (yield)
         try:
             return (yield)
         finally:
