@@ -1,5 +1,13 @@
 """Time to verdict of `golive certify` (the whole plan in one run), with and without the load
-phase, against the smoke scope as the yardstick measured in the same run (ratio).
+phase, against the sum of its inherent parts measured separately in the same run (ratio), and
+against the smoke scope as the yardstick.
+
+The inherent parts (issue 24): certify's suites in three pytest runs of their own, each timed
+by its session (``timings.duration_s`` of its verdict.json: the checks themselves, without the
+process's start or the reports): the checks (``not drill and not performance``), the
+destructive drills (``drill``) and the load test (``performance``). Certify can cost no less
+than their sum run one after another; the ratio says what it adds (start, gate, plan proof,
+certificate, bundle) or saves (a drill run beside the checks it cannot disturb, ``-n 2``).
 
 Each certify run is timed from start until its final verdict line (`golive verdict: ...`),
 so the Allure HTML report is left out (--no-report); the certificate and the bundle are in.
@@ -7,8 +15,9 @@ Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR, GOL
 which must be up. Target without load: under 60 s.
 
 Run: .venv/bin/python bench/certify_time.py [--runs 1] [--workers 0] [--quick]
-(``--quick``: smoke and certify without load, once. Each run must end as the healthy sandbox
-does, or the benchmark fails: smoke GO; certify GO or CONDITIONAL (a fresh sandbox has no
+(``--quick``: smoke, the checks and drills parts and certify without load, once. Each run
+must end as the healthy sandbox does, or the benchmark fails: the parts GO (the checks part
+may be CONDITIONAL); smoke GO; certify GO or CONDITIONAL (a fresh sandbox has no
 latency baseline); certify ``--no-load`` NO-GO for the plan items only the load checks prove
 and nothing else, its suites GO or CONDITIONAL. A certify that takes longer than TIMEOUT_S is
 killed and fails it.)
@@ -17,6 +26,7 @@ killed and fails it.)
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import subprocess
@@ -28,9 +38,30 @@ from pathlib import Path
 
 from scope_run import TIMEOUT_S, expect, run_scope
 
+from golive.cli.certify import ORDER
+
 REPO = Path(__file__).resolve().parents[1]
 GOLIVE = str(Path(sys.executable).with_name("golive"))
 PLAN_ONLY = "no check of this run names it"  # a plan item no check of the run proved
+CERTIFIED = f"({' or '.join(ORDER)})"
+"""Certify's suites as a marker expression (``watch`` has no certify place)."""
+PARTS = {
+    "checks": f"{CERTIFIED} and not drill and not performance",
+    "drills": f"{CERTIFIED} and drill",
+    "load": f"{CERTIFIED} and performance",
+}
+"""Certify's inherent parts, each a run of its own."""
+
+
+def part(markers: str, reports: str, *extra: str) -> tuple[float, float, str]:
+    """One inherent part: its session's own seconds (verdict.json), its wall time, verdict."""
+    run = run_scope(markers, reports, *extra)
+    try:
+        doc = json.loads(Path(reports, "verdict.json").read_text(encoding="utf-8"))
+        session = float(doc["timings"]["duration_s"])
+    except (OSError, ValueError, KeyError, TypeError):
+        session = run.elapsed  # no verdict.json: the verdict check below fails the bench
+    return session, run.elapsed, run.verdict
 
 
 def certify(reports: str, *options: str) -> tuple[float, str]:
@@ -72,22 +103,45 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.runs = 1
-    xdist = ["--", "-n", str(args.workers)] if args.workers else []
+    extra = ["-n", str(args.workers)] if args.workers else []
+    xdist = ["--", *extra] if extra else []
     rows: dict[str, list[tuple[float, str]]] = {"without load": [], "with load": [], "smoke": []}
+    parts: dict[str, list[tuple[float, float, str]]] = {name: [] for name in PARTS}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             smoke = run_scope("smoke", f"{tmp}/s{i}")
             rows["smoke"].append((smoke.elapsed, smoke.verdict))
+            for name, markers in PARTS.items():
+                if name != "load" or not args.quick:
+                    parts[name].append(part(markers, f"{tmp}/{name}{i}", *extra))
             rows["without load"].append(certify(f"{tmp}/n{i}", "--no-load", *xdist))
             if not args.quick:
                 rows["with load"].append(certify(f"{tmp}/l{i}", *xdist))
     yard = statistics.median(t for t, _ in rows["smoke"])
+    inherent: dict[str, float] = {}
+    for name, measured in parts.items():
+        if not measured:
+            continue
+        inherent[name] = statistics.median(s for s, _, _ in measured)
+        wall = statistics.median(w for _, w, _ in measured)
+        said = ", ".join(f"{s:.1f} s ({v})" for s, _, v in measured)
+        print(f"part {name}: {said}; median {inherent[name]:.1f} s of checks, {wall:.1f} s wall")
     for name, runs in rows.items():
         if not runs:
             continue
         median = statistics.median(t for t, _ in runs)
         verdicts = ", ".join(f"{t:.1f} s ({v})" for t, v in runs)
-        print(f"{name}: {verdicts}; median {median:.1f} s = {median / yard:.1f}x smoke")
+        used = [p for p in inherent if name != "without load" or p != "load"]
+        versus = ""
+        if name != "smoke" and all(p in inherent for p in used):
+            total = sum(inherent[p] for p in used)
+            summed = f"{' + '.join(used)} = {total:.1f} s"
+            versus = f", {median / total:.2f}x its inherent parts ({summed})"
+        print(f"{name}: {verdicts}; median {median:.1f} s = {median / yard:.1f}x smoke{versus}")
+    for name, measured in parts.items():
+        allowed = ("GO",) if name == "drills" else ("GO", "CONDITIONAL")
+        for _, _, verdict in measured:
+            expect(f"part {name} on the healthy sandbox", verdict, *allowed)
     for name, runs in rows.items():
         allowed = ["GO", "CONDITIONAL"][: 1 if name == "smoke" else 2]
         if name == "without load":

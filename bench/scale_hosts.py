@@ -18,15 +18,20 @@ collection and the gate and reports after the last check.
 The environments take the sandbox inventory's ``ssh:`` section, key exchange included
 (``--openssh-defaults`` drops its ``options`` to measure OpenSSH's own default instead).
 
+Where each host's part goes is also read from the light hosts' own sshd logs: the SSH
+connections (handshakes) and the sessions (remote commands) each host saw in the run.
+
 Run: .venv/bin/python bench/scale_hosts.py [--runs 1] [--sizes 5 50 200] [--workers 0 2]
      [--openssh-defaults | --ssh-option KEY=VALUE ...] [--root DIR ...] [--quick] [-- PYTEST ARGS]
-(``--workers 0 2``: serial and ``-n 2``; extra pytest arguments go to every run). ``--quick``:
-5 and 20 hosts, serial, one run. Every run must be GO, or the benchmark fails. Each run's CPU
-time (the pytest process and the children it waited for: ssh clients, not sshd nor the SSH
-masters left in the background) is printed beside its wall time: on a shared, loaded machine
-it is the steadier measure of golive's own cost.
+(by default 5, 50 and 200 hosts, serial and ``-n 2``; extra pytest arguments go to every
+run). ``--quick``: 5 and 20 hosts, serial, one run. Every run must be GO, or the benchmark
+fails. Each run's CPU time (the pytest process and the children it waited for: ssh clients,
+not sshd nor the SSH masters left in the background) is printed beside its wall time: on a
+shared, loaded machine it is the steadier measure of golive's own cost.
 ``--root DIR`` (repeatable) runs other checkouts (a ``git archive`` of an older commit) with
-this venv, each size with each checkout in turn.
+this venv, each size with each checkout in turn. Since suites/, fixtures/ and plugins/ live at
+the root (c400b7c), setuptools' editable finder would import this checkout's: give the other
+one links ``pytest_golive/suites -> ../suites`` (and fixtures, plugins) first.
 """
 
 from __future__ import annotations
@@ -79,6 +84,30 @@ def where_it_goes(stdout: str, wall: float) -> str:
     return f"checks {checks:.1f} s ({top}); outside the checks {wall - checks:.1f} s"
 
 
+def sshd_offsets(sbx: Sandbox, names: list[str]) -> dict[str, int]:
+    """Where each light host's sshd log ends now."""
+    logs = {n: sbx.log(n, "sshd") for n in names}
+    return {n: log.stat().st_size if log.exists() else 0 for n, log in logs.items()}
+
+
+def ssh_per_host(sbx: Sandbox, since: dict[str, int]) -> str:
+    """What the hosts' own sshd logged since ``since``, per host: TCP connections (each a
+    handshake: the run's shared connection, ssh-keyscan's, a reachability question's) and
+    sessions (each a remote command)."""
+    connections = sessions = 0
+    for name, offset in since.items():
+        with sbx.log(name, "sshd").open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+        connections += text.count("Connection from ")
+        sessions += text.count("Starting session: ")
+    hosts = max(1, len(since))
+    return (
+        f"per host (its sshd's log): {connections / hosts:.1f} SSH connections, "
+        f"{sessions / hosts:.1f} commands"
+    )
+
+
 def ensure_light_hosts(sbx: Sandbox, count: int) -> list[str]:
     if len(light.present(sbx)) < count:
         subprocess.run(
@@ -104,9 +133,9 @@ def checks_selected(envdir: Path, name: str, extra: list[str]) -> Counter[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 50], metavar="N")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 50, 200], metavar="N")
     parser.add_argument(
-        "--workers", type=int, nargs="+", default=[0], metavar="N", help="pytest -n (0: serial)"
+        "--workers", type=int, nargs="+", default=[0, 2], metavar="N", help="pytest -n (0: serial)"
     )
     parser.add_argument(
         "--ssh-option",
@@ -167,6 +196,7 @@ def main() -> None:
                 label = f"-n {workers}" if workers else "serial"
                 for count, env_name in env_names.items():
                     for i, root in enumerate(roots):
+                        logged = sshd_offsets(sbx, names[:count])
                         before = os.times()
                         result = run_scope(
                             MARKERS, f"{tmp}/reports-{count}", "-k", SELECT, "--envdir",
@@ -183,7 +213,8 @@ def main() -> None:
                         print(
                             f"run {run}, {label}, {count} hosts{root_label(i)}: "
                             f"{result.elapsed:.2f} s, CPU {used:.2f} s; "
-                            f"{where_it_goes(result.stdout, result.elapsed)}"
+                            f"{where_it_goes(result.stdout, result.elapsed)}; "
+                            f"{ssh_per_host(sbx, logged)}"
                         )
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
     for i, root in enumerate(roots):

@@ -38,6 +38,7 @@ import yaml
 
 from golive.model.environment import load_environment
 from golive.probe import hosts, netns
+from golive.probe.ansible import list_inventory
 from golive.probe.hosts import HostPool
 
 
@@ -88,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.calls = 20
-    env = load_environment(args.env, directory=args.envdir)
+    env = load_environment(args.env, directory=args.envdir, ansible=list_inventory)
     if env.inventory.probe.netns:
         netns.enter(env.inventory.probe.netns)
     ssh = env.inventory.ssh

@@ -10,7 +10,9 @@ secrets never touch the disk). Started by hand (a worker on another machine),
   probes), ``source``: the QA vantage point's address every connection is bound to,
   ``ca_bundle``: the only trust anchor;
 - ``progress``: a JSON-lines file the master (or local runner) appends one sample a second
-  to: elapsed s, users, workers, rps, current p95, failures, its CPU and its workers' CPU;
+  to: elapsed s, users, workers, rps, current p95, failures, its CPU (percent, and ``cpu_s``:
+  its seconds on a CPU so far, from schedstat, so a steady window's CPU per request can be
+  read without the ramp-up's logins and the stop) and its workers' CPU;
 - ``sched-PID.json`` beside the summary, from every process when the load stops: its
   seconds on a CPU and runnable but waiting for one (``/proc/self/task/*/schedstat``);
 - ``summary``: a JSON file written when Locust quits: every ``cpu_warning`` Locust fired
@@ -193,6 +195,7 @@ def _sampler(environment: Any) -> None:
             "requests": total.num_requests,
             "failures": total.num_failures,
             "cpu": process.cpu_percent(),
+            "cpu_s": round(_schedstat()[0], 6),
         }
         if isinstance(runner, MasterRunner):
             workers = runner.worker_count

@@ -19,6 +19,7 @@ from golive.gate.verdict import CheckResult, Finding, Verdict, checked_scope, de
 from golive.gate.waivers import load_waivers
 from golive.model.environment import Environment
 from golive.probe.hosts import HostPool
+from golive.probe.identity import Identities
 from golive.probe.release import served_builds, summarize
 from golive.report.provenance import golive_build
 from pytest_golive.plugins.keys import ENVIRONMENT, IDENTITIES
@@ -132,9 +133,9 @@ class Aggregate:
             return verdict, {"hosts": {}, "notes": ["not asked: the run was interrupted"]}
         reached = {h for c in self.checks.values() for h in (*c.touched, *c.ssh)}
         try:
-            return identity.judged(
-                env, verdict, reached, pool, self.config.stash.get(IDENTITIES, None)
-            )
+            names = identity.to_ask(env, verdict, reached)
+            asked = self.config.stash.get(IDENTITIES, None) or Identities(env, pool)
+            return identity.judged(env, verdict, asked.of(names))
         except Exception as exc:  # asking crashed: the identity is unknown, never a pass
             line = f"identity of the hosts not known: {type(exc).__name__}: {exc}"
             return verdict.with_blockers([Finding(identity.CHECK, None, line)]), {"error": line}

@@ -16,6 +16,7 @@ from golive.gate.waivers import load_waivers
 from golive.model.environment import Environment, load_environment
 from golive.model.errors import GoliveError
 from golive.probe import netns
+from golive.probe.ansible import list_inventory
 from pytest_golive.plugins.keys import ENVIRONMENT
 
 # Testinfra's own pytest options choose hosts and transports; golive takes both from the
@@ -107,7 +108,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         envdir = config.getoption("golive_envdir")
         directory = Path(envdir).resolve() if envdir else None
-        env = load_environment(config.getoption("golive_env"), directory=directory)
+        env = load_environment(
+            config.getoption("golive_env"), directory=directory, ansible=list_inventory
+        )
         # the whole environment is read and validated before the first check runs
         load_waivers(env.path / "waivers.yml")
         load_signoffs(env.path / "signoffs.yml")

@@ -7,6 +7,18 @@ pytest-xdist.
   the certificate. Under xdist each worker refuses the same drills and tells the controller.
 - **Last.** Drills are ordered after every other selected check, the same way on every xdist
   worker, so the controller hands them out last.
+- **Beside what it cannot disturb** (issue 24). A drill may declare, as data, the checks it
+  cannot disturb, during its run or after it (it restores what it touches, and its restore is
+  proven): ``@pytest.mark.drill(beside=["smoke", "tls"])``, markers of those checks (the DR
+  restore drill touches only the drill host, the backup repository and its own marker rows).
+  It is ordered just before the first such check (last, as any drill, when none is selected),
+  and under xdist it runs beside them on another worker: it waits for the checks it could
+  disturb ordered before it to finish (the load test, a check of the database's I/O or of the
+  drill host), every such check holds a shared ``flock`` on the drill's own lock file from
+  setup to teardown, and the drill holds it exclusively: it overlaps none of them, and the
+  drills that run alone still wait for it (it holds the common lock shared, as a check does).
+  Serially the order is the schedule: one check at a time, and what follows the drill finds
+  restored what it touched.
 - **Exclusive, final.** Under xdist (local worker processes) the workers share a directory the
   controller gives them. Every other check holds a shared ``flock`` on its lock file from setup
   to teardown, and then appends its id to its ``done`` file. A drill waits until every other
@@ -65,6 +77,36 @@ def is_drill(item: pytest.Item) -> bool:
     return item.get_closest_marker("drill") is not None
 
 
+def beside(item: pytest.Item) -> frozenset[str]:
+    """The markers of the checks a drill may run beside (``drill(beside=[...])``); empty: the
+    drill runs alone, after every other check."""
+    marker = item.get_closest_marker("drill")
+    names = marker.kwargs.get("beside", ()) if marker is not None else ()
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise pytest.UsageError(
+            f"{item.nodeid}: drill(beside=...) names markers, a list of strings, not {names!r}"
+        )
+    return frozenset(names)
+
+
+def runs_beside(item: pytest.Item, markers: frozenset[str]) -> bool:
+    """A check (never a drill) that carries one of ``markers``: a drill declaring them may
+    run beside it."""
+    return not is_drill(item) and any(item.get_closest_marker(m) for m in markers)
+
+
+def _place_beside(items: list[pytest.Item]) -> None:
+    """Each drill declaring ``beside`` just before the first check it may run beside, else
+    before the drills that run alone (``items`` already holds every drill last)."""
+    for drill in [i for i in items if is_drill(i) and beside(i)]:
+        items.remove(drill)
+        markers = beside(drill)
+        at = next((n for n, i in enumerate(items) if runs_beside(i, markers)), None)
+        if at is None:
+            at = next((n for n, i in enumerate(items) if is_drill(i) and not beside(i)), None)
+        items.insert(len(items) if at is None else at, drill)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("golive").addoption(
         "--golive-drill-wait",
@@ -92,6 +134,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if hasattr(config, "workeroutput"):
                 config.workeroutput[WORKER_REFUSED] = [asdict(r) for r in config.stash[REFUSED]]
     items.sort(key=is_drill)  # stable: every other check keeps its place
+    _place_beside(items)
 
 
 def pytest_terminal_summary(
@@ -312,32 +355,83 @@ class Phase:
     """The other checks of this run, which a drill must see finished. ``shared`` is None for a
     serial run (one process: the order is the schedule)."""
 
-    def __init__(self, others: set[str], shared: Path | None, wait: float) -> None:
+    def __init__(
+        self,
+        others: set[str],
+        shared: Path | None,
+        wait: float,
+        besides: dict[str, frozenset[str]] | None = None,
+        before: dict[str, set[str]] | None = None,
+    ) -> None:
         self.others = others
         self.shared = shared
         self.wait = wait
+        self.besides = besides or {}
+        """The drills that may run beside some checks: their markers, by node id."""
+        self.before = before or {}
+        """The checks each of them could disturb that are ordered before it: it waits for
+        them to finish (a worker blocked on its lock would sit idle beside it)."""
         self.finished: set[str] = set()
         self._lock: IO[str] | None = None
+        self._beside: dict[str, IO[str]] = {}
+        """Each such drill's own lock file (the same name on every worker)."""
+        self._held: list[IO[str]] = []
         if shared is not None:
             self._lock = (shared / "lock").open("a")
+            for n, drill in enumerate(sorted(self.besides)):
+                self._beside[drill] = (shared / f"beside-{n}").open("a")
 
     def _done_file(self) -> Path:
         assert self.shared is not None
         return self.shared / "done"
 
-    def pending(self) -> set[str]:
+    def pending(self, awaited: set[str] | None = None) -> set[str]:
+        """Which of ``awaited`` (every other check by default) have not finished."""
         if self.shared is not None:
             done = self._done_file()
             if done.exists():
                 self.finished = set(done.read_text(encoding="utf-8").splitlines())
-        return self.others - self.finished
+        return (self.others if awaited is None else awaited) - self.finished
 
     def stopped(self) -> bool:
         return self.shared is not None and (self.shared / "stopped").exists()
 
-    def share(self) -> None:
+    def share(self, item: pytest.Item | None = None) -> None:
+        """A check (not a drill) starts: the common lock shared, and the lock of each drill
+        that may not run beside it (every one, when ``item`` is None)."""
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_SH)
+        for drill, lock in self._beside.items():
+            if item is None or not runs_beside(item, self.besides[drill]):
+                fcntl.flock(lock, fcntl.LOCK_SH)
+                self._held.append(lock)
+
+    def _unshare(self) -> None:
+        for lock in self._held:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        self._held.clear()
+
+    def beside(self, session: pytest.Session, nodeid: str) -> str | None:
+        """A drill that may run beside some checks starts once the checks it could disturb
+        ordered before it have finished: the common lock shared (the drills that run alone
+        wait for it), its own exclusively (no check it could disturb runs); the reason why
+        not if it must not run."""
+        reason = self._await(session, self.before.get(nodeid, set()), "it could disturb")
+        if reason is not None:
+            return reason
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_SH)
+        lock = self._beside.get(nodeid)
+        if lock is not None:
+            # blocks while a check it could disturb runs (every check ends: timeouts)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._held.append(lock)
+        return None
+
+    def beside_done(self) -> None:
+        self._unshare()
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
 
     def done(self, nodeid: str) -> None:
         """A check other than a drill finished (teardown included); it releases its share."""
@@ -348,6 +442,7 @@ class Phase:
                 os.write(fd, f"{nodeid}\n".encode())
             finally:
                 os.close(fd)
+            self._unshare()
             fcntl.flock(self._lock, fcntl.LOCK_UN)
 
     def stop(self) -> None:
@@ -358,12 +453,22 @@ class Phase:
     def exclusive(self, session: pytest.Session) -> str | None:
         """Wait for every other check to finish, then hold the lock exclusively; the reason
         why not if the drill must not run."""
+        reason = self._await(session, self.others, "")
+        if reason is None and self._lock is not None:
+            # blocks while another drill holds it (every drill ends: its commands have timeouts)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        return reason
+
+    def _await(self, session: pytest.Session, awaited: set[str], which: str) -> str | None:
+        """Wait for ``awaited`` to finish; the reason why the drill must not run if they do
+        not (``which``: how the message names them, empty for every other check)."""
+        named = f"{which} " if which else ""
 
         def still_pending() -> int | None:
-            """How many other checks have not finished (None: the run stopped)."""
+            """How many of them have not finished (None: the run stopped)."""
             if session.shouldstop or session.shouldfail or self.stopped():
                 return None
-            return len(self.pending())
+            return len(self.pending(awaited))
 
         left = still_pending()
         while left:  # each check that finishes gives the rest another ``wait`` seconds
@@ -377,17 +482,19 @@ class Phase:
                     continue
                 except WaitTimeout:
                     pass
-            example = sorted(self.pending())[0]
+            example = sorted(self.pending(awaited))[0]
+            rule = (
+                f"and it runs only after the checks {which} ordered before it"
+                if which
+                else "and a drill runs only after every other check"
+            )
             return (
-                f"drill not run: {left} other check(s) have not finished (e.g. "
-                f"{check_id(example)}), and a drill runs only after every other check"
+                f"drill not run: {left} other check(s) {named}have not finished (e.g. "
+                f"{check_id(example)}), {rule}"
                 + (f"; none finished for {self.wait:g} s" if self.shared else "")
             )
         if left is None:
-            return "drill not run: the run stopped before every other check finished"
-        if self._lock is not None:
-            # blocks while another drill holds it (every drill ends: its commands have timeouts)
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            return f"drill not run: the run stopped before every other check {named}finished"
         return None
 
     def release(self) -> None:
@@ -395,6 +502,9 @@ class Phase:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        for lock in self._beside.values():
+            lock.close()
+        self._beside.clear()
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -415,7 +525,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             return
         shared = Path(worker[WORKER_PHASE])
     others = {item.nodeid for item in session.items if not is_drill(item)}
-    config.stash[PHASE] = Phase(others, shared, config.getoption("golive_drill_wait"))
+    besides = {i.nodeid: beside(i) for i in session.items if is_drill(i) and beside(i)}
+    before: dict[str, set[str]] = {}
+    for n, item in enumerate(session.items):
+        if item.nodeid in besides:
+            markers = besides[item.nodeid]
+            before[item.nodeid] = {
+                i.nodeid
+                for i in session.items[:n]
+                if not is_drill(i) and not runs_beside(i, markers)
+            }
+    wait = config.getoption("golive_drill_wait")
+    config.stash[PHASE] = Phase(others, shared, wait, besides, before)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -425,6 +546,15 @@ def pytest_runtest_protocol(
     phase = item.config.stash.get(PHASE, None)
     if phase is None:
         return (yield)
+    if item.nodeid in phase.besides:
+        reason = phase.beside(item.session, item.nodeid)
+        if reason is not None:
+            item.stash[BLOCKED] = reason
+            return (yield)
+        try:
+            return (yield)
+        finally:
+            phase.beside_done()
     if is_drill(item):
         reason = phase.exclusive(item.session)
         if reason is not None:
@@ -434,7 +564,7 @@ def pytest_runtest_protocol(
             return (yield)
         finally:
             phase.release()
-    phase.share()
+    phase.share(item)
     try:
         return (yield)
     finally:

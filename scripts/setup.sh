@@ -25,7 +25,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.golive-installed
-want=$(cat pyproject.toml setup.py | sha256sum | cut -d" " -f1)  # the packages and their folders: both files
+# what the install depends on: the packages and their folders (setup.py), pyproject.toml but
+# the linters' sections (an edit of a lint contract reinstalls nothing)
+want=$( (awk '/^\[/{skip=/^\[+tool\.(ruff|mypy|importlinter)/} !skip' pyproject.toml; cat setup.py) \
+  | sha256sum | cut -d" " -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing the Python environment in .venv"
   python3 -m venv .venv

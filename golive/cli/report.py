@@ -20,6 +20,7 @@ from golive.gate.plan import load_plan
 from golive.model.environment import load_environment
 from golive.model.errors import UsageError
 from golive.model.resources import resource
+from golive.probe.ansible import list_inventory
 from golive.report import bundle
 from golive.report.allure_meta import scope_key, write_verdict
 from golive.report.files import WriteError, write_atomic, writing
@@ -80,7 +81,7 @@ def _verdict(args: argparse.Namespace, what: str) -> dict[str, Any]:
     env = getattr(args, "env", None)
     name = None
     if env:
-        name = load_environment(env, secrets=False).inventory.name
+        name = load_environment(env, secrets=False, ansible=list_inventory).inventory.name
     return read_verdict(_reports(args), what, name)
 
 

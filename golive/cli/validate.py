@@ -15,6 +15,7 @@ from golive.gate.signoffs import read_signoffs
 from golive.gate.waivers import read_waivers
 from golive.model.environment import envdir, inspect_environment
 from golive.model.errors import ConfigError
+from golive.probe.ansible import list_inventory
 
 INVALID = 4  # README's exit-code table: a configuration error
 
@@ -28,7 +29,7 @@ def _file(read: Callable[[Path], tuple[Any, list[ConfigError]]], path: Path) -> 
 
 def problems(name: str) -> tuple[str, list[ConfigError]]:
     """What the environment is (a one-line summary) and every problem it has."""
-    env, found = inspect_environment(name)
+    env, found = inspect_environment(name, ansible=list_inventory)
     path = env.path if env is not None else envdir() / name
     if env is not None or (name and "/" not in name and not name.startswith(".")):
         # the waivers and sign-offs also when the inventory itself is invalid

@@ -23,6 +23,7 @@ from golive.model.environment import envdir, load_environment
 from golive.model.errors import UsageError
 from golive.model.resources import resource
 from golive.probe import children
+from golive.probe.ansible import list_inventory
 from golive.report.files import discard
 
 WATCH_SUITE = resource("pytest_golive.suites", "watch")
@@ -73,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
     # starts: a configuration error is one line and exit 4, never a watch that cannot judge
     # (where the watch's pytest, run where golive is, looks for it)
     name = args.env or os.environ.get("GOLIVE_ENV") or "sandbox"
-    env = load_environment(name, directory=envdir())
+    env = load_environment(name, directory=envdir(), ansible=list_inventory)
     # a metric that cannot see a whole interval is refused before the watch polls
-    from golive.judge.watch import interval_blind_spots
     from golive.model.expectations.monitoring import Watch
+    from golive.model.promql import interval_blind_spots
 
     spec = env.expectations.get(Watch)
     found = interval_blind_spots(spec, every, env.path / "expectations.yml") if spec else []

@@ -18,19 +18,10 @@ Pure: each host's identity facts (golive/probe/identity.py) in, findings out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class IdentityFacts:
-    """What the judge reads of one host's identity (golive.probe.identity.Identity)."""
-
-    host: str
-    keys: Sequence[str] = ()
-    machine_id: str | None = None
-    error: str | None = None
-    ssh: bool = True
+from golive.model.facts.identity import IdentityFacts
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,9 @@ from fnmatch import fnmatch
 from typing import Any
 
 from golive.model.expectations.monitoring import Detection, Job
+from golive.model.facts.monitoring import LogState, prometheus_duration, target_name
 
 # -- Prometheus --------------------------------------------------------------------------
-
-
-def _target_name(target: Mapping[str, Any]) -> str:
-    labels = target.get("labels") or {}
-    instance = labels.get("instance", "?")
-    name = labels.get("instance_name")
-    return f"{name} ({instance})" if name else str(instance)
 
 
 def scrape_targets(where: str, jobs: Mapping[str, Job], targets: list[dict[str, Any]]) -> list[str]:
@@ -37,7 +31,7 @@ def scrape_targets(where: str, jobs: Mapping[str, Job], targets: list[dict[str, 
             )
             continue
         if len(mine) < spec.min_targets:
-            names = ", ".join(_target_name(t) for t in mine)
+            names = ", ".join(target_name(t) for t in mine)
             findings.append(
                 f"{where}: job {job} has {len(mine)} target(s), expected at least "
                 f"{spec.min_targets}; scraped: {names}"
@@ -46,7 +40,7 @@ def scrape_targets(where: str, jobs: Mapping[str, Job], targets: list[dict[str, 
             if t.get("health") != "up":
                 why = t.get("lastError") or "no scrape yet"
                 findings.append(
-                    f"{where}: job {job} target {_target_name(t)} is {t.get('health')}: {why}"
+                    f"{where}: job {job} target {target_name(t)} is {t.get('health')}: {why}"
                 )
     return findings
 
@@ -101,51 +95,6 @@ def firing(where: str, alerts: list[dict[str, Any]], severities: Iterable[str]) 
                 f"{a.get('activeAt', '?')} ({rest})"
             )
     return out
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-
-
-def prometheus_duration(text: object) -> float | None:
-    """Seconds of a Prometheus duration ("5s", "1m30s", "10m"); None when it is not one."""
-    raw = str(text or "").strip()
-    parts = _DURATION.findall(raw)
-    if not raw or "".join(n + u for n, u in parts) != raw:
-        return None
-    return sum(float(n) * _UNIT_S[u] for n, u in parts)
-
-
-def _instant(text: object) -> datetime | None:
-    """An RFC 3339 time of Prometheus's API (nanoseconds cut to microseconds); None when it
-    is not one."""
-    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", str(text))
-    if not m:
-        return None
-    fraction = f".{m.group(2)[:6]}" if m.group(2) else ""
-    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
-    return datetime.fromisoformat(m.group(1) + fraction + zone)
-
-
-def unsettled(
-    runtime: Mapping[str, Any], targets: list[dict[str, Any]], rules: list[dict[str, Any]]
-) -> list[str]:
-    """What Prometheus has not done since it last (re)loaded its configuration: a target not
-    scraped, a rule not evaluated (until then their state is the reload's, not a finding).
-    Empty: settled. A time that cannot be read counts as not done (the wait is bounded)."""
-    loaded = _instant(runtime.get("lastConfigTime"))
-    if loaded is None:
-        return [f"a configuration load time ({runtime.get('lastConfigTime')!r})"]
-    pending = []
-    for t in targets:
-        seen = _instant(t.get("lastScrape"))
-        if t.get("health") == "unknown" or seen is None or seen < loaded:
-            pending.append(f"a scrape of {_target_name(t)}")
-    for r in rules:
-        seen = _instant(r.get("lastEvaluation"))
-        if r.get("health") == "unknown" or seen is None or seen < loaded:
-            pending.append(f"an evaluation of rule {r.get('name')}")
-    return pending
 
 
 def time_to_fire(
@@ -334,15 +283,6 @@ def failed_notifications(metrics_text: str) -> float | None:
 
 
 # -- logs ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogState:
-    """A log file as ``stat`` saw it (None: absent)."""
-
-    path: str
-    size: int
-    mtime: float
 
 
 def log_moved(host: str, name: str, before: LogState | None, after: LogState | None) -> list[str]:

@@ -12,53 +12,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from golive.model.environment import Environment
-from golive.model.expectations.predeploy import Parity
-from golive.model.facts import HostFacts
-
 MISSING = "(absent)"
-_NOT_DECLARED = {Parity.key}  # which baseline to compare with is not itself drift
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested mappings to dotted keys; lists and scalars are leaves."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, sub in value.items():
-            out.update(flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
-
-
-def declared(env: Environment) -> dict[str, Any]:
-    """What the environment declares: its release and expectations, flattened."""
-    exp = env.expectations.model_dump(mode="json", exclude=_NOT_DECLARED, exclude_none=True)
-    return flatten({"release": env.inventory.release.model_dump(mode="json"), **exp})
-
-
-def by_role(facts: dict[str, HostFacts]) -> dict[str, Any]:
-    """Per role, every fact as the sorted set of values its hosts report."""
-    merged: dict[str, set[str]] = {}
-    for host in facts.values():
-        flat = flatten(
-            {
-                "package": host.packages,
-                "runtime": host.runtimes,
-                "config": host.config_sha256,
-                "listening": {str(p): "yes" for p in host.listening},
-            }
-        )
-        for role in host.roles:
-            for key, value in flat.items():
-                merged.setdefault(f"{role}.{key}", set()).add(str(value))
-    return {key: sorted(values) for key, values in sorted(merged.items())}
-
-
-def snapshot(env: Environment, facts: dict[str, HostFacts]) -> dict[str, Any]:
-    """The comparable snapshot of an environment."""
-    return {"env": env.name, "declared": declared(env), "roles": by_role(facts)}
-
-
 @dataclass(frozen=True)
 class Drift:
     """One difference: the key and each side's value."""

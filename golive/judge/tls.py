@@ -18,10 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from golive.model.facts.tls import (
+    CERTIFICATE,
+    GROUPS,
+    HTTP_HEADERS,
+    VULNERABILITIES,
+    CertFacts,
+    KeyExchange,
+    TlsFacts,
+    hostname_matches,
+)
 
 # Mozilla's protocol names -> the labels golive reports
 PROTOCOLS = {
@@ -36,30 +46,6 @@ _CURVE_ALIASES = {"prime256v1": "secp256r1", "prime192v1": "secp192r1"}
 # OpenSSL gives the size of X25519 and X448 keys as 253 and 448 bits; Mozilla's ECDH minimum
 # (256) counts them, as sslyze's own Mozilla checker does, at their nominal group size.
 _NOMINAL_ECDH_BITS = {"X25519": 256, "X448": 448}
-
-# What the vulnerability check tests, by the name its findings use ("vulnerable to NAME").
-HEARTBLEED = "Heartbleed"
-CCS_INJECTION = "OpenSSL CCS injection"
-CRIME = "CRIME (TLS compression enabled)"
-ROBOT = "ROBOT (RSA padding oracle)"
-INSECURE_RENEGOTIATION = "insecure renegotiation (no secure renegotiation support)"
-RENEGOTIATION_DOS = "client-initiated renegotiation DoS"
-DOWNGRADE = "protocol downgrade (TLS_FALLBACK_SCSV not supported)"
-NO_EMS = "session-hash attacks (no Extended Master Secret)"
-VULNERABILITIES = (
-    HEARTBLEED,
-    CCS_INJECTION,
-    CRIME,
-    ROBOT,
-    INSECURE_RENEGOTIATION,
-    RENEGOTIATION_DOS,
-    DOWNGRADE,
-    NO_EMS,
-)
-# Keys of TlsFacts.untested besides the protocol labels and the vulnerability names.
-CERTIFICATE = "certificate"
-GROUPS = "key-exchange groups"
-HTTP_HEADERS = "HTTP headers"
 
 
 @dataclass(frozen=True)
@@ -80,69 +66,6 @@ class Profile:
     max_lifespan_days: int = 0  # 0: unbounded
     hsts_min_age: int = 0
     ocsp_staple: bool = False
-
-
-@dataclass(frozen=True)
-class ChainCert:
-    """One certificate the server sent (leaf first), with what the probe verified of it."""
-
-    subject: str
-    issuer: str
-    not_before: dt.datetime
-    not_after: dt.datetime
-    self_signed: bool  # issuer == subject, and its own key verifies its signature
-    issued_by_next: bool  # the next certificate sent verifies its signature
-    issued_by_bundle: bool  # a CA of the environment's bundle verifies its signature
-    issuer_name_in_bundle: bool  # the bundle holds a CA with its issuer's name
-    ca_issuers: tuple[str, ...] = ()  # AIA caIssuers URLs: where its issuer is published
-
-
-@dataclass(frozen=True)
-class CertFacts:
-    """The leaf certificate an endpoint serves, the chain sent with it and its validation."""
-
-    subject: str
-    names: tuple[str, ...]  # subjectAltName DNS names and IP addresses
-    not_after: dt.datetime
-    key_type: str
-    key_bits: int
-    curve: str | None
-    signature: str
-    chain_error: str | None  # None: the chain validated against the CA bundle
-    not_before: dt.datetime | None = None
-    chain: tuple[ChainCert, ...] = ()
-    ocsp_responders: tuple[str, ...] = ()  # AIA OCSP URLs of the leaf
-    ocsp_stapled: bool = False
-    # each certificate sent is followed by its issuer (sslyze's received_chain_has_valid_order;
-    # None: a certificate of the chain could not be parsed, so the order was not read)
-    chain_in_order: bool | None = True
-
-
-@dataclass(frozen=True)
-class KeyExchange:
-    """The ephemeral key one accepted cipher suite negotiated (kind None: not read)."""
-
-    protocol: str  # "TLS 1.2"
-    suite: str
-    kind: str | None  # "DH", "ECDH"
-    bits: int = 0
-    group: str | None = None  # curve name for ECDH
-
-
-@dataclass(frozen=True)
-class TlsFacts:
-    """What a scan found on one endpoint."""
-
-    endpoint: str  # "lb1:443"
-    server_name: str
-    ciphers: dict[str, tuple[str, ...]]  # offered protocol label -> accepted cipher suites
-    cert: CertFacts | None
-    hsts_max_age: int | None  # None: no HSTS header (or not an HTTP endpoint)
-    vulnerabilities: tuple[str, ...]  # names from VULNERABILITIES the endpoint has
-    key_exchanges: tuple[KeyExchange, ...] = ()  # one per accepted (EC)DHE / TLS 1.3 suite
-    groups: tuple[str, ...] | None = None  # key-exchange curves accepted; None: no ECDH
-    untested: dict[str, str] = field(default_factory=dict)  # what did not complete -> why
-    other_certs: tuple[CertFacts, ...] = ()  # further certificates served (another key type)
 
 
 def _per_certificate(facts: TlsFacts, one: Callable[[TlsFacts], list[str]]) -> list[str]:
@@ -400,23 +323,6 @@ def _chain_findings(facts: TlsFacts, ca_bundle: str, now: dt.datetime | None = N
     if (order := order_reason(facts.cert)) is not None:
         out.append(f"{head} {order}")
     return out
-
-
-def _name_matches(pattern: str, name: str) -> bool:
-    pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
-    if pattern.startswith("*."):
-        head, _, rest = name.partition(".")
-        return bool(head) and rest == pattern[2:]
-    return pattern == name
-
-
-def hostname_matches(names: tuple[str, ...], server_name: str) -> bool:
-    """RFC 6125 matching of a server name (DNS name or IP) against subjectAltName entries."""
-    try:
-        ip = ipaddress.ip_address(server_name)
-    except ValueError:
-        return any(_name_matches(n, server_name) for n in names)
-    return str(ip) in names
 
 
 def hostname_findings(facts: TlsFacts) -> list[str]:

@@ -12,14 +12,12 @@ at all is INCONCLUSIVE, never GO.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from golive.judge.monitoring import prometheus_duration
-from golive.model.errors import ConfigError
-from golive.model.expectations.monitoring import Watch, WatchMetric, WatchSource
+from golive.model.expectations.monitoring import WatchMetric, WatchSource
+from golive.model.facts.watch import Sight
 
 Outcome = Literal["success", "failure", "inconclusive", "error"]
 Decision = Literal["GO", "NO-GO", "INCONCLUSIVE"]
@@ -132,48 +130,6 @@ def own_traffic_line(requests: int, errors: int) -> str:
     )
 
 
-_WINDOW = re.compile(r"\[\s*([0-9a-z]+)\s*(?::[^\]]*)?\]")
-
-
-def blind_spot(spec: WatchMetric, every_s: float) -> str | None:
-    """Why a PromQL metric cannot see what happens between two measurements, or None: a
-    range window (``rate(x[20s])``) shorter than the watch's interval leaves the rest of each
-    interval unmeasured (an error burst there is never seen). A query without a range window
-    is not judged here; an unreadable window is a blind spot (fail closed)."""
-    if spec.kind != "promql" or not spec.query:
-        return None
-    windows = _WINDOW.findall(spec.query)
-    if not windows:
-        return None
-    seconds = [prometheus_duration(w) for w in windows]
-    if any(s is None for s in seconds):
-        return f"its query's range window {windows} is not a duration golive can read"
-    shortest = min(s for s in seconds if s is not None)
-    if shortest < every_s:
-        return (
-            f"its query's shortest range window ({shortest:g} s) is shorter than the watch's "
-            f"interval ({every_s:g} s): what happens between two measurements is never seen"
-        )
-    return None
-
-
-def interval_blind_spots(spec: Watch, every_s: float, file: Path) -> list[ConfigError]:
-    """The metrics whose range window cannot see a whole interval of ``--every`` (known from
-    the configuration and the command line alone: refused before the watch polls)."""
-    found = []
-    for name, metric in spec.metrics.items():
-        why = blind_spot(metric, every_s)
-        if why is not None:
-            found.append(
-                ConfigError(
-                    file,
-                    f"watch.metrics.{name}.query",
-                    f"{why} (--every {every_s:g} s); use a shorter --every or a longer window",
-                )
-            )
-    return found
-
-
 def _host_part(value: str) -> str:
     """``10.0.0.5:8080`` -> ``10.0.0.5``, ``[::1]:9100`` -> ``::1``; a bare name as it is."""
     if value.startswith("["):
@@ -211,6 +167,18 @@ def alerts_blind(rules: list[dict[str, Any]], severity: list[str], where: str) -
         f"{where}: Prometheus has no alerting rule of severity {'/'.join(severity)} loaded "
         f"({len(alerting)} alerting rule(s) in all): none can fire, so none firing proves nothing"
     )
+
+
+def unseen(name: str, spec: WatchMetric, sight: Sight, where: str) -> str:
+    """What the metric cannot see now: "" nothing; "error: ..." Prometheus did not answer;
+    else the host whose series are missing, or the severity no rule carries."""
+    if sight.error is not None:
+        return f"error: {sight.error}"
+    if spec.kind == "alerts":
+        return alerts_blind(sight.rules or [], spec.severity, where) or ""
+    if spec.hosts is None or sight.values is None:
+        return ""
+    return unseen_hosts(name, spec.hosts, sight.hosts, sight.values, where) or ""
 
 
 def at(m: Measurement, seconds: float) -> Measurement:

@@ -15,7 +15,8 @@ roles is an error: a host copied into the wrong group (whose ``ansible_host`` An
 silently merges) must not become a second role of one machine.
 
 ansible-inventory fails open (an unparsable source is a warning and an empty inventory):
-golive runs it with ``ANSIBLE_INVENTORY_UNPARSED_FAILED`` and also judges its output. A
+golive runs it with ``ANSIBLE_INVENTORY_UNPARSED_FAILED`` (:mod:`golive.probe.ansible`: the
+model runs no command) and also reads its output strictly (:func:`listing`). A
 missing inventory, a group the mapping names that the inventory does not have, a mapped
 host without ``ansible_host``, a timeout or an unreadable answer is a ConfigError naming
 inventory.yml and the key.
@@ -24,8 +25,7 @@ inventory.yml and the key.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,35 +56,27 @@ class HostsFrom(Strict):
     timeout: Seconds = Field(30.0, description="seconds ansible-inventory may take")
 
 
-def _list(source: Path, timeout: float, where: Path) -> dict[str, Any]:
-    """ansible-inventory's JSON for ``source``; any failure is a ConfigError."""
-    key = "hosts_from.ansible"
-    if not source.exists():
-        raise ConfigError(where, key, f"an Ansible inventory ({source} does not exist)")
-    env = {**os.environ, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true", "ANSIBLE_NOCOLOR": "1"}
+# Lists an Ansible inventory: ``(source, timeout, where)`` -> ansible-inventory's JSON, a
+# ConfigError naming ``where`` on any failure. golive.probe.ansible.list_inventory runs
+# ansible-inventory; the model only reads what it answered (docs/architecture.md#layers).
+Lister = Callable[[Path, float, Path], dict[str, Any]]
+KEY = "hosts_from.ansible"
+
+
+def listing(returncode: int, stdout: str, stderr: str, where: Path) -> dict[str, Any]:
+    """ansible-inventory's answer as its JSON mapping; an exit status other than 0 or an
+    answer that is not a JSON mapping is a ConfigError naming ``where`` (its last stderr
+    line, when it said one)."""
+    said = [line for line in stderr.splitlines() if line.strip()]
+    if returncode != 0:
+        why = said[-1] if said else f"exit status {returncode}"
+        raise ConfigError(where, KEY, f"an inventory ansible-inventory can read ({why})")
     try:
-        proc = subprocess.run(
-            ["ansible-inventory", "-i", str(source), "--list"],
-            capture_output=True, text=True, timeout=timeout, env=env, check=False,
-        )  # fmt: skip
-    except FileNotFoundError:
-        raise ConfigError(
-            where, key, "ansible-inventory on PATH (Debian's ansible-core package)"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(
-            where, key, f"an inventory ansible-inventory reads within {timeout:g} s"
-        ) from None
-    said = [line for line in proc.stderr.splitlines() if line.strip()]
-    if proc.returncode != 0:
-        why = said[-1] if said else f"exit status {proc.returncode}"
-        raise ConfigError(where, key, f"an inventory ansible-inventory can read ({why})")
-    try:
-        data = json.loads(proc.stdout)
+        data = json.loads(stdout)
     except json.JSONDecodeError:
-        raise ConfigError(where, key, "an inventory ansible-inventory lists as JSON") from None
+        raise ConfigError(where, KEY, "an inventory ansible-inventory lists as JSON") from None
     if not isinstance(data, dict):
-        raise ConfigError(where, key, "an inventory ansible-inventory lists as a mapping")
+        raise ConfigError(where, KEY, "an inventory ansible-inventory lists as a mapping")
     return data
 
 
@@ -135,13 +127,14 @@ def _truthy(value: Any) -> bool:
 
 
 def hosts(
-    spec: HostsFrom, envdir: Path, where: Path
+    spec: HostsFrom, envdir: Path, where: Path, lister: Lister
 ) -> tuple[dict[str, dict[str, Any]], list[ConfigError]]:
-    """The inventory.yml ``hosts:`` mapping the Ansible inventory stands for: each mapped
-    host's address, roles, connection and vars (golive's models validate it after), and the
-    problems of hosts that are in groups of different roles without saying so."""
+    """The inventory.yml ``hosts:`` mapping the Ansible inventory stands for (as ``lister``
+    lists it): each mapped host's address, roles, connection and vars (golive's models
+    validate it after), and the problems of hosts that are in groups of different roles
+    without saying so."""
     source = inventory_path(spec, envdir)
-    data = _list(source, spec.timeout, where)
+    data = lister(source, spec.timeout, where)
     groups = sorted(k for k in data if k != "_meta")
     unknown = [g for g in spec.roles if g not in data]
     if unknown:

@@ -297,18 +297,32 @@ def available(directory: Path | None = None) -> list[str]:
 
 
 def load_environment(
-    name: str, root: Path | None = None, *, secrets: bool = True, directory: Path | None = None
+    name: str,
+    root: Path | None = None,
+    *,
+    secrets: bool = True,
+    directory: Path | None = None,
+    ansible: ansible.Lister | None = None,
 ) -> Environment:
     """Load ``NAME`` from the environments directory (``directory``, default :func:`envdir`),
-    or ``root`` itself when given; the first problem is a ConfigError."""
-    env, found = inspect_environment(name, root, secrets=secrets, directory=directory)
+    or ``root`` itself when given; the first problem is a ConfigError. ``ansible``: how an
+    Ansible inventory is listed (``golive.probe.ansible.list_inventory``); without it an
+    environment whose hosts come from one (``hosts_from:``) is refused, never guessed."""
+    env, found = inspect_environment(
+        name, root, secrets=secrets, directory=directory, ansible=ansible
+    )
     if env is None or found:
         raise first(found)
     return env
 
 
 def inspect_environment(
-    name: str, root: Path | None = None, *, secrets: bool = True, directory: Path | None = None
+    name: str,
+    root: Path | None = None,
+    *,
+    secrets: bool = True,
+    directory: Path | None = None,
+    ansible: ansible.Lister | None = None,
 ) -> tuple[Environment | None, list[ConfigError]]:
     """Load and validate an environment's inventory (with its Ansible inventory), expectations,
     roles and secrets: the environment, or None, and every problem found (``golive
@@ -327,7 +341,7 @@ def inspect_environment(
             path, "--env", f"an environment with an inventory.yml under {base}; known: {known}"
         )]  # fmt: skip
     found: list[ConfigError] = []
-    inventory = _inventory(path / "inventory.yml", found)
+    inventory = _inventory(path / "inventory.yml", found, ansible)
     expectations = _model(path / "expectations.yml", SCHEMA, found)
     if inventory is None or expectations is None:
         return None, found
@@ -354,7 +368,9 @@ def _model(path: Path, model: type[Any], found: list[ConfigError]) -> Any:
     return value
 
 
-def _inventory(path: Path, found: list[ConfigError]) -> Inventory | None:
+def _inventory(
+    path: Path, found: list[ConfigError], lister: ansible.Lister | None
+) -> Inventory | None:
     """inventory.yml, its hosts read from an Ansible inventory when it names one; every host
     reached at an address of its own (:mod:`golive.model.machines`)."""
     source: Path | None = None
@@ -367,8 +383,13 @@ def _inventory(path: Path, found: list[ConfigError]) -> Inventory | None:
             if spec is None:
                 found += errors
                 return None
+            if lister is None:
+                raise ConfigError(
+                    path, "hosts_from",
+                    "hosts listed in inventory.yml: this command reads no Ansible inventory",
+                )  # fmt: skip
             source = ansible.inventory_path(spec, path.parent)
-            hosts, errors = ansible.hosts(spec, path.parent, path)
+            hosts, errors = ansible.hosts(spec, path.parent, path, lister)
             found += errors
             data = {**data, "hosts": hosts}
     except ConfigError as exc:

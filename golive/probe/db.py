@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from golive.judge.hardening import PgCatalog, PgSettings
 from golive.model.cause import Cause
 from golive.model.environment import Environment
+from golive.model.facts.hardening import PgCatalog, PgSettings
 from golive.probe import failures
 
 if TYPE_CHECKING:  # psycopg is imported when a connection opens (golive.probe.pgconn)

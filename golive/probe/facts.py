@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from golive.judge import parity
 from golive.model.documents import Refused, read_file
 from golive.model.environment import Environment, load_environment
 from golive.model.errors import ConfigError
 from golive.model.expectations.predeploy import Facts, Parity, Software
-from golive.model.facts import HostFacts
+from golive.model.facts import HostFacts, parity
 from golive.probe import netns
+from golive.probe.ansible import list_inventory
 from golive.probe.hosts import HostPool, Target
 from golive.probe.listeners import listening
 
@@ -157,5 +157,8 @@ def resolve(spec: str, limit: int = SNAPSHOT_LIMIT) -> tuple[dict[str, Any], Env
     path = Path(spec)
     if path.exists() and not path.is_dir():
         return load_snapshot(path, limit), None
-    env = load_environment(path.name, root=path) if path.is_dir() else load_environment(spec)
+    if path.is_dir():
+        env = load_environment(path.name, root=path, ansible=list_inventory)
+    else:
+        env = load_environment(spec, ansible=list_inventory)
     return parity.snapshot(env, collect(env)), env

@@ -4,7 +4,7 @@ paths: a check over fifty hosts asks each host a handful of times, not once per 
 
 from __future__ import annotations
 
-from golive.judge.hardening import FileFacts
+from golive.model.facts.hardening import FileFacts
 from golive.probe.hosts import Target
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import shlex
 import subprocess
@@ -196,6 +197,18 @@ def ssh_options(ssh: SshSpec) -> list[str]:
     return [*(arg for option in ssh.options for arg in ("-o", option)), *options]
 
 
+SERVER_KEY = re.compile(
+    r"^debug1: Server host (?:key|certificate): (?P<type>\S+) (?P<fingerprint>SHA256:[^\s,]+)"
+)
+"""The line of ssh's debug log naming the host key the handshake verified (OpenSSH's
+sshconnect.c ``verify_host_key``, the same line since OpenSSH 6.8)."""
+DEBUG_LOG = ("debug1: ", "Authenticated to ")
+"""What ``LogLevel=DEBUG1`` adds to a client's stderr (debug lines, and its one
+verbose line before a command runs), taken out again."""
+KEY_FILE = "{base}.hostkey"
+"""Beside a host's control socket (and its lock): the run id and the host key of the run's
+shared connection (:meth:`SshBackend.server_key`), one file per host, rewritten by each run."""
+
 ENDED_ON_HOST = (124, 137, 255)
 """What a command ended on the host at its deadline returns: ``timeout``'s status after
 SIGTERM, the command's after SIGKILL, and ssh's (255) when ``timeout`` killed itself with
@@ -312,6 +325,7 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
         self._control_base: str | None = None
         self._control_known = False
         self._config: dict[str, str] | None = None
+        self.seen_key: tuple[str, str] | None = None  # (type, SHA256 fingerprint): server_key
 
     def _destination(self) -> list[str]:
         user = ["-o", f"User={self.host.user}"] if self.host.user else []
@@ -363,6 +377,52 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             self._control = f"{found}-{self.run_id}" if found and self.run_id else found
             self._control_known = True
         return self._control
+
+    def _saw(self, stderr: bytes) -> bytes:
+        """Take the host key from a client's debug log (``Server host key: TYPE SHA256:...``,
+        or ``Server host certificate:`` for a certified one: the certified key's fingerprint)
+        and return the stderr the command would have had without that log. A client that
+        started this run's shared connection leaves the key beside its control socket
+        (:data:`KEY_FILE`) for the run's other processes (pytest-xdist's workers and
+        controller), which reach the host through that connection and never see a handshake."""
+        kept = []
+        for line in stderr.decode(errors="replace").splitlines(keepends=True):
+            said = SERVER_KEY.match(line)
+            if said is not None:
+                self.seen_key = (said["type"], said["fingerprint"])
+            if not line.startswith(DEBUG_LOG):
+                kept.append(line)
+        control = self._control
+        if self.seen_key is not None and control and self.run_id and os.path.exists(control):
+            with contextlib.suppress(OSError):  # a key not shared is asked as before
+                path = KEY_FILE.format(base=self._control_base or control)
+                write = f"{path}.{os.getpid()}.{threading.get_ident()}"
+                with open(write, "w", encoding="utf-8") as out:
+                    out.write(f"{self.run_id} {self.seen_key[0]} {self.seen_key[1]}\n")
+                os.replace(write, path)
+        return "".join(kept).encode()
+
+    def server_key(self) -> tuple[str, str] | None:
+        """The host key (type, SHA256 fingerprint) this run's connection to the host verified
+        in its handshake: seen by this backend's first client, else left by the process of
+        this run that started the shared connection (read under the lock that process held
+        while it started it, so never half-written); None when neither is known."""
+        if self.seen_key is not None or not self.run_id:
+            return self.seen_key
+        control = self.control_path()
+        if not control or not os.path.exists(control):
+            return None
+        base_path = self._control_base or control
+        said: list[str] = []
+        with (
+            contextlib.suppress(OSError, RuntimeError),
+            _exclusive(f"{base_path}.lock", self.command_timeout, self.label),
+            open(KEY_FILE.format(base=base_path), encoding="utf-8") as found,
+        ):
+            said = found.read().split()
+        if len(said) == 3 and said[0] == self.run_id and said[2].startswith("SHA256:"):
+            self.seen_key = (said[1], said[2])
+        return self.seen_key
 
     def close(self) -> None:
         """End the host's shared connection, if one is up (``ssh -O exit``)."""
@@ -476,9 +536,14 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
             return self._client(cmd)
 
     def _client(self, cmd: str) -> base.CommandResult:
-        """Run ``cmd`` with an ssh client of its own, watching like the master's sessions."""
+        """Run ``cmd`` with an ssh client of its own, watching like the master's sessions.
+        The backend's first client also tells the host key its handshake verified
+        (:meth:`server_key`): ssh's debug log says it, and that log is taken out of the
+        command's stderr again."""
+        seeing = self.seen_key is None
+        shown = ["-o", "LogLevel=DEBUG1", "-o", "FingerprintHash=sha256"] if seeing else []
         proc = children.start(  # it dies with golive (the command's host-side end: its timeout)
-            ["ssh", *self._destination(), self.remote(cmd)],
+            ["ssh", *shown, *self._destination(), self.remote(cmd)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -502,6 +567,8 @@ class SshBackend(testinfra_ssh.SshBackend):  # type: ignore[misc]
                 proc.kill()
                 proc.communicate()
             children.ended(proc)
+        if seeing:
+            stderr = self._saw(stderr)
         self._ended(cmd, proc.returncode, started)
         if proc.returncode == 255:  # ssh's own failure, or the command's own status
             lost = self.answers()

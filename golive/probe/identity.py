@@ -6,13 +6,23 @@ inventory names that reach one machine (a leftover port forward or NAT rule, a D
 pointing at another host, a copied connection string) would otherwise certify one machine
 twice and the other never.
 
-- **Host keys** are what ssh itself would be shown: ``ssh -G`` gives the address and port ssh
-  connects to for the host (after the user's ssh configuration, aliases included), and
-  ``ssh-keyscan`` asks that address and port for its host keys, within the inventory's
-  ``ssh.connect_timeout``. Where ssh reaches the host through a ``ProxyCommand`` or
-  ``ProxyJump`` (which ``ssh-keyscan`` cannot follow), the keys are those the known_hosts
-  file holds for the host: with ``StrictHostKeyChecking=yes`` (golive's when the inventory
-  names a known_hosts file) the connection was only made if the host showed one of them.
+- **The host key** is the one the run's own SSH connection to the host verified in its
+  handshake (golive.probe.hosts.SshBackend.server_key; Testinfra's paramiko backend: its
+  transport's): the very machine the checks ran on, asked with no connection of its own
+  (issue 24: at 200 hosts, ``ssh-keyscan``'s five handshakes a host, with OpenSSH's
+  post-quantum key exchange, which the inventory's ``KexAlgorithms`` does not reach, cost
+  more than the checks and missed their bound under load). Two names reaching one machine
+  show it the same key: one client configuration proposes the same host key algorithms to
+  both, unless known_hosts already holds keys of different types for the two names (ssh
+  then prefers each name's own type); that case is not seen.
+- **Where the connection's key is not known** (a run whose shared connection another run
+  started), ``ssh -G`` gives the address and port ssh connects to for the host (after the
+  user's ssh configuration, aliases included), and ``ssh-keyscan`` asks that address and
+  port for its host keys, within the inventory's ``ssh.connect_timeout``. Where ssh reaches
+  the host through a ``ProxyCommand`` or ``ProxyJump`` (which ``ssh-keyscan`` cannot
+  follow), the keys are those the known_hosts file holds for the host: with
+  ``StrictHostKeyChecking=yes`` (golive's when the inventory names a known_hosts file) the
+  connection was only made if the host showed one of them.
 - **machine-id** is read over the host's own connection (``cat /etc/machine-id``, in the
   pool's first command to the host: golive.probe.hosts.FIRST_QUESTIONS), where readable.
   It is evidence, and a weaker signal (cloned machines share one; so do hosts that share one
@@ -25,6 +35,7 @@ Hosts that golive does not reach over SSH itself (``local://``, ``docker://``, `
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import subprocess
 import sys
@@ -34,9 +45,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from golive.judge.identity import IdentityFacts
 from golive.model.environment import Environment
 from golive.model.errors import GoliveError
+from golive.model.facts.identity import IdentityFacts
 from golive.probe import observe
 from golive.probe.hosts import HostPool, SshBackend, Target
 
@@ -56,14 +67,37 @@ class Identity(IdentityFacts):
     def record(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Identity:
+        return cls(**{**record, "keys": tuple(record.get("keys", ()))})
+
 
 def fingerprint(key_type: str, blob: str) -> str:
     """OpenSSH's SHA256 fingerprint of a public key (base64 blob), with its type:
     ``"ED25519 SHA256:..."`` as ``ssh-keygen -l`` prints it."""
     digest = hashlib.sha256(base64.b64decode(blob)).digest()
-    kind = key_type.removeprefix("ssh-").split("@")[0].upper()
-    kind = "ECDSA" if key_type.startswith("ecdsa-") else kind
-    return f"{kind} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+    return f"{key_kind(key_type)} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+
+
+def key_kind(key_type: str) -> str:
+    """``ED25519``, ``RSA``, ``ECDSA``... for an SSH key type name (a certificate's is its
+    key's: OpenSSH fingerprints the certified key)."""
+    if key_type.startswith("ecdsa-"):
+        return "ECDSA"
+    return key_type.removeprefix("ssh-").split("@")[0].removesuffix("-cert-v01").upper()
+
+
+def transport_key(backend: Any) -> str | None:
+    """The host key the run's connection to the host verified (``"ED25519 SHA256:..."``), if
+    known: golive's ssh backend saw or was told it; a paramiko backend's transport has it."""
+    if isinstance(backend, SshBackend):
+        seen = backend.server_key()
+        return f"{key_kind(seen[0])} {seen[1]}" if seen is not None else None
+    if _paramiko(backend):
+        with contextlib.suppress(Exception):  # not connected: the scan is asked instead
+            key = backend.client.get_transport().get_remote_server_key()
+            return fingerprint(key.get_name(), base64.b64encode(key.asbytes()).decode())
+    return None
 
 
 def parse_keys(text: str) -> tuple[str, ...]:
@@ -100,6 +134,18 @@ def _ssh_config(backend: SshBackend) -> dict[str, str]:
         return backend.resolved_config()
     except RuntimeError as exc:  # `ssh -G` timed out
         raise GoliveError(str(exc)) from None
+
+
+def where(backend: Any) -> str:
+    """The host and port the backend's connections go to (``host`` or ``[host]:port``),
+    as ssh resolves them where it can."""
+    try:
+        config = _ssh_config(backend) if isinstance(backend, SshBackend) else {}
+    except GoliveError:
+        config = {}
+    address = config.get("hostname", backend.host.name)
+    port = config.get("port", str(getattr(backend.host, "port", None) or 22))
+    return address if port == "22" else f"[{address}]:{port}"
 
 
 def host_keys(backend: Any, timeout: float) -> tuple[tuple[str, ...], str]:
@@ -162,6 +208,9 @@ def identify(pool: HostPool, name: str, timeout: float) -> Identity:
     if not isinstance(backend, SshBackend) and not _paramiko(backend):
         source = f"{target.spec.connection}: not an SSH host"
         return Identity(name, source=source, machine_id=machine_id, ssh=False)
+    if (key := transport_key(backend)) is not None:
+        return Identity(name, keys=(key,), source=f"ssh handshake {where(backend)}",
+                        machine_id=machine_id)  # fmt: skip
     try:
         keys, source = host_keys(backend, timeout)
     except GoliveError as exc:
@@ -196,6 +245,22 @@ class Identities:
                     if self._workers is None:
                         self._workers = ThreadPoolExecutor(CONCURRENCY, "golive-identity")
                     self._asked[name] = self._workers.submit(self._identify, name)
+
+    def answered(self) -> dict[str, Identity]:
+        """The identities asked so far that have their answer (none is waited for)."""
+        with self._lock:
+            asked = list(self._asked.items())
+        return {n: f.result() for n, f in asked if f.done()}
+
+    def known(self, found: dict[str, Identity]) -> None:
+        """Identities another process of the run asked (a pytest-xdist worker's): taken as
+        answered here, where no host is asked twice; one with an error is asked again."""
+        with self._lock:
+            for name, identity in found.items():
+                if identity.error is None and name not in self._asked:
+                    done: Future[Identity] = Future()
+                    done.set_result(identity)
+                    self._asked[name] = done
 
     def of(self, names: list[str]) -> dict[str, Identity]:
         """The identity of each named host (asked now if it was not yet), once all answered."""

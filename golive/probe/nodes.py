@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,6 +92,25 @@ def fetch(
 
 _LAST: dict[tuple[str, str], NodeAnswer] = {}
 _LAST_LOCK = threading.Lock()
+
+
+def last_answers() -> list[dict[str, Any]]:
+    """Every last answer of this process (:func:`last_answer`), as plain records: what a
+    pytest-xdist worker hands its controller, whose end-of-run provenance then asks no node
+    a worker's check asked already (:func:`remember`)."""
+    with _LAST_LOCK:
+        found = list(_LAST.items())
+    return [{"host": host, **asdict(answer)} for (host, _), answer in found]
+
+
+def remember(records: list[dict[str, Any]]) -> None:
+    """Take another process's last answers (:func:`last_answers`) as this process's."""
+    for record in records:
+        fields = {k: v for k, v in record.items() if k != "host"}
+        fields["headers"] = tuple(tuple(h) for h in fields.get("headers", ()))
+        answer = NodeAnswer(**fields)
+        with _LAST_LOCK:
+            _LAST[(str(record["host"]), answer.url)] = answer
 
 
 def last_answer(host: str, url: str) -> NodeAnswer | None:

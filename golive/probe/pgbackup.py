@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from golive.judge import backup as judge
 from golive.model.checksums import parse_sha256sums
 from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
+from golive.model.facts import backup as facts
 from golive.probe.hosts import Target
 from golive.probe.tracked import Tracked
 from golive.probe.wait import WaitTimeout, wait_until
@@ -253,7 +253,7 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
     recovery (reached its target and promoted): ``pg_is_in_recovery()`` is false. Its last
     answer is logged as a phase (rc 0 and ``f``: promoted); an instance that stopped (a
     target never reached ends recovery with FATAL) ends the wait at once, and its log's
-    reason is said (:func:`golive.judge.backup.recovery_stop_reason`)."""
+    reason is said (:func:`golive.model.facts.backup.recovery_stop_reason`)."""
     d = spec.drill
     started, polls = time.monotonic(), [0]
 
@@ -274,7 +274,7 @@ def drill_promoted(target: Target, spec: Backup, run_: DrillRun) -> Ran:
     if stopped:  # say what happened, not the socket psql did not find; its log says why
         why = "the restored instance stopped during recovery, before reaching its target"
         log = run(target, spec, "cat", "--", d.log)  # this drill's own (drill_restore)
-        said = judge.recovery_stop_reason(log.stdout) if log.rc == 0 else None
+        said = facts.recovery_stop_reason(log.stdout) if log.rc == 0 else None
         ran = Ran(ran.command, 3, "", f"{why} ({said})" if said else why)
     run_.phases.append((f"promoted ({polls[0]} polls)", time.monotonic() - started, ran))
     return ran
@@ -321,10 +321,9 @@ def write_markers(target: Target, spec: Backup, run_id: str, steps: list[Ran]) -
     wait = spec.drill.archive_wait_s
     try:
         wait_until(lambda: _one(target, spec, check, steps), wait, 0.2,
-                   until=lambda last: judge.archived_past(last, segment))  # fmt: skip
+                   until=lambda last: facts.archived_past(last, segment))  # fmt: skip
     except WaitTimeout as exc:
-        lag = judge.archive_wait_finding(target.name, segment, exc.last, wait)
-        raise CheckFailed(lag) from None
+        raise facts.ArchiveLag(target.name, segment, exc.last, wait) from None
     return Markers(before, after, f"{moment}+00", segment)
 
 
@@ -373,7 +372,7 @@ def _utc(expr: str) -> str:
     return f"coalesce(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '')"
 
 
-# one row of judge.ARCHIVER_FIELDS: pg_stat_archiver, the current WAL file and position, the
+# one row of facts.ARCHIVER_FIELDS: pg_stat_archiver, the current WAL file and position, the
 # segment size, and the segments waiting in archive_status (.ready)
 ARCHIVER_SQL = (
     "SELECT current_setting('archive_mode'), a.archived_count, "
@@ -389,7 +388,7 @@ ARCHIVER_SQL = (
 )
 
 
-def archiver(target: Target, spec: Backup) -> tuple[Ran, judge.Archiver | str]:
+def archiver(target: Target, spec: Backup) -> tuple[Ran, facts.Archiver | str]:
     """The host's WAL archiving facts, or the reason they cannot be read (a sentence naming
     the host) in place of them."""
     out = psql(target, spec, spec.database, ARCHIVER_SQL)
@@ -397,7 +396,7 @@ def archiver(target: Target, spec: Backup) -> tuple[Ran, judge.Archiver | str]:
         why = (out.stderr.strip() or f"exit {out.rc}")[:200]
         return out, f"{target.name}: pg_stat_archiver cannot be read: {why}"
     try:
-        return out, judge.parse_archiver(out.stdout)
+        return out, facts.parse_archiver(out.stdout)
     except ValueError as exc:
         return out, f"{target.name}: pg_stat_archiver gave no row golive reads ({exc})"[:300]
 

@@ -1,10 +1,11 @@
 """The application build under certification, as the app nodes serve it: each node's
 ``/version`` (version and build sha256), asked once per run from the node itself, within the
 environment's timeout: a node whose version answer the run already got (its smoke check
-asked it, in this process) is not asked again; its last answer is the one recorded, if it
-was a version, and a node that did not give one is asked again at the end. An unreachable
-node is recorded as such, and nodes that disagree are shown; this is provenance for the
-verdict, never a check (the smoke suite judges it)."""
+asked it, in this process or, under pytest-xdist, in a worker, which hands its answers to the
+controller: fixtures/hosts.py) is not asked again, nor connected; its last answer is the one
+recorded, if it was a version, and a node that did not give one is asked again at the end.
+An unreachable node is recorded as such, and nodes that disagree are shown; this is
+provenance for the verdict, never a check (the smoke suite judges it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from golive.probe.hosts import HostPool
 from golive.probe.nodes import NodeAnswer, get_json, last_answer
 
 APP_ROLE = "app"
+ASK_AT_ONCE = 32  # app nodes asked at once (a thread each, mostly waiting on SSH)
 
 
 def _served(answer: NodeAnswer) -> bool:
@@ -26,11 +28,19 @@ def _served(answer: NodeAnswer) -> bool:
     )
 
 
-def _node(pool: HostPool, name: str, app: App, timeout: float) -> dict[str, Any]:
+def _answered(name: str, address: str, app: App) -> NodeAnswer | None:
+    """The version answer a check of the run already got from node ``name`` (this process's,
+    or a pytest-xdist worker's handed to it), if it served a version."""
+    answer = last_answer(name, f"http://{address}:{app.port}{app.version_path}")
+    return answer if answer is not None and _served(answer) else None
+
+
+def _node(
+    pool: HostPool, name: str, app: App, timeout: float, answer: NodeAnswer | None
+) -> dict[str, Any]:
     try:
-        target = pool.get(name)  # a host the run lost is not asked, nor its answer taken
-        answer = last_answer(name, f"http://{target.address}:{app.port}{app.version_path}")
-        if answer is None or not _served(answer):
+        if answer is None:
+            target = pool.get(name)  # a host the run lost is not asked
             answer = get_json(target, app.port, app.version_path, timeout=timeout)
     except GoliveError as exc:  # HostUnreachable: its one line
         return {"version": None, "sha256": None, "error": str(exc)}
@@ -79,9 +89,24 @@ def served_builds(env: Environment, pool: HostPool | None = None) -> dict[str, A
     app = env.expectations.get(App)
     if app is None or not names:
         return summarize({}, env.inventory.release.version)
-    pool = pool or HostPool(env)
-    timeout = env.inventory.public.timeout
-    pool.open(names, wait=False)
-    with ThreadPoolExecutor(max(1, len(names)), "golive-version") as workers:
-        answers = list(workers.map(lambda n: _node(pool, n, app, timeout), names))
-    return summarize(dict(zip(names, answers, strict=True)), env.inventory.release.version)
+    addresses = {n: str(env.inventory.hosts[n].address) for n in names}
+    found = builds(pool or HostPool(env), addresses, app, env.inventory.public.timeout)
+    return summarize(found, env.inventory.release.version)
+
+
+def builds(
+    pool: HostPool, addresses: dict[str, str], app: App, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """Each node's build (node name: its address), from the answer the run already got, else
+    asked now through ``pool``: no connection is opened to a node whose answer is known, and
+    a node the run lost is neither asked nor its answer taken."""
+    lost = pool.unreachable()
+    known = {
+        n: a for n, address in addresses.items()
+        if n not in lost and (a := _answered(n, address, app)) is not None
+    }  # fmt: skip
+    pool.open([n for n in addresses if n not in known], wait=False)
+    names = list(addresses)
+    with ThreadPoolExecutor(max(1, min(len(names), ASK_AT_ONCE)), "golive-version") as workers:
+        answers = list(workers.map(lambda n: _node(pool, n, app, timeout, known.get(n)), names))
+    return dict(zip(names, answers, strict=True))

@@ -1,6 +1,6 @@
 """Scan TLS endpoints with sslyze and reduce each result to the facts golive judges.
 
-What sslyze measured is reduced to :class:`golive.judge.tls.TlsFacts`: the suites accepted per
+What sslyze measured is reduced to :class:`golive.model.facts.tls.TlsFacts`: the suites accepted per
 protocol with the ephemeral key each negotiated, the key-exchange curves accepted, the
 certificate chain as sent (each link verified here against the next one and against the
 environment's CA bundle, so the judge can say why a chain fails), OCSP stapling, HSTS and the
@@ -39,9 +39,9 @@ from sslyze import (
 )
 from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
 
-from golive.judge import tls
-from golive.judge.tls import CertFacts, ChainCert, KeyExchange, TlsFacts
 from golive.model.documents import Refused, read_config_file
+from golive.model.facts import tls
+from golive.model.facts.tls import CertFacts, ChainCert, KeyExchange, TlsFacts
 
 _CIPHER_COMMANDS = {
     "SSL 2.0": "ssl_2_0_cipher_suites",

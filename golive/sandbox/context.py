@@ -8,6 +8,7 @@ from pathlib import Path
 from golive.model.environment import Environment, Host, load_environment
 from golive.model.errors import SandboxError
 from golive.model.resources import resource
+from golive.probe.ansible import list_inventory
 
 STACK = resource("golive.sandbox.stack")
 """The files that stand the sandbox up (the repository's ``environments/sandbox/stack/``,
@@ -66,7 +67,7 @@ class Sandbox:
 
     @classmethod
     def load(cls, name: str = "sandbox") -> Sandbox:
-        env = load_environment(name, secrets=False)
+        env = load_environment(name, secrets=False, ansible=list_inventory)
         if env.inventory.sandbox is None:
             raise SandboxError(f"environment {name} is not a sandbox (no `sandbox:` key)")
         if not env.inventory.probe.netns:

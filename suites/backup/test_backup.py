@@ -10,6 +10,7 @@ import pytest
 
 from golive.judge import backup as judge
 from golive.model.expectations.backup import Backup
+from golive.model.facts import backup as backup_facts
 from golive.probe import pgbackup
 from golive.probe.appconfig import read_text
 from golive.probe.hosts import Target
@@ -248,7 +249,7 @@ def test_pgbackrest_repository_verifies(backup_host: Target, backup_spec: Backup
     _fail(found + judge.pgbackrest_verify(backup_host.name, spec.stanza, out.stdout))
 
 
-def _archiver(target: Target, spec: Backup, evidence) -> judge.Archiver:
+def _archiver(target: Target, spec: Backup, evidence) -> backup_facts.Archiver:
     out, facts = pgbackup.archiver(target, spec)
     evidence.text(f"{target.name} WAL archiver", out.log())
     if isinstance(facts, str):
@@ -326,7 +327,8 @@ def test_wal_archive_is_continuous(backup_host: Target, backup_spec: Backup, evi
             f"{name}: the start WAL of {job.directory}/{backup_spec.job.base} cannot be read"
         )
     starts[f"{job.directory}/{backup_spec.job.base}"] = job_start
-    label, start = min(starts.items(), key=lambda kv: judge.wal_segment(kv[1], size) or (0, 0))
+    segment = backup_facts.wal_segment
+    label, start = min(starts.items(), key=lambda kv: segment(kv[1], size) or (0, 0))
     listing = pgbackup.pgbackrest(
         backup_host, backup_spec, "repo-ls", "--recurse", "--output=json",
         f"archive/{spec.stanza}",

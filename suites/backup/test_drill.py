@@ -13,13 +13,28 @@ import pytest
 
 from golive.judge import backup as judge
 from golive.model.environment import Environment
+from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
+from golive.model.facts import backup as backup_facts
 from golive.probe import pgbackup
 from golive.probe.hosts import HostPool, Target
 from golive.probe.tracked import Tracked
 from pytest_golive.fixtures.backup import newest_backup, now
 
-pytestmark = [pytest.mark.backup, pytest.mark.drill, pytest.mark.plan("post.backup.drill")]
+BESIDE = ["smoke", "integration", "tls", "auth"]
+"""The checks the drill cannot disturb, during its run or after it (plugins/safety.py: it runs
+beside them under xdist, and first among them serially): it touches the drill host (a copy of
+the base backup, an instance of its own, removed after), reads the backup repository, and
+writes and deletes its own marker rows on the database host (one WAL switch). These checks
+talk to the load balancer, the app nodes and the database's orders and TLS, and read neither
+the drill host's ports, processes or disk (predeploy, firewall, hardening), the backups
+(backup), the database's I/O (performance, the rollback's scratch copy) nor the alerts
+(monitoring)."""
+pytestmark = [
+    pytest.mark.backup,
+    pytest.mark.drill(beside=BESIDE),
+    pytest.mark.plan("post.backup.drill"),
+]
 
 
 def test_restore_drill_meets_rto_and_rpo(
@@ -83,7 +98,13 @@ def test_restore_drill_meets_rto_and_rpo(
     recover = (f"restore_command={d.restore_command}", "recovery_target_timeline=current")
     try:
         with drill.disrupting(name, lambda: pgbackup.drill_cleanup(drill_host, backup_spec, run)):
-            markers = pgbackup.write_markers(source, backup_spec, run_id, marking)
+            try:
+                markers = pgbackup.write_markers(source, backup_spec, run_id, marking)
+            except backup_facts.ArchiveLag as lag:  # no restore reaches the target
+                said = judge.archive_wait_finding(
+                    lag.host, lag.segment, lag.last_archived, lag.wait_s
+                )
+                raise CheckFailed(said) from None
             started = time.monotonic()  # the restore's time: the markers are the drill's own
             step = pgbackup.drill_restore(drill_host, backup_spec, run, base)
             assert step.rc == 0, f"{name}: copying {source.name}:{base} failed: {step.stderr[:200]}"
@@ -130,10 +151,10 @@ def test_restore_drill_meets_rto_and_rpo(
             text = committed.stdout.strip() if committed.rc == 0 else ""
             facts = judge.DrillFacts(
                 rto_s,
-                judge.parse_time(text) if text else None,
+                backup_facts.parse_time(text) if text else None,
                 newest.manifest.taken_at,
                 now(),
-                judge.parse_time(markers.target),
+                backup_facts.parse_time(markers.target),
             )
     finally:
         marking.append(pgbackup.remove_markers(source, backup_spec, run_id))

@@ -19,6 +19,7 @@ from golive.judge.monitoring import FileMode
 from golive.model.environment import Environment
 from golive.model.expectations.monitoring import LogFile, Logging
 from golive.model.expectations.smoke import App
+from golive.model.facts.monitoring import LogState
 from golive.probe import files, observe
 from golive.probe.appconfig import read_properties
 from golive.probe.hosts import Target
@@ -77,7 +78,14 @@ def test_logs_written_during_run(
     if answer.status == 0:
         pytest.fail(f"{target.name}: {answer.describe()}", pytrace=False)
     moving = {log.name: path for log in spec.logs if log.moves and (path := paths[log.name])}
-    after = logs_after(target, present, before, moving, spec.timeout_s) if present else {}
+
+    def moved(after: dict[str, LogState | None]) -> bool:
+        return not any(
+            judge_monitoring.log_moved(target.name, name, before[path], after[path])
+            for name, path in moving.items()
+        )
+
+    after = logs_after(target, present, moved, list(moving), spec.timeout_s) if present else {}
     evidence.text(
         f"{target.name} logs",
         "\n".join(f"{n}: {p} before={before.get(p or '')} after={after.get(p or '')}"

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 import pytest
@@ -269,8 +270,10 @@ def test_alert_delivered_end_to_end(
     for route, probe in zip(am.routes, probes, strict=True):
         left = max(allowed - (time.monotonic() - sent), 0.0)
         got, received = await_notification(
-            host, am.receiver_url, "golive_probe", probe, left, timeout
-        )
+            host, am.receiver_url,
+            partial(judge_monitoring.notified, label="golive_probe", value=probe),
+            f"golive_probe={probe}", left, timeout,
+        )  # fmt: skip
         arrived = None if got is None else time.monotonic() - sent
         receiver = judge_monitoring.receiver_of(received, "golive_probe", probe)
         record.append({"probe": probe, "labels": route.labels, "receiver": receiver,

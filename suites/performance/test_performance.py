@@ -16,6 +16,7 @@ import pytest
 from golive.judge import performance as judge
 from golive.model.environment import Environment
 from golive.model.expectations.performance import Performance
+from golive.model.facts import performance as perf_facts
 from golive.probe import locust
 from pytest_golive.fixtures.findings import judge as report
 from pytest_golive.fixtures.performance import LoadResult, baseline_file
@@ -195,7 +196,7 @@ def test_app_node_keeps_headroom_under_load(load_run: LoadResult, target, eviden
     network and connection-pool saturation (they show as latency in the SLO check).
     """
     node = load_run.nodes.get(target.name)
-    load = node or judge.NodeLoad(None, None, 0, "not sampled")
+    load = node or perf_facts.NodeLoad(None, None, 0, "not sampled")
     evidence.json(f"{target.name} load", vars(load))
     report(judge.headroom_findings({target.name: load}, load_run.spec.headroom))
 

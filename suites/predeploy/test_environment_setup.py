@@ -19,6 +19,7 @@ from golive.judge.predeploy import (
 from golive.judge.predeploy import port_holders as parse_holders
 from golive.model.environment import Environment
 from golive.model.expectations.predeploy import Clock, Facts, Hardware, Parity, Software
+from golive.model.facts.parity import snapshot
 from golive.model.versions import satisfies
 from golive.probe import facts as host_facts
 from golive.probe.hosts import Target
@@ -224,7 +225,7 @@ def test_parity_with_baseline(environment: Environment, facts, evidence) -> None
     allow-list hides.
     """
     spec = environment.expectation(Parity)
-    mine = parity.snapshot(environment, facts.all())
+    mine = snapshot(environment, facts.all())
     if spec.baseline == environment.name:
         baseline = mine
     else:

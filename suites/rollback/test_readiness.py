@@ -212,16 +212,18 @@ def test_database_rollback_runs_on_a_scratch_copy(
                 )
             downs.append((n, found[0]))
         run = run_down_migrations(
-            target, backup, prep, downs, spec.scratch_timeout_s, shield=shield
-        )
+            target, backup, prep, downs, spec.scratch_timeout_s, shield=shield,
+            left=judge_rollback.down_migration_left,
+        )  # fmt: skip
     else:
         point = spec.restore_point
         if point is None:
             raise CheckFailed("rollback.database.restore_point is not declared")
         path = point.path.format(version=environment.inventory.release.version)
         run = run_down_migrations(
-            target, backup, prep, [], spec.scratch_timeout_s, path, shield=shield
-        )
+            target, backup, prep, [], spec.scratch_timeout_s, path, shield=shield,
+            left=judge_rollback.down_migration_left,
+        )  # fmt: skip
     evidence.text(f"{target.name} down-migrations on a scratch copy", run.log())
     judge(run.findings)
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from golive.judge import tls as tls_policy
-from golive.judge.tls import TlsFacts
 from golive.model.environment import Environment
 from golive.model.expectations.security import TlsPolicy
+from golive.model.facts.tls import TlsFacts
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from one_check import run_one
 
-from golive.judge.rollback import scratch_name
 from golive.model.expectations.backup import Backup
+from golive.model.facts.scratch import scratch_name
 from golive.sandbox.context import Sandbox
 from golive.sandbox.services import db
 from pytest_golive.fixtures.backup import RESTORE_TAG

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from golive.judge import backup as bj
+from golive.model.facts import backup as bf
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -136,13 +137,13 @@ def test_manifest_parses_and_rejects_what_is_not_one() -> None:
         "taken_at": "2026-11-27T06:34:39Z", "database": "trading",
         "row_counts": {"orders": 2, "users": 3}, "files": {"trading.dump": "AB" * 32},
     })  # fmt: skip
-    m = bj.parse_manifest("db1:/m", text)
+    m = bf.parse_manifest("db1:/m", text)
     assert m.taken_at == dt.datetime(2026, 11, 27, 6, 34, 39, tzinfo=UTC)
     assert m.row_counts == {"orders": 2, "users": 3}
     assert m.files == {"trading.dump": "ab" * 32}
     for bad in ("", "{}", '{"taken_at": "x", "database": "t", "row_counts": {}, "files": {}}'):
         with pytest.raises(ValueError, match="db1:/m"):
-            bj.parse_manifest("db1:/m", bad)
+            bf.parse_manifest("db1:/m", bad)
 
 
 def test_checksums_missing_and_altered() -> None:
@@ -257,7 +258,7 @@ SEG = 16 << 20
 RPO = dt.timedelta(hours=24)
 
 
-def _archiver(**changes: Any) -> bj.Archiver:
+def _archiver(**changes: Any) -> bf.Archiver:
     row = {
         "archive_mode": "on", "archived_count": "6",
         "last_archived_wal": "000000010000000000000004",
@@ -268,7 +269,7 @@ def _archiver(**changes: Any) -> bj.Archiver:
         "now": "2026-11-27T12:00:00Z",
     }  # fmt: skip
     row.update(changes)
-    return bj.parse_archiver("|".join(row[k] for k in bj.ARCHIVER_FIELDS) + "\n")
+    return bf.parse_archiver("|".join(row[k] for k in bf.ARCHIVER_FIELDS) + "\n")
 
 
 def test_archiver_healthy_is_no_finding() -> None:
@@ -319,7 +320,7 @@ def test_archive_timeout_off_or_above_the_rpo_is_a_finding() -> None:
 
 def test_parse_archiver_refuses_a_short_row() -> None:
     with pytest.raises(ValueError, match="expected 14 fields"):
-        bj.parse_archiver("on|6")
+        bf.parse_archiver("on|6")
 
 
 def _listing(*names: str) -> str:
@@ -428,14 +429,14 @@ def test_point_in_time_restore_holds_the_marker_before_and_not_after() -> None:
 
 def test_the_targets_segment_is_archived_only_once_the_archiver_reached_it() -> None:
     segment = "000000010000000100000007"
-    assert bj.archived_past("000000010000000100000007\n", segment)
-    assert bj.archived_past("000000010000000200000000", segment)  # a later log id
-    assert bj.archived_past("000000020000000100000008.partial", segment)
-    assert not bj.archived_past("000000010000000100000006", segment)  # lagging
+    assert bf.archived_past("000000010000000100000007\n", segment)
+    assert bf.archived_past("000000010000000200000000", segment)  # a later log id
+    assert bf.archived_past("000000020000000100000008.partial", segment)
+    assert not bf.archived_past("000000010000000100000006", segment)  # lagging
     # a .history file or nothing archived says nothing (a text comparison said "t" for
     # "00000002.history")
-    assert not bj.archived_past("00000002.history", segment)
-    assert not bj.archived_past("", segment)
+    assert not bf.archived_past("00000002.history", segment)
+    assert not bf.archived_past("", segment)
 
 
 def test_an_archive_lagging_behind_the_drills_target_is_said_with_the_newest_archived() -> None:
@@ -470,7 +471,7 @@ ERROR: [042]: unable to get 000000010000000000000021:
 def test_a_recovery_that_stopped_is_said_with_its_logs_reason() -> None:
     """The tool's error (a damaged segment), the server's own FATAL (not a client refused
     while it stopped, nor one before its last start) and the last transaction replayed."""
-    assert bj.recovery_stop_reason(RESTORE_LOG) == (
+    assert bf.recovery_stop_reason(RESTORE_LOG) == (
         "restore_command: unable to get 000000010000000000000021: repo1: "
         "15-1/000000010000000000000021-a08f.gz [FormatError] unexpected eof; recovery ended "
         "before configured recovery target was reached; last completed transaction was at log "
@@ -480,12 +481,12 @@ def test_a_recovery_that_stopped_is_said_with_its_logs_reason() -> None:
     missing = "\n".join(
         line for line in RESTORE_LOG.splitlines() if "repo1" not in line and "ERROR" not in line
     )
-    assert bj.recovery_stop_reason(missing) == (
+    assert bf.recovery_stop_reason(missing) == (
         "recovery ended before configured recovery target was reached; last completed "
         "transaction was at log time 23:18:13+00"
     )
-    assert bj.recovery_stop_reason("") is None
-    assert bj.recovery_stop_reason(RESTORE_LOG.splitlines()[1]) is None  # a client's FATAL
+    assert bf.recovery_stop_reason("") is None
+    assert bf.recovery_stop_reason(RESTORE_LOG.splitlines()[1]) is None  # a client's FATAL
 
 
 def test_drill_restored_past_its_target_is_a_finding() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from golive.model.environment import Host
-from golive.model.errors import CheckFailed
 from golive.model.expectations.backup import Backup
+from golive.model.facts.backup import ArchiveLag
 from golive.probe import pgbackup
 from golive.probe.hosts import Target
 from pytest_golive.fixtures.backup import restore_dump
@@ -129,19 +129,19 @@ def test_markers_are_committed_in_order_around_the_target_and_archived() -> None
     ]
 
 
-def test_markers_never_archived_fail_naming_the_host() -> None:
+def test_markers_never_archived_are_a_lag_naming_the_host() -> None:
+    """The wait's facts (host, segment, newest archived, the wait) go back to the drill,
+    whose judge says them (judge.backup.archive_wait_finding, test_backup_judge)."""
     host, _ = target(
         ("clock_timestamp", (0, "2026-11-27 06:00:00\n", "")),
         ("pg_switch_wal", (0, "000000010000000000000007\n", "")),
         ("pg_stat_archiver", (0, "000000010000000000000006\n", "")),
     )
-    with pytest.raises(
-        CheckFailed,
-        match=r"db1: the WAL segment 000000010000000000000007 holding the drill's recovery "
-        r"target was not archived within 1 s \(drill.archive_wait_s; newest archived: "
-        r"000000010000000000000006\): the archive lags",
-    ):
+    with pytest.raises(ArchiveLag) as lag:
         pgbackup.write_markers(host, SPEC, "golive_drill_1_2", [])
+    assert (lag.value.host, lag.value.segment) == ("db1", "000000010000000000000007")
+    assert lag.value.last_archived.strip() == "000000010000000000000006"
+    assert lag.value.wait_s == SPEC.drill.archive_wait_s
 
 
 def test_drill_start_passes_recovery_settings_quoted_for_the_shell() -> None:

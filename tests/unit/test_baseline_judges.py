@@ -4,6 +4,7 @@ configuration, PostgreSQL's catalog; each finding names the control it answers."
 from __future__ import annotations
 
 from golive.judge import hardening as h
+from golive.model.facts import hardening as hf
 
 SSHD_T = """port 22
 allowtcpforwarding yes
@@ -85,7 +86,7 @@ def test_nginx_directive_set_wrongly_anywhere_or_not_at_all() -> None:
 
 
 def test_pg_catalog_findings_name_their_controls() -> None:
-    facts = h.PgCatalog(
+    facts = hf.PgCatalog(
         languages={"internal": False, "c": False, "sql": True, "plpgsql": True, "plperlu": False},
         admin_roles={"postgres": "SUPERUSER", "trading_app": "CREATEROLE"},
         definer_functions=["public.grant_all(text)"],
@@ -118,12 +119,12 @@ def test_pg_catalog_findings_name_their_controls() -> None:
     assert any("role auditor may read pg_authid" in f for f in found)
     assert any("PUBLIC holds SELECT on orders" in f for f in found)
     assert any("golive_qa: SELECT on quotes WITH GRANT OPTION" in f for f in found)
-    clean = h.PgCatalog({"sql": True}, {"postgres": "SUPERUSER"}, [], ["postgres"], [], [])
+    clean = hf.PgCatalog({"sql": True}, {"postgres": "SUPERUSER"}, [], ["postgres"], [], [])
     assert h.pg_catalog_findings("db1", clean, ["sql"], [], ["postgres"], [], [], "a", {}) == []
 
 
 def test_pg_setting_finding_ends_with_its_control() -> None:
-    settings = h.PgSettings("trading_app", "trading", {"log_connections": ("off", "default")})
+    settings = hf.PgSettings("trading_app", "trading", {"log_connections": ("off", "default")})
     assert h.pg_setting_findings(
         "db1", settings, {"log_connections": "on"}, {"log_connections": "DevSec postgres-16"}
     ) == [
@@ -148,8 +149,8 @@ def test_nginx_loading_a_packaged_default_fails() -> None:
 
 
 def test_pg_version_outside_the_supported_releases_fails() -> None:
-    def facts(version: str) -> h.PgCatalog:
-        return h.PgCatalog({}, {}, [], [], [], [], version=version)
+    def facts(version: str) -> hf.PgCatalog:
+        return hf.PgCatalog({}, {}, [], [], [], [], version=version)
 
     def judged(version: str) -> list[str]:
         return h.pg_catalog_findings(

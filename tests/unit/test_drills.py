@@ -223,6 +223,102 @@ def test_drill():
     assert "drill not run: the run stopped before every other check finished" in drill["message"]
 
 
+# -- a drill beside the checks it cannot disturb (issue 24) -----------------------------------
+
+# The restore drill may run beside smoke checks, never beside a backup check; the node-loss
+# drill runs alone and last. Every check logs (name, start, end).
+BESIDE = """
+import json, os, time, pytest
+
+LOG = os.path.join(os.path.dirname(__file__), "intervals.jsonl")
+
+def _log(name, start):
+    with open(LOG, "a") as f:
+        f.write(json.dumps([name, start, time.time()]) + "\\n")
+
+@pytest.mark.backup
+@pytest.mark.parametrize("n", range(3))
+def test_backup(n):
+    start = time.time()
+    time.sleep(0.3)
+    _log(f"backup{n}", start)
+
+@pytest.mark.drill
+@pytest.mark.integration
+def test_node_loss_drill():
+    start = time.time()
+    time.sleep(0.2)
+    _log("alone", start)
+
+@pytest.mark.drill(beside=["smoke"])
+@pytest.mark.backup
+def test_restore_drill():
+    start = time.time()
+    time.sleep(1.5)
+    _log("beside", start)
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("n", range(6))
+def test_smoke(n):
+    start = time.time()
+    time.sleep(0.4)
+    _log(f"smoke{n}", start)
+
+@pytest.mark.backup
+def test_backup_last():
+    start = time.time()
+    time.sleep(0.3)
+    _log("backup_last", start)
+"""
+
+
+def overlapping(times: dict[str, tuple[float, float]], name: str) -> set[str]:
+    start, end = times[name]
+    return {n for n, (s, e) in times.items() if n != name and s < end and e > start}
+
+
+def test_serial_beside_drill_runs_before_the_first_check_it_cannot_disturb(
+    golive: Golive,
+) -> None:
+    allow_drills(golive)
+    result = golive.run(BESIDE, "-p", "no:xdist", "-v")
+    result.assert_outcomes(passed=12)
+    order = [name for name, _ in sorted(intervals(golive).items(), key=lambda kv: kv[1][0])]
+    assert order[:5] == ["backup0", "backup1", "backup2", "beside", "smoke0"], order
+    assert order[-2:] == ["backup_last", "alone"], order
+    assert golive.verdict()["verdict"] == "GO"
+
+
+def test_xdist_beside_drill_overlaps_no_check_it_could_disturb(golive: Golive) -> None:
+    """Under -n 2 the restore drill runs beside smoke checks only: no backup check overlaps
+    it, and the drill that runs alone starts after it and every check have ended."""
+    allow_drills(golive)
+    result = run_xdist(golive, BESIDE)
+    result.assert_outcomes(passed=12)
+    times = intervals(golive)
+    beside = overlapping(times, "beside")
+    assert all(name.startswith("smoke") for name in beside), f"beside the drill: {beside}"
+    assert not overlapping(times, "alone"), overlapping(times, "alone")
+    assert golive.verdict()["verdict"] == "GO"
+
+
+def test_beside_names_markers(golive: Golive) -> None:
+    """Bad input: one line naming the check and what ``beside`` must be."""
+    allow_drills(golive)
+    source = """
+import pytest
+
+@pytest.mark.drill(beside="smoke")
+def test_drill():
+    pass
+"""
+    result = golive.run(source)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(
+        ["*test_drill: drill(beside=...) names markers, a list of strings, not 'smoke'"]
+    )
+
+
 # -- nothing left broken: a drill's node is restored however the drill ends (issue 9) ---------
 
 # The "node" is a file: the drill takes it down, says so, and waits (at most a minute); its

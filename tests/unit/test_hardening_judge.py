@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from golive.judge import hardening as hj
-from golive.judge.hardening import FileFacts, Named
+from golive.judge.hardening import Named
+from golive.model.facts.hardening import FileFacts, PgSettings
 
 NGINX = r"""
 # main file
@@ -191,9 +192,9 @@ def test_disclosure_and_missing_headers() -> None:
     ) == ["lb1: u: response lacks the CSP header"]
 
 
-def _pg(**scopes: dict[str, str]) -> hj.PgSettings:
+def _pg(**scopes: dict[str, str]) -> PgSettings:
     server = {"password_encryption": ("scram-sha-256", "configuration file"), "ssl": ("on", "x")}
-    return hj.PgSettings("trading_app", "trading", server, **scopes)
+    return PgSettings("trading_app", "trading", server, **scopes)
 
 
 WANTED = {"password_encryption": "scram-sha-256", "ssl": "on"}
@@ -224,13 +225,13 @@ def test_postgres_settings_as_the_application_role_sees_them() -> None:
 
 def test_postgres_server_setting_and_what_cannot_be_read() -> None:
     server = {"password_encryption": ("md5", "configuration file")}
-    settings = hj.PgSettings("trading_app", "trading", server)
+    settings = PgSettings("trading_app", "trading", server)
     assert hj.pg_setting_findings("db1", settings, WANTED) == [
         "db1: setting password_encryption is md5, expected scram-sha-256 (role trading_app in "
         "database trading)",
         "db1: setting ssl is not one the server reports (pg_settings)",
     ]
-    own = hj.PgSettings("trading_app", "trading", {"ssl": ("on", "user")})
+    own = PgSettings("trading_app", "trading", {"ssl": ("on", "user")})
     assert hj.pg_setting_findings("db1", own, {"ssl": "on"}) == [
         "db1: setting ssl could not be read as role trading_app in database trading sees it "
         "(golive's own session has a value of its own, source: user)"

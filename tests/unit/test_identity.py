@@ -9,7 +9,8 @@ from datetime import date
 from golive.gate.signoffs import check_signoffs
 from golive.gate.verdict import CheckResult, Finding, Scope, decide
 from golive.gate.waivers import WaiverFile
-from golive.judge.identity import IdentityFacts, same_machine, shared_machine_ids
+from golive.judge.identity import same_machine, shared_machine_ids
+from golive.model.facts.identity import IdentityFacts
 from golive.probe.identity import fingerprint, parse_keys
 
 ED = "AAAAC3NzaC1lZDI1NTE5AAAAIIMGuA4lVqHy5wwTn4EJ8jQS4P9w5q6ThsPNpV3LQMKL"

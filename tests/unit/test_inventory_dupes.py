@@ -21,6 +21,7 @@ from golive.cli import main
 from golive.model import machines
 from golive.model.environment import load_environment
 from golive.model.errors import ConfigError
+from golive.probe.ansible import list_inventory
 
 needs_ansible = pytest.mark.skipif(
     shutil.which("ansible-inventory") is None, reason="ansible-core is part of `make setup`"
@@ -253,7 +254,7 @@ def test_two_ansible_hosts_at_one_address_is_exit_4(
         "app2 ansible_host=127.0.2.12", "app2 ansible_host=127.0.2.11 golive_same_machine_as=app1"
     )
     (env / "hosts.ini").write_text(declared)
-    loaded = load_environment("fake", directory=env.parent)
+    loaded = load_environment("fake", directory=env.parent, ansible=list_inventory)
     assert loaded.inventory.hosts["app2"].same_machine_as == "app1"
     assert "golive_same_machine_as" not in loaded.inventory.hosts["app2"].vars
 
@@ -276,7 +277,7 @@ def test_an_ansible_host_in_groups_of_two_roles_is_exit_4(
         ANSIBLE_INI.replace("app2 ansible_host=127.0.2.12", "app2 ansible_host=127.0.2.12 "
                             "golive_multi_role=true") + "app2\n"
     )  # fmt: skip
-    loaded = load_environment("fake", directory=env.parent)
+    loaded = load_environment("fake", directory=env.parent, ansible=list_inventory)
     assert loaded.inventory.hosts["app2"].roles == ["app", "db"]
     assert "golive_multi_role" not in loaded.inventory.hosts["app2"].vars
 
@@ -290,7 +291,7 @@ def test_a_garbage_ansible_host_names_the_ansible_inventory(
     assert code == 4
     assert lines[0].startswith(f"golive: {env}/hosts.ini: app2.ansible_host: an IP address ")
     with pytest.raises(ConfigError) as caught:
-        load_environment("fake", directory=env.parent)
+        load_environment("fake", directory=env.parent, ansible=list_inventory)
     assert caught.value.key == "app2.ansible_host"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from golive.judge import monitoring as m
 from golive.model.expectations.monitoring import Job
+from golive.model.facts import monitoring as mf
 
 
 def target(
@@ -145,13 +146,13 @@ def test_failed_notifications_grow_or_unknown() -> None:
 
 
 def test_prometheus_durations() -> None:
-    assert m.prometheus_duration("5s") == 5
-    assert m.prometheus_duration("1m30s") == 90
-    assert m.prometheus_duration("10m") == 600
-    assert m.prometheus_duration("250ms") == 0.25
-    assert m.prometheus_duration("") is None
-    assert m.prometheus_duration("5 s") is None
-    assert m.prometheus_duration("5x") is None
+    assert mf.prometheus_duration("5s") == 5
+    assert mf.prometheus_duration("1m30s") == 90
+    assert mf.prometheus_duration("10m") == 600
+    assert mf.prometheus_duration("250ms") == 0.25
+    assert mf.prometheus_duration("") is None
+    assert mf.prometheus_duration("5 s") is None
+    assert mf.prometheus_duration("5x") is None
 
 
 LOADED = "2026-12-06T17:00:00.123456789Z"
@@ -165,17 +166,17 @@ def test_unsettled_until_every_target_scraped_and_rule_evaluated_since_the_load(
     t_new = {**target("node", "c:9100", health="unknown"), "lastScrape": "0001-01-01T00:00:00Z"}
     r_ok = {"name": "InstanceDown", "health": "ok", "lastEvaluation": after}
     r_new = {"name": "BackupTooOld", "health": "unknown", "lastEvaluation": "0001-01-01T00:00:00Z"}
-    assert m.unsettled(runtime, [t_ok], [r_ok]) == []
-    assert m.unsettled(runtime, [t_ok, t_old, t_new], [r_ok, r_new]) == [
+    assert mf.unsettled(runtime, [t_ok], [r_ok]) == []
+    assert mf.unsettled(runtime, [t_ok, t_old, t_new], [r_ok, r_new]) == [
         "a scrape of b:9100",
         "a scrape of c:9100",
         "an evaluation of rule BackupTooOld",
     ]
-    assert m.unsettled({"lastConfigTime": "garbage"}, [], []) == [
+    assert mf.unsettled({"lastConfigTime": "garbage"}, [], []) == [
         "a configuration load time ('garbage')"
     ]
     # a time in another zone is compared as the same instant
-    assert m.unsettled(runtime, [{**t_ok, "lastScrape": "2026-12-06T18:00:01+01:00"}], []) == []
+    assert mf.unsettled(runtime, [{**t_ok, "lastScrape": "2026-12-06T18:00:01+01:00"}], []) == []
 
 
 def _rule(
@@ -286,8 +287,8 @@ def test_notified_matches_the_unique_label() -> None:
 
 
 def test_logs_moved_or_stale() -> None:
-    before = m.LogState("/l/audit.log", 10, 100.0)
-    assert m.log_moved("app1", "audit", before, m.LogState("/l/audit.log", 20, 101.0)) == []
+    before = mf.LogState("/l/audit.log", 10, 100.0)
+    assert m.log_moved("app1", "audit", before, mf.LogState("/l/audit.log", 20, 101.0)) == []
     assert "did not move" in m.log_moved("app1", "audit", before, before)[0]
     assert m.log_moved("app1", "audit", None, None) == ["app1: the audit log does not exist"]
     assert "at most 24 h" in m.log_recent("app1", "app", before, 100.0 + 25 * 3600, 24)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from golive.judge import parity
 from golive.model.facts import HostFacts
+from golive.model.facts import parity as snapshots
 
 
 def snap(declared: dict[str, object], roles: dict[str, object]) -> dict[str, object]:
@@ -11,7 +12,7 @@ def snap(declared: dict[str, object], roles: dict[str, object]) -> dict[str, obj
 
 
 def test_flatten_nests_to_dotted_keys() -> None:
-    flat = parity.flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": "x"})
+    flat = snapshots.flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": "x"})
     assert flat == {"a.b": 1, "a.c.d": [1, 2], "e": "x"}
 
 
@@ -45,7 +46,7 @@ def test_by_role_merges_hosts_into_value_sets() -> None:
         "app1": HostFacts(["app"], {"tomcat10": "10.1.60"}, {"java": "17.0.21"}, {}, [8080]),
         "app2": HostFacts(["app"], {"tomcat10": "10.1.59"}, {"java": "17.0.21"}, {}, [8080]),
     }
-    roles = parity.by_role(facts)
+    roles = snapshots.by_role(facts)
     assert roles["app.package.tomcat10"] == ["10.1.59", "10.1.60"]
     assert roles["app.runtime.java"] == ["17.0.21"]
     assert roles["app.listening.8080"] == ["yes"]

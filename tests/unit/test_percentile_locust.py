@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from golive.judge.performance import percentile
+from golive.model.facts.performance import percentile
 
 QUANTILES = [0.0, 0.01, 0.1, 0.25, 0.29, 0.5, 0.66, 0.75, 0.9, 0.95, 0.98, 0.99, 0.999, 1.0]
 

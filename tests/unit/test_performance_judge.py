@@ -11,6 +11,7 @@ import pytest
 
 from golive.judge import performance as judge
 from golive.model.expectations.performance import Baseline, Generator, Headroom, Profile, Slo
+from golive.model.facts import performance as perf_facts
 from golive.probe import locust
 from pytest_golive.fixtures.performance import _parse_proc
 
@@ -29,7 +30,7 @@ HEAD = Headroom(
 DATA = Path(__file__).with_name("data") / "performance"
 
 
-def facts(**kw: object) -> judge.RunFacts:
+def facts(**kw: object) -> perf_facts.RunFacts:
     base: dict[str, object] = {
         "returncodes": {"local": 0},
         "timed_out": False,
@@ -43,11 +44,11 @@ def facts(**kw: object) -> judge.RunFacts:
         "steps": 190,
     }
     base.update(kw)
-    return judge.RunFacts(**base)  # type: ignore[arg-type]
+    return perf_facts.RunFacts(**base)  # type: ignore[arg-type]
 
 
-def ep(name: str, times: dict[int, int], failures: int = 0) -> judge.Endpoint:
-    return judge.Endpoint(name, sum(times.values()), failures, times)
+def ep(name: str, times: dict[int, int], failures: int = 0) -> perf_facts.Endpoint:
+    return perf_facts.Endpoint(name, sum(times.values()), failures, times)
 
 
 def test_a_complete_run_has_no_finding() -> None:
@@ -233,7 +234,7 @@ def test_a_slowdown_of_one_node_is_seen_past_a_noisy_baseline_tail() -> None:
     slow: dict[int, int] = {}
     for ms, n in _recorded_orders(1).items():
         for _ in range(n):
-            key = judge.bucket_ms(ms + 400) if rng.random() < 0.5 else ms
+            key = perf_facts.bucket_ms(ms + 400) if rng.random() < 0.5 else ms
             slow[key] = slow.get(key, 0) + 1
     current = {"POST /api/orders": ep("POST /api/orders", slow)}
     slos = {"POST /api/orders": SLO}
@@ -285,8 +286,8 @@ def test_fair_share_and_headroom() -> None:
         "no app node counted a request of the load (app1, app2)"
     ]
     nodes = {
-        "app1": judge.NodeLoad(85, 50, 6),
-        "app2": judge.NodeLoad(None, None, 0, "ssh: timeout"),
+        "app1": perf_facts.NodeLoad(85, 50, 6),
+        "app2": perf_facts.NodeLoad(None, None, 0, "ssh: timeout"),
     }
     assert judge.headroom_findings(nodes, HEAD) == [
         "app1: CPU 85% busy during the load > 80% (6 samples)",

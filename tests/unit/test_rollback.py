@@ -17,6 +17,7 @@ from golive.gate.waivers import Waiver, WaiverFile
 from golive.judge import rollback as judge
 from golive.model.config import problems
 from golive.model.expectations import SCHEMA
+from golive.model.facts import scratch
 
 TODAY = date(2026, 11, 27)
 SCOPE = Scope("fake", "1.5.0", "", ("app1", "app2"))
@@ -272,15 +273,15 @@ NOW = 1_765_051_200  # the clock of the run that looks for leftovers
 
 
 def test_a_scratch_copy_is_named_by_the_prefix_its_time_pid_and_a_random_part() -> None:
-    name = judge.scratch_name(PREFIX, NOW + 0.9, 4242, "1a2b3c4d")
+    name = scratch.scratch_name(PREFIX, NOW + 0.9, 4242, "1a2b3c4d")
     assert name == f"{PREFIX}_rollback_{NOW}_4242_1a2b3c4d"
-    assert len(judge.scratch_name("golive_" + "x" * 19, NOW, 4_194_304, "f" * 8)) == 63
+    assert len(scratch.scratch_name("golive_" + "x" * 19, NOW, 4_194_304, "f" * 8)) == 63
 
 
 def test_only_golives_own_scratch_copies_older_than_a_run_keeps_one_are_leftovers() -> None:
-    old = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
-    live = judge.scratch_name(PREFIX, NOW - 30, 18, "abcdef01")
-    ahead = judge.scratch_name(PREFIX, NOW + 5, 19, "abcdef02")  # another controller's clock
+    old = scratch.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
+    live = scratch.scratch_name(PREFIX, NOW - 30, 18, "abcdef01")
+    ahead = scratch.scratch_name(PREFIX, NOW + 5, 19, "abcdef02")  # another controller's clock
     databases = [
         "trading", "postgres", old, live, ahead,
         f"{PREFIX}_4242",  # the backup suite's restore check: not the rollback's
@@ -292,7 +293,7 @@ def test_only_golives_own_scratch_copies_older_than_a_run_keeps_one_are_leftover
         f"{old}.schema.sql", f"{old}.versions.sql", f"{old}.schema.sql.bak", f"{old}.sql",
         f"{live}.schema.sql", "golive_restore_check_notes.schema.sql", "pg_dump.sql",
     ]  # fmt: skip
-    found = judge.scratch_leftovers(PREFIX, databases, files, NOW, lifetime_s=600)
+    found = scratch.scratch_leftovers(PREFIX, databases, files, NOW, lifetime_s=600)
     assert found.databases == (old,)
     assert found.files == (f"{old}.schema.sql", f"{old}.versions.sql")
     assert found.young == (live, ahead)  # by name: oldest first
@@ -306,25 +307,25 @@ def test_only_golives_own_scratch_copies_older_than_a_run_keeps_one_are_leftover
 
 
 def test_the_backup_restores_scratch_databases_are_told_apart_by_their_tag() -> None:
-    old = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff", "restore")
-    live = judge.scratch_name(PREFIX, NOW - 30, 18, "abcdef01", "restore")
-    rollbacks = judge.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
+    old = scratch.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff", "restore")
+    live = scratch.scratch_name(PREFIX, NOW - 30, 18, "abcdef01", "restore")
+    rollbacks = scratch.scratch_name(PREFIX, NOW - 3600, 17, "00ff00ff")
     assert old == f"{PREFIX}_restore_{NOW - 3600}_17_00ff00ff"
     databases = [old, live, rollbacks, f"{PREFIX}_4242", f"{PREFIX}_restore_1_2"]
-    found = judge.scratch_leftovers(PREFIX, databases, [], NOW, 600, tag="restore")
+    found = scratch.scratch_leftovers(PREFIX, databases, [], NOW, 600, tag="restore")
     assert (found.databases, found.young) == ((old,), (live,))
-    assert judge.scratch_leftovers(PREFIX, databases, [], NOW, 600).databases == (rollbacks,)
+    assert scratch.scratch_leftovers(PREFIX, databases, [], NOW, 600).databases == (rollbacks,)
 
 
 def test_a_scratch_copy_exactly_as_old_as_a_run_keeps_one_is_left_alone() -> None:
-    at = judge.scratch_name(PREFIX, NOW - 600, 1, "0" * 8)
-    assert judge.scratch_leftovers(PREFIX, [at], [], NOW, 600).young == (at,)
-    assert judge.scratch_leftovers(PREFIX, [at], [], NOW + 1, 600).databases == (at,)
+    at = scratch.scratch_name(PREFIX, NOW - 600, 1, "0" * 8)
+    assert scratch.scratch_leftovers(PREFIX, [at], [], NOW, 600).young == (at,)
+    assert scratch.scratch_leftovers(PREFIX, [at], [], NOW + 1, 600).databases == (at,)
 
 
 def test_nothing_on_the_host_is_nothing_to_remove() -> None:
-    found = judge.scratch_leftovers(PREFIX, [], [], NOW, 600)
-    assert found == judge.Leftovers() and found.said("db1") == []
+    found = scratch.scratch_leftovers(PREFIX, [], [], NOW, 600)
+    assert found == scratch.Leftovers() and found.said("db1") == []
 
 
 def test_scratch_steps_and_the_version_a_down_migration_leaves():

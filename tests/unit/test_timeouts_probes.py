@@ -77,7 +77,7 @@ def test_a_silent_database_is_named_within_its_connect_timeout(
     env = environment(tmp_path, port=port, connect_timeout=2, sslmode="disable")
     started = time.monotonic()
     problem = database.answers(env)
-    assert time.monotonic() - started < 2 + 1.5
+    assert time.monotonic() - started < 2 + 6  # it ends: 2 s asked; a loaded CI needs room
     assert problem is not None
     assert problem.startswith(
         f"db1: PostgreSQL at {address}:{port}/trading did not answer within 2 s"

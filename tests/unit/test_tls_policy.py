@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 
 from golive.judge import tls as tp
+from golive.model.facts import tls as tf
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-GOOD_CERT = tp.CertFacts(
+GOOD_CERT = tf.CertFacts(
     subject="CN=trading.example.test",
     names=("trading.example.test",),
     not_after=NOW + dt.timedelta(days=200),
@@ -21,7 +22,7 @@ GOOD_CERT = tp.CertFacts(
     chain_error=None,
     not_before=NOW - dt.timedelta(days=165),
 )
-GOOD = tp.TlsFacts(
+GOOD = tf.TlsFacts(
     endpoint="lb1:443",
     server_name="trading.example.test",
     ciphers={
@@ -32,10 +33,10 @@ GOOD = tp.TlsFacts(
     hsts_max_age=63072000,
     vulnerabilities=(),
     key_exchanges=(
-        tp.KeyExchange(
+        tf.KeyExchange(
             "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDH", 256, "secp256r1"
         ),
-        tp.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", "ECDH", 253, "X25519"),
+        tf.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", "ECDH", 253, "X25519"),
     ),
     groups=("X25519", "secp256r1", "secp384r1"),
 )
@@ -46,7 +47,7 @@ def intermediate() -> tp.Profile:
     return tp.mozilla_profile("intermediate")
 
 
-def _cert(**kw: object) -> tp.TlsFacts:
+def _cert(**kw: object) -> tf.TlsFacts:
     return dataclasses.replace(GOOD, cert=dataclasses.replace(GOOD_CERT, **kw))
 
 
@@ -115,20 +116,20 @@ def test_a_1024_bit_dh_group_fails_though_the_suite_is_allowed(intermediate: tp.
     facts = dataclasses.replace(
         GOOD,
         ciphers={"TLS 1.2": (DHE,)},
-        key_exchanges=(tp.KeyExchange("TLS 1.2", DHE, "DH", 1024),),
+        key_exchanges=(tf.KeyExchange("TLS 1.2", DHE, "DH", 1024),),
     )
     assert tp.cipher_findings(facts, intermediate) == []  # the suite name is compliant
     assert tp.key_exchange_findings(facts, intermediate) == [
         f"lb1:443: {DHE} (TLS 1.2) uses a 1024-bit DH group; intermediate profile requires "
         "at least 2048 bits"
     ]
-    strong = dataclasses.replace(facts, key_exchanges=(tp.KeyExchange("TLS 1.2", DHE, "DH", 2048),))
+    strong = dataclasses.replace(facts, key_exchanges=(tf.KeyExchange("TLS 1.2", DHE, "DH", 2048),))
     assert tp.key_exchange_findings(strong, intermediate) == []
 
 
 def test_finite_field_dh_where_the_profile_has_none() -> None:
     facts = dataclasses.replace(
-        GOOD, key_exchanges=(tp.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", "DH", 3072),)
+        GOOD, key_exchanges=(tf.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", "DH", 3072),)
     )
     assert tp.key_exchange_findings(facts, tp.mozilla_profile("modern")) == [
         "lb1:443: TLS_AES_128_GCM_SHA256 (TLS 1.3) uses finite-field DH (3072 bits); the modern "
@@ -143,8 +144,8 @@ def test_ecdh_curves_outside_the_profile_and_small_or_unread_keys(
     facts = dataclasses.replace(
         GOOD,
         key_exchanges=(
-            tp.KeyExchange("TLS 1.2", suite, "ECDH", 448, "X448"),
-            tp.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", None),
+            tf.KeyExchange("TLS 1.2", suite, "ECDH", 448, "X448"),
+            tf.KeyExchange("TLS 1.3", "TLS_AES_128_GCM_SHA256", None),
         ),
         groups=("X25519", "X448", "secp256r1", "secp521r1"),
     )
@@ -160,7 +161,7 @@ def test_ecdh_curves_outside_the_profile_and_small_or_unread_keys(
         intermediate, groups=intermediate.groups | {"secp224r1"}, ecdh_min_bits=256
     )
     weak = dataclasses.replace(
-        GOOD, key_exchanges=(tp.KeyExchange("TLS 1.2", suite, "ECDH", 224, "secp224r1"),)
+        GOOD, key_exchanges=(tf.KeyExchange("TLS 1.2", suite, "ECDH", 224, "secp224r1"),)
     )
     assert tp.key_exchange_findings(weak, small) == [
         f"lb1:443: {suite} (TLS 1.2) uses a 224-bit ECDH key; intermediate profile requires at "
@@ -169,7 +170,7 @@ def test_ecdh_curves_outside_the_profile_and_small_or_unread_keys(
 
 
 def test_curves_scan_that_did_not_complete(intermediate: tp.Profile) -> None:
-    facts = dataclasses.replace(GOOD, untested={tp.GROUPS: "connectivity issue"})
+    facts = dataclasses.replace(GOOD, untested={tf.GROUPS: "connectivity issue"})
     assert tp.key_exchange_findings(facts, intermediate) == [
         "lb1:443: key-exchange groups could not be tested: connectivity issue"
     ]
@@ -187,7 +188,7 @@ def test_curves_scan_that_did_not_complete(intermediate: tp.Profile) -> None:
     ],
 )
 def test_hostname_matching(names: tuple[str, ...], server: str, ok: bool) -> None:
-    assert tp.hostname_matches(names, server) is ok
+    assert tf.hostname_matches(names, server) is ok
 
 
 def test_wrong_host_names_the_certificate_names() -> None:
@@ -224,7 +225,7 @@ def test_a_five_year_certificate_exceeds_the_lifespan(intermediate: tp.Profile) 
     assert tp.lifespan_findings(year, intermediate) == []
 
 
-def _link(subject: str, issuer: str, **kw: object) -> tp.ChainCert:
+def _link(subject: str, issuer: str, **kw: object) -> tf.ChainCert:
     base = {
         "not_before": NOW - dt.timedelta(days=1),
         "not_after": NOW + dt.timedelta(days=100),
@@ -233,13 +234,13 @@ def _link(subject: str, issuer: str, **kw: object) -> tp.ChainCert:
         "issued_by_bundle": False,
         "issuer_name_in_bundle": False,
     }
-    return tp.ChainCert(subject, issuer, **{**base, **kw})  # type: ignore[arg-type]
+    return tf.ChainCert(subject, issuer, **{**base, **kw})  # type: ignore[arg-type]
 
 
 LEAF, CA, INT = "CN=trading.example.test", "CN=Example Root", "CN=Example Intermediate"
 
 
-def _chain(*links: tp.ChainCert, error: str = "validation failed") -> tp.TlsFacts:
+def _chain(*links: tf.ChainCert, error: str = "validation failed") -> tf.TlsFacts:
     return _cert(chain=links, chain_error=error)
 
 
@@ -291,7 +292,7 @@ def _chain(*links: tp.ChainCert, error: str = "validation failed") -> tp.TlsFact
         ),
     ],
 )
-def test_chain_errors_say_what_is_wrong(links: tuple[tp.ChainCert, ...], reason: str) -> None:
+def test_chain_errors_say_what_is_wrong(links: tuple[tf.ChainCert, ...], reason: str) -> None:
     assert tp.chain_findings(_chain(*links), "/ca.crt", NOW) == [
         f"lb1:443: certificate chain of CN=trading.example.test does not validate against "
         f"/ca.crt: {reason}"
@@ -350,7 +351,7 @@ def test_hsts_missing_short_or_untested() -> None:
         "lb1:443: HSTS max-age 99 s is below the minimum 100 s"
     ]
     untested = dataclasses.replace(
-        GOOD, hsts_max_age=None, untested={tp.HTTP_HEADERS: "connectivity issue"}
+        GOOD, hsts_max_age=None, untested={tf.HTTP_HEADERS: "connectivity issue"}
     )
     assert tp.hsts_findings(untested, 100) == [
         "lb1:443: HTTP headers could not be tested: connectivity issue"
@@ -366,15 +367,15 @@ def test_missing_certificate_fails_every_certificate_check(intermediate: tp.Prof
     assert tp.key_findings(facts, intermediate) == line
     assert tp.lifespan_findings(facts, intermediate) == line
     assert tp.ocsp_findings(facts, intermediate) == line
-    why = dataclasses.replace(facts, untested={tp.CERTIFICATE: "connectivity issue"})
+    why = dataclasses.replace(facts, untested={tf.CERTIFICATE: "connectivity issue"})
     assert tp.chain_findings(why, "ca") == ["lb1:443: no certificate retrieved: connectivity issue"]
 
 
 def test_vulnerabilities_one_line_each_and_untested_ones_say_so() -> None:
     facts = dataclasses.replace(
         GOOD,
-        vulnerabilities=(tp.HEARTBLEED, tp.ROBOT),
-        untested={tp.CRIME: "connectivity issue: ConnectionResetError: reset by peer"},
+        vulnerabilities=(tf.HEARTBLEED, tf.ROBOT),
+        untested={tf.CRIME: "connectivity issue: ConnectionResetError: reset by peer"},
     )
     assert tp.vulnerability_findings(facts) == [
         "lb1:443: vulnerable to Heartbleed",

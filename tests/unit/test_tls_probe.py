@@ -19,6 +19,7 @@ from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandE
 from sslyze.server_connectivity import TlsVersionEnum
 
 from golive.judge import tls as tp
+from golive.model.facts import tls as tf
 from golive.probe import sslyze as probe
 
 NOW = dt.datetime.now(dt.UTC)
@@ -102,7 +103,7 @@ def _leaf(
 def _reasons(
     chain: list[x509.Certificate], bundle: list[x509.Certificate], server_name: str = NAME
 ) -> list[str]:
-    facts = tp.CertFacts(
+    facts = tf.CertFacts(
         subject=f"CN={NAME}",
         names=(NAME,),
         not_after=chain[0].not_valid_after_utc,
@@ -172,7 +173,7 @@ def test_a_chain_sent_out_of_order_is_named() -> None:
     leaf = _leaf(intermediate)
     sent = [leaf, other[0], intermediate[0]]
     assert _reasons(sent, [root[0]]) == []  # a path exists
-    cert = tp.CertFacts(
+    cert = tf.CertFacts(
         subject=f"CN={NAME}",
         names=(NAME,),
         not_after=NOW + dt.timedelta(days=30),
@@ -213,7 +214,7 @@ def test_the_ephemeral_key_of_each_accepted_suite() -> None:
             generator=bytearray(),
         ),
     )
-    assert probe._ephemeral("TLS 1.2", dhe) == tp.KeyExchange(
+    assert probe._ephemeral("TLS 1.2", dhe) == tf.KeyExchange(
         "TLS 1.2", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DH", 1024
     )
     ecdhe = CipherSuiteAcceptedByServer(
@@ -227,7 +228,7 @@ def test_the_ephemeral_key_of_each_accepted_suite() -> None:
             y=bytearray(),
         ),
     )
-    assert probe._ephemeral("TLS 1.2", ecdhe) == tp.KeyExchange(
+    assert probe._ephemeral("TLS 1.2", ecdhe) == tf.KeyExchange(
         "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDH", 256, "secp256r1"
     )
     unread = CipherSuiteAcceptedByServer(

@@ -15,6 +15,7 @@ from conftest import EXPECTATIONS, INVENTORY, SIGNOFF
 from golive.cli import main
 from golive.model.environment import Host, load_environment
 from golive.model.errors import CheckFailed, ConfigError
+from golive.probe.ansible import list_inventory
 from golive.probe.hosts import Target
 
 needs_ansible = pytest.mark.skipif(
@@ -139,12 +140,24 @@ def _ansible_env(root: Path, roles: dict[str, str], ini: str = ANSIBLE_INI) -> P
 @needs_ansible
 def test_ansible_inventory_gives_the_hosts(tmp_path: Path) -> None:
     env = _ansible_env(tmp_path, {"web": "app", "db": "db"})
-    hosts = load_environment("fake", directory=env.parent).inventory.hosts
+    hosts = load_environment("fake", directory=env.parent, ansible=list_inventory).inventory.hosts
     assert list(hosts) == ["app1", "app2", "db1"]
     assert hosts["app1"].connection == "ssh://deploy@127.0.2.11"
     assert hosts["app1"].vars == {"catalina_base": "/opt/tomcat"}
     assert hosts["app2"].connection == "ssh://127.0.2.12:2222?ssh_identity_file=/k/id"
     assert [h.roles for h in hosts.values()] == [["app"], ["app"], ["db"]]
+
+
+def test_an_ansible_inventory_is_listed_by_the_probe_the_caller_hands_in(tmp_path: Path) -> None:
+    """The model runs no command (docs/architecture.md#layers): a caller that hands it no
+    lister (golive.probe.ansible.list_inventory) is refused in one line naming the key."""
+    env = _ansible_env(tmp_path, {"web": "app", "db": "db"})
+    with pytest.raises(ConfigError) as refused:
+        load_environment("fake", directory=env.parent)
+    assert str(refused.value) == (
+        f"{env}/inventory.yml: hosts_from: hosts listed in inventory.yml: this "
+        "command reads no Ansible inventory"
+    )
 
 
 @needs_ansible
@@ -165,7 +178,7 @@ def test_ansible_inventory_errors_are_one_line(
     if ini is None:
         (env / "hosts.ini").unlink()
     with pytest.raises(ConfigError) as caught:
-        load_environment("fake", directory=env.parent)
+        load_environment("fake", directory=env.parent, ansible=list_inventory)
     assert caught.value.key == key and expected in caught.value.expected, caught.value
     assert "\n" not in str(caught.value)
 
@@ -198,7 +211,7 @@ def test_a_host_lacking_a_var_its_role_declares_is_named_before_any_check(
     )
     assert not any("app1" in line for line in lines)
     with pytest.raises(ConfigError, match=r"hosts\.app2\.vars\.app_config"):
-        load_environment("fake", directory=env.parent)
+        load_environment("fake", directory=env.parent, ansible=list_inventory)
 
 
 def test_a_var_the_host_lacks_fails_the_check_with_a_sentence_not_a_key_error() -> None:

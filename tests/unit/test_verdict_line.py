@@ -13,6 +13,7 @@ import pytest_golive.plugins.runlock  # noqa: F401  (kept across pytester's in-p
 from conftest import EXPECTATIONS, Golive
 from golive.gate.verdict import Finding
 from golive.model.environment import load_environment
+from golive.probe.ansible import list_inventory
 from golive.report import allure_meta
 from golive.report.allure_meta import scope_key
 
@@ -93,7 +94,7 @@ def test_sandbox_ansible_is_labelled_with_its_own_name() -> None:
     """Item 10: ``--env sandbox-ansible`` is named sandbox-ansible (the pytest header and the
     scope are the inventory's name), so its trend is its own; a run of it on the sandbox:
     tests/sandbox/test_ansible_inventory.py."""
-    env = load_environment("sandbox-ansible", secrets=False)
+    env = load_environment("sandbox-ansible", secrets=False, ansible=list_inventory)
     assert env.inventory.name == "sandbox-ansible"
     assert scope_key({"scope": {"env": env.inventory.name, "markers": "smoke"}}) == (
         "sandbox-ansible--smoke"

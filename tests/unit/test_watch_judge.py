@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from conftest import EXPECTATIONS, Golive
 from golive.cli import main
 from golive.judge import watch as w
+from golive.model import promql
 from golive.model.environment import inspect_environment
 from golive.model.expectations.monitoring import Watch, WatchMetric, WatchSource
 
@@ -85,17 +86,17 @@ def test_watch_section_validates_thresholds() -> None:
 
 def test_a_range_window_shorter_than_the_interval_is_a_blind_spot() -> None:
     rate = metric(query='sum(rate(x{a=~"5.."}[20s])) / sum(rate(x[5m]))')
-    assert w.blind_spot(rate, 2) is None
-    assert w.blind_spot(rate, 20) is None
-    assert w.blind_spot(rate, 60) == (
+    assert promql.blind_spot(rate, 2) is None
+    assert promql.blind_spot(rate, 20) is None
+    assert promql.blind_spot(rate, 60) == (
         "its query's shortest range window (20 s) is shorter than the watch's interval "
         "(60 s): what happens between two measurements is never seen"
     )
-    assert w.blind_spot(metric(query="max_over_time(x[1m:10s])"), 60) is None
-    assert w.blind_spot(metric(query="up"), 3600) is None  # no window: not judged here
-    assert "not a duration" in str(w.blind_spot(metric(query="rate(x[5q])"), 1))
+    assert promql.blind_spot(metric(query="max_over_time(x[1m:10s])"), 60) is None
+    assert promql.blind_spot(metric(query="up"), 3600) is None  # no window: not judged here
+    assert "not a duration" in str(promql.blind_spot(metric(query="rate(x[5q])"), 1))
     alerts = WatchMetric.model_validate({"kind": "alerts", "trigger": "critical"})
-    assert w.blind_spot(alerts, 3600) is None
+    assert promql.blind_spot(alerts, 3600) is None
 
 
 def test_smoke_requests_are_samples_of_an_error_rate() -> None:
@@ -127,11 +128,11 @@ def test_smoke_samples_only_for_an_error_rate() -> None:
 
 
 def test_watcher_counts_the_smoke_probe_in_the_error_rate() -> None:
-    """The watch itself (golive.probe.watch.Watcher.run): the smoke probe runs first in each
-    interval, and the error rate of that interval takes its requests."""
-    from types import SimpleNamespace
-
+    """The watch itself (suites/watch/watching.py, the probe's Watcher measuring the smoke
+    order): the smoke probe runs first in each interval, and the error rate of that interval
+    takes its requests."""
     from golive.probe.watch import SmokeTally, Watcher
+    from pytest_golive.suites.watch.watching import watch
 
     spec = Watch.model_validate(
         {
@@ -152,16 +153,14 @@ def test_watcher_counts_the_smoke_probe_in_the_error_rate() -> None:
         return "placing the order answered 500" if errors else None
 
     watcher = Watcher.__new__(Watcher)
-    watcher.env = SimpleNamespace(inventory=SimpleNamespace(release=SimpleNamespace(previous="1")))  # type: ignore[assignment]
-    watcher.spec, watcher.smoke, watcher.tally = spec, smoke, tally
-    real = Watcher.measure
+    watcher.smoke = smoke
 
-    def measure(self: Watcher, m: WatchMetric) -> w.Measurement:
-        return w.judge(m, 0.0) if m.kind == "promql" else real(self, m)
+    def measure(m: WatchMetric) -> w.Measurement:
+        return w.judge(m, 0.0) if m.kind == "promql" else w.judge(m, *watcher.sample(m))
 
-    watcher.measure = measure.__get__(watcher)  # type: ignore[method-assign]
     clock = iter(range(100))
-    result = watcher.run(3, 1, lambda line: None, lambda: float(next(clock)), lambda s: None)
+    result = watch(spec, "1", lambda name, m: "", measure, tally, 3, 1, lambda line: None,
+                   lambda: float(next(clock)), lambda s: None)  # fmt: skip
     rate = result.metrics["order_error_rate"]
     assert rate.verdict == "NO-GO", rate.reason()
     assert "1 of 3 answered 5xx or not at all" in rate.reason()
@@ -197,7 +196,7 @@ def test_a_window_shorter_than_every_stops_golive_watch_before_it_polls(
     assert not (golive.reports / "verdict.json").exists()
     # an interval the window covers is no blind spot (the watch would start)
     spec = Watch.model_validate(BLIND_WATCH)
-    assert w.interval_blind_spots(spec, 20, golive.env / "expectations.yml") == []
+    assert promql.interval_blind_spots(spec, 20, golive.env / "expectations.yml") == []
 
 
 def test_pytest_refuses_the_same_blind_watch_at_configure(golive: Golive) -> None:
@@ -264,19 +263,21 @@ def test_hosts_only_for_promql_and_the_role_must_be_declared(golive: Golive) -> 
 
 
 def _watcher(spec: Watch, unseen: list[str]) -> Any:
-    """A Watcher whose Prometheus answers ``unseen`` in turn (what the metric cannot see at
-    each poll) and 0.0 for every query."""
+    """The watch (suites/watch/watching.py) whose metrics see ``unseen`` in turn (what the
+    metric cannot see at each poll) and measure 0.0 at every query: ``.run(duration, every,
+    say, clock, sleep)``."""
     from types import SimpleNamespace
 
-    from golive.probe.watch import SmokeTally, Watcher
+    from golive.probe.watch import SmokeTally
+    from pytest_golive.suites.watch.watching import watch
 
-    watcher = Watcher.__new__(Watcher)
-    watcher.env = SimpleNamespace(inventory=SimpleNamespace(release=SimpleNamespace(previous="1")))  # type: ignore[assignment]
-    watcher.spec, watcher.smoke, watcher.tally = spec, lambda: None, SmokeTally()
     answers = iter(unseen)
-    watcher.unseen = lambda name, metric: next(answers)  # type: ignore[method-assign]
-    watcher.measure = lambda metric: w.judge(metric, 0.0)  # type: ignore[method-assign]
-    return watcher
+
+    def run(*args: Any) -> w.WatchResult:
+        return watch(spec, "1", lambda name, metric: next(answers),
+                     lambda metric: w.judge(metric, 0.0), SmokeTally(), *args)  # fmt: skip
+
+    return SimpleNamespace(run=run)
 
 
 def test_blind_at_the_first_poll_is_no_go_at_once_even_before_the_initial_delay() -> None:
