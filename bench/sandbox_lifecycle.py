@@ -28,6 +28,7 @@ ENV = {
     "GOLIVE_NETNS": os.environ.get("GOLIVE_NETNS", "golive-sbx") + "-lc",
 }
 TIMEOUT_S = 300.0
+YARDSTICK = ["/usr/bin/python3", "-I", "-S", "-c", "pass"]  # a bare interpreter start
 
 
 def timed(*args: str, golive: str = GOLIVE) -> float:
@@ -73,7 +74,7 @@ def compare(other: str, rounds: int) -> None:
         mine.append(timed("up"))
         theirs.append(timed("up", golive=other))
         started = time.perf_counter()
-        subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", "pass"], check=True)
+        subprocess.run(YARDSTICK, check=True, timeout=TIMEOUT_S)
         stick.append(time.perf_counter() - started)
     timed("up")  # this golive's files last (the other may write its own)
     yard = statistics.median(stick)
