@@ -82,9 +82,18 @@ def beside(item: pytest.Item) -> frozenset[str]:
     drill runs alone, after every other check."""
     marker = item.get_closest_marker("drill")
     names = marker.kwargs.get("beside", ()) if marker is not None else ()
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
         raise pytest.UsageError(
             f"{item.nodeid}: drill(beside=...) names markers, a list of strings, not {names!r}"
+        )
+    registered = {
+        line.split(":", 1)[0].split("(", 1)[0].strip() for line in item.config.getini("markers")
+    }
+    unknown = sorted(set(names) - registered)
+    if unknown:  # a typo would silently keep the drill from every check
+        raise pytest.UsageError(
+            f"{item.nodeid}: drill(beside=...) names {', '.join(unknown)}, not a registered "
+            "marker (pytest --markers)"
         )
     return frozenset(names)
 

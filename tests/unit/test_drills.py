@@ -317,6 +317,11 @@ def test_drill():
     result.stderr.fnmatch_lines(
         ["*test_drill: drill(beside=...) names markers, a list of strings, not 'smoke'"]
     )
+    typo = golive.run(source.replace('beside="smoke"', 'beside=["smok"]'))
+    assert typo.ret == 4
+    typo.stderr.fnmatch_lines(
+        ["*test_drill: drill(beside=...) names smok, not a registered marker (pytest --markers)"]
+    )
 
 
 # -- nothing left broken: a drill's node is restored however the drill ends (issue 9) ---------
