@@ -555,29 +555,23 @@ def pytest_runtest_protocol(
     phase = item.config.stash.get(PHASE, None)
     if phase is None:
         return (yield)
+    # each kind of check takes its hold, and gives it back however the check ends: a drill
+    # beside the checks it cannot disturb, a drill alone, or any other check (shared)
+    release: Callable[[], None]
     if item.nodeid in phase.besides:
-        reason = phase.beside(item.session, item.nodeid)
-        if reason is not None:
-            item.stash[BLOCKED] = reason
-            return (yield)
-        try:
-            return (yield)
-        finally:
-            phase.beside_done()
-    if is_drill(item):
-        reason = phase.exclusive(item.session)
-        if reason is not None:
-            item.stash[BLOCKED] = reason
-            return (yield)
-        try:
-            return (yield)
-        finally:
-            phase.release()
-    phase.share(item)
+        reason, release = phase.beside(item.session, item.nodeid), phase.beside_done
+    elif is_drill(item):
+        reason, release = phase.exclusive(item.session), phase.release
+    else:
+        phase.share(item)
+        reason, release = None, lambda: phase.done(item.nodeid)
+    if reason is not None:  # no hold taken: the drill is refused, and says why
+        item.stash[BLOCKED] = reason
+        return (yield)
     try:
         return (yield)
     finally:
-        phase.done(item.nodeid)
+        release()
 
 
 @pytest.hookimpl(tryfirst=True)
