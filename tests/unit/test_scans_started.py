@@ -1,0 +1,69 @@
+"""Scans started with the session (fixtures/security.py ``Started``): they run beside the
+checks, and the first check that reads one gets its answer or its exception, its evidence and
+its connection failures, as if it had scanned itself; nothing goes to the check running
+meanwhile. Fakes stand for the scans: plain functions that wait, record, note or raise."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from golive.model.cause import Cause
+from golive.probe import failures, observe
+from pytest_golive.fixtures.security import Started
+
+
+@pytest.fixture(autouse=True)
+def _clean() -> None:
+    failures.forget()
+
+
+def test_the_scan_runs_beside_and_its_answer_is_read_once_done() -> None:
+    go = threading.Event()
+
+    def scan() -> int:
+        go.wait(5)
+        return 42
+
+    begun = time.monotonic()
+    started = Started("the scan", scan)
+    assert time.monotonic() - begun < 0.5, "starting waited for the scan"
+    go.set()
+    assert started.result() == 42
+    assert started.result() == 42
+
+
+def test_evidence_and_causes_are_the_first_readers_not_the_check_running_meanwhile() -> None:
+    cause = Cause("lb1", "10.0.0.1:443", "timeout", "within 1 s")
+    recorded = threading.Event()
+
+    def scan() -> str:
+        observe.record("command", "lb1: nmap ...")
+        failures.note(cause)
+        recorded.set()
+        return "done"
+
+    with observe.watching() as meanwhile, failures.noting([]) as met_meanwhile:
+        started = Started("the scan", scan)
+        assert recorded.wait(5)
+        time.sleep(0.05)
+    assert not meanwhile, "the scan's evidence went to the check running meanwhile"
+    assert met_meanwhile == []
+    with observe.watching() as reader, failures.noting([]) as met:
+        assert started.result() == "done"
+    assert "nmap" in reader.text()
+    assert met == [cause]
+    with observe.watching() as later, failures.noting([]) as met_later:
+        started.result()
+    assert not later and met_later == [], "told twice"
+
+
+def test_an_exception_is_raised_in_the_check_that_reads_it() -> None:
+    def scan() -> None:
+        raise TimeoutError("the port scan timed out after 60 s")
+
+    started = Started("the scan", scan)
+    with pytest.raises(TimeoutError, match="timed out after 60 s"):
+        started.result()
