@@ -58,6 +58,9 @@ from golive.gate.verdict import Refusal
 from golive.probe.wait import WaitTimeout, wait_until
 from pytest_golive.plugins.keys import ENVIRONMENT, check_id
 
+pytest_plugins = ["pytest_golive.plugins.schedule"]
+"""Which worker runs which checks under pytest-xdist (drills kept in their places)."""
+
 REFUSED = pytest.StashKey[list[Refusal]]()
 """The drills this run refused (on the xdist controller: as a worker reported them)."""
 PHASE = pytest.StashKey["Phase"]()
