@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from golive.probe import failures
+from golive.model.cause import Cause
+from golive.probe import failures, observe
 from golive.probe.hosts import Target
 
 # curl exit statuses that mean "no HTTP answer within the time allowed": connection refused,
@@ -156,3 +159,60 @@ def http_server(
         if answer.rc in _SILENT:
             return None
     return None
+
+
+PORTS_AT_ONCE = 4
+"""Ports of one node :func:`http_servers` asks at once (each request is a session of the
+node's one shared SSH connection; sshd allows 10 by default)."""
+
+
+def _paths(
+    target: Target, port: int, paths: list[str], timeout: float, name: str | None
+) -> list[NodeAnswer]:
+    first = http_server(target, port, paths[0], timeout, name)
+    if first is None:
+        return []
+    origin = first.url.removesuffix(paths[0])
+    resolve = f"{name}:{port}:{target.address}" if name else None
+    return [first] + [
+        fetch(target, origin + path, timeout=timeout, resolve=resolve, insecure=True)
+        for path in paths[1:]
+    ]
+
+
+def _apart(
+    ask: Callable[[], list[NodeAnswer]],
+) -> tuple[list[NodeAnswer], BaseException | None, observe.Frame, list[Cause]]:
+    """``ask`` in a worker thread: its answer or exception, and what it saw, kept apart for
+    the thread it works for (:func:`http_servers`)."""
+    with observe.apart() as frame, failures.apart() as causes:
+        try:
+            return ask(), None, frame, causes
+        except BaseException as exc:  # raised again in the thread it works for
+            return [], exc, frame, causes
+
+
+def http_servers(
+    target: Target, ports: Iterable[int], paths: list[str], timeout: float, name: str | None = None
+) -> list[tuple[int, list[NodeAnswer]]]:
+    """Each of ``ports`` of the node (in order) and the answers of the HTTP server there
+    (:func:`http_server`) for each of ``paths`` (none: no HTTP server there), each request
+    within ``timeout``. The ports are asked :data:`PORTS_AT_ONCE` at a time, each port's
+    requests one after the other; what each port's requests saw (commands, connection
+    failures) is the calling thread's, port by port, as if it had asked them itself."""
+    ports = sorted(ports)
+    if not ports:
+        return []
+    with ThreadPoolExecutor(min(PORTS_AT_ONCE, len(ports)), "golive-http-ports") as workers:
+        asked = list(
+            workers.map(lambda p: _apart(lambda: _paths(target, p, paths, timeout, name)), ports)
+        )
+    found = []
+    for port, (answers, error, frame, causes) in zip(ports, asked, strict=True):
+        observe.replay(frame, f"port {port}")
+        for cause in causes:
+            failures.note(cause)
+        if error is not None:
+            raise error
+        found.append((port, answers))
+    return found

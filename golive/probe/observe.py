@@ -147,12 +147,14 @@ def record(kind: str, text: str) -> None:
 
 
 def replay(frame: Frame, title: str) -> None:
-    """What ``frame`` saw, again, into the frames watched now: a value computed once (a
-    cached snapshot) is evidence of every check that judges it."""
+    """What ``frame`` saw, again, into the frames watched now (or into this thread's own
+    frame, when it records :func:`apart`): a value computed once (a cached snapshot) is
+    evidence of every check that judges it."""
     if not watched() or not frame:
         return
+    own: Frame | None = getattr(_local, "apart", None)
     with _lock:
-        for current in _frames:
+        for current in [own] if own is not None else _frames:
             if current is not frame:
                 current.merge(title, frame)
 

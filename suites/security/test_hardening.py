@@ -24,14 +24,39 @@ from golive.model.expectations.security import (
     TomcatConfig,
 )
 from golive.probe import db as db_probe
-from golive.probe import files, listeners, nodes
+from golive.probe import files, listeners, nodes, observe
 from golive.probe.appconfig import read_properties, read_text
 from golive.probe.hosts import HostPool, Target
-from golive.probe.sshauth import offered_algorithms, offered_methods
+from golive.probe.nodes import NodeAnswer
+from golive.probe.sshauth import methods_within, offered_algorithms, offered_methods
 from golive.report.evidence import Evidence
 from pytest_golive.fixtures.findings import judge
+from pytest_golive.fixtures.hosts import asked_ahead
 
 pytestmark = [pytest.mark.security, pytest.mark.hardening]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _asked_ahead(probes_ahead: object) -> None:
+    """The selected checks' declared probes (``@asked_ahead``: HTTP servers, sshd, Tomcat)
+    start as the first hardening check runs: each mostly waits (a silent listener waits out
+    ``probe_timeout``), and the waits overlap the checks before their own instead of adding
+    up (fixtures/hosts.py). None under a pytest-xdist worker: each check asks itself.
+
+    A check about a host another parameter names (``scanned_host``) still gets its host from
+    the pool itself: the hosts a check reaches are those its own thread asks for."""
+
+
+def _commands(environment: Environment, count: int) -> float:
+    """The bound of a probe asked ahead that runs up to ``count`` remote commands on its host:
+    its connection, then each command's deadline (each keeps its own)."""
+    ssh = environment.inventory.ssh
+    return ssh.connect_timeout + count * ssh.command_timeout
+
+
+# the listening ports of one host the bound of test_server_version_not_disclosed's probe
+# counts (a host with more is still asked, each request within its own timeout)
+PORTS_BOUND = 16
 
 # what PostgreSQL reports about where its files are (pg_settings, read by the QA role)
 PG_PATH_SETTINGS = ["data_directory", "ssl_key_file", "logging_collector", "log_directory"]
@@ -88,12 +113,27 @@ def _service_paths(
     return judge_hardening.postgres_paths({str(n): str(v) for n, v in rows})
 
 
+@pytest.fixture(scope="session")
+def configured_once() -> observe.Once:
+    """The paths each host's services name in their own configuration, read once per run:
+    the secret files' and the log directories' checks both judge them (the second gets the
+    commands of the first as evidence)."""
+    return observe.Once("the services' configuration on")
+
+
 def _configured(
-    target: Target, environment: Environment, request: pytest.FixtureRequest
+    target: Target,
+    environment: Environment,
+    request: pytest.FixtureRequest,
+    once: observe.Once,
 ) -> list[tuple[ServiceConfig, ConfigPaths]]:
     hardening = environment.expectation(Hardening)
     services = [s for role in target.spec.roles for s in hardening.services.get(role, [])]
-    return [(svc, _service_paths(target, svc, environment, request)) for svc in services]
+    found: list[tuple[ServiceConfig, ConfigPaths]] = once.get(
+        target.name,
+        lambda: [(svc, _service_paths(target, svc, environment, request)) for svc in services],
+    )
+    return found
 
 
 def test_secret_files_owner_and_mode(
@@ -102,6 +142,7 @@ def test_secret_files_owner_and_mode(
     host_pool: HostPool,
     request: pytest.FixtureRequest,
     evidence: Evidence,
+    configured_once: observe.Once,
 ) -> None:
     """Claim: on every host, each secret (a file holding a credential or a private key) is
     owned by whom the policy names and readable by no one else.
@@ -135,7 +176,7 @@ def test_secret_files_owner_and_mode(
         for path in [_expand(spec.path, target)]
     ]
     findings = []
-    for svc, paths in _configured(target, environment, request):
+    for svc, paths in _configured(target, environment, request, configured_once):
         findings += [f"{config_host}: {p}" for p in paths.unchecked_secrets]
         owners = svc.key_owners if not isinstance(svc, PropertiesConfig) else []
         wanted += [(str(n), n.path, int(hardening.key_mode, 8), owners) for n in paths.secrets]
@@ -164,6 +205,7 @@ def test_log_directories_not_writable_by_others(
     host_pool: HostPool,
     request: pytest.FixtureRequest,
     evidence: Evidence,
+    configured_once: observe.Once,
 ) -> None:
     """Claim: on every host, no one but a service can alter or remove what it logs, its audit
     log included.
@@ -186,7 +228,7 @@ def test_log_directories_not_writable_by_others(
     target = host_pool.get(config_host)
     findings: list[str] = []
     log_dirs: dict[str, Named] = {}
-    for _, paths in _configured(target, environment, request):
+    for _, paths in _configured(target, environment, request, configured_once):
         findings += [f"{config_host}: {p}" for p in paths.unchecked_logs]
         for named in paths.log_dirs:
             log_dirs.setdefault(named.path, named)
@@ -212,8 +254,32 @@ def test_log_directories_not_writable_by_others(
     judge(list(dict.fromkeys(findings)))
 
 
+def _tomcat_apps(
+    target: Target, environment: Environment
+) -> tuple[list[tuple[str, list[str]]], list[NodeAnswer]]:
+    """Each declared deployment directory's entries (none when it is no directory), and
+    Tomcat's answer for each forbidden app's context path, asked from the node."""
+    tomcat = environment.expectation(Hardening).tomcat
+    listings = []
+    for template in tomcat.deploy_dirs:
+        folder = target.remote.file(_expand(template, target))
+        listings.append((folder.path, folder.listdir() if folder.is_directory else []))
+    timeout = environment.inventory.public.timeout
+    answers = [
+        nodes.get_json(target, tomcat.port, f"/{app}/", timeout=timeout)
+        for app in tomcat.forbidden_apps
+    ]
+    return listings, answers
+
+
+def _tomcat_apps_within(environment: Environment) -> float:
+    tomcat = environment.expectation(Hardening).tomcat
+    return _commands(environment, 2 * len(tomcat.deploy_dirs) + len(tomcat.forbidden_apps))
+
+
+@asked_ahead(_tomcat_apps, _tomcat_apps_within, "the Tomcat deployments and context paths")
 def test_tomcat_admin_apps_not_deployed(
-    tomcat_host: str, environment: Environment, host_pool: HostPool
+    tomcat_host: str, environment: Environment, host_pool: HostPool, probed
 ) -> None:
     """Claim: no Tomcat administration or sample app is deployed on an app host.
 
@@ -224,21 +290,17 @@ def test_tomcat_admin_apps_not_deployed(
     Does not cover: the apps under another context path or on another connector.
     """
     tomcat = environment.expectation(Hardening).tomcat
-    target = host_pool.get(tomcat_host)
+    host_pool.get(tomcat_host)  # reached by this check (see _asked_ahead)
+    listings, answers = probed()
     findings = []
-    for template in tomcat.deploy_dirs:
-        folder = target.remote.file(_expand(template, target))
-        listing = folder.listdir() if folder.is_directory else []
+    for path, listing in listings:
         deployed = {n.removesuffix(".war").removesuffix(".xml") for n in listing}
         findings += [
-            f"{tomcat_host}: {app} is deployed ({folder.path})"
+            f"{tomcat_host}: {app} is deployed ({path})"
             for app in tomcat.forbidden_apps
             if app in deployed
         ]
-    for app in tomcat.forbidden_apps:
-        answer = nodes.get_json(
-            target, tomcat.port, f"/{app}/", timeout=environment.inventory.public.timeout
-        )
+    for app, answer in zip(tomcat.forbidden_apps, answers, strict=True):
         if answer.status not in (0, 404):
             findings.append(
                 f"{tomcat_host}: {answer.url} answered HTTP {answer.status}; "
@@ -247,8 +309,15 @@ def test_tomcat_admin_apps_not_deployed(
     judge(findings)
 
 
+def _error_page(target: Target, environment: Environment) -> NodeAnswer:
+    tomcat = environment.expectation(Hardening).tomcat
+    timeout = environment.inventory.public.timeout
+    return nodes.get_json(target, tomcat.port, tomcat.error_probe_path, timeout=timeout)
+
+
+@asked_ahead(_error_page, lambda environment: _commands(environment, 1), "Tomcat's error page")
 def test_error_pages_leak_nothing(
-    tomcat_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+    tomcat_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence, probed
 ) -> None:
     """Claim: Tomcat's error pages disclose neither its version nor a stack trace.
 
@@ -259,12 +328,8 @@ def test_error_pages_leak_nothing(
     patterns only where this path reaches them).
     """
     tomcat = environment.expectation(Hardening).tomcat
-    answer = nodes.get_json(
-        host_pool.get(tomcat_host),
-        tomcat.port,
-        tomcat.error_probe_path,
-        timeout=environment.inventory.public.timeout,
-    )
+    host_pool.get(tomcat_host)  # reached by this check (see _asked_ahead)
+    answer = probed()
     body = answer.body if isinstance(answer.body, str) else str(answer.body or "")
     evidence.text(f"{tomcat_host} error page", f"{answer.describe()}\n\n{body}")
     judge(
@@ -284,8 +349,32 @@ def _public_name(environment: Environment, target: Target) -> str | None:
     return None
 
 
+def _http_servers(target: Target, environment: Environment) -> list[tuple[int, list[NodeAnswer]]]:
+    """Each TCP port the host listens on, with the answers of the HTTP server there for each
+    declared path (none: the listener is not an HTTP server), asked from the host itself."""
+    headers = environment.expectation(Hardening).headers
+    return nodes.http_servers(
+        target,
+        listeners.listening(target).ports,
+        headers.paths,
+        headers.probe_timeout,
+        _public_name(environment, target),
+    )
+
+
+def _http_servers_within(environment: Environment) -> float:
+    """The socket table, then up to ``PORTS_BOUND`` ports, ``nodes.PORTS_AT_ONCE`` at a time,
+    each asked over TLS, in the clear and for every other path, each request within
+    ``probe_timeout`` and a connection's time."""
+    headers = environment.expectation(Hardening).headers
+    request = headers.probe_timeout + environment.inventory.ssh.connect_timeout
+    rounds = -(-PORTS_BOUND // nodes.PORTS_AT_ONCE)
+    return _commands(environment, 1) + rounds * (1 + len(headers.paths)) * request
+
+
+@asked_ahead(_http_servers, _http_servers_within, "the host's HTTP servers")
 def test_server_version_not_disclosed(
-    target: Target, environment: Environment, evidence: Evidence
+    target: Target, environment: Environment, evidence: Evidence, probed
 ) -> None:
     """Claim: no HTTP server on any host tells a client which software version it runs.
 
@@ -304,24 +393,10 @@ def test_server_version_not_disclosed(
     address than the host's (loopback-only admin ports); UDP.
     """
     headers = environment.expectation(Hardening).headers
-    name = _public_name(environment, target)
     findings, seen = [], []
-    for port in sorted(listeners.listening(target).ports):
-        first = nodes.http_server(target, port, headers.paths[0], headers.probe_timeout, name)
-        if first is None:
+    for port, answers in probed():
+        if not answers:
             seen.append(f"{port}: not HTTP")
-            continue
-        origin = first.url.removesuffix(headers.paths[0])
-        answers = [first] + [
-            nodes.fetch(
-                target,
-                origin + path,
-                timeout=headers.probe_timeout,
-                resolve=f"{name}:{port}:{target.address}" if name else None,
-                insecure=True,
-            )
-            for path in headers.paths[1:]
-        ]
         for answer in answers:
             seen.append(f"{answer.describe()}: {dict(answer.headers)}")
             findings += judge_hardening.disclosure_findings(
@@ -334,8 +409,31 @@ def test_server_version_not_disclosed(
     judge(findings)
 
 
+def _public_responses(target: Target, environment: Environment) -> list[NodeAnswer]:
+    """The host's answers for each declared path of the public URL, asked by name (SNI and
+    Host) from the host itself."""
+    headers = environment.expectation(Hardening).headers
+    url = urlsplit(environment.inventory.public.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return [
+        nodes.fetch(
+            target,
+            f"{url.scheme}://{url.hostname}:{port}{path}",
+            timeout=environment.inventory.public.timeout,
+            resolve=f"{url.hostname}:{port}:{target.address}",
+            insecure=True,
+        )
+        for path in headers.paths
+    ]
+
+
+def _public_responses_within(environment: Environment) -> float:
+    return _commands(environment, len(environment.expectation(Hardening).headers.paths))
+
+
+@asked_ahead(_public_responses, _public_responses_within, "the public URL's answers")
 def test_security_headers_present(
-    public_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+    public_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence, probed
 ) -> None:
     """Claim: every response of the public endpoint carries the required security headers,
     whichever load balancer serves it.
@@ -349,18 +447,9 @@ def test_security_headers_present(
     (internal servers need not send these headers); the plain-HTTP redirect.
     """
     headers = environment.expectation(Hardening).headers
-    target = host_pool.get(public_host)
-    url = urlsplit(environment.inventory.public.url)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    host_pool.get(public_host)  # reached by this check (see _asked_ahead)
     findings, seen = [], []
-    for path in headers.paths:
-        answer = nodes.fetch(
-            target,
-            f"{url.scheme}://{url.hostname}:{port}{path}",
-            timeout=environment.inventory.public.timeout,
-            resolve=f"{url.hostname}:{port}:{target.address}",
-            insecure=True,
-        )
+    for answer in probed():
         seen.append(f"{answer.describe()}: {dict(answer.headers)}")
         if answer.status == 0:
             findings.append(f"{public_host}: {answer.describe()}")
@@ -445,8 +534,50 @@ def test_pg_hba_has_no_weak_methods(db, environment: Environment, evidence: Evid
     judge([f + ref for f in found])
 
 
+# a bound for a probe reading sshd's configuration: its main file and the files its Include
+# lines name, up to this many remote commands (each within its own deadline)
+SSHD_CONFIG_COMMANDS = 8
+
+
+def _sshd_auth(
+    target: Target, environment: Environment
+) -> tuple[dict[str, list[str]], dict[str, str], dict[str, list[str]]]:
+    """What sshd offers each declared user from the QA vantage point (its methods after a
+    ``none`` attempt), and its configuration read on the host: the texts by path, Include
+    files spliced in where they are included, and the paths each Include pattern names."""
+    sshd = environment.expectation(Hardening).sshd
+    source = environment.inventory.probe.source
+    timeout = environment.inventory.ssh.connect_timeout
+    methods = {
+        user: offered_methods(
+            target.address, sshd.port, user, str(source) if source else None, timeout
+        )
+        for user in sshd.users
+    }
+    config = _expand(sshd.config, target)
+    texts, globs, queue = {config: read_text(target, config)}, {}, [config]
+    while queue:
+        for pattern in auth_judge.sshd_includes(texts[queue.pop(0)], config):
+            if pattern not in globs:
+                globs[pattern] = files.expand(target, pattern)
+                for path in globs[pattern]:
+                    if path not in texts:
+                        texts[path] = read_text(target, path)
+                        queue.append(path)
+    return methods, texts, globs
+
+
+def _sshd_auth_within(environment: Environment) -> float:
+    """Each user's SSH connection, handshake and answer to ``none``, then the configuration's
+    commands."""
+    users = len(environment.expectation(Hardening).sshd.users)
+    handshake = methods_within(environment.inventory.ssh.connect_timeout)
+    return users * handshake + _commands(environment, SSHD_CONFIG_COMMANDS)
+
+
+@asked_ahead(_sshd_auth, _sshd_auth_within, "sshd's offer and configuration")
 def test_sshd_offers_key_authentication_only(
-    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence, probed
 ) -> None:
     """Claim: sshd on every host admits keys only, and never root.
 
@@ -463,31 +594,17 @@ def test_sshd_offers_key_authentication_only(
     not yet reloaded after an edit (the file is judged); AuthenticationMethods chains.
     """
     sshd = environment.expectation(Hardening).sshd
-    address = str(environment.inventory.hosts[scanned_host].address)
-    source = environment.inventory.probe.source
-    timeout = environment.inventory.ssh.connect_timeout
+    target = host_pool.get(scanned_host)  # reached by this check (see _asked_ahead)
+    offered, texts, globs = probed()
     findings = []
-    for user in sshd.users:
-        methods = offered_methods(
-            address, sshd.port, user, str(source) if source else None, timeout
-        )
+    for user, methods in offered.items():
         extra = sorted(set(methods) - set(sshd.allowed_methods))
         if extra:
             findings.append(
                 f"{scanned_host}: sshd offers {', '.join(extra)} authentication to "
                 f"{user}; policy allows {', '.join(sshd.allowed_methods)}"
             )
-    target = host_pool.get(scanned_host)
     config = _expand(sshd.config, target)
-    texts, globs, queue = {config: read_text(target, config)}, {}, [config]
-    while queue:
-        for pattern in auth_judge.sshd_includes(texts[queue.pop(0)], config):
-            if pattern not in globs:
-                globs[pattern] = files.expand(target, pattern)
-                for path in globs[pattern]:
-                    if path not in texts:
-                        texts[path] = read_text(target, path)
-                        queue.append(path)
     evidence.text(f"{scanned_host} sshd configuration", "\n\n".join(texts.values()))
     lines = auth_judge.sshd_lines(config, texts, globs)
     # the authentication keywords (their defaults are known); sshd -T judges every keyword
@@ -514,8 +631,49 @@ def _printed(target: Target, command: str) -> str:
     return str(out.stdout)
 
 
+def _effective_command(host: str, environment: Environment) -> str:
+    command = environment.expectation(Hardening).sshd.effective_command
+    if command is None:
+        pytest.fail(
+            f"{host}: hardening.sshd.effective_command is not declared: sshd's "
+            "effective configuration cannot be read"
+        )
+    return command
+
+
+def _sshd_effective(
+    target: Target, environment: Environment
+) -> tuple[list[tuple[str, str, str]], tuple[str, str] | None]:
+    """sshd's own view of its configuration (``sshd -T``), globally and for each declared
+    user from the QA vantage point: (context, command, what it printed); with
+    ``min_moduli_bits``, the ModuliFile the global view names and its groups' sizes."""
+    sshd = environment.expectation(Hardening).sshd
+    template = _effective_command(target.name, environment)
+    base = _host_command(target, template, config=_expand(sshd.config, target))
+    source = environment.inventory.probe.source or target.address
+    contexts = [("global", base)] + [
+        (
+            f"for user {user} from {source}",
+            f"{base} -C user={user},host={source},addr={source},"
+            f"laddr={target.address},lport={sshd.port}",
+        )
+        for user in sshd.users
+    ]
+    printed = [(context, command, _printed(target, command)) for context, command in contexts]
+    moduli = judge_hardening.sshd_effective(printed[0][2]).get("modulifile", [""])[0]
+    if not (sshd.min_moduli_bits and moduli):
+        return printed, None
+    return printed, (moduli, _printed(target, f"awk '$5 ~ /^[0-9]+$/ {{print $5 + 1}}' {moduli}"))
+
+
+def _sshd_effective_within(environment: Environment) -> float:
+    """``sshd -T`` globally and for each user, then the ModuliFile's sizes."""
+    return _commands(environment, len(environment.expectation(Hardening).sshd.users) + 2)
+
+
+@asked_ahead(_sshd_effective, _sshd_effective_within, "sshd's effective configuration")
 def test_sshd_effective_configuration(
-    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+    scanned_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence, probed
 ) -> None:
     """Claim: sshd on every host runs with the declared settings, as it applies them to a
     connection, Match blocks included.
@@ -535,25 +693,11 @@ def test_sshd_effective_configuration(
     but not yet reloaded (the file on disk is what ``sshd -T`` reads).
     """
     sshd = environment.expectation(Hardening).sshd
-    if sshd.effective_command is None:
-        pytest.fail(
-            f"{scanned_host}: hardening.sshd.effective_command is not declared: sshd's "
-            "effective configuration cannot be read"
-        )
+    _effective_command(scanned_host, environment)
     target = host_pool.get(scanned_host)
-    base = _host_command(target, sshd.effective_command, config=_expand(sshd.config, target))
-    source = environment.inventory.probe.source or target.address
-    contexts = [("global", base)] + [
-        (
-            f"for user {user} from {source}",
-            f"{base} -C user={user},host={source},addr={source},"
-            f"laddr={target.address},lport={sshd.port}",
-        )
-        for user in sshd.users
-    ]
+    printed, moduli = probed()
     seen, shown = {}, []
-    for context, command in contexts:
-        text = _printed(target, command)
+    for context, command, text in printed:
         shown.append(f"$ {command}\n{text}")
         seen[context] = judge_hardening.sshd_effective(text)
     evidence.text(f"{scanned_host} sshd -T", "\n".join(shown))
@@ -563,12 +707,11 @@ def test_sshd_effective_configuration(
         for k, values in sshd.settings.items()
     }
     findings = judge_hardening.sshd_effective_findings(scanned_host, seen, allowed, sshd.controls)
-    moduli = seen["global"].get("modulifile", [""])[0]
-    if sshd.min_moduli_bits and moduli:
-        sizes = _printed(target, f"awk '$5 ~ /^[0-9]+$/ {{print $5 + 1}}' {moduli}")
-        evidence.text(f"{scanned_host} DH group sizes in {moduli}", sizes)
+    if moduli is not None and sshd.min_moduli_bits:
+        path, sizes = moduli
+        evidence.text(f"{scanned_host} DH group sizes in {path}", sizes)
         findings += judge_hardening.moduli_findings(
-            scanned_host, moduli, sizes, sshd.min_moduli_bits, sshd.controls
+            scanned_host, path, sizes, sshd.min_moduli_bits, sshd.controls
         )
     judge(findings)
 
@@ -608,8 +751,16 @@ def test_sshd_offered_algorithms(
     )
 
 
+def _nginx_dump(target: Target, environment: Environment) -> str:
+    nginx = environment.expectation(Hardening).nginx
+    if nginx is None:
+        pytest.fail(f"{target.name}: hardening.nginx is not declared")
+    return _printed(target, _host_command(target, nginx.command))
+
+
+@asked_ahead(_nginx_dump, lambda environment: _commands(environment, 1), "nginx -T")
 def test_nginx_effective_configuration(
-    nginx_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence
+    nginx_host: str, environment: Environment, host_pool: HostPool, evidence: Evidence, probed
 ) -> None:
     """Claim: nginx runs with the declared directives: its worker user, version disclosure,
     buffer sizes, timeouts and connection limits.
@@ -627,8 +778,8 @@ def test_nginx_effective_configuration(
     nginx = environment.expectation(Hardening).nginx
     if nginx is None:
         pytest.fail(f"{nginx_host}: hardening.nginx is not declared")
-    target = host_pool.get(nginx_host)
-    text = _printed(target, _host_command(target, nginx.command))
+    host_pool.get(nginx_host)  # reached by this check (see _asked_ahead)
+    text = probed()
     evidence.text(f"{nginx_host} nginx -T", text)
     judge(
         judge_hardening.nginx_directive_findings(

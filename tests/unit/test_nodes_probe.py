@@ -3,11 +3,15 @@ and the choice between TLS and plain HTTP, with a fake host that answers canned 
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from golive.model.environment import Host
-from golive.probe import nodes
+from golive.probe import failures, nodes, observe
 from golive.probe.hosts import Target
 
 
@@ -91,3 +95,72 @@ def test_get_json_takes_the_callers_timeout() -> None:
     t = target({"curl": Result(0, OK)})
     nodes.get_json(t, 8080, "/health", timeout=2.5)
     assert " -m 2.5 " in t.remote.commands[0]
+
+
+class SlowRemote(FakeRemote):
+    """Records each command as a host's backend does, and keeps a silent port's request for
+    ``silent_s`` (curl's timeout), counting the requests under way at once."""
+
+    def __init__(self, answers: dict[str, Result], silent_s: float) -> None:
+        super().__init__(answers)
+        self.silent_s, self.at_once, self.most = silent_s, 0, 0
+        self.lock = threading.Lock()
+
+    def run(self, command: str, *args: str) -> Result:
+        with self.lock:
+            self.at_once += 1
+            self.most = max(self.most, self.at_once)
+        try:
+            result = super().run(command, *args)
+            observe.record("command", f"[app1] $ {command % args}\nexit {result.rc}")
+            if result.rc == 28:
+                time.sleep(self.silent_s)
+            return result
+        finally:
+            with self.lock:
+                self.at_once -= 1
+
+
+def test_http_servers_asks_ports_at_once_and_keeps_what_each_saw_for_the_caller() -> None:
+    remote = SlowRemote(
+        {
+            ":53/": Result(28, "", "curl: (28) Connection timed out after 1001 milliseconds"),
+            ":22/": Result(1, "", "curl: (1) Received HTTP/0.9 when not allowed"),
+            "https://": Result(35, "", "curl: (35) wrong version number"),
+            "http://": Result(0, OK),
+        },
+        silent_s=0.3,
+    )
+    t = Target("app1", Host(address="127.0.2.11", roles=["app"], connection="local://"), remote)
+    causes: list[failures.Cause] = []
+    with observe.watching() as frame, failures.noting(causes):
+        found = nodes.http_servers(t, [9100, 53, 22, 8080], ["/", "/health"], 1.0)
+    assert [(port, [a.url for a in answers]) for port, answers in found] == [
+        (22, []),
+        (53, []),
+        (8080, ["http://127.0.2.11:8080/", "http://127.0.2.11:8080/health"]),
+        (9100, ["http://127.0.2.11:9100/", "http://127.0.2.11:9100/health"]),
+    ]
+    assert remote.most > 1, "the ports were asked one after the other"
+    # each port's commands are the caller's evidence, port by port, in the ports' order
+    assert frame.summary() == "9 commands"
+    text = frame.text()
+    assert [text.index(f"----- port {p}:") for p in (22, 53, 8080, 9100)] == sorted(
+        text.index(f"----- port {p}:") for p in (22, 53, 8080, 9100)
+    )
+    # every failed request is a cause of the caller's, in the ports' order
+    assert [c.endpoint.rsplit(":", 1)[1] for c in causes] == ["22", "22", "53", "8080", "9100"]
+
+
+def test_http_servers_raises_a_ports_exception_in_the_caller() -> None:
+    class Lost(FakeRemote):
+        def run(self, command: str, *args: str) -> Result:
+            if ":8080/" in command % args:
+                raise TimeoutError("app1: `curl` timed out after 30 s")
+            return super().run(command, *args)
+
+    remote = Lost({"curl": Result(1, "", "curl: (1) Received HTTP/0.9 when not allowed")})
+    t = Target("app1", Host(address="127.0.2.11", roles=["app"], connection="local://"), remote)
+    with pytest.raises(TimeoutError, match="timed out after 30 s"):
+        nodes.http_servers(t, [22, 8080], ["/"], 1.0)
+    assert nodes.http_servers(t, [], ["/"], 1.0) == []

@@ -66,6 +66,27 @@ def test_once_replays_what_computing_saw() -> None:
     assert "facts of ns1, taken once earlier in the run" in later.text()
 
 
+def test_a_replay_in_a_thread_apart_goes_to_its_own_frame_only() -> None:
+    """A probe asked ahead (its thread apart) replaying what another thread saw for it keeps
+    it for the check that will read its answer, never the check running meanwhile."""
+    backend = observe.observed_backend(Backend(), "mon1")
+    with observe.apart() as seen_for_it:
+        backend.run("port 9090")
+    kept: list[observe.Frame] = []
+
+    def probe() -> None:
+        with observe.apart() as own:
+            observe.replay(seen_for_it, "port 9090")
+        kept.append(own)
+
+    with observe.watching() as running:
+        worker = threading.Thread(target=probe)
+        worker.start()
+        worker.join()
+    assert not running, running.text()
+    assert kept[0].summary() == "1 command" and "----- port 9090: 1 command" in kept[0].text()
+
+
 class Cursor:
     description: Any = [type("Column", (), {"name": "id"})()]
     rownumber = 0
