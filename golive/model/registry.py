@@ -46,6 +46,13 @@ class Suite(Strict):
     fixtures: Module | None = None
     """Its fixtures, a module of ``fixtures/`` (loaded as a pytest plugin)."""
     rollback: Kind | None = None
+    carries: tuple[str, ...] = ()
+    """Other suites' markers a check of its folder may carry (a check of ``security`` also
+    marked ``smoke``, say); its own marker and its sub-suites' need no entry. A run with ``-m``
+    collects a suite's folder only if a check carrying these could match the expression
+    (pytest_golive/plugins/scope.py): a marker missing here would keep a check out of the runs
+    that select it by that marker (tests/unit/test_scope.py collects every check to prove the
+    entries complete)."""
 
 
 class Registry(Strict):
@@ -81,6 +88,9 @@ class Registry(Strict):
                         f"({suite.certify} is the place of {places[suite.certify]!r})"
                     )
                 places[suite.certify] = name
+            for other in suite.carries:
+                if other not in self.suites:
+                    raise ValueError(f"suites.{name}.carries: {other!r} is not a suite")
         return self
 
     def ancestors(self, name: str) -> set[str]:
@@ -102,6 +112,12 @@ class Registry(Strict):
     def top(self) -> list[str]:
         """The suites (each a folder of ``suites/``), not the sub-suites."""
         return [name for name, s in self.suites.items() if s.within is None]
+
+    def folder_markers(self, name: str) -> frozenset[str]:
+        """The suite markers the checks of suite ``name``'s folder may carry: its own, its
+        sub-suites' and those it ``carries``."""
+        subs = {other for other in self.suites if name in self.ancestors(other)}
+        return frozenset({name, *subs, *self.suites[name].carries})
 
     def certify_order(self) -> tuple[str, ...]:
         """The suites ``golive certify`` runs, in its order."""

@@ -42,9 +42,10 @@ def test_a_smoke_collection_imports_no_heavy_dependency(golive: Golive) -> None:
         cwd=golive.pytester.path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "deselected" in out.stdout, out.stdout[-3000:]  # the suites were collected
     modules = set(dump.read_text().split())
     assert "suites.smoke.test_smoke" in modules  # the dump is of this run
-    assert "suites.security.test_tls" in modules  # every suite was imported
+    # no other suite was imported: none of their checks can match -m smoke (plugins/scope.py)
+    others = sorted(m for m in modules if m.startswith("suites.") and ".smoke" not in m)
+    assert others == [], f"a smoke collection imported {others}"
     imported = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
     assert not imported, f"a smoke collection imported {imported}"
