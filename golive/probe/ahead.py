@@ -16,6 +16,10 @@ after another. What a check sees stays its own:
 
 Every probe has a bound (``within`` seconds, from its own declared timeouts): a check waits
 for a started probe at most that long past the probe's start, then fails naming the host.
+Checks that ask the same question (the same probe of the same host: two checks judging one
+node's health answer) may share it (``share``): it is asked once, and each check reads the
+answer, its evidence and its causes as its own, and judges it by its own claim.
+
 A probe its check asks for before a thread took it up is not waited for: the check asks
 itself, at once (so no check waits in the queue behind others); nor is one whose host a failed
 check found hung meanwhile (:func:`golive.probe.failures.hung_on`): the check asks itself and
@@ -29,8 +33,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 from golive.model.cause import Cause
@@ -52,6 +57,7 @@ class _Job:
     started: float = 0.0
     value: Any = None
     error: BaseException | None = None
+    trace: TracebackType | None = None
     frame: observe.Frame = field(default_factory=observe.Frame)
     causes: list[Cause] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
@@ -64,20 +70,34 @@ class Ahead:
         self.workers = max(1, workers)
         self.name = name
         self._jobs: dict[str, _Job] = {}
+        self._shared: dict[Hashable, _Job] = {}
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def start(
-        self, key: str, ask: Callable[[], Any], *, what: str, host: str | None, within: float
+        self,
+        key: str,
+        ask: Callable[[], Any],
+        *,
+        what: str,
+        host: str | None,
+        within: float,
+        share: Hashable | None = None,
     ) -> None:
         """Queue ``ask`` (a probe, every call in it with a timeout) for the check ``key``;
         ``within``: the seconds it may take once started; ``what`` and ``host`` name it when
-        it does not answer in that time."""
+        it does not answer in that time. A check whose ``share`` is that of a probe started
+        already reads that probe's answer: the same question is not asked twice."""
         job = _Job(what, host, ask, within)
         with self._lock:
             if key in self._jobs:
                 raise ValueError(f"a probe is already started for {key}")
+            if share is not None and share in self._shared:
+                self._jobs[key] = self._shared[share]
+                return
+            if share is not None:
+                self._shared[share] = job
             self._jobs[key] = job
             if len(self._threads) < self.workers:
                 thread = threading.Thread(target=self._work, name=self.name, daemon=True)
@@ -98,7 +118,7 @@ class Ahead:
                 try:
                     job.value = job.ask()
                 except BaseException as exc:  # the check raises it again
-                    job.error = exc
+                    job.error, job.trace = exc, exc.__traceback__
             job.frame, job.causes = frame, causes
             job.state = "done"
             job.done.set()
@@ -109,8 +129,8 @@ class Ahead:
         started for it or none has started it yet."""
         with self._lock:
             job = self._jobs.pop(key, None)
-            if job is not None and job.state == "queued":
-                job.state = "taken"
+            if job is not None and job.state in ("queued", "taken"):
+                job.state = "taken"  # a check sharing it, not yet read, asks itself too
                 job = None
         if job is None:
             return ask()
@@ -130,7 +150,9 @@ class Ahead:
         for cause in job.causes:
             failures.note(cause)
         if job.error is not None:
-            raise job.error
+            # from where the probe raised it, in each check that reads it (a shared answer's
+            # second reader does not show the first's frames)
+            raise job.error.with_traceback(job.trace)
         return job.value
 
     def close(self) -> None:
@@ -141,5 +163,6 @@ class Ahead:
                 if job.state == "queued":
                     job.state = "taken"
             self._jobs.clear()
+            self._shared.clear()
             for _ in self._threads:
                 self._queue.put(None)

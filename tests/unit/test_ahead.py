@@ -152,6 +152,62 @@ def test_a_check_with_no_probe_started_asks_itself() -> None:
     probes.close()
 
 
+def test_checks_sharing_a_probe_read_one_asking_each_with_its_evidence_and_causes() -> None:
+    probes = Ahead(2)
+    asked: list[str] = []
+    cause = Cause("app1", "10.0.0.1:8080", "timeout", "within 2 s")
+
+    def health() -> str:
+        asked.append("health")
+        observe.record("command", "[app1] $ curl http://app1/health")
+        failures.note(cause)
+        return "UP"
+
+    for key in ("healthy", "db_seen_by_app"):
+        probes.start(key, health, what="health", host="app1", within=5, share=("health", "app1"))
+    probes.start("other", health, what="health", host="app2", within=5, share=("health", "app2"))
+    started(probes, "healthy", "db_seen_by_app", "other")
+    for key in ("healthy", "db_seen_by_app"):
+        with observe.watching() as seen, failures.noting([]) as met:
+            assert probes.take(key, lambda: pytest.fail("asked again")) == "UP"
+        assert "curl http://app1/health" in seen.text(), key
+        assert met == [cause], key
+    assert probes.take("other", lambda: pytest.fail("asked again")) == "UP"
+    assert asked == ["health", "health"]  # app1 once for both checks, app2 once
+    probes.close()
+
+
+def test_a_shared_probes_exception_is_raised_in_each_check_from_the_probe() -> None:
+    probes = Ahead(1)
+
+    def refused() -> None:
+        raise ConnectionRefusedError("app1: 10.0.0.1:8080 refused the connection")
+
+    for key in ("a", "b"):
+        probes.start(key, refused, what="health", host="app1", within=5, share="health")
+    started(probes, "a")
+    for key in ("a", "b"):
+        with pytest.raises(ConnectionRefusedError, match="refused") as raised:
+            probes.take(key, lambda: None)
+        frames = [entry.name for entry in raised.traceback]
+        assert "refused" in frames, frames  # where the probe raised it
+        assert frames.count("take") == 1, frames  # not the other check's reading again
+    probes.close()
+
+
+def test_a_shared_probe_not_yet_started_is_asked_by_each_check_itself() -> None:
+    probes = Ahead(1)
+    release = threading.Event()
+    probes.start("busy", release.wait, what="slow", host=None, within=10)
+    started(probes, "busy")
+    probes.start("a", lambda: "thread", what="q", host="app1", within=10, share="q")
+    probes.start("b", lambda: "thread", what="q", host="app1", within=10, share="q")
+    assert probes.take("a", lambda: "a itself") == "a itself"
+    assert probes.take("b", lambda: "b itself") == "b itself"
+    release.set()
+    probes.close()
+
+
 def test_an_unread_hung_probe_never_holds_the_process() -> None:
     probes = Ahead(1)
     never = threading.Event()
@@ -197,8 +253,8 @@ def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
     remote = SimpleNamespace(backend=SimpleNamespace(lost=None))
     pool._targets["app1"] = Target("app1", None, remote)  # type: ignore[arg-type]
     items = [
-        _item("s.py::test_db[db1:5432]", database, database_endpoint="db1:5432"),
         _item("s.py::test_health[app1]", health, target="app1"),
+        _item("s.py::test_db[db1:5432]", database, database_endpoint="db1:5432"),
         _item("s.py::test_plain[app1]", plain, target="app1"),
         _item("s.py::test_unbound", unbound),
     ]
@@ -214,12 +270,50 @@ def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
         started_ids = start_ahead(probes, items, env, fixture)  # type: ignore[arg-type]
         started(probes, *started_ids)
     assert touched == set(), "a probe asked ahead counted as the running check's"
+    # the probe that reaches no host first: it need not wait for a connection
     assert started_ids == ["s.py::test_db[db1:5432]", "s.py::test_health[app1]"]
     assert asked == ["host_pool"]  # no `api`: no probe names it
     assert "s.py::test_unbound" not in probes  # its check asks itself, and meets the error
     assert probes.take("s.py::test_health[app1]", lambda: "again") == "app1 asked"
     assert probes.take("s.py::test_db[db1:5432]", lambda: "again") == "db asked"
     assert probes._jobs == {}
+    probes.close()
+
+
+def test_checks_declaring_the_same_probe_of_one_host_share_one_asking() -> None:
+    asked: list[str] = []
+
+    def node_health(target: Target, environment: Any) -> str:
+        asked.append(target.name)
+        return f"{target.name} UP"
+
+    def within(env: Any) -> float:
+        return 5.0
+
+    @asked_ahead(node_health, within, "the node's health answer")
+    def healthy() -> None: ...
+
+    @asked_ahead(node_health, within, "the node's health answer")
+    def db_seen_by_app() -> None: ...
+
+    env = SimpleNamespace(inventory=SimpleNamespace(hosts={"app1": None, "app2": None}))
+    pool = HostPool(env)  # type: ignore[arg-type]
+    for name in ("app1", "app2"):
+        remote = SimpleNamespace(backend=SimpleNamespace(lost=None))
+        pool._targets[name] = Target(name, None, remote)  # type: ignore[arg-type]
+    items = [
+        _item(f"s.py::test_{check.__name__}[{host}]", check, target=host)
+        for check in (healthy, db_seen_by_app)
+        for host in ("app1", "app2")
+    ]
+    probes = Ahead(2)
+    ids = start_ahead(probes, items, env, lambda name: pool)  # type: ignore[arg-type]
+    assert len(ids) == 4
+    started(probes, *ids)
+    for item in items:
+        host = item.callspec.params["target"]
+        assert probes.take(item.nodeid, lambda: "asked again") == f"{host} UP"
+    assert sorted(asked) == ["app1", "app2"]  # one asking per node, read by both checks
     probes.close()
 
 
