@@ -58,7 +58,7 @@ endif
 # tests/unit/test_bench_quick.py keeps this list whole.
 BENCH_QUICK := smoke_time_to_verdict import_cost security_scope ssh_overhead performance \
 	hung_services rollback_rehearsal backup_drill security_testssl_compare certify_time \
-	sandbox_lifecycle scale_hosts
+	sandbox_lifecycle scale_hosts union_workers
 
 bench-quick: up
 	@set -e; all=$$(date +%s); for b in $(BENCH_QUICK); do \
