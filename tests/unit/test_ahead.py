@@ -272,7 +272,9 @@ def test_a_run_starts_the_declared_probes_of_its_selected_checks_only() -> None:
     assert touched == set(), "a probe asked ahead counted as the running check's"
     # the probe that reaches no host first: it need not wait for a connection
     assert started_ids == ["s.py::test_db[db1:5432]", "s.py::test_health[app1]"]
-    assert asked == ["host_pool"]  # no `api`: no probe names it
+    # the pool first (its hosts' connections are the longest wait), then each probe's
+    # fixtures; no `api`: no probe names it
+    assert asked == ["host_pool", "host_pool"]
     assert "s.py::test_unbound" not in probes  # its check asks itself, and meets the error
     assert probes.take("s.py::test_health[app1]", lambda: "again") == "app1 asked"
     assert probes.take("s.py::test_db[db1:5432]", lambda: "again") == "db asked"
