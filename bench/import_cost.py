@@ -10,9 +10,11 @@ its last check (gate, identity, versions, Allure marks, redaction, reports, exit
 Also lists which heavy modules (sslyze, psycopg, locust, matplotlib, ...) a smoke collection
 imported. Runs against the sandbox the environment variables name (GOLIVE_SANDBOX_DIR,
 GOLIVE_NETNS), which must be up. `--root DIR` (repeatable) measures other checkouts (e.g. a
-`git archive` of an older commit) with this venv, interleaved with the same floor runs. The
-floor is pytest alone: no golive plugin, no hypothesis plugin. Measure with bytecode caching on
-(unset PYTHONDONTWRITEBYTECODE; PYTHONPYCACHEPREFIX keeps the caches out of the checkouts).
+`git archive` of an older commit) with this venv, interleaved with the same floor runs
+(each root's pytest_golive laid out as its wheel's: the editable install would give any root
+this checkout's plugins, fixtures and suites). The floor is pytest alone: no golive plugin, no
+hypothesis plugin. Measure with bytecode caching on (unset PYTHONDONTWRITEBYTECODE;
+PYTHONPYCACHEPREFIX keeps the caches out of the checkouts).
 
 Run: .venv/bin/python bench/import_cost.py [--runs 5] [--union] [--root DIR ...]; --quick:
 one run each (every real run must be GO, or the benchmark fails).
@@ -97,6 +99,23 @@ def phases(path: Path) -> list[tuple[float, float, float, float, float, float]]:
     return out
 
 
+def overlay(root: Path, into: Path) -> list[str]:
+    """The import path that runs ``root``'s golive: the root itself (golive, and the suites
+    pytest collects from it), and for a root other than this checkout, pytest_golive laid out
+    as its wheel is (its folders plugins/, fixtures/ and suites/ are linked in), since the
+    editable install's finder maps ``pytest_golive.plugins`` and the others to this checkout
+    whatever comes first on the path."""
+    if root == REPO:
+        return [str(root)]
+    package = into / "pytest_golive"
+    package.mkdir(parents=True)
+    for path in (root / "pytest_golive").glob("*.py"):
+        (package / path.name).symlink_to(path)
+    for folder in ("plugins", "fixtures", "suites"):
+        (package / folder).symlink_to(root / folder, target_is_directory=True)
+    return [str(into), str(root)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
@@ -112,7 +131,8 @@ def main() -> None:
         (work / "test_trivial.py").write_text("def test_trivial():\n    pass\n")
         (work / "import_cost_dump.py").write_text(DUMP)
         (work / "import_cost_phases.py").write_text(PHASES)
-        envs = {r: {**os.environ, "PYTHONPATH": f"{r}{os.pathsep}{work}"} for r in roots}
+        paths = {r: [*overlay(r, work / f"o{i}"), str(work)] for i, r in enumerate(roots)}
+        envs = {r: {**os.environ, "PYTHONPATH": os.pathsep.join(paths[r])} for r in roots}
         for root, env in envs.items():
             env["IMPORT_COST_DUMP"] = str(work / f"modules-{roots.index(root)}.txt")
         bare = ["-p", "no:golive", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
