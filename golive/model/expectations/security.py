@@ -180,6 +180,11 @@ class Auth(Section):
         None, description="application config key: a session's lifetime in seconds"
     )
     audit_log_var: str
+    audit_within: Seconds = Field(
+        2.0,
+        description="seconds a node may take to write a failed login's audit entry "
+        "(searched for again until then)",
+    )
 
     def roles_named(self) -> set[str]:
         return set(self.node_roles)
