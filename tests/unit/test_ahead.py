@@ -34,6 +34,15 @@ def started(probes: Ahead, *keys: str) -> None:
         time.sleep(0.005)
 
 
+def occupied() -> tuple[Ahead, threading.Event]:
+    """A pool of one thread, busy until the event is set: a probe started next stays queued."""
+    probes = Ahead(1)
+    release = threading.Event()
+    probes.start("busy", release.wait, what="slow", host=None, within=10)
+    started(probes, "busy")
+    return probes, release
+
+
 def test_probes_run_side_by_side_not_one_after_another() -> None:
     probes = Ahead(4)
 
@@ -123,10 +132,7 @@ def test_a_probe_whose_host_was_found_hung_meanwhile_is_not_waited_for() -> None
 
 
 def test_a_probe_no_thread_took_up_yet_is_asked_by_its_check_at_once() -> None:
-    probes = Ahead(1)
-    release = threading.Event()
-    probes.start("busy", release.wait, what="slow", host=None, within=10)
-    started(probes, "busy")
+    probes, release = occupied()
     ran: list[str] = []
 
     def queued() -> str:
@@ -196,10 +202,7 @@ def test_a_shared_probes_exception_is_raised_in_each_check_from_the_probe() -> N
 
 
 def test_a_shared_probe_not_yet_started_is_asked_by_each_check_itself() -> None:
-    probes = Ahead(1)
-    release = threading.Event()
-    probes.start("busy", release.wait, what="slow", host=None, within=10)
-    started(probes, "busy")
+    probes, release = occupied()
     probes.start("a", lambda: "thread", what="q", host="app1", within=10, share="q")
     probes.start("b", lambda: "thread", what="q", host="app1", within=10, share="q")
     assert probes.take("a", lambda: "a itself") == "a itself"
