@@ -19,10 +19,12 @@ from golive.model.environment import Environment
 from golive.model.expectations.security import (
     Hardening,
     NginxConfig,
+    PostgresConfig,
     PropertiesConfig,
     ServiceConfig,
     TomcatConfig,
 )
+from golive.model.facts.hardening import FileFacts
 from golive.probe import db as db_probe
 from golive.probe import files, listeners, nodes, observe
 from golive.probe.appconfig import read_properties, read_text
@@ -86,7 +88,10 @@ def _nginx(target: Target, svc: NginxConfig) -> ConfigPaths:
 
 
 def _service_paths(
-    target: Target, svc: ServiceConfig, environment: Environment, request: pytest.FixtureRequest
+    target: Target,
+    svc: ServiceConfig,
+    environment: Environment,
+    request: pytest.FixtureRequest | None,
 ) -> ConfigPaths:
     """The secrets and log directories one service's own configuration names on the host."""
     if isinstance(svc, NginxConfig):
@@ -106,6 +111,8 @@ def _service_paths(
             f"PostgreSQL's settings are read from the inventory's database ({database}); "
             f"{target.name}'s cannot be"
         )
+    if request is None:  # asked ahead: never for the database's host (_configured_ahead)
+        raise RuntimeError(f"{target.name}: PostgreSQL's paths need the run's database session")
     db = request.getfixturevalue("db")
     rows = db.execute(
         "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (PG_PATH_SETTINGS,)
@@ -121,14 +128,18 @@ def configured_once() -> observe.Once:
     return observe.Once("the services' configuration on")
 
 
+def _services(target: Target, environment: Environment) -> list[ServiceConfig]:
+    hardening = environment.expectation(Hardening)
+    return [s for role in target.spec.roles for s in hardening.services.get(role, [])]
+
+
 def _configured(
     target: Target,
     environment: Environment,
     request: pytest.FixtureRequest,
     once: observe.Once,
 ) -> list[tuple[ServiceConfig, ConfigPaths]]:
-    hardening = environment.expectation(Hardening)
-    services = [s for role in target.spec.roles for s in hardening.services.get(role, [])]
+    services = _services(target, environment)
     found: list[tuple[ServiceConfig, ConfigPaths]] = once.get(
         target.name,
         lambda: [(svc, _service_paths(target, svc, environment, request)) for svc in services],
@@ -136,6 +147,66 @@ def _configured(
     return found
 
 
+def _configured_ahead(
+    target: Target, environment: Environment
+) -> list[tuple[ServiceConfig, ConfigPaths]] | None:
+    """What :func:`_configured` reads, for a probe asked ahead; None on the database's host
+    when one of its services is PostgreSQL (the run's database session reports its paths:
+    the check asks there itself)."""
+    services = _services(target, environment)
+    database = environment.inventory.database.host
+    if target.name == database and any(isinstance(s, PostgresConfig) for s in services):
+        return None
+    return [(svc, _service_paths(target, svc, environment, None)) for svc in services]
+
+
+# a bound for a probe of a host's secret files or log directories: its services' configuration
+# files (and nginx's includes), the stat of every path, a listing of each log directory, up to
+# this many remote commands (each within its own deadline)
+CONFIG_COMMANDS = 24
+
+Wanted = tuple[str, str, int, list[str]]
+"""A secret: what it is, its path, its widest mode, who may own it."""
+
+
+def _secrets(
+    target: Target, environment: Environment, configured: list[tuple[ServiceConfig, ConfigPaths]]
+) -> tuple[list[str], list[Wanted], dict[str, FileFacts | None]]:
+    """The secrets that cannot be checked, the secrets to check, and what the host says of
+    each one's path and the directories above it."""
+    hardening = environment.expectation(Hardening)
+    declared = [s for role in target.spec.roles for s in hardening.secret_files.get(role, [])]
+    wanted: list[Wanted] = [
+        (
+            path + (f" ({spec.control})" if spec.control else ""),
+            path,
+            int(spec.mode, 8),
+            [spec.owner],
+        )
+        for spec in declared
+        for path in [_expand(spec.path, target)]
+    ]
+    unchecked = []
+    for svc, paths in configured:
+        unchecked += [f"{target.name}: {p}" for p in paths.unchecked_secrets]
+        owners = svc.key_owners if not isinstance(svc, PropertiesConfig) else []
+        wanted += [(str(n), n.path, int(hardening.key_mode, 8), owners) for n in paths.secrets]
+    above = [d for _, path, _, _ in wanted for d in judge_hardening.ancestors(path)]
+    return unchecked, wanted, files.stat(target, [path for _, path, _, _ in wanted] + above)
+
+
+def _secrets_ahead(
+    target: Target, environment: Environment
+) -> tuple[list[str], list[Wanted], dict[str, FileFacts | None]] | None:
+    configured = _configured_ahead(target, environment)
+    return None if configured is None else _secrets(target, environment, configured)
+
+
+@asked_ahead(
+    _secrets_ahead,
+    lambda environment: _commands(environment, CONFIG_COMMANDS),
+    "the host's secret files",
+)
 def test_secret_files_owner_and_mode(
     config_host: str,
     environment: Environment,
@@ -143,6 +214,7 @@ def test_secret_files_owner_and_mode(
     request: pytest.FixtureRequest,
     evidence: Evidence,
     configured_once: observe.Once,
+    probed,
 ) -> None:
     """Claim: on every host, each secret (a file holding a credential or a private key) is
     owned by whom the policy names and readable by no one else.
@@ -162,26 +234,12 @@ def test_secret_files_owner_and_mode(
     ACLs (only the mode bits); keys held by an HSM (``engine:``); PostgreSQL hosts other
     than the inventory's database (reported as not checkable, which fails).
     """
-    hardening = environment.expectation(Hardening)
     target = host_pool.get(config_host)
-    declared = [s for role in target.spec.roles for s in hardening.secret_files.get(role, [])]
-    wanted: list[tuple[str, str, int, list[str]]] = [  # (what, path, widest mode, owners)
-        (
-            path + (f" ({spec.control})" if spec.control else ""),
-            path,
-            int(spec.mode, 8),
-            [spec.owner],
-        )
-        for spec in declared
-        for path in [_expand(spec.path, target)]
-    ]
-    findings = []
-    for svc, paths in _configured(target, environment, request, configured_once):
-        findings += [f"{config_host}: {p}" for p in paths.unchecked_secrets]
-        owners = svc.key_owners if not isinstance(svc, PropertiesConfig) else []
-        wanted += [(str(n), n.path, int(hardening.key_mode, 8), owners) for n in paths.secrets]
-    above = [d for _, path, _, _ in wanted for d in judge_hardening.ancestors(path)]
-    facts = files.stat(target, [path for _, path, _, _ in wanted] + above)
+    gathered = probed()
+    if gathered is None:  # the database's paths: asked here, in the run's database session
+        configured = _configured(target, environment, request, configured_once)
+        gathered = _secrets(target, environment, configured)
+    findings, wanted, facts = gathered
     evidence.text(
         f"{config_host} secrets",
         "\n".join(
@@ -196,9 +254,47 @@ def test_secret_files_owner_and_mode(
     judge(list(dict.fromkeys(findings)))
 
 
+LogFacts = tuple[
+    list[str], dict[str, Named], dict[str, FileFacts | None], dict[str, list[FileFacts]]
+]
+"""The log paths that cannot be checked, the log directories by path, what the host says of
+each one and the directories above it, and each directory's entries wider than the policy."""
+
+
+def _logs(
+    target: Target, environment: Environment, configured: list[tuple[ServiceConfig, ConfigPaths]]
+) -> LogFacts:
+    policy = environment.expectation(Hardening).logs
+    dir_mode, file_mode = int(policy.dir_mode, 8), int(policy.file_mode, 8)
+    unchecked: list[str] = []
+    log_dirs: dict[str, Named] = {}
+    for _, paths in configured:
+        unchecked += [f"{target.name}: {p}" for p in paths.unchecked_logs]
+        for named in paths.log_dirs:
+            log_dirs.setdefault(named.path, named)
+    above = [d for path in log_dirs for d in judge_hardening.ancestors(path)]
+    facts = files.stat(target, [*log_dirs, *above])
+    wider = {
+        path: files.wider_entries(target, path, dir_mode, file_mode)
+        for path in log_dirs
+        if (found := facts[path]) is not None and found.is_dir
+    }
+    return unchecked, log_dirs, facts, wider
+
+
+def _logs_ahead(target: Target, environment: Environment) -> LogFacts | None:
+    configured = _configured_ahead(target, environment)
+    return None if configured is None else _logs(target, environment, configured)
+
+
 # also the logging plan item's claim that logs are stored securely (the monitoring suite
 # does not repeat it)
 @pytest.mark.plan("deploy.validation.security", "deploy.monitoring.logging")
+@asked_ahead(
+    _logs_ahead,
+    lambda environment: _commands(environment, CONFIG_COMMANDS),
+    "the host's log directories",
+)
 def test_log_directories_not_writable_by_others(
     config_host: str,
     environment: Environment,
@@ -206,6 +302,7 @@ def test_log_directories_not_writable_by_others(
     request: pytest.FixtureRequest,
     evidence: Evidence,
     configured_once: observe.Once,
+    probed,
 ) -> None:
     """Claim: on every host, no one but a service can alter or remove what it logs, its audit
     log included.
@@ -226,22 +323,16 @@ def test_log_directories_not_writable_by_others(
     policy = environment.expectation(Hardening).logs
     dir_mode, file_mode = int(policy.dir_mode, 8), int(policy.file_mode, 8)
     target = host_pool.get(config_host)
-    findings: list[str] = []
-    log_dirs: dict[str, Named] = {}
-    for _, paths in _configured(target, environment, request, configured_once):
-        findings += [f"{config_host}: {p}" for p in paths.unchecked_logs]
-        for named in paths.log_dirs:
-            log_dirs.setdefault(named.path, named)
-    above = [d for path in log_dirs for d in judge_hardening.ancestors(path)]
-    facts = files.stat(target, [*log_dirs, *above])
+    gathered = probed()
+    if gathered is None:  # the database's paths: asked here, in the run's database session
+        gathered = _logs(
+            target, environment, _configured(target, environment, request, configured_once)
+        )
+    findings, log_dirs, facts, wider_by_path = gathered
     lines = []
     for path, named in log_dirs.items():
         found = facts[path]
-        wider = (
-            files.wider_entries(target, path, dir_mode, file_mode)
-            if found is not None and found.is_dir
-            else []
-        )
+        wider = wider_by_path.get(path, [])
         lines.append(f"{named}: " + (f"{found.mode & 0o7777:04o} {found.user}" if found else "-"))
         lines += [f"  {e.path}: {e.mode & 0o7777:04o} {e.user}" for e in wider]
         findings += judge_hardening.log_dir_findings(
