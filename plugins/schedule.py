@@ -15,6 +15,11 @@ own and nothing is moved past one: the drills' places (last, or just before the 
 may run beside, plugins/safety.py) stay the schedule's. Between two drills the larger units
 go first (the longest work starts early, the single checks fill in beside it).
 
+The checks of one module whose network probe is asked ahead (they read ``probed``,
+fixtures/hosts.py) are one unit too: they reach a worker together, and the worker asks their
+probes at once, as a serial run does (:func:`queued`: the checks sent to a worker and not yet
+run), instead of each check asking its own in turn.
+
 Only the workers collect: each writes its units beside the shared directory safety.py gives
 it (``units-<worker>.json``) before it tells the controller its collection, and the
 controller's scheduler reads them. Without them (a remote worker, a file it cannot read) every
@@ -40,6 +45,8 @@ SHARED_MODULES = ("pytest_golive.fixtures.hosts", "pytest_golive.fixtures.http",
                   "pytest_golive.fixtures.db")  # fmt: skip
 """Fixture modules every suite shares (connections, not a suite's facts)."""
 SUITE_MODULES = ("pytest_golive.fixtures.", "pytest_golive.suites.", "suites.")
+PROBED = "probed"
+"""The fixture a check reads its probe asked ahead with (fixtures/hosts.py)."""
 
 
 def _facts_of(item: pytest.Item, autouse: frozenset[str]) -> list[str]:
@@ -79,6 +86,10 @@ def units(items: list[pytest.Item], autouse: frozenset[str] = frozenset()) -> di
         if is_drill(item):
             continue
         found = facts[item.nodeid] = _facts_of(item, autouse)
+        if PROBED in getattr(item, "fixturenames", ()):
+            # a check whose probe is asked ahead: its module's such checks reach one worker
+            # together, which asks their probes at once (:func:`queued`)
+            found.append(f"probes asked ahead: {item.nodeid.split('::', 1)[0]}")
         for fact in found:
             parent.setdefault(fact, fact)
         for fact in found[1:]:
@@ -94,6 +105,33 @@ def _autouse(session: pytest.Session) -> frozenset[str]:
     manager: Any = session._fixturemanager
     names = getattr(manager, "_getautousenames", None)
     return frozenset(names(session) if names is not None else ())
+
+
+def queued(session: pytest.Session) -> list[pytest.Item] | None:
+    """On a pytest-xdist worker, the checks the controller has sent it that have not ended:
+    the one running, the next, then those waiting in its queue (xdist's ``WorkerInteractor``),
+    in order; a unit's checks arrive together. None anywhere else, or where xdist's worker is
+    not the one this reads (the caller then asks nothing ahead)."""
+    if not hasattr(session.config, "workerinput"):
+        return None
+    worker = next(
+        (p for p in session.config.pluginmanager.get_plugins()
+         if type(p).__name__ == "WorkerInteractor"),
+        None,
+    )  # fmt: skip
+    torun = getattr(worker, "torun", None)
+    lock = getattr(torun, "lock", None)
+    if worker is None or lock is None:
+        return None
+    try:
+        with lock() as waiting:
+            indices = [getattr(worker, "item_index", None),
+                       getattr(worker, "nextitem_index", None), *waiting]  # fmt: skip
+    except Exception:  # another xdist than the one this reads: ask nothing ahead
+        return None
+    items = session.items
+    picked = [i for i in indices if isinstance(i, int) and not isinstance(i, bool)]
+    return [items[i] for i in dict.fromkeys(picked) if 0 <= i < len(items)]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -91,3 +91,16 @@ def test_queue_hands_out_best_ranked_unit_then_unranked_in_order() -> None:
     for name in ("s1", "late", "G", "later"):
         queue[name] = {name: False}
     assert [queue.popitem(last=False)[0] for _ in range(4)] == ["G", "s1", "late", "later"]
+
+
+def test_a_modules_checks_asked_ahead_are_one_unit() -> None:
+    probed = _Def("function", "pytest_golive.fixtures.hosts")
+    items = [
+        _Item("suites/a.py::one", {"probed": probed}),
+        _Item("suites/a.py::two", {"probed": probed, "host_pool": POOL}),
+        _Item("suites/a.py::three", {"host_pool": POOL}),
+        _Item("suites/b.py::one", {"probed": probed}),
+    ]
+    got = units(items)  # type: ignore[arg-type]
+    assert got["suites/a.py::one"] == got["suites/a.py::two"] != got["suites/b.py::one"]
+    assert got["suites/a.py::three"] == "suites/a.py::three"
