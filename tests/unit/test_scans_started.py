@@ -67,3 +67,20 @@ def test_an_exception_is_raised_in_the_check_that_reads_it() -> None:
     started = Started("the scan", scan)
     with pytest.raises(TimeoutError, match="timed out after 60 s"):
         started.result()
+
+
+def test_a_scan_held_for_the_sessions_start_begins_when_it_is_let_go_or_asked_for() -> None:
+    began = threading.Event()
+
+    def scan() -> str:
+        began.set()
+        return "scanned"
+
+    go = threading.Event()
+    held = Started("the scan", scan, go)
+    assert not began.wait(0.2), "began before the session's start was over"
+    go.set()
+    assert began.wait(5)
+    assert held.result() == "scanned"
+    asked = Started("the scan", lambda: "asked", threading.Event())
+    assert asked.result() == "asked", "a check asking first waits for no one"
