@@ -142,7 +142,12 @@ class Aggregate:
 
     def interrupted(self, session: pytest.Session) -> bool:
         """Interrupted, but not merely stopped by -x/--maxfail: xdist's controller ends such a
-        run as interrupted where a serial run just stops; both leave the unrun checks missing."""
+        run as interrupted where a serial run just stops; both leave the unrun checks missing.
+        A run that received SIGINT or SIGTERM is interrupted whatever pytest's status says
+        (fail closed: a signal landing inside pytest's own handling may leave that status
+        unset, and the checks run so far must not read as a complete GO)."""
+        if terminated_by(self.config):
+            return True
         if session.exitstatus != pytest.ExitCode.INTERRUPTED:
             return False
         dsession = self.config.pluginmanager.get_plugin("dsession")

@@ -147,3 +147,40 @@ def test_timeout_ends_the_run_nogo(golive: Golive) -> None:
     if (golive.pytester.path / "started").exists():  # it got as far as the checks
         assert verdict["complete"] is True and verdict["exit_code"] == 2
         assert "interrupted by SIGTERM" in verdict["blockers"][-1]["message"]
+
+
+SWALLOWS = """
+import os, signal
+import pytest
+
+@pytest.mark.smoke
+@pytest.mark.parametrize("host", ["app1", "app2"])
+def test_health(host):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+    except KeyboardInterrupt:
+        pass  # the interrupt swallowed: pytest never learns of it
+"""
+
+
+def test_signal_received_is_nogo_even_when_the_interrupt_was_lost(golive: Golive) -> None:
+    """A SIGTERM whose KeyboardInterrupt never reached pytest (swallowed, or raised again
+    inside pytest's handling of the first: GNU timeout signals the process, then its group)
+    still ends the run NO-GO, interrupted: the checks run so far are not a complete GO."""
+    earlier_go(golive)
+    result = golive.run(SWALLOWS)
+    verdict = golive.verdict()
+    assert verdict["verdict"] == "NO-GO", verdict
+    assert verdict["exit_code"] == 2 and result.ret == 2
+    assert "interrupted by SIGTERM" in verdict["blockers"][-1]["message"]
+
+
+def test_the_same_stop_said_twice_at_once_interrupts_once() -> None:
+    """Two SIGTERMs at once (the process, then its group) raise one KeyboardInterrupt."""
+    from pytest_golive.plugins.safety import Termination
+
+    termination = Termination()
+    with pytest.raises(KeyboardInterrupt):
+        termination._handle(signal.SIGTERM, None)
+    termination._handle(signal.SIGTERM, None)  # the same stop again: not raised
+    assert termination.received == "SIGTERM"
