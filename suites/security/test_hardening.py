@@ -43,7 +43,8 @@ def _asked_ahead(probes_ahead: object) -> None:
     """The selected checks' declared probes (``@asked_ahead``: HTTP servers, sshd, Tomcat)
     start as the first hardening check runs: each mostly waits (a silent listener waits out
     ``probe_timeout``), and the waits overlap the checks before their own instead of adding
-    up (fixtures/hosts.py). None under a pytest-xdist worker: each check asks itself.
+    up (fixtures/hosts.py). A pytest-xdist worker starts those of the checks sent to it
+    (plugins/schedule.py), except in a run with a drill: there each check asks itself.
 
     A check about a host another parameter names (``scanned_host``) still gets its host from
     the pool itself: the hosts a check reaches are those its own thread asks for."""
