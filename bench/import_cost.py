@@ -44,6 +44,7 @@ def pytest_collection_finish(session):
 """
 UNION = "(predeploy or smoke or integration or security) and not drill"
 # the phases of a run: wall since the process started (/proc) and the process's own CPU time
+# (bench/union_workers.py uses it too: under xdist, the controller's)
 PHASES = """import atexit, json, os, time
 def _age():
     with open("/proc/self/stat") as f:
@@ -60,6 +61,8 @@ def pytest_runtest_logfinish(nodeid, location):
     _mark("last")
 @atexit.register
 def _write():
+    if os.environ.get("PYTEST_XDIST_WORKER") or "first" not in _marks:
+        return  # a worker's checks are its controller's; a run without checks has no phases
     _mark("exit")
     with open(os.environ["IMPORT_COST_PHASES"], "a") as f:
         f.write(json.dumps(_marks) + "\\n")

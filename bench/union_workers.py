@@ -21,43 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import tempfile
 from pathlib import Path
 
+from import_cost import PHASES, UNION, _cpu
 from scope_run import REPO, expect, run_scope
 
-UNION = "(predeploy or smoke or integration or security) and not drill"
 TIMEOUT_S = 300.0
-# wall time since the process started (/proc), at the first and last check and at exit
-PHASES = """import atexit, json, os, time
-def _age():
-    with open("/proc/self/stat") as f:
-        started = float(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
-    with open("/proc/uptime") as f:
-        return float(f.read().split()[0]) - started
-_T0 = time.perf_counter() - _age()
-_marks = {}
-def _mark(name):
-    _marks[name] = time.perf_counter() - _T0
-def pytest_runtest_logstart(nodeid, location):
-    _marks.setdefault("first", time.perf_counter() - _T0)
-def pytest_runtest_logfinish(nodeid, location):
-    _mark("last")
-@atexit.register
-def _write():
-    if os.environ.get("PYTEST_XDIST_WORKER") or "first" not in _marks:
-        return  # a worker's checks are its controller's
-    _mark("exit")
-    with open(os.environ["UNION_PHASES"], "a") as f:
-        f.write(json.dumps(_marks) + "\\n")
-"""
-
-
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
@@ -79,7 +50,7 @@ def main() -> None:
             for i, root in enumerate(roots):
                 for mode, extra in modes.items():
                     phases = work / f"phases-{i}-{mode}.jsonl"
-                    env = {**os.environ, "UNION_PHASES": str(phases)}
+                    env = {**os.environ, "IMPORT_COST_PHASES": str(phases)}
                     env["PYTHONPATH"] = os.pathsep.join([str(root), str(work)])
                     cpu = _cpu()
                     run = run_scope(
@@ -109,9 +80,9 @@ def main() -> None:
             )
             marks = split.get((i, mode), [])
             if marks:
-                before = statistics.median(m["first"] for m in marks)
-                checks = statistics.median(m["last"] - m["first"] for m in marks)
-                after = statistics.median(m["exit"] - m["last"] for m in marks)
+                before = statistics.median(m["first"][0] for m in marks)
+                checks = statistics.median(m["last"][0] - m["first"][0] for m in marks)
+                after = statistics.median(m["exit"][0] - m["last"][0] for m in marks)
                 print(
                     f"    before the first check {before:.2f} s, checks {checks:.2f} s, "
                     f"after the last check {after:.2f} s"
