@@ -81,6 +81,13 @@ def is_drill(item: pytest.Item) -> bool:
     return item.get_closest_marker("drill") is not None
 
 
+def drills_selected(session: pytest.Session) -> bool:
+    """The run has a drill: nothing may then be gathered in the background (scans, probes
+    asked ahead), since a drill excludes each check it could disturb only from that check's
+    setup to its teardown, and work started apart from a check runs outside that span."""
+    return any(is_drill(item) for item in session.items)
+
+
 def beside(item: pytest.Item) -> frozenset[str]:
     """The markers of the checks a drill may run beside (``drill(beside=[...])``); empty: the
     drill runs alone, after every other check."""

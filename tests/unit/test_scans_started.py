@@ -84,3 +84,28 @@ def test_a_scan_held_for_the_sessions_start_begins_when_it_is_let_go_or_asked_fo
     assert held.result() == "scanned"
     asked = Started("the scan", lambda: "asked", threading.Event())
     assert asked.result() == "asked", "a check asking first waits for no one"
+
+
+class _Item:
+    def __init__(self, *markers: str) -> None:
+        self.markers = markers
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name in self.markers else None
+
+
+class _Session:
+    def __init__(self, *items: _Item) -> None:
+        self.items = list(items)
+
+
+def test_a_run_with_a_drill_gathers_nothing_in_the_background() -> None:
+    """scans_started and the xdist workers' probes asked ahead start nothing in a run with
+    a drill (plugins/safety.py ``drills_selected``): the restore drill runs early, beside
+    the checks it cannot disturb, and a scan started apart from its checks could see its
+    host mid-drill."""
+    from pytest_golive.plugins.safety import drills_selected
+
+    assert drills_selected(_Session(_Item("security"), _Item("backup", "drill")))  # type: ignore[arg-type]
+    assert not drills_selected(_Session(_Item("security"), _Item("smoke")))  # type: ignore[arg-type]
+    assert not drills_selected(_Session())  # type: ignore[arg-type]
