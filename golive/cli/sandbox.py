@@ -41,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
         for held in hostns.status(sbx):
             # the host's clock beside its namespaces: libfaketime's offset (a clock_skew
             # fault shows as +90 s), "+0 s" when the host's clock is the machine's
-            label, holder = f"{held.host}/namespaces", f"holder {held.holder}"
-            ids = " ".join(held.ids[ns] for ns in hostns.NAMESPACES)
-            shown = f"{holder:<20} {ids} clock {clock.offset(sbx, held.host)} s"
-            print(f"{label:<24} {shown}" if held.ids else f"{label:<24} none")
+            # (a host that holds no namespaces, as after a reboot, has no ids: "none")
+            label = f"{held.host}/namespaces"
+            if not held.ids:
+                print(f"{label:<24} none")
+                continue
+            holder = f"holder {held.holder}"
+            ids = " ".join(held.ids.get(ns, "?") for ns in hostns.NAMESPACES)
+            print(f"{label:<24} {holder:<20} {ids} clock {clock.offset(sbx, held.host)} s")
         for name in faults.active(sbx):
             print(f"fault injected: {name}")
         return 0 if all(r.up for r in rows) else 1

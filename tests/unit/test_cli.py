@@ -65,3 +65,27 @@ def test_envdir_is_not_left_in_the_callers_environment(
     monkeypatch.setenv("GOLIVE_ENVDIR", "/elsewhere")
     main(["--envdir", str(tmp_path), "validate", "--env", "none"])
     assert os.environ["GOLIVE_ENVDIR"] == "/elsewhere"
+
+
+def test_sandbox_status_of_a_sandbox_that_holds_no_namespaces(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a reboot no host holds namespaces: status says "none" per host (the
+    services are listed apart), never a KeyError traceback."""
+    from golive.cli import sandbox as cli_sandbox
+    from golive.sandbox import hostns, lifecycle
+
+    class Env:
+        name = "sandbox"
+
+    class Sbx:
+        env = Env()
+
+    monkeypatch.setattr(cli_sandbox.Sandbox, "load", staticmethod(lambda _env: Sbx()))
+    monkeypatch.setattr(lifecycle, "status", lambda _sbx: [])
+    held = [hostns.HostNamespaces("db1", None, {}), hostns.HostNamespaces("app1", 4242, {})]
+    monkeypatch.setattr(hostns, "status", lambda _sbx: held)
+    monkeypatch.setattr(cli_sandbox.faults, "active", lambda _sbx: [])
+    assert main(["sandbox", "status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"{'db1/namespaces':<24} none", f"{'app1/namespaces':<24} none"]
