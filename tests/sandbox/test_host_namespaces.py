@@ -100,3 +100,54 @@ def test_every_service_runs_in_its_hosts_namespaces_and_status_shows_them(
         assert mnt in line and mnt != os.readlink("/proc/self/ns/mnt"), line
         mounts.add(mnt)
     assert len(mounts) == len(rows), status
+
+
+# A threaded Python program in a login session: its wall clock, a timed wait on a condition
+# variable (CLOCK_MONOTONIC, as the GIL's hand-over), and four threads sharing the GIL
+_THREADED = """
+import json, threading, time
+ahead = time.time()
+c = threading.Condition()
+t = time.monotonic()
+with c:
+    c.wait(0.3)
+waited = time.monotonic() - t
+def work():
+    sum(range(5_000_000))
+t = time.process_time()
+for _ in range(4):
+    work()
+serial = time.process_time() - t
+t = time.process_time()
+threads = [threading.Thread(target=work) for _ in range(4)]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+threaded = time.process_time() - t
+print(json.dumps({"time": ahead, "waited": waited, "serial": serial, "threaded": threaded}))
+"""
+
+
+def test_a_hosts_clock_moves_its_threaded_programs_and_keeps_their_waits(
+    pool: HostPool,
+) -> None:
+    """app2 90 s ahead (the clock_skew fault's offset): a Python program there reads the
+    host's time, and its timed waits keep their length (libfaketime's "monotonic fix" is off:
+    golive/sandbox/clock.py), so its threads neither hang nor spin."""
+    import json
+    import shlex
+    import time
+
+    sbx = Sandbox.load()
+    clock.set_offset(sbx, "app2", 90)
+    try:
+        time.sleep(clock.CACHE_S + 0.2)  # the host's programs read the file again
+        said = json.loads(out(pool, "app2", f"python3 -c {shlex.quote(_THREADED)}"))
+    finally:
+        clock.set_offset(sbx, "app2", 0)
+    assert 85 <= said["time"] - time.time() <= 95, said
+    assert 0.25 <= said["waited"] < 5.0, said
+    # the same work in four threads costs about the CPU it costs in one (with the fix on,
+    # threads handing the GIL over spun: twice the CPU)
+    assert said["threaded"] <= 1.5 * said["serial"] + 0.02, said
