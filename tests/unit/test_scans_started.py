@@ -109,3 +109,57 @@ def test_a_run_with_a_drill_gathers_nothing_in_the_background() -> None:
     assert drills_selected(_Session(_Item("security"), _Item("backup", "drill")))  # type: ignore[arg-type]
     assert not drills_selected(_Session(_Item("security"), _Item("smoke")))  # type: ignore[arg-type]
     assert not drills_selected(_Session())  # type: ignore[arg-type]
+
+
+class _Check:
+    def __init__(self, name: str, fixturenames: tuple[str, ...], drill: bool = False) -> None:
+        self.name = name
+        self.fixturenames = fixturenames
+        self._drill = drill
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "drill" and self._drill else None
+
+
+class _Config:
+    pass
+
+
+def _order(items: list[_Check], config: object | None = None) -> list[str]:
+    from pytest_golive.fixtures.security import pytest_collection_modifyitems
+
+    pytest_collection_modifyitems(config or _Config(), items)  # type: ignore[arg-type]
+    return [item.name for item in items]
+
+
+def test_the_checks_that_read_a_background_scan_run_after_the_others_in_their_order() -> None:
+    items = [
+        _Check("exposure[lb1]", ("exposure_scan",)),
+        _Check("listening[lb1]", ("target",)),
+        _Check("exposure[app1]", ("exposure_scan", "target")),
+        _Check("reachability", ("reach_states",)),
+        _Check("smoke", ("probed",)),
+        _Check("tls", ("tls_scans",)),
+    ]
+    assert _order(items) == [
+        "listening[lb1]",
+        "smoke",
+        "exposure[lb1]",
+        "exposure[app1]",
+        "reachability",
+        "tls",
+    ]
+
+
+def test_a_run_with_a_drill_or_an_xdist_worker_keeps_its_order() -> None:
+    def items() -> list[_Check]:
+        return [
+            _Check("exposure[lb1]", ("exposure_scan",)),
+            _Check("listening[lb1]", ("target",)),
+            _Check("restore", ("target",), drill=True),
+        ]
+
+    assert _order(items()) == ["exposure[lb1]", "listening[lb1]", "restore"]
+    worker = _Config()
+    worker.workerinput = {}  # type: ignore[attr-defined]
+    assert _order(items()[:2], worker) == ["exposure[lb1]", "listening[lb1]"]
