@@ -23,6 +23,7 @@ import hashlib
 import html
 import json
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,12 @@ _TEXT_SUFFIXES = frozenset(
 )
 
 
+MEMO_BYTES = 64 * 1024
+"""A JSON document at least this large is redacted once per content (:meth:`Redactor.json`)."""
+MEMO_ENTRIES = 8
+"""How many such documents a redactor keeps, the oldest forgotten first."""
+
+
 def credential_key(key: str) -> bool:
     """Whether ``key`` names a credential (``password``, ``db.password``, ``api_key``, ...)."""
     return _KEY.fullmatch(key) is not None
@@ -131,6 +138,8 @@ class Redactor:
         self._values = (
             re.compile("|".join(re.escape(f) for f in longest_first)) if longest_first else None
         )
+        self._memo: dict[bytes, bytes] = {}  # large JSON documents redacted: :meth:`json`
+        self._memo_lock = threading.Lock()
 
     def suspect(self, text: str) -> bool:
         """Whether ``text`` may hold something to mask (if not, :meth:`text` leaves it as is)."""
@@ -172,7 +181,24 @@ class Redactor:
         return value
 
     def json(self, data: bytes) -> bytes:
-        """Redact a JSON document structurally (it stays JSON); text that is not JSON as text."""
+        """Redact a JSON document structurally (it stays JSON); text that is not JSON as text.
+        A large document attached again (an sslyze scan: 190 kB, by each of a dozen TLS
+        checks) is redacted once: the last few are kept by their sha256 (:data:`MEMO_BYTES`,
+        :data:`MEMO_ENTRIES`)."""
+        if len(data) < MEMO_BYTES:
+            return self._json(data)
+        key = hashlib.sha256(data).digest()
+        with self._memo_lock:
+            found = self._memo.get(key)
+        if found is None:
+            found = self._json(data)
+            with self._memo_lock:
+                self._memo[key] = found
+                while len(self._memo) > MEMO_ENTRIES:
+                    del self._memo[next(iter(self._memo))]
+        return found
+
+    def _json(self, data: bytes) -> bytes:
         try:
             doc = json.loads(data)
         except ValueError:

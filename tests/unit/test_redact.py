@@ -202,3 +202,36 @@ def test_a_url_alone_runs_no_pattern_but_user_info_and_folded_letters_are_masked
         for pattern, repl in _PATTERNS:
             full = pattern.sub(repl, full)
         assert MASK in full and redactor.text(text) == full
+
+
+def test_a_large_json_document_attached_again_is_redacted_once_and_alike() -> None:
+    """An sslyze scan attached by each TLS check: the second attach is the first's bytes,
+    without walking the document again; a small one is redacted each time."""
+    from golive.report import redact
+
+    secret = "s3cr3t-value-xyz"
+    big = {"rows": [{"name": f"n{i}", "note": f"token={secret}" if i == 7 else "x"} for i in
+                    range(4000)]}  # fmt: skip
+    data = json.dumps(big).encode()
+    assert len(data) >= redact.MEMO_BYTES
+    redactor = Redactor([secret])
+    walked: list[int] = []
+    value = redactor.value
+
+    def counting(v: object, key: str | None = None) -> object:
+        if key is None and isinstance(v, dict) and "rows" in v:
+            walked.append(1)
+        return value(v, key)
+
+    redactor.value = counting  # type: ignore[method-assign,assignment]
+    first = redactor.json(data)
+    again = redactor.json(data)
+    assert again == first and secret.encode() not in first
+    json.loads(first)
+    assert walked == [1]
+    small = json.dumps({"password": secret}).encode()
+    assert redactor.json(small) == redactor.json(small)
+    assert secret.encode() not in redactor.json(small)
+    for i in range(redact.MEMO_ENTRIES + 2):  # the memo stays bounded
+        redactor.json(json.dumps({**big, "i": i}).encode())
+    assert len(redactor._memo) == redact.MEMO_ENTRIES
