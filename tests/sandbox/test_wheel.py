@@ -44,9 +44,11 @@ def _source(tmp_path: Path) -> Path:
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
+    # the team's own terminal: its reports go where it runs (reports/), not to a
+    # GOLIVE_REPORTS the developer running this test may have set for their own runs
+    env = {k: v for k, v in terminal_environment().items() if k != "GOLIVE_REPORTS"}
     proc = subprocess.run(
-        cmd, cwd=cwd, env=terminal_environment(), capture_output=True, text=True,
-        timeout=timeout,
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     return proc.returncode, proc.stdout + proc.stderr
 
