@@ -46,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -81,11 +81,15 @@ def is_drill(item: pytest.Item) -> bool:
     return item.get_closest_marker("drill") is not None
 
 
+def any_drill(items: Iterable[pytest.Item]) -> bool:
+    return any(is_drill(item) for item in items)
+
+
 def drills_selected(session: pytest.Session) -> bool:
     """The run has a drill: nothing may then be gathered in the background (scans, probes
     asked ahead), since a drill excludes each check it could disturb only from that check's
     setup to its teardown, and work started apart from a check runs outside that span."""
-    return any(is_drill(item) for item in session.items)
+    return any_drill(session.items)
 
 
 def beside(item: pytest.Item) -> frozenset[str]:

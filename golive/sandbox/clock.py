@@ -87,7 +87,7 @@ def environment(sbx: Sandbox, host: str) -> dict[str, str]:
         # timeouts) returns at once and is retried, so threads spin: four threads sharing the
         # GIL took 1.7 s instead of 0.22 s, seven reachability scripts at once 2.6-3.1 s and up
         # to 0.8 s of CPU each instead of 1.05 s and 0.02 s. Without it the waits keep their
-        # length, also on a host 90 s ahead (tests/sandbox/test_clock.py)
+        # length, also on a host 90 s ahead (tests/sandbox/test_host_namespaces.py)
         "FAKETIME_FORCE_MONOTONIC_FIX": "0",
         # file times as the kernel set them: faking them would shift every file's mtime,
         # others' too, and lock a semaphore on every stat() (Tomcat's start took 5x longer)
