@@ -6,15 +6,27 @@ certificate chain as sent (each link verified here against the next one and agai
 environment's CA bundle, so the judge can say why a chain fails), OCSP stapling, HSTS and the
 vulnerability tests. A scan command that did not complete is recorded with its reason in
 ``untested``, never taken as a pass.
+
+The legacy versions (SSL 3.0, TLS 1.0, TLS 1.1) are first looked at whole, as testssl.sh checks
+a protocol before its ciphers (:func:`refused_whole`): every suite sslyze knows for the version
+is offered at once, in two ClientHellos. sslyze tries them one handshake each (121 a version,
+each a PostgreSQL backend on a STARTTLS endpoint: 369 of the 579 connections a scan of db1
+made, issue 24). Only a version the endpoint refuses in every hello, the way sslyze's own test
+of one suite reads a refusal, is left out of the scan; it is recorded in ``refused`` with what
+the endpoint said. One it takes, or does not answer cleanly (a timeout, a reset before the
+handshake, anything else), is scanned suite by suite as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +49,15 @@ from sslyze import (
     ServerScanResultAsJson,
     ServerScanStatusEnum,
 )
+from sslyze.connection_helpers.tls_connection import NoCiphersAvailableBugInSSlyze
+from sslyze.errors import ServerRejectedTlsHandshake
 from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
+from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
+from sslyze.server_connectivity import (
+    ServerConnectivityInfo,
+    TlsVersionEnum,
+    check_connectivity_to_server,
+)
 
 from golive.model.documents import Refused, read_config_file
 from golive.model.facts import tls
@@ -69,6 +89,16 @@ _COMMANDS = {
     ScanCommand.TLS_EXTENDED_MASTER_SECRET,
 }
 _STARTTLS = {"postgres": ProtocolWithOpportunisticTlsEnum.POSTGRES}
+LEGACY = {
+    "SSL 3.0": (TlsVersionEnum.SSL_3_0, ScanCommand.SSL_3_0_CIPHER_SUITES),
+    "TLS 1.0": (TlsVersionEnum.TLS_1_0, ScanCommand.TLS_1_0_CIPHER_SUITES),
+    "TLS 1.1": (TlsVersionEnum.TLS_1_1, ScanCommand.TLS_1_1_CIPHER_SUITES),
+}
+"""The versions looked at whole before they are scanned suite by suite (see the module)."""
+PER_HELLO = 64
+"""Suites offered in one ClientHello of a whole-version look. sslyze's legacy client sends 64
+of them in a 206-byte hello (its 121 in 282 bytes): below 256 bytes, where servers that cannot
+read a hello of 256 to 511 bytes (RFC 7685's reason for padding) are left out of the question."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +115,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Scan:
-    """One endpoint's scan: the facts golive judges, the raw JSON, or why it failed."""
+    """One endpoint's scan: the facts golive judges, the raw JSON, or why it failed. A version
+    the endpoint refused whole (``facts.refused``) is not in the raw JSON's scan (sslyze's
+    ``NOT_SCHEDULED``)."""
 
     target: Target
     facts: TlsFacts | None
@@ -99,6 +131,7 @@ class Scan:
             return f"{self.target.server_name}: scan failed: {self.error}"
         lines = [f"{f.endpoint} ({f.server_name}), {len(self.raw_json) // 1024} KiB of sslyze JSON"]
         lines += [f"{proto}: {len(suites)} suites accepted" for proto, suites in f.ciphers.items()]
+        lines += [f"{proto}: refused outright: {why}" for proto, why in f.refused.items()]
         for cert in [c for c in (f.cert, *f.other_certs) if c is not None]:
             lines.append(
                 f"certificate {cert.subject} ({cert.key_type} {cert.key_bits}): valid until "
@@ -114,16 +147,77 @@ class Scan:
         return "\n".join(lines)
 
 
-def _request(target: Target, ca_bundle: Path, timeout: float) -> ServerScanRequest:
+def _where(
+    target: Target, timeout: float
+) -> tuple[ServerNetworkLocation, ServerNetworkConfiguration]:
     starttls = _STARTTLS[target.starttls] if target.starttls else None
-    return ServerScanRequest(
-        server_location=ServerNetworkLocation(target.server_name, target.port, target.address),
-        network_configuration=ServerNetworkConfiguration(
+    return (
+        ServerNetworkLocation(target.server_name, target.port, target.address),
+        ServerNetworkConfiguration(
             target.server_name,
             tls_opportunistic_encryption=starttls,
             network_timeout=max(1, math.ceil(timeout)),
         ),
-        scan_commands=_COMMANDS | ({ScanCommand.HTTP_HEADERS} if target.http else set()),
+    )
+
+
+def refused_whole(info: ServerConnectivityInfo, version: TlsVersionEnum) -> str | None:
+    """What the endpoint said refusing every suite sslyze knows for ``version``, offered
+    :data:`PER_HELLO` at a time; None where it took a hello, or did not answer one the way
+    sslyze reads a refused suite (``ServerRejectedTlsHandshake``: an alert, or the connection
+    closed during the handshake). Suites sslyze's client cannot offer with the version are
+    skipped, as its test of one suite skips them."""
+    suites = sorted(CipherSuitesRepository.get_all_cipher_suites(version), key=attrgetter("name"))
+    said: set[str] = set()
+    hellos = 0
+    for start in range(0, len(suites), PER_HELLO):
+        offered = suites[start : start + PER_HELLO]
+        connection = info.get_preconfigured_tls_connection(
+            override_tls_version=version, should_use_legacy_openssl=True
+        )
+        connection.ssl_client.set_cipher_list(":".join(s.openssl_name for s in offered))
+        try:
+            connection.connect(should_retry_connection=False)
+        except ServerRejectedTlsHandshake as exc:
+            said.add(exc.error_message.strip())
+            hellos += 1
+            continue
+        except NoCiphersAvailableBugInSSlyze:
+            continue  # none of these can be offered with the version: nothing asked
+        except Exception:  # a timeout, a reset before the handshake, a client certificate...
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+        return None  # it took one of them
+    reply = "; ".join(sorted(said)) or "nothing could be offered"
+    return f"{len(suites)} suites offered in {hellos} ClientHello(s): {reply}"
+
+
+def _legacy_refused(target: Target, timeout: float) -> dict[str, str]:
+    """The legacy versions ``target`` refused whole (label: what it said); none where its
+    connectivity could not be established (the scan then says why)."""
+    location, network = _where(target, timeout)
+    try:
+        probing = check_connectivity_to_server(location, network)
+    except Exception:
+        return {}
+    info = ServerConnectivityInfo(location, network, probing)
+    with ThreadPoolExecutor(len(LEGACY), "golive-tls-whole") as looks:
+        said = {label: looks.submit(refused_whole, info, v) for label, (v, _) in LEGACY.items()}
+    return {label: why for label, asked in said.items() if (why := asked.result()) is not None}
+
+
+def _request(
+    target: Target, ca_bundle: Path, timeout: float, refused: dict[str, str]
+) -> ServerScanRequest:
+    location, network = _where(target, timeout)
+    skipped = {LEGACY[label][1] for label in refused}
+    return ServerScanRequest(
+        server_location=location,
+        network_configuration=network,
+        scan_commands=(_COMMANDS - skipped)
+        | ({ScanCommand.HTTP_HEADERS} if target.http else set()),
         scan_commands_extra_arguments=ScanCommandsExtraArguments(
             certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_bundle)
         ),
@@ -345,14 +439,19 @@ def _vulnerabilities(result: Any, protocols: set[str], untested: dict[str, str])
     return tuple(found)
 
 
-def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
+def _facts(
+    target: Target, scan: ServerScanResult, ca_bundle: Path, refused: dict[str, str] | None = None
+) -> TlsFacts:
     result = scan.scan_result
     if result is None:  # the caller passes completed scans, which have results
         raise ValueError(f"{target.label}: sslyze completed the scan without results")
+    refused = refused or {}
     untested: dict[str, str] = {}
     ciphers = {}
     kex = []
     for label, attr in _CIPHER_COMMANDS.items():
+        if label in refused:
+            continue  # refused whole: not scanned suite by suite
         attempt = getattr(result, attr)
         res = _result(attempt)
         if res is None:
@@ -385,14 +484,18 @@ def _facts(target: Target, scan: ServerScanResult, ca_bundle: Path) -> TlsFacts:
         key_exchanges=tuple(kex),
         groups=groups,
         untested=untested,
+        refused=dict(refused),
     )
 
 
 def scan(targets: list[Target], ca_bundle: Path, timeout: float = 5.0) -> dict[str, Scan]:
     """Scan every target concurrently; results by target label. ``timeout``: the seconds
     one connection of the scan may wait for an answer (sslyze's network timeout)."""
+    with ThreadPoolExecutor(max(1, len(targets)), "golive-tls-legacy") as looks:
+        asked = {t.label: looks.submit(_legacy_refused, t, timeout) for t in targets}
+        refused = {label: done.result() for label, done in asked.items()}
     scanner = Scanner()
-    requests = [_request(t, ca_bundle, timeout) for t in targets]
+    requests = [_request(t, ca_bundle, timeout, refused[t.label]) for t in targets]
     owner = {r.uuid: t for r, t in zip(requests, targets, strict=True)}
     scanner.queue_scans(requests)
     out = {}
@@ -405,5 +508,6 @@ def scan(targets: list[Target], ca_bundle: Path, timeout: float = 5.0) -> dict[s
         elif res.scan_result is None:
             out[target.label] = Scan(target, None, raw, "TLS scan failed: sslyze gave no results")
         else:
-            out[target.label] = Scan(target, _facts(target, res, ca_bundle), raw, None)
+            facts = _facts(target, res, ca_bundle, refused[target.label])
+            out[target.label] = Scan(target, facts, raw, None)
     return out

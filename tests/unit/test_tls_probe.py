@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
+from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from nassl.ephemeral_key_info import DhEphemeralKeyInfo, NistEcDhKeyExchangeInfo, OpenSslEcNidEnum
 from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum as Pkey
-from sslyze import ScanCommandAttemptStatusEnum
+from sslyze import ScanCommandAttemptStatusEnum, ServerNetworkConfiguration, ServerNetworkLocation
+from sslyze.connection_helpers.tls_connection import NoCiphersAvailableBugInSSlyze
+from sslyze.errors import (
+    ServerRejectedTlsHandshake,
+    ServerTlsConfigurationNotSupported,
+    TlsHandshakeTimedOut,
+)
 from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteAcceptedByServer
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
 from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandErrorReasonEnum
@@ -255,3 +264,104 @@ def test_a_scan_command_that_failed_says_why() -> None:
     assert (
         probe._why(attempt) == "connectivity issue, ConnectionResetError: Connection reset by peer"
     )
+
+
+class _Hello:
+    """A connection of the whole-version look: what ``connect`` does is scripted."""
+
+    def __init__(self, outcome: BaseException | None, offered: list[str]) -> None:
+        self.outcome, self.offered = outcome, offered
+        self.ssl_client = self
+
+    def set_cipher_list(self, suites: str) -> None:
+        self.offered.append(suites)
+
+    def connect(self, should_retry_connection: bool = True) -> None:
+        assert should_retry_connection is False  # one hello each: no retries, no back-off
+        if self.outcome is not None:
+            raise self.outcome
+
+    def close(self) -> None:
+        pass
+
+
+class _Endpoint:
+    """A ServerConnectivityInfo whose connections answer in turn with ``outcomes``."""
+
+    def __init__(self, *outcomes: BaseException | None) -> None:
+        self.outcomes, self.offered, self.asked = list(outcomes), [], []
+
+    def get_preconfigured_tls_connection(self, override_tls_version, should_use_legacy_openssl):
+        self.asked.append((override_tls_version, should_use_legacy_openssl))
+        return _Hello(self.outcomes.pop(0), self.offered)
+
+
+def _refusal(message: str = "TLS alert: protocol version ") -> ServerRejectedTlsHandshake:
+    location = ServerNetworkLocation("db1.example.test", 5432, "127.0.0.1")
+    network = ServerNetworkConfiguration("db1.example.test")
+    return ServerRejectedTlsHandshake(location, network, message)
+
+
+def test_a_version_refused_in_every_hello_is_refused_whole() -> None:
+    endpoint = _Endpoint(_refusal(), _refusal("TLS alert: handshake failure"))
+    said = probe.refused_whole(endpoint, TlsVersionEnum.TLS_1_0)
+    suites = CipherSuitesRepository.get_all_cipher_suites(TlsVersionEnum.TLS_1_0)
+    assert said == (
+        f"{len(suites)} suites offered in 2 ClientHello(s): "
+        "TLS alert: handshake failure; TLS alert: protocol version"
+    )
+    # every suite sslyze knows for the version, each offered once, with its legacy client
+    offered = [name for hello in endpoint.offered for name in hello.split(":")]
+    assert sorted(offered) == sorted(s.openssl_name for s in suites)
+    assert all(len(hello.split(":")) <= probe.PER_HELLO for hello in endpoint.offered)
+    assert endpoint.asked == [(TlsVersionEnum.TLS_1_0, True)] * 2
+
+
+@pytest.mark.parametrize(
+    "outcomes",
+    [
+        (None,),  # the first hello is taken
+        (_refusal(), None),  # a suite of the second hello is taken
+        (_refusal(), ServerTlsConfigurationNotSupported(
+            ServerNetworkLocation("x", 1, "127.0.0.1"), ServerNetworkConfiguration("x"), "DH"
+        )),  # sslyze refused the server's DH group: the server took the suite
+        (TlsHandshakeTimedOut(
+            ServerNetworkLocation("x", 1, "127.0.0.1"), ServerNetworkConfiguration("x"), "t"
+        ),),  # no clean answer: not concluded, each suite is tried alone
+        (_refusal(), ConnectionResetError("reset")),
+    ],
+    ids=["taken", "taken-second", "dh-too-small", "timeout", "reset"],
+)  # fmt: skip
+def test_a_version_taken_or_not_answered_cleanly_is_scanned_suite_by_suite(outcomes) -> None:
+    assert probe.refused_whole(_Endpoint(*outcomes), TlsVersionEnum.TLS_1_1) is None
+
+
+def test_suites_the_client_cannot_offer_are_skipped_as_sslyze_skips_them() -> None:
+    endpoint = _Endpoint(NoCiphersAvailableBugInSSlyze("none"), _refusal())
+    said = probe.refused_whole(endpoint, TlsVersionEnum.SSL_3_0)
+    assert said is not None and "in 1 ClientHello(s)" in said
+
+
+def _not_run() -> ScanCommandAttempt:
+    return ScanCommandAttempt(
+        status=ScanCommandAttemptStatusEnum.NOT_SCHEDULED,
+        error_reason=None,
+        error_trace=None,
+        result=None,
+    )
+
+
+def test_a_version_refused_whole_is_neither_offered_nor_untested() -> None:
+    attempts = {name: _not_run() for name in (*probe._CIPHER_COMMANDS.values(), "certificate_info",
+                "elliptic_curves", "heartbleed", "openssl_ccs_injection", "tls_compression",
+                "robot", "session_renegotiation", "tls_fallback_scsv",
+                "tls_extended_master_secret")}  # fmt: skip
+    scan = SimpleNamespace(scan_result=SimpleNamespace(**attempts))
+    target = probe.Target("db1:5432", "127.0.0.1", 5432, "db1.example.test", "postgres", False)
+    why = "121 suites offered in 2 ClientHello(s): TLS alert: protocol version"
+    facts = probe._facts(target, scan, Path("/nonexistent"), {"TLS 1.0": why})
+    assert facts.refused == {"TLS 1.0": why}
+    assert "TLS 1.0" not in facts.ciphers and "TLS 1.0" not in facts.untested
+    # a legacy version not refused whole and not scanned fails closed, as before
+    assert facts.untested["TLS 1.1"] == "the test was not run"
+    assert "TLS 1.0: refused outright: " + why in probe.Scan(target, facts, "{}", None).summary()

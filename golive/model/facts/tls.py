@@ -95,6 +95,9 @@ class TlsFacts:
     groups: tuple[str, ...] | None = None  # key-exchange curves accepted; None: no ECDH
     untested: dict[str, str] = field(default_factory=dict)  # what did not complete -> why
     other_certs: tuple[CertFacts, ...] = ()  # further certificates served (another key type)
+    # legacy versions the endpoint refused whole (every suite offered at once) -> what it said;
+    # neither offered nor untested (golive.probe.sslyze.refused_whole)
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def _name_matches(pattern: str, name: str) -> bool:
