@@ -24,7 +24,7 @@ class Strict(BaseModel):
     number is NaN or infinite (``.nan``, ``.inf``, ``"nan"``: a threshold every comparison
     passes or fails silently)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 # The ranges numbers of the configuration share (each model adds its own where it knows better).

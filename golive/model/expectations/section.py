@@ -37,7 +37,7 @@ V = TypeVar("V")
 class ByRole(RootModel[dict[str, V]], Keyed, Generic[V]):
     """A section mapping role names to what hosts of that role must satisfy."""
 
-    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False, defer_build=True)
 
     def get(self, role: str) -> V | None:
         return self.root.get(role)
