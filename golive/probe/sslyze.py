@@ -7,14 +7,16 @@ environment's CA bundle, so the judge can say why a chain fails), OCSP stapling,
 vulnerability tests. A scan command that did not complete is recorded with its reason in
 ``untested``, never taken as a pass.
 
-The legacy versions (SSL 3.0, TLS 1.0, TLS 1.1) are first looked at whole, as testssl.sh checks
-a protocol before its ciphers (:func:`refused_whole`): every suite sslyze knows for the version
+The legacy versions (SSL 3.0, TLS 1.0, TLS 1.1) are looked at whole, as testssl.sh checks a
+protocol before its ciphers (:func:`refused_whole`): every suite sslyze knows for the version
 is offered at once, in two ClientHellos. sslyze tries them one handshake each (121 a version,
 each a PostgreSQL backend on a STARTTLS endpoint: 369 of the 579 connections a scan of db1
-made, issue 24). Only a version the endpoint refuses in every hello, the way sslyze's own test
-of one suite reads a refusal, is left out of the scan; it is recorded in ``refused`` with what
-the endpoint said. One it takes, or does not answer cleanly (a timeout, a reset before the
-handshake, anything else), is scanned suite by suite as before.
+made, issue 24). The scan runs without them first; then, through the connection it
+established, each is looked at whole. Only a version the endpoint refuses in every hello, the
+way sslyze's own test of one suite reads a refusal, is not scanned further; it is recorded in
+``refused`` with what the endpoint said. One it takes, or does not answer cleanly (a timeout, a
+reset before the handshake, anything else), is scanned suite by suite in a second pass. An
+endpoint the first pass could not scan is not asked again: a hung one costs one wait.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ipaddress
+import json
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,11 +56,7 @@ from sslyze.connection_helpers.tls_connection import NoCiphersAvailableBugInSSly
 from sslyze.errors import ServerRejectedTlsHandshake
 from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
-from sslyze.server_connectivity import (
-    ServerConnectivityInfo,
-    TlsVersionEnum,
-    check_connectivity_to_server,
-)
+from sslyze.server_connectivity import ServerConnectivityInfo, TlsVersionEnum
 
 from golive.model.documents import Refused, read_config_file
 from golive.model.facts import tls
@@ -115,9 +114,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Scan:
-    """One endpoint's scan: the facts golive judges, the raw JSON, or why it failed. A version
-    the endpoint refused whole (``facts.refused``) is not in the raw JSON's scan (sslyze's
-    ``NOT_SCHEDULED``)."""
+    """One endpoint's scan: the facts golive judges, the raw JSON, or why it failed. The legacy
+    versions are not in the first pass (sslyze's ``NOT_SCHEDULED``); where a second pass
+    scanned some of them, the raw JSON holds both (``scan``, ``legacy versions``)."""
 
     target: Target
     facts: TlsFacts | None
@@ -194,34 +193,56 @@ def refused_whole(info: ServerConnectivityInfo, version: TlsVersionEnum) -> str 
     return f"{len(suites)} suites offered in {hellos} ClientHello(s): {reply}"
 
 
-def _legacy_refused(target: Target, timeout: float) -> dict[str, str]:
-    """The legacy versions ``target`` refused whole (label: what it said); none where its
-    connectivity could not be established (the scan then says why)."""
-    location, network = _where(target, timeout)
-    try:
-        probing = check_connectivity_to_server(location, network)
-    except Exception:
+def _legacy_refused(scanned: ServerScanResult) -> dict[str, str]:
+    """The legacy versions the endpoint of a completed scan refused whole (label: what it
+    said), asked through the connectivity that scan established."""
+    if scanned.connectivity_result is None:
         return {}
-    info = ServerConnectivityInfo(location, network, probing)
+    info = ServerConnectivityInfo(
+        scanned.server_location, scanned.network_configuration, scanned.connectivity_result
+    )
     with ThreadPoolExecutor(len(LEGACY), "golive-tls-whole") as looks:
         said = {label: looks.submit(refused_whole, info, v) for label, (v, _) in LEGACY.items()}
     return {label: why for label, asked in said.items() if (why := asked.result()) is not None}
 
 
 def _request(
-    target: Target, ca_bundle: Path, timeout: float, refused: dict[str, str]
+    target: Target, ca_bundle: Path, timeout: float, commands: set[ScanCommand]
 ) -> ServerScanRequest:
     location, network = _where(target, timeout)
-    skipped = {LEGACY[label][1] for label in refused}
     return ServerScanRequest(
         server_location=location,
         network_configuration=network,
-        scan_commands=(_COMMANDS - skipped)
-        | ({ScanCommand.HTTP_HEADERS} if target.http else set()),
+        scan_commands=commands,
         scan_commands_extra_arguments=ScanCommandsExtraArguments(
             certificate_info=CertificateInfoExtraArgument(custom_ca_file=ca_bundle)
-        ),
+        )
+        if ScanCommand.CERTIFICATE_INFO in commands
+        else ScanCommandsExtraArguments(),
     )
+
+
+def _run(requests: dict[str, ServerScanRequest]) -> dict[str, ServerScanResult]:
+    """One sslyze run of ``requests`` (by target label), concurrently; results by label."""
+    if not requests:
+        return {}
+    owner = {r.uuid: label for label, r in requests.items()}
+    scanner = Scanner()
+    scanner.queue_scans(list(requests.values()))
+    return {owner[res.uuid]: res for res in scanner.get_results()}
+
+
+def _raw(res: ServerScanResult) -> str:
+    return ServerScanResultAsJson.model_validate(res).model_dump_json(indent=2)
+
+
+def _failed(res: ServerScanResult) -> str | None:
+    """Why sslyze did not complete the scan; None when it did."""
+    if res.scan_status != ServerScanStatusEnum.COMPLETED:
+        return f"TLS scan failed: {res.connectivity_error_trace or res.connectivity_status}"
+    if res.scan_result is None:
+        return "TLS scan failed: sslyze gave no results"
+    return None
 
 
 def _result(attempt: Any) -> Any:
@@ -440,8 +461,15 @@ def _vulnerabilities(result: Any, protocols: set[str], untested: dict[str, str])
 
 
 def _facts(
-    target: Target, scan: ServerScanResult, ca_bundle: Path, refused: dict[str, str] | None = None
+    target: Target,
+    scan: ServerScanResult,
+    ca_bundle: Path,
+    refused: dict[str, str] | None = None,
+    legacy: ServerScanResult | None = None,
 ) -> TlsFacts:
+    """The facts of a completed scan; ``refused``: the legacy versions refused whole;
+    ``legacy``: the second pass that scanned the others suite by suite (their results are
+    read there; where it did not complete, they are untested, with its reason)."""
     result = scan.scan_result
     if result is None:  # the caller passes completed scans, which have results
         raise ValueError(f"{target.label}: sslyze completed the scan without results")
@@ -452,7 +480,13 @@ def _facts(
     for label, attr in _CIPHER_COMMANDS.items():
         if label in refused:
             continue  # refused whole: not scanned suite by suite
-        attempt = getattr(result, attr)
+        source = result
+        if label in LEGACY and legacy is not None:
+            if legacy.scan_result is None:
+                untested[label] = _failed(legacy) or "the second pass gave no results"
+                continue
+            source = legacy.scan_result
+        attempt = getattr(source, attr)
         res = _result(attempt)
         if res is None:
             untested[label] = _why(attempt)
@@ -491,23 +525,34 @@ def _facts(
 def scan(targets: list[Target], ca_bundle: Path, timeout: float = 5.0) -> dict[str, Scan]:
     """Scan every target concurrently; results by target label. ``timeout``: the seconds
     one connection of the scan may wait for an answer (sslyze's network timeout)."""
-    with ThreadPoolExecutor(max(1, len(targets)), "golive-tls-legacy") as looks:
-        asked = {t.label: looks.submit(_legacy_refused, t, timeout) for t in targets}
-        refused = {label: done.result() for label, done in asked.items()}
-    scanner = Scanner()
-    requests = [_request(t, ca_bundle, timeout, refused[t.label]) for t in targets]
-    owner = {r.uuid: t for r, t in zip(requests, targets, strict=True)}
-    scanner.queue_scans(requests)
+    by_label = {t.label: t for t in targets}
+    legacy = {command for _, command in LEGACY.values()}
+    first = _run({
+        t.label: _request(t, ca_bundle, timeout, (_COMMANDS - legacy) | _http(t)) for t in targets
+    })  # fmt: skip
+    done = [label for label, res in first.items() if _failed(res) is None]
+    with ThreadPoolExecutor(max(1, len(done)), "golive-tls-legacy") as looks:
+        asked = {label: looks.submit(_legacy_refused, first[label]) for label in done}
+        refused = {label: answer.result() for label, answer in asked.items()}
+    second = _run({
+        label: _request(by_label[label], ca_bundle, timeout, rest)
+        for label in done
+        if (rest := {LEGACY[v][1] for v in LEGACY if v not in refused[label]})
+    })  # fmt: skip
     out = {}
-    for res in scanner.get_results():
-        target = owner[res.uuid]
-        raw = ServerScanResultAsJson.model_validate(res).model_dump_json(indent=2)
-        if res.scan_status != ServerScanStatusEnum.COMPLETED:
-            reason = res.connectivity_error_trace or res.connectivity_status
-            out[target.label] = Scan(target, None, raw, f"TLS scan failed: {reason}")
-        elif res.scan_result is None:
-            out[target.label] = Scan(target, None, raw, "TLS scan failed: sslyze gave no results")
+    for label, res in first.items():
+        target = by_label[label]
+        raw = _raw(res)
+        if label in second:  # both passes, as one JSON document
+            both = {"scan": json.loads(raw), "legacy versions": json.loads(_raw(second[label]))}
+            raw = json.dumps(both, indent=2)
+        if (why := _failed(res)) is not None:
+            out[label] = Scan(target, None, raw, why)
         else:
-            facts = _facts(target, res, ca_bundle, refused[target.label])
-            out[target.label] = Scan(target, facts, raw, None)
+            facts = _facts(target, res, ca_bundle, refused[label], second.get(label))
+            out[label] = Scan(target, facts, raw, None)
     return out
+
+
+def _http(target: Target) -> set[ScanCommand]:
+    return {ScanCommand.HTTP_HEADERS} if target.http else set()

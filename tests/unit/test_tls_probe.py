@@ -15,7 +15,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from nassl.ephemeral_key_info import DhEphemeralKeyInfo, NistEcDhKeyExchangeInfo, OpenSslEcNidEnum
 from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum as Pkey
-from sslyze import ScanCommandAttemptStatusEnum, ServerNetworkConfiguration, ServerNetworkLocation
+from sslyze import (
+    ScanCommandAttemptStatusEnum,
+    ServerNetworkConfiguration,
+    ServerNetworkLocation,
+    ServerScanStatusEnum,
+)
 from sslyze.connection_helpers.tls_connection import NoCiphersAvailableBugInSSlyze
 from sslyze.errors import (
     ServerRejectedTlsHandshake,
@@ -24,6 +29,7 @@ from sslyze.errors import (
 )
 from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteAcceptedByServer
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
+from sslyze.plugins.openssl_cipher_suites.implementation import CipherSuitesScanResult
 from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandErrorReasonEnum
 from sslyze.server_connectivity import TlsVersionEnum
 
@@ -351,17 +357,52 @@ def _not_run() -> ScanCommandAttempt:
     )
 
 
+def _attempts(**done: object) -> SimpleNamespace:
+    names = (*probe._CIPHER_COMMANDS.values(), "certificate_info", "elliptic_curves", "heartbleed",
+             "openssl_ccs_injection", "tls_compression", "robot", "session_renegotiation",
+             "tls_fallback_scsv", "tls_extended_master_secret")  # fmt: skip
+    return SimpleNamespace(**{name: done.get(name, _not_run()) for name in names})
+
+
+TARGET = probe.Target("db1:5432", "127.0.0.1", 5432, "db1.example.test", "postgres", False)
+WHY = "121 suites offered in 2 ClientHello(s): TLS alert: protocol version"
+
+
 def test_a_version_refused_whole_is_neither_offered_nor_untested() -> None:
-    attempts = {name: _not_run() for name in (*probe._CIPHER_COMMANDS.values(), "certificate_info",
-                "elliptic_curves", "heartbleed", "openssl_ccs_injection", "tls_compression",
-                "robot", "session_renegotiation", "tls_fallback_scsv",
-                "tls_extended_master_secret")}  # fmt: skip
-    scan = SimpleNamespace(scan_result=SimpleNamespace(**attempts))
-    target = probe.Target("db1:5432", "127.0.0.1", 5432, "db1.example.test", "postgres", False)
-    why = "121 suites offered in 2 ClientHello(s): TLS alert: protocol version"
-    facts = probe._facts(target, scan, Path("/nonexistent"), {"TLS 1.0": why})
-    assert facts.refused == {"TLS 1.0": why}
+    scan = SimpleNamespace(scan_result=_attempts())
+    facts = probe._facts(TARGET, scan, Path("/nonexistent"), {"TLS 1.0": WHY})
+    assert facts.refused == {"TLS 1.0": WHY}
     assert "TLS 1.0" not in facts.ciphers and "TLS 1.0" not in facts.untested
-    # a legacy version not refused whole and not scanned fails closed, as before
+    # a legacy version neither refused whole nor scanned fails closed, as before
     assert facts.untested["TLS 1.1"] == "the test was not run"
-    assert "TLS 1.0: refused outright: " + why in probe.Scan(target, facts, "{}", None).summary()
+    assert "TLS 1.0: refused outright: " + WHY in probe.Scan(TARGET, facts, "{}", None).summary()
+
+
+def test_a_version_taken_is_read_from_the_second_pass() -> None:
+    accepted = CipherSuiteAcceptedByServer(cipher_suite=_suite("AES128-SHA"), ephemeral_key=None)
+    tls11 = CipherSuitesScanResult(
+        tls_version_used=TlsVersionEnum.TLS_1_1,
+        accepted_cipher_suites=[accepted],
+        rejected_cipher_suites=[],
+    )
+    done = ScanCommandAttempt(
+        status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None, error_trace=None,
+        result=tls11,
+    )  # fmt: skip
+    first = SimpleNamespace(scan_result=_attempts())
+    second = SimpleNamespace(scan_result=_attempts(tls_1_1_cipher_suites=done))
+    refused = {"SSL 3.0": WHY, "TLS 1.0": WHY}
+    facts = probe._facts(TARGET, first, Path("/nonexistent"), refused, second)
+    assert facts.ciphers["TLS 1.1"] == ("TLS_RSA_WITH_AES_128_CBC_SHA",)
+    assert "TLS 1.1" not in facts.untested
+
+
+def test_a_second_pass_that_failed_leaves_its_versions_untested() -> None:
+    first = SimpleNamespace(scan_result=_attempts())
+    second = SimpleNamespace(
+        scan_result=None, scan_status=ServerScanStatusEnum.ERROR_NO_CONNECTIVITY,
+        connectivity_error_trace="timed out", connectivity_status="ERROR",
+    )  # fmt: skip
+    facts = probe._facts(TARGET, first, Path("/nonexistent"), {"SSL 3.0": WHY}, second)
+    assert facts.untested["TLS 1.0"] == facts.untested["TLS 1.1"] == "TLS scan failed: timed out"
+    assert "SSL 3.0" not in facts.untested
