@@ -34,9 +34,15 @@ def enter(name: str) -> None:
     except PermissionError:
         raise SandboxError(f"cannot open {path}: run as root") from None
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise SandboxError(f"setns({name}) failed: {os.strerror(err)}; run as root")
+        enter_fd(fd, name)
     finally:
         os.close(fd)
+
+
+def enter_fd(fd: int, name: str) -> None:
+    """Move this process into the network namespace open at ``fd`` (``name`` says which, in
+    an error): one the process came from (``/proc/self/ns/net``, opened before it left)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(f"setns({name}) failed: {os.strerror(err)}; run as root")
