@@ -180,9 +180,12 @@ def main() -> None:
     try:
         measure(args, sbx, sizes, names, roots, ssh_options)
     finally:
-        if len(names) > had:
-            light_hosts(had, home)  # the light hosts it had at its start
-            print(f"light hosts: back to {had}")
+        try:
+            if len(names) > had:
+                light_hosts(had, home)  # the light hosts it had at its start
+                print(f"light hosts: back to {had}")
+        finally:
+            os.close(home)
 
 
 def measure(
