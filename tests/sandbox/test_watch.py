@@ -39,15 +39,18 @@ order = env.expectation(SmokeOrder)
 token = api.token(order.account)
 body = {"symbol": order.symbol, "side": order.side, "quantity": order.quantity,
         "limit_price": order.limit_price, "synthetic": True}
-deadline = time.monotonic() + float(sys.argv[1])
-for _ in range(400):
-    if time.monotonic() > deadline:
-        break
-    try:
-        api.request("POST", "/api/orders", token, json=body)
-    except Exception:
-        pass
-    time.sleep(0.1)
+start = time.monotonic()
+deadline = start + float(sys.argv[1])
+with open(sys.argv[2], "w", buffering=1) as log:  # what each order got: the failure's evidence
+    for _ in range(400):
+        if time.monotonic() > deadline:
+            break
+        try:
+            said = str(api.request("POST", "/api/orders", token, json=body).status_code)
+        except Exception as exc:
+            said = type(exc).__name__
+        log.write(f"{time.monotonic() - start:.1f} {said}\\n")
+        time.sleep(0.1)
 """
 
 
@@ -60,13 +63,38 @@ def watch(reports: Path, duration: str) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def traffic(seconds: float) -> Iterator[None]:
-    proc = subprocess.Popen([sys.executable, "-c", TRAFFIC, str(seconds)], cwd=REPO)
+def traffic(seconds: float, log: Path) -> Iterator[None]:
+    proc = subprocess.Popen([sys.executable, "-c", TRAFFIC, str(seconds), str(log)], cwd=REPO)
     try:
         yield
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def answers(log: Path) -> str:
+    """The traffic's answers, counted per 5 s of its run, and app1's configuration reloads:
+    what a failure says about the orders the watch was given (a flake's first clue)."""
+    counts: dict[tuple[int, str], int] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        at, said = line.split(" ", 1)
+        key = (int(float(at)) // 5 * 5, said)
+        counts[key] = counts.get(key, 0) + 1
+    spans = sorted({at for at, _ in counts})
+    lines = [
+        f"  {at:>3}-{at + 5} s: "
+        + ", ".join(f"{said} x{n}" for (t, said), n in sorted(counts.items()) if t == at)
+        for at in spans
+    ]
+    logs = sorted((Path(golive_dir()) / "app1" / "tomcat" / "logs").glob("catalina.*.log"))
+    reloads = [
+        line
+        for line in (logs[-1].read_text(errors="replace").splitlines() if logs else [])
+        if "loaded configuration" in line
+    ]
+    return "\n".join(
+        ["traffic's orders by 5 s of its run:", *lines, "app1's last reloads:", *reloads[-3:]]
+    )
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
@@ -111,7 +139,8 @@ def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
 def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
     sandbox: None, tmp_path: Path
 ) -> None:
-    with traffic(45):
+    log = tmp_path / "traffic.log"
+    with traffic(45, log):
         proc = watch(tmp_path, "40s")
         time.sleep(4)
         golive("sandbox", "fault", "error_burst")
@@ -119,6 +148,7 @@ def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
             code, out = finish(proc)
         finally:
             golive("sandbox", "heal", "error_burst")
+    out += "\n" + answers(log)
     result = json.loads((tmp_path / "watch" / "watch.json").read_text())
     assert code != 0, out
     assert result["verdict"] == "NO-GO", out
