@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, REPO, golive
+from golive.model.expectations.monitoring import Monitoring, Watch
+from golive.probe.prometheus import Prometheus
+from golive.probe.wait import wait_until
 from golive.sandbox import lifecycle
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.monitoring import settled
@@ -97,17 +100,46 @@ def answers(log: Path) -> str:
     )
 
 
+def quiet_before_watch() -> None:
+    """Wait until what an earlier test did is out of the watch's view: every target scraped,
+    no critical alert firing or pending (HighOrderErrorRate waits a minute), and the watch's
+    own error-rate query reading no errors (its 20 s window). Each test's watch then judges
+    its own test's fault alone, whatever ran before it (this file run twice in a row too)."""
+    sbx = Sandbox.load()
+    lifecycle.enter(sbx)
+    settled(sbx)
+    api = Prometheus(sbx.env.expectation(Monitoring).prometheus_url, 5.0)
+    query = sbx.env.expectation(Watch).metrics["order_error_rate"].query
+    assert query is not None
+
+    def clean() -> bool:
+        alerts = [
+            a
+            for a in api.alerts()
+            if a.get("state") in ("pending", "firing")
+            and (a.get("labels") or {}).get("severity") == "critical"
+        ]
+        return not alerts and not api.scalar(query).value  # no errors, or no orders at all
+
+    try:
+        wait_until(clean, 150, 1.0, what="no order errors nor critical alert before the watch")
+    finally:
+        api.close()
+
+
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
     out, _ = proc.communicate(timeout=120)
     return proc.returncode, out
 
 
 # Prometheus first: the error burst's 500s stay in the error-rate window (20 s) after it is
-# healed, and would fail the next watch's first rate measurement.
+# healed, and would fail the next watch's first rate measurement (each test also waits for a
+# clean window first: quiet_before_watch).
 def test_prometheus_stopped_mid_watch_is_inconclusive_then_no_go(
     sandbox: None, tmp_path: Path
 ) -> None:
     service = [str(Path(golive_dir()) / "bin" / "service")]
+    quiet_before_watch()
     proc = watch(tmp_path, "60s")
     assert proc.stdout is not None
     seen: list[str] = []
@@ -140,6 +172,7 @@ def test_error_burst_mid_watch_is_no_go_with_performance_trigger(
     sandbox: None, tmp_path: Path
 ) -> None:
     log = tmp_path / "traffic.log"
+    quiet_before_watch()
     with traffic(45, log):
         proc = watch(tmp_path, "40s")
         time.sleep(4)
