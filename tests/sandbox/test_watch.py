@@ -119,7 +119,10 @@ def quiet_before_watch() -> None:
             if a.get("state") in ("pending", "firing")
             and (a.get("labels") or {}).get("severity") == "critical"
         ]
-        return not alerts and not api.scalar(query).value  # no errors, or no orders at all
+        rate = api.scalar(query)
+        if rate.problem.startswith("error"):  # Prometheus did not answer: not known clean
+            return False
+        return not alerts and not rate.value  # no errors, or no orders at all (NaN)
 
     try:
         wait_until(clean, 150, 1.0, what="no order errors nor critical alert before the watch")
