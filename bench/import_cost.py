@@ -14,10 +14,13 @@ GOLIVE_NETNS), which must be up. `--root DIR` (repeatable) measures other checko
 (each root's pytest_golive laid out as its wheel's: the editable install would give any root
 this checkout's plugins, fixtures and suites). The floor is pytest alone: no golive plugin, no
 hypothesis plugin. Measure with bytecode caching on (unset PYTHONDONTWRITEBYTECODE;
-PYTHONPYCACHEPREFIX keeps the caches out of the checkouts).
+PYTHONPYCACHEPREFIX keeps the caches out of the checkouts). `--python PATH` (repeatable)
+measures the checkout with another venv's interpreter (its pytest beside it), interleaved, each
+against its own floor: e.g. the venv `make setup` makes (Debian's python3) against one made
+from another build of CPython (pyenv's).
 
-Run: .venv/bin/python bench/import_cost.py [--runs 5] [--union] [--root DIR ...]; --quick:
-one run each (every real run must be GO, or the benchmark fails).
+Run: .venv/bin/python bench/import_cost.py [--runs 5] [--union] [--root DIR ...]
+[--python PATH ...]; --quick: one run each (every real run must be GO, or the benchmark fails).
 """
 
 from __future__ import annotations
@@ -119,15 +122,38 @@ def overlay(root: Path, into: Path) -> list[str]:
     return [str(into), str(root)]
 
 
+def _floor(j: int) -> str:
+    """The name of the floor measured with the ``j``-th interpreter."""
+    return "floor" if j == 0 else f"floor {j}"
+
+
+def _version(python: str) -> str:
+    """The interpreter's version, and whether it runs libpython as a shared library (a
+    position-independent build that calls itself through the PLT: pyenv's default) or has it
+    linked in (Debian's /usr/bin/python3)."""
+    code = (
+        "import sys; shared = any('libpython' in line for line in open('/proc/self/maps')); "
+        "print(sys.version.split()[0], 'libpython shared' if shared else 'libpython linked in')"
+    )
+    return subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    ).stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one run of each")
     parser.add_argument("--root", type=Path, action="append", help="a checkout to measure")
     parser.add_argument("--union", action="store_true", help="also the union, no drills")
+    parser.add_argument("--python", action="append", help="a venv's python to measure with")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     roots = [r.resolve() for r in args.root or [REPO]]
+    pythons = [str(Path(p).absolute()) for p in args.python or [sys.executable]]
+    # what is measured: each checkout with each interpreter (its venv's pytest)
+    subjects = [(root, python) for python in pythons for root in roots]
+    pytests = {p: str(Path(p).with_name("pytest")) for p in pythons}
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -136,39 +162,47 @@ def main() -> None:
         (work / "import_cost_phases.py").write_text(PHASES)
         paths = {r: [*overlay(r, work / f"o{i}"), str(work)] for i, r in enumerate(roots)}
         envs = {r: {**os.environ, "PYTHONPATH": os.pathsep.join(paths[r])} for r in roots}
-        for root, env in envs.items():
-            env["IMPORT_COST_DUMP"] = str(work / f"modules-{roots.index(root)}.txt")
         bare = ["-p", "no:golive", "-p", "no:hypothesispytest", "-p", "no:cacheprovider"]
-        floor = [PYTEST, "-q", *bare, "test_trivial.py"]
-        collect = [PYTEST, "-q", "-m", "smoke", "--collect-only", "-p", "import_cost_dump"]
+        collect = ["-q", "-m", "smoke", "--collect-only", "-p", "import_cost_dump"]
         real = ["-q", "-p", "no:randomly", "-p", "import_cost_phases", f"--golive-reports={work}/r"]
         scopes = {"smoke": "smoke", **({"union": UNION} if args.union else {})}
-        times: dict[str, list[tuple[float, float]]] = {"floor": []}
+        times: dict[str, list[tuple[float, float]]] = {}
         for _ in range(runs):
-            times["floor"].append(timed(floor, work, os.environ.copy()))
-            for i, root in enumerate(roots):
-                times.setdefault(f"{i} collect", []).append(timed(collect, root, envs[root]))
+            for j, python in enumerate(pythons):
+                floor = [pytests[python], "-q", *bare, "test_trivial.py"]
+                times.setdefault(_floor(j), []).append(timed(floor, work, os.environ.copy()))
+            for i, (root, python) in enumerate(subjects):
+                env = {**envs[root], "IMPORT_COST_DUMP": str(work / f"modules-{i}.txt")}
+                run = [pytests[python], *collect]
+                times.setdefault(f"{i} collect", []).append(timed(run, root, env))
                 for name, markers in scopes.items():
-                    envs[root]["IMPORT_COST_PHASES"] = str(work / f"phases-{i}-{name}.jsonl")
-                    run = [PYTEST, "-m", markers, *real]
-                    times.setdefault(f"{i} {name}", []).append(timed(run, root, envs[root]))
+                    env["IMPORT_COST_PHASES"] = str(work / f"phases-{i}-{name}.jsonl")
+                    run = [pytests[python], "-m", markers, *real]
+                    times.setdefault(f"{i} {name}", []).append(timed(run, root, env))
             loads.append(os.getloadavg()[0])
         split = {
             f"{i} {name}": phases(work / f"phases-{i}-{name}.jsonl")
-            for i in range(len(roots))
+            for i in range(len(subjects))
             for name in scopes
         }
-        imported = [set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(roots))]
-    base = statistics.median(w for w, _ in times["floor"])
-    base_cpu = statistics.median(c for _, c in times["floor"])
+        imported = [
+            set((work / f"modules-{i}.txt").read_text().split()) for i in range(len(subjects))
+        ]
     print(f"1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f}")
     # without bytecode caching every module (and pytest's assertion rewrite) compiles anew
     caching = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
     print(f"bytecode caching {caching}; pycache prefix {sys.pycache_prefix or 'none'}")
-    for i, root in enumerate(roots):
-        print(f"{i}: {root}; heavy modules after a smoke collection:", end=" ")
+    for j, python in enumerate(pythons):
+        print(f"{_floor(j)}: {python}, Python {_version(python)}")
+    for i, (root, python) in enumerate(subjects):
+        print(f"{i}: {root} with {_floor(pythons.index(python))}'s python;", end=" ")
+        print("heavy modules after a smoke collection:", end=" ")
         print(", ".join(m for m in HEAVY if m in imported[i]) or "none")
     for name, values in times.items():
+        j = pythons.index(subjects[int(name.split()[0])][1]) if name[0].isdigit() else -1
+        floor_of = times[_floor(j)] if j >= 0 else values
+        base = statistics.median(w for w, _ in floor_of)
+        base_cpu = statistics.median(c for _, c in floor_of)
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
         runs_text = ", ".join(f"{w:.2f}" for w, _ in values)
