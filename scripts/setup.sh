@@ -26,8 +26,8 @@ fi
 
 # The venv's interpreter is Debian's (python3-venv above), whatever python3 comes first on
 # PATH: it has libpython linked in, where a build with a shared libpython (pyenv's default)
-# calls itself through the PLT. Smoke runs 12 % faster on it and the unit tests 19 %
-# (bench/RESULTS.md: bench/import_cost.py --python, issue 24).
+# calls itself through the PLT. Smoke ran 12-19 % faster on it, interleaved, and it compiles
+# a module 35 % faster (bench/RESULTS.md: bench/import_cost.py --python, issue 24).
 python=/usr/bin/python3
 stamp=.venv/.golive-installed
 # what the install depends on: the interpreter, the packages and their folders (setup.py),
