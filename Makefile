@@ -19,12 +19,14 @@ demo: up
 	@$(PYTEST) -m smoke -q; rc=$$?; $(GOLIVE) report; exit $$rc
 
 # mypy and import-linter find packages on disk and do not follow setup.py's package_dir: they
-# read pytest_golive laid out as its wheel is, in build/layout (scripts/layout_tree.py)
+# read pytest_golive laid out as its wheel is, in build/layout (scripts/layout_tree.py); the
+# benchmarks (bench/, scripts run as files) are type-checked on their own, as strictly
 lint: setup
 	.venv/bin/ruff check golive pytest_golive suites fixtures plugins tests bench scripts
 	$(PY) scripts/layout_tree.py
 	cd build/layout && ../../.venv/bin/lint-imports --config ../../pyproject.toml
 	.venv/bin/mypy
+	.venv/bin/mypy bench
 
 # The unit tests on UNIT_WORKERS pytest-xdist workers (0: in one process).
 UNIT_WORKERS ?= 2

@@ -24,6 +24,7 @@ exit 0, or the benchmark fails.)
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import tempfile
@@ -40,6 +41,17 @@ from golive.model.environment import load_environment
 from golive.probe import hosts, netns
 from golive.probe.ansible import list_inventory
 from golive.probe.hosts import HostPool
+
+
+def in_turn(targets: list[Any]) -> None:
+    """One check (``true``) on each host, one after the other."""
+    for target in targets:
+        target.run("true")
+
+
+def together_on(threads: ThreadPoolExecutor, targets: list[Any]) -> None:
+    """One check (``true``) on each host, all at once."""
+    list(threads.map(lambda target: target.run("true"), targets))
 
 
 def median_ms(call: Callable[[], Any], calls: int) -> float:
@@ -150,11 +162,9 @@ def main() -> None:
     rounds = 20
     for count in sorted({1, min(5, len(targets)), len(targets)}):
         chosen = targets[:count]
-        serial = median_ms(lambda chosen=chosen: [t.run("true") for t in chosen], rounds)
+        serial = median_ms(functools.partial(in_turn, chosen), rounds)
         with ThreadPoolExecutor(count) as threads:
-            together = median_ms(
-                lambda chosen=chosen: list(threads.map(lambda t: t.run("true"), chosen)), rounds
-            )
+            together = median_ms(functools.partial(together_on, threads, chosen), rounds)
         print(
             f"{count} host(s), one check on each: {serial:.1f} ms in turn "
             f"({serial / count:.2f} ms/host), {together:.1f} ms concurrently"
@@ -180,7 +190,7 @@ def ansible_part(env: Any, name: str, golive_ms: float, calls: int, forced: int)
             target = testinfra.get_host(
                 f"ansible://{name}", ansible_inventory=str(inventory), force_ansible=force
             )
-            ms = median_ms(lambda target=target: target.run("true"), count)
+            ms = median_ms(functools.partial(target.run, "true"), count)
             print(
                 f"Testinfra's ansible:// backend ({label}): {ms:.2f} ms per check (median of "
                 f"{count}); golive is {ms / golive_ms:.0f}x faster"
