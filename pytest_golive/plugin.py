@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from golive.model.errors import ConfigError
+from golive.probe import loggers
 
 # Python's cyclic garbage collector runs hundreds of times while golive's plugins, models and
 # checks are imported and collected: allocations by the thousand, hardly any garbage (0.08 s
@@ -141,6 +142,9 @@ atexit.register(gc.freeze)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # the probes' background threads make loggers while pytest's log capture walks them, at
+    # each phase of each check (golive/probe/loggers.py)
+    loggers.guard()
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     # registered before pytest's own clean-ups, so it runs after them (see below)
