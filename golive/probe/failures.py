@@ -125,7 +125,8 @@ def hung(host: str | None, endpoint: str) -> Cause | None:
     asks it. The caller fails at once with it (and notes it again, so the gate groups the
     check with the one that waited). ``host`` None: as any host saw it."""
     if host is None:
-        return next((c for (_, e), c in _hung.items() if e == endpoint), None)
+        # a copy, taken at once: the gate adds to it from the main thread while probes ask
+        return next((c for (_, e), c in list(_hung.items()) if e == endpoint), None)
     return _hung.get((host, endpoint))
 
 
