@@ -181,7 +181,11 @@ def test_load_balancer_survives_node_loss(api, host_pool, environment: Environme
     into rotation.
 
     Covers: a destructive drill (only where ``allow_destructive``; never alongside another
-    check): the drill node (``integration.drill``) is stopped with its host's stop command, then
+    check). First the steady state it disturbs, as Chaos Toolkit checks its hypothesis before
+    it acts: every app node healthy and sent requests by the balancer within
+    ``steady_timeout_s``, else the drill fails and stops nothing (a node out of rotation would
+    make the stop an outage, or leave the drill waiting for a return that cannot come). Then
+    the drill node (``integration.drill``) is stopped with its host's stop command, then
     ``drill.requests`` health requests through the balancer must all answer 200; the node is
     started again and must be healthy and given traffic by the balancer within
     ``restore_timeout_s`` (restored also on failure or interruption, and a failed restore is
@@ -198,6 +202,10 @@ def test_load_balancer_survives_node_loss(api, host_pool, environment: Environme
         if started.rc != 0:
             return f"starting it failed: {started.stderr.strip()[:200]}"
         return _back_in_rotation(api, node, environment, spec.restore_timeout_s)
+
+    for name in environment.hosts_with_role("app"):
+        why = _back_in_rotation(api, host_pool.get(name), environment, spec.steady_timeout_s)
+        assert why is None, f"{name}: before the drill, {why}: {node.name} was not stopped"
 
     with drill.disrupting(node.name, restore):
         stopped = node.run(node.var(spec.stop_var))

@@ -100,6 +100,7 @@ EXPECTATION_CASES = [
     ("clock|max_skew_ms", INF),
     ("firewall|probe_timeout", NAN),
     ("integration|drill|restore_timeout_s", -INF),
+    ("integration|drill|steady_timeout_s", NAN),
 ]
 
 

@@ -13,13 +13,17 @@ from golive.model.expectations.section import Section
 class Drill(Strict):
     """The destructive drill: which app host to stop, through which host vars' commands,
     how many requests the load balancer must still serve meanwhile, and how long the node
-    may take to be healthy and back in the load balancer's rotation afterwards."""
+    may take to be healthy and back in the load balancer's rotation afterwards. Before it
+    stops anything, every app node must be healthy and in that rotation within
+    ``steady_timeout_s`` (the steady state the drill disturbs; past the balancer's own time
+    for taking a failed node back, nginx's ``fail_timeout``)."""
 
     node: str
     stop_var: str
     start_var: str
     requests: Count
     restore_timeout_s: Seconds = 60.0
+    steady_timeout_s: Seconds = 10.0
 
 
 class Integration(Section):
