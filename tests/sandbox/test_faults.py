@@ -62,6 +62,10 @@ def test_fault_is_caught_then_healed(name: str, certify) -> None:
         # ago, on the machine as it is now (the last GO run's may be minutes old, right after a
         # Tomcat restart or under another load: its p75 then hides one node of two slower)
         before = certify(markers, *fault.options)
+        if before.returncode != 0 and BASELINE_CHECK in before.output:
+            # a Tomcat an earlier test restarted (a drill, the rehearsal) answers its first
+            # logins slowly (a cold JVM): that run warmed it, and the next one is the baseline
+            before = certify(markers, *fault.options)
         assert before.returncode == 0, f"before injecting {name}:\n{before.output}"
     with injected(name):
         broken = certify(markers, *fault.options)
