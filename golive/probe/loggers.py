@@ -37,7 +37,7 @@ class Loggers(dict[str, Any]):
     """The logging manager's ``loggerDict``, walked over a copy taken under logging's lock."""
 
     def _copy(self) -> dict[str, Any]:
-        with _LOCK:  # dict's own view of this dictionary (copy() would call keys() above)
+        with _LOCK:  # dict's own view (dict.copy would call the keys() below)
             return dict(dict.items(self))
 
     def __iter__(self) -> Iterator[str]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +92,27 @@ def golive(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Golive
     for name in ("CI", "BUILD_NUMBER", "PYTEST_XDIST_WORKER", "GOLIVE_REPORTS", "GOLIVE_ENV"):
         monkeypatch.delenv(name, raising=False)
     return g
+
+
+@pytest.fixture
+def switching() -> Iterator[None]:
+    """Threads switch as often as the interpreter can: a race between them shows at once."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def errors_beside(work: Callable[[], object], walk: Callable[[], object]) -> list[str]:
+    """``walk()`` again and again while a thread does ``work()``; the RuntimeErrors the walks
+    raised (a dictionary changed under a walk)."""
+    errors: list[str] = []
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        try:
+            walk()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+    thread.join()
+    return errors

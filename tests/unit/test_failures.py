@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import sys
-import threading
 from typing import Any
 
 import dns.resolver
@@ -22,6 +20,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from conftest import errors_beside
 from golive.model.cause import Cause
 from golive.probe import failures
 from golive.probe.failures import ConnectionFailure, classify, from_curl
@@ -162,29 +161,18 @@ def test_the_http_adapter_raises_one_sentence_naming_the_inventory_host(monkeypa
     assert met == [Cause("lb1", "trading.example.test:443", "tls", "certificate expired")]
 
 
+@pytest.mark.usefixtures("switching")
 def test_asking_whether_an_endpoint_hung_beside_the_gate_noting_timeouts() -> None:
     """Probes ask (in their threads) while the gate notes the timeouts of failed checks (the
     main thread): the question reads a copy, never the dictionary as it grows."""
     failures.forget()
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    errors: list[str] = []
 
     def note() -> None:
         for n in range(3000):
             failures.found_hung(Cause(f"app{n}", f"10.0.{n // 250}.{n % 250}:8080", "timeout", ""))
 
-    gate = threading.Thread(target=note, daemon=True)
     try:
-        gate.start()
-        while gate.is_alive():
-            try:
-                failures.hung(None, "no-such-endpoint:1")
-            except RuntimeError as exc:
-                errors.append(str(exc))
-        gate.join()
-        assert errors == []
+        assert errors_beside(note, lambda: failures.hung(None, "no-such-endpoint:1")) == []
         assert failures.hung(None, "10.0.0.1:8080") is not None
     finally:
-        sys.setswitchinterval(before)
         failures.forget()

@@ -7,44 +7,22 @@ one smoke run in a hundred to four hundred, failing a healthy check."""
 from __future__ import annotations
 
 import logging
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from _pytest.logging import LogCaptureHandler, catching_logs
 
-from conftest import Golive
+from conftest import Golive, errors_beside
 from golive.probe import loggers
 
 MADE = 3000
 """Loggers a background thread makes while the main thread walks them."""
 
 
-@pytest.fixture
-def switching() -> Iterator[None]:
-    """Threads switch as often as the interpreter can: the race shows within a few walks."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(before)
-
-
 def walks_beside(make: Callable[[str], object], walk: Callable[[], object]) -> list[str]:
     """``walk()`` again and again while a thread makes :data:`MADE` loggers with ``make``;
     the errors the walks raised."""
-    errors: list[str] = []
-    maker = threading.Thread(
-        target=lambda: [make(f"golive.test.loggers.{n}") for n in range(MADE)], daemon=True
-    )
-    maker.start()
-    while maker.is_alive():
-        try:
-            walk()
-        except RuntimeError as exc:
-            errors.append(str(exc))
-    maker.join()
-    return errors
+    return errors_beside(lambda: [make(f"golive.test.loggers.{n}") for n in range(MADE)], walk)
 
 
 @pytest.mark.usefixtures("switching")
