@@ -87,13 +87,28 @@ def run(
 
 
 def _start_time(pid: int) -> str | None:
-    """The process's start time, None when it is gone or a zombie (dead, not yet reaped)."""
+    """The process's start time, None when it is gone or a zombie (dead, not yet reaped).
+
+    A process is dead once every thread has ended. Its first thread can show ``Z`` before
+    the others: a Go daemon ending on SIGTERM ends all its threads at once, in any order,
+    and a thread that is still ending can still hold the process's sockets. Such a process
+    is still running (its port is not yet free)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] == "Z" else fields[19]
+    if fields[0] == "Z" and not _other_threads(pid):
+        return None
+    return fields[19]
+
+
+def _other_threads(pid: int) -> bool:
+    """True while a thread other than the first of process ``pid`` has not ended."""
+    try:
+        return any(task != str(pid) for task in os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return False
 
 
 def read_pid(pidfile: Path) -> int | None:
