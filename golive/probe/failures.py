@@ -116,7 +116,8 @@ def found_hung(cause: Cause) -> None:
     of the run (:func:`hung`). Said by the gate, for failed checks only: a drill that waits
     through a service's restart, and passes, hangs nothing."""
     if cause.kind == "timeout":
-        _hung.setdefault((cause.host, cause.endpoint), cause)
+        with _lock:
+            _hung.setdefault((cause.host, cause.endpoint), cause)
 
 
 def hung(host: str | None, endpoint: str) -> Cause | None:
@@ -125,16 +126,23 @@ def hung(host: str | None, endpoint: str) -> Cause | None:
     asks it. The caller fails at once with it (and notes it again, so the gate groups the
     check with the one that waited). ``host`` None: as any host saw it."""
     if host is None:
-        # a copy, taken at once: the gate adds to it from the main thread while probes ask
-        return next((c for (_, e), c in list(_hung.items()) if e == endpoint), None)
+        return next((c for (_, e), c in _hung_now() if e == endpoint), None)
     return _hung.get((host, endpoint))
+
+
+def _hung_now() -> list[tuple[tuple[str, str], Cause]]:
+    """A copy, taken under the lock: the gate adds to it from the main thread while probes
+    ask. (Copying without it is not enough: a garbage collection during the copy can run a
+    finalizer's Python code, and another thread then, and change the dictionary.)"""
+    with _lock:
+        return list(_hung.items())
 
 
 def hung_on(host: str) -> Cause | None:
     """A timeout a failed check met earlier in this run asking any endpoint of ``host`` (as
     that host itself or any other saw it): a probe asked ahead on the host, still waiting, is
     no longer waited for (golive/probe/ahead.py)."""
-    return next((c for (h, _), c in list(_hung.items()) if h == host or c.host == host), None)
+    return next((c for (h, _), c in _hung_now() if h == host or c.host == host), None)
 
 
 def again(cause: Cause) -> Cause:
@@ -145,7 +153,8 @@ def again(cause: Cause) -> Cause:
 
 def forget() -> None:
     """A new run: no hung endpoint is remembered."""
-    _hung.clear()
+    with _lock:
+        _hung.clear()
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
