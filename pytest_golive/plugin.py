@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from golive.model.errors import ConfigError
-from golive.probe import loggers
+from pytest_golive import regex_cache
+
+regex_cache.install()  # before the libraries below compile their patterns
+
+from golive.model.errors import ConfigError  # noqa: E402
+from golive.probe import loggers  # noqa: E402
 
 # Python's cyclic garbage collector runs hundreds of times while golive's plugins, models and
 # checks are imported and collected: allocations by the thousand, hardly any garbage (0.08 s
