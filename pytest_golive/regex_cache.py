@@ -3,11 +3,13 @@ modules (issue 24; docs/architecture.md#layers; measured in bench/RESULTS.md).
 
 Python compiles a regular expression in Python code, in every process that uses it: parse,
 then translate into the code its matching engine runs. The libraries a smoke run needs
-compile theirs as they load, or at their first use (urllib3's URL patterns alone, ~35 ms),
-about 80 ms of CPU per run, every run, for the same patterns. Kept here, a pattern compiled
+compile theirs as they load, or at their first use (urllib3's URL patterns alone, ~35 ms):
+48-58 ms of a smoke run's CPU after pytest's start, every run, for the same patterns (4-5 ms
+with this cache). Kept here, a pattern compiled
 once is rebuilt from its engine code, with no parsing.
 
-What is kept, and when it is trusted, follows Python's own bytecode cache:
+What is kept, and when it is trusted, follows Python's own bytecode cache (whoever can write
+the file can write the bytecode beside it):
 - one file beside this module's bytecode (``__pycache__``, or under ``sys.pycache_prefix``),
   named for the interpreter's version and its engine's code format (``_sre.MAGIC``); another
   interpreter reads a file of its own;
