@@ -22,7 +22,9 @@ from golive.model.errors import SandboxError
 from golive.sandbox import lifecycle, releases
 from golive.sandbox.context import Sandbox
 from golive.sandbox.faults.base import (
+    APP_CONFIG,
     FaultAction,
+    app_config_edited,
     edit_in_place,
     replace_in_place,
     signal_service,
@@ -148,6 +150,8 @@ class ReplaceInFile(FaultAction):
         replace_in_place(path, old, new)
         if self.sighup:
             signal_service(sbx, host, self.sighup)
+        if self.file == APP_CONFIG:
+            app_config_edited()
 
 
 class TamperArtifact(FaultAction):
@@ -195,7 +199,8 @@ class AppSetting(FaultAction):
             return "\n".join(lines) + "\n"
 
         for app_host in sbx.env.hosts_with_role(*sbx.host(host).roles):
-            edit_in_place(sbx.var(app_host, "app_config"), set_key)
+            edit_in_place(sbx.var(app_host, APP_CONFIG), set_key)
+        app_config_edited()
         if inject and self.reset_lockouts:
             database = sbx.env.inventory.database
             sql = "UPDATE users SET failed_logins = 0, locked_until = NULL"
@@ -340,7 +345,7 @@ class StraySchema(FaultAction):
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
         database = sbx.env.inventory.database
-        config = sbx.var(host, "app_config")
+        config = sbx.var(host, APP_CONFIG)
         suffix = f"&currentSchema={self.name},public"
         schema = f'"{self.name}"'
         if inject:
@@ -365,6 +370,7 @@ class StraySchema(FaultAction):
             return "\n".join(lines) + "\n"
 
         edit_in_place(config, edit)
+        app_config_edited()  # before the schema it may still write to goes
         if not inject:
             db.psql(sbx, database.host, f"DROP SCHEMA IF EXISTS {schema} CASCADE", database.dbname)
 
@@ -382,7 +388,7 @@ class ConfigOverride(FaultAction):
 
     def apply(self, sbx: Sandbox, host: str, inject: bool) -> None:
         svc = lifecycle.service(sbx, host, "tomcat")
-        config = sbx.var(host, "app_config")
+        config = sbx.var(host, APP_CONFIG)
         copy = config.with_name("override.properties")
         if not inject:
             lifecycle.restart(sbx, svc)

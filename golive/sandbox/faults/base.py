@@ -1,4 +1,4 @@
-"""What every fault action is, and the two helpers actions share.
+"""What every fault action is, and the helpers actions share.
 
 An action is a model of the catalog (its ``kind`` names it in faults.yml) with one method,
 ``apply(sbx, host, inject)``: inject the defect on the fault's host, or (``inject=False``)
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +42,23 @@ def edit_in_place(path: Path, edit: Callable[[str], str]) -> bool:
         f.write(new)
         f.truncate()
     return True
+
+
+APP_CONFIG = "app_config"
+"""The host variable naming an app host's application.properties."""
+
+APP_RELOAD_S = 1.2
+"""The stack's application re-reads its configuration file at a request, at most once a second
+(``Config.get``, environments/sandbox/stack/app): a request more than a second after the edit
+reads it. The rest is room for a read that was under way as the file changed."""
+
+
+def app_config_edited() -> None:
+    """Return once every request the application answers reads the edit just made to its
+    configuration file: an action that edits it is injected, or healed, only then. (Before,
+    a run started right after a heal could log in within the second and get the fault's
+    7-day session: the clean-clone CI of 6f588fa, ``properties_escaped_key``.)"""
+    time.sleep(APP_RELOAD_S)
 
 
 def replace_in_place(path: Path, old: str, new: str) -> None:
