@@ -95,6 +95,7 @@ def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager
         _pause()  # until the checks start (see the top of this module)
         for name in pytest_plugins:
             _register(manager, name)
+        regex_cache.freeze()  # before any hook reads the environment's secrets
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:

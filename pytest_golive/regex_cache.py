@@ -5,8 +5,13 @@ Python compiles a regular expression in Python code, in every process that uses 
 then translate into the code its matching engine runs. The libraries a smoke run needs
 compile theirs as they load, or at their first use (urllib3's URL patterns alone, ~35 ms):
 48-58 ms of a smoke run's CPU after pytest's start, every run, for the same patterns (4-5 ms
-with this cache). Kept here, a pattern compiled
-once is rebuilt from its engine code, with no parsing.
+with this cache). Kept here, a pattern compiled once is rebuilt from its engine code, with no
+parsing.
+
+Only the patterns compiled while the plugins are imported are kept (:func:`freeze`, before
+golive reads any secret): a pattern built later may hold a secret value (the redaction of
+evidence compiles the secrets' values into one pattern, and engine code holds its literals),
+and secrets never reach disk. Patterns compiled later are compiled as Python does.
 
 What is kept, and when it is trusted, follows Python's own bytecode cache (whoever can write
 the file can write the bytecode beside it):
@@ -84,6 +89,7 @@ class RegexCache:
         self.used: set[Key] = set()
         self.new: dict[Key, Entry] = {}
         self.original = _compiler.compile
+        self.recording = True  # until :meth:`freeze`
 
     def compile(self, pattern: Any, flags: int = 0) -> Any:
         if not isinstance(pattern, str | bytes) or flags & _compiler.SRE_FLAG_DEBUG:
@@ -97,11 +103,17 @@ class RegexCache:
             else:
                 self.used.add(key)
                 return compiled
+        if not self.recording:  # it may hold a secret: never kept
+            return self.original(pattern, flags)
         entry = _entry(pattern, flags)
         compiled = _build(pattern, entry)
         self.new[key] = entry
         self.kept[key] = (entry, self.generation)
         return compiled
+
+    def freeze(self) -> None:
+        """Keep no pattern compiled from now on (the ones kept are still used)."""
+        self.recording = False
 
     def save(self) -> None:
         """Write the file again if this run compiled a pattern it did not hold: merged with
@@ -174,3 +186,10 @@ def install(path: Path | None = None) -> RegexCache | None:
     atexit.register(cache.save)
     _installed = cache
     return cache
+
+
+def freeze() -> None:
+    """The plugins are imported: keep no pattern compiled from now on, before golive reads a
+    secret (see the top of this module)."""
+    if _installed is not None:
+        _installed.freeze()

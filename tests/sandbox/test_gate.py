@@ -149,7 +149,13 @@ def readable(root: Path) -> dict[str, str]:
 
 
 def test_no_sandbox_secret_in_reports_bundle_or_terminal(certify, tmp_path: Path) -> None:
-    run = certify(SELFTEST_MARKERS)
+    # bytecode written, under a prefix of the test's own: the compiled regular expressions
+    # the plugin keeps (pytest_golive/regex_cache.py) are on disk too, and checked below
+    pycache = tmp_path / "pycache"
+    run = certify(
+        SELFTEST_MARKERS,
+        env={"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(pycache)},
+    )
     assert run.verdict, run.output
     reports = tmp_path / "reports"
     report = golive("report", "--reports", str(reports))
@@ -173,6 +179,9 @@ def test_no_sandbox_secret_in_reports_bundle_or_terminal(certify, tmp_path: Path
         ), [m.name for m in members]
         tar.extractall(tmp_path / "unpacked", members=members)
     texts = readable(reports) | readable(tmp_path / "unpacked")
+    kept = {str(p): p.read_bytes().decode("utf-8", "replace") for p in pycache.rglob("regex.*")}
+    assert kept, f"no regular expressions kept under {pycache}"
+    texts |= kept
     assert any(":data/test-cases/" in name for name in texts), "single-file report not decoded"
     texts["terminal"] = run.output + report.stdout + report.stderr + bundle.stdout
     secrets = sandbox_secrets()

@@ -173,3 +173,34 @@ def test_the_plugin_compiles_through_the_cache() -> None:
     installed = regex_cache._installed
     assert installed is not None
     assert re._compiler.compile == installed.compile  # type: ignore[attr-defined]
+
+
+def test_a_pattern_compiled_after_freeze_is_never_kept(tmp_path: Path) -> None:
+    """The redaction of evidence compiles the secrets' values into one pattern after the
+    plugins are imported: none of it reaches the file."""
+    path = tmp_path / "cache"
+    cache = RegexCache(path)
+    cache.compile("imported+")
+    cache.freeze()
+    secret = "s3cr3t-Value-9f2c"
+    assert cache.compile(re.escape(secret) + "|other") == _fresh(re.escape(secret) + "|other", 0)
+    cache.save()
+    assert secret.encode() not in path.read_bytes()
+    assert set(RegexCache(path).kept) == {("imported+", 0)}
+
+
+def test_a_run_freezes_the_cache_once_its_plugins_are_imported(tmp_path: Path) -> None:
+    """Before any hook reads the environment (and its secrets): a conftest, loaded after the
+    plugins, finds the cache frozen."""
+    (tmp_path / "conftest.py").write_text(
+        "from pytest_golive import regex_cache\n"
+        "print('recording:', regex_cache._installed.recording, flush=True)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--co", "-q", "-s", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "recording: False" in run.stdout, run.stdout + run.stderr
